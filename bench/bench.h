@@ -1,0 +1,35 @@
+/*
+ * bench: what the benchmark programs share. Each bench/bench_<x>.c is a
+ * program that prints one line per figure:
+ *     bench <name>: <value> <unit> (<details>) [target <t>: ok|MISSED]
+ * Figures are measured, never asserted: `make bench` prints, tests test.
+ */
+#ifndef DIGEST_BENCH_H
+#define DIGEST_BENCH_H
+
+#include <stdio.h>
+#include <time.h>
+
+static inline double
+bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Prints a figure; higher_is_better says which way the target points. */
+static inline void
+bench_report(const char *name, double value, const char *unit,
+    double target, int higher_is_better, const char *details)
+{
+	int met = higher_is_better ? value >= target : value <= target;
+
+	printf("bench %s: %.2f %s (%s) [target %s %.0f %s: %s]\n", name, value,
+	    unit, details, higher_is_better ? ">=" : "<=", target, unit,
+	    met ? "ok" : "MISSED");
+	fflush(stdout);
+}
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs every benchmark program in $BUILD/bench (`make bench B=name` runs
+# those whose name contains "name"), each pinned to one core when taskset
+# is there, in a scratch directory.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${BUILD:=$(dirname "$here")/build}"
+export BUILD DIGEST
+filter=${1:-}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/digest-bench.XXXXXX")
+pin=
+command -v taskset >/dev/null && pin="taskset -c 0"
+status=0
+for b in "$BUILD"/bench/bench_*; do
+	[ -x "$b" ] || continue
+	case "$(basename "$b")" in *"$filter"*) ;; *) continue ;; esac
+	( cd "$scratch" && $pin "$b" ) || status=1
+done
+rm -rf "$scratch"
+exit $status

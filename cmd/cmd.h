@@ -1,0 +1,67 @@
+/*
+ * cmd: the digest command line. Each subcommand is cmd/<name>.c with
+ * `int cmd_<name>(int argc, char **argv)`; argv[0] is the subcommand's
+ * name and the return value is the process's exit status (sysexits.h).
+ * Only this directory prints errors and picks exit codes.
+ */
+#ifndef DIGEST_CMD_H
+#define DIGEST_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+struct sqlite3;
+
+struct cmd {
+	const char *name;	/* "ingest", "text lead" */
+	int (*run)(int argc, char **argv);
+	const char *summary;	/* one line for `digest --help` */
+	const char *usage;	/* the man-page-shaped usage, README's copy */
+};
+
+extern const struct cmd cmd_table[];
+
+int cmd_ingest(int argc, char **argv);
+int cmd_articles(int argc, char **argv);
+int cmd_text_sentences(int argc, char **argv);
+int cmd_text_lead(int argc, char **argv);
+
+extern const char cmd_ingest_usage[];
+extern const char cmd_articles_usage[];
+extern const char cmd_text_sentences_usage[];
+extern const char cmd_text_lead_usage[];
+
+/* "digest: <message>" on stderr. */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints usage to stdout and returns 0 (for -h), or to stderr and returns
+ * EX_USAGE (for a wrong option or argument). */
+int cmd_help(const char *usage);
+int cmd_bad_usage(const char *usage);
+
+/* The options every command that touches the database takes. */
+#define CMD_DB_OPTION_ID 1000
+#define CMD_COMMON_OPTIONS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
+
+/* --db PATH, else $DIGEST_DB, else digest.db in the current directory. */
+void cmd_db_path_set(const char *path);
+const char *cmd_db_path(void);
+/* Opens the database or prints why not; NULL then, with *status set to
+ * the exit code to return. */
+struct sqlite3 *cmd_db_open(int *status);
+
+/* Parses a count option ("-n 3"): 0, or prints an error and returns -1. */
+int cmd_parse_count(const char *opt, const char *s, long long min,
+    long long max, long long *out);
+
+/* Reads FILE (or stdin when NULL or "-") whole; prints the error itself.
+ * Caller frees *data. */
+int cmd_read_input(const char *path, char **data, size_t *len);
+
+/* 1 when stderr is a terminal, so progress may be shown. */
+int cmd_stderr_is_tty(void);
+
+#endif

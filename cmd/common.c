@@ -1,0 +1,101 @@
+#include "cmd.h"
+#include "db.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define CMD_INPUT_MAX (256u << 20)
+
+static const char *db_path;
+
+void
+cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("digest: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cmd_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return 0;
+}
+
+int
+cmd_bad_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+void
+cmd_db_path_set(const char *path)
+{
+	db_path = path;
+}
+
+const char *
+cmd_db_path(void)
+{
+	const char *env;
+
+	if (db_path != NULL)
+		return db_path;
+	env = getenv("DIGEST_DB");
+	if (env != NULL && *env != '\0')
+		return env;
+	return DB_DEFAULT_PATH;
+}
+
+struct sqlite3 *
+cmd_db_open(int *status)
+{
+	char err[ERR_LEN];
+	struct sqlite3 *db;
+
+	db = db_open(cmd_db_path(), err);
+	if (db == NULL) {
+		cmd_error("%s", err);
+		*status = EX_CANTCREAT;
+	}
+	return db;
+}
+
+int
+cmd_parse_count(const char *opt, const char *s, long long min,
+    long long max, long long *out)
+{
+	if (util_parse_long(s, min, max, out) == -1) {
+		cmd_error("invalid value '%s' for %s: expected a number from "
+		    "%lld to %lld", s, opt, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_read_input(const char *path, char **data, size_t *len)
+{
+	char err[ERR_LEN];
+
+	if (util_read_file(path ? path : "-", CMD_INPUT_MAX, data, len,
+	    err) == -1) {
+		cmd_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_stderr_is_tty(void)
+{
+	return isatty(STDERR_FILENO);
+}

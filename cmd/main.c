@@ -1,0 +1,120 @@
+/*
+ * digest: the entry point and the table of subcommands.
+ */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <locale.h>
+
+static const char main_usage[] =
+    "usage: digest [--db PATH] COMMAND [ARGS...]\n"
+    "       digest --help | --version\n"
+    "\n"
+    "Builds newsletter digests from feeds and mails them.\n"
+    "\n"
+    "Commands:\n";
+
+const struct cmd cmd_table[] = {
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void
+main_print_usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fputs(main_usage, f);
+	for (c = cmd_table; c->name != NULL; c++)
+		fprintf(f, "  %-18s %s\n", c->name, c->summary);
+	fputs("\nOptions:\n"
+	    "  --db PATH          the database (default $DIGEST_DB, else "
+	    "./digest.db)\n"
+	    "  -h, --help         this help; `digest COMMAND -h` for a "
+	    "command's\n"
+	    "  --version          the version\n", f);
+}
+
+/* Finds the command named by argv[0] and, for two-word commands such as
+ * "text lead", argv[1]: returns it and how many words it took. */
+static const struct cmd *
+main_lookup(int argc, char **argv, int *words)
+{
+	const struct cmd *c;
+	size_t n0 = strlen(argv[0]);
+
+	for (c = cmd_table; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[0]) == 0) {
+			*words = 1;
+			return c;
+		}
+		if (argc > 1 && strncmp(c->name, argv[0], n0) == 0 &&
+		    c->name[n0] == ' ' && strcmp(c->name + n0 + 1, argv[1]) == 0) {
+			*words = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* A command group typed alone ("digest text"): lists its commands. */
+static int
+main_group_usage(const char *group, FILE *f)
+{
+	const struct cmd *c;
+	size_t n = strlen(group);
+	int found = 0;
+
+	for (c = cmd_table; c->name != NULL; c++) {
+		if (strncmp(c->name, group, n) == 0 && c->name[n] == ' ') {
+			if (!found)
+				fprintf(f, "usage: digest %s COMMAND\n\n", group);
+			fprintf(f, "  %-18s %s\n", c->name + n + 1, c->summary);
+			found = 1;
+		}
+	}
+	return found;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int i, words;
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			main_print_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("digest %s\n", DIGEST_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			cmd_db_path_set(argv[++i]);
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			cmd_db_path_set(argv[i] + 5);
+		} else {
+			cmd_error("unknown option '%s'", argv[i]);
+			main_print_usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i == argc) {
+		main_print_usage(stderr);
+		return EX_USAGE;
+	}
+	c = main_lookup(argc - i, argv + i, &words);
+	if (c == NULL) {
+		int help = argc - i > 1 && (strcmp(argv[i + 1], "-h") == 0 ||
+		    strcmp(argv[i + 1], "--help") == 0);
+
+		if (main_group_usage(argv[i], help ? stdout : stderr))
+			return help ? 0 : EX_USAGE;
+		cmd_error("unknown command '%s'; see 'digest --help'", argv[i]);
+		return EX_USAGE;
+	}
+	/* The command sees its own name as argv[0], for getopt messages. */
+	i += words - 1;
+	return c->run(argc - i, argv + i);
+}

@@ -1,0 +1,79 @@
+/*
+ * article: one article as digest keeps it, and its store in SQLite.
+ *
+ * Tags are normalized when added (trimmed, lower-cased, inner white space
+ * collapsed, duplicates dropped), so every later stage can compare them
+ * with strcmp.
+ */
+#ifndef DIGEST_ARTICLE_H
+#define DIGEST_ARTICLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+#define ARTICLE_TAG_MAX 64	/* bytes of one normalized tag */
+#define ARTICLE_TAGS_MAX 64	/* tags kept per article */
+
+struct article {
+	int64_t id;		/* 0 until stored */
+	char *guid;		/* all strings owned by the article; may be NULL */
+	char *url;
+	char *title;
+	char *author;
+	char *source;		/* the file or URL it was ingested from */
+	int64_t published;	/* UTC seconds; 0 = the feed gave no date */
+	int64_t fetched;	/* UTC seconds */
+	char **tags;		/* normalized, unique */
+	size_t ntags;
+	size_t tags_cap;
+	char *body;		/* plain text, paragraphs split by "\n\n" */
+	char *lead;		/* the first sentences of body */
+};
+
+struct article_list {
+	struct article *v;	/* owned */
+	size_t n;
+	size_t cap;
+};
+
+void article_init(struct article *a);
+void article_release(struct article *a);
+/* Normalizes and adds one tag (len bytes of UTF-8); empty or duplicate
+ * tags are ignored. */
+void article_tag_add(struct article *a, const char *tag, size_t len);
+/* Writes the normalized form of tag into out (ARTICLE_TAG_MAX bytes):
+ * returns its length, 0 when nothing is left. Used by the selector too. */
+size_t article_tag_normalize(const char *tag, size_t len,
+    char out[ARTICLE_TAG_MAX]);
+
+/* Returns the allocated key two titles share when they differ only in
+ * case, punctuation and spacing: lower-case words joined by one space.
+ * Caller frees. */
+char *article_title_key(const char *title);
+
+/* Returns a new zeroed article at the end of the list, owned by it. */
+struct article *article_list_push(struct article_list *l);
+void article_list_release(struct article_list *l);
+
+/*
+ * The store. Writes happen inside a transaction the caller opens with
+ * db_begin(): an ingest of one source is all or nothing.
+ */
+
+/* Inserts a or updates the stored article with the same (source, guid),
+ * where a missing guid falls back to the url, then to the title. Tags are
+ * replaced. An update keeps the stored date when a carries none.
+ * Sets a->id. 0, or -1 with err. */
+int article_store_upsert(struct sqlite3 *db, struct article *a, char *err);
+
+/* Loads the article with that id into a (initialized by the caller):
+ * 1 found, 0 absent, -1 error. */
+int article_store_get(struct sqlite3 *db, int64_t id, struct article *a,
+    char *err);
+
+/* The number of stored articles, or -1. */
+int64_t article_store_count(struct sqlite3 *db, char *err);
+
+#endif

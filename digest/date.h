@@ -1,0 +1,32 @@
+/*
+ * date: the date shapes feeds use, to and from UTC seconds.
+ *
+ * Parses RFC 822/2822 with its real-world variants (named and military
+ * zones, no weekday, no comma, no seconds, "1500" without a colon, 2-digit
+ * years, full month names, Portuguese month and weekday names), RFC 3339 /
+ * ISO 8601 (fractions, Z, +hh:mm, +hhmm, a space for T, date only) and
+ * dd/mm/yyyy [hh:mm[:ss]]. Written by hand: strptime fails on half of these.
+ */
+#ifndef DIGEST_DATE_H
+#define DIGEST_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0 and *out = seconds since the epoch (UTC), or -1 when s (len bytes,
+ * surrounding white space ignored) is not a date this module knows. */
+int date_parse(const char *s, size_t len, int64_t *out);
+
+/* Writes "2026-11-29T14:12:29Z" (21 bytes with the NUL) into out. */
+#define DATE_RFC3339_LEN 21
+void date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN]);
+
+/* Seconds since the epoch: the clock, or DIGEST_NOW (epoch seconds or a
+ * date date_parse() accepts) so that tests and previews can pin "now". */
+int64_t date_now(void);
+
+/* Parses a --since value: "7d", "12h", "2w", "30m", "all", or a date that
+ * date_parse() accepts; relative values count back from now. */
+int date_parse_since(const char *s, int64_t now, int64_t *out);
+
+#endif

@@ -1,0 +1,254 @@
+#include "db.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * The forward migrations, in order: migration i takes a file at
+ * user_version i to i + 1. Never edit one that has shipped; append.
+ */
+static const char *const db_migrations[] = {
+	/* 1: articles, their tags, and what we remember per source. */
+	"CREATE TABLE article ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  guid TEXT NOT NULL,"		/* guid, else url, else title */
+	"  url TEXT,"
+	"  title TEXT NOT NULL,"
+	"  title_key TEXT NOT NULL,"	/* for near-duplicate titles */
+	"  author TEXT,"
+	"  published INTEGER NOT NULL,"	/* UTC seconds */
+	"  dated INTEGER NOT NULL,"	/* 0: published is the fetch time */
+	"  fetched INTEGER NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  lead TEXT NOT NULL,"
+	"  UNIQUE (source, guid)"
+	");"
+	"CREATE INDEX article_published ON article (published);"
+	"CREATE INDEX article_url ON article (url);"
+	"CREATE TABLE tag ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE"
+	");"
+	/* published is copied here so that a tag and a time window are one
+	 * index range: the selector never visits rows outside its window. */
+	"CREATE TABLE article_tag ("
+	"  tag_id INTEGER NOT NULL REFERENCES tag (id),"
+	"  published INTEGER NOT NULL,"
+	"  article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (tag_id, published, article_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX article_tag_article ON article_tag (article_id);"
+	"CREATE TABLE source ("
+	"  name TEXT PRIMARY KEY,"	/* the path or URL as given */
+	"  etag TEXT,"
+	"  last_modified INTEGER,"
+	"  last_fetch INTEGER,"
+	"  last_status TEXT"
+	");",
+};
+
+#define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
+
+int
+db_schema_version(void)
+{
+	return DB_NMIGRATIONS;
+}
+
+int
+db_err(sqlite3 *db, char *err, const char *what)
+{
+	return util_err(err, "%s: %s", what, db ? sqlite3_errmsg(db) :
+	    "out of memory");
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql, char *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(db, st)) != NULL) {
+		if (strcmp(sqlite3_sql(st), sql) == 0) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		db_err(db, err, "database");
+		return NULL;
+	}
+	return st;
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, char *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		util_err(err, "database: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(sqlite3 *db, char *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int
+db_commit(sqlite3 *db, char *err)
+{
+	return db_exec(db, "COMMIT", err);
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+db_user_version(sqlite3 *db, int *version, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_err(db, err, "database");
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_err(db, err, "database");
+}
+
+/* Applies the migrations the file lacks. The version is read again inside
+ * the write lock, so two processes opening a new file migrate it once. */
+static int
+db_migrate(sqlite3 *db, const char *path, char *err)
+{
+	int version;
+	char sql[64];
+
+	if (db_user_version(db, &version, err) == -1)
+		return -1;
+	if (version > DB_NMIGRATIONS)
+		return util_err(err, "database '%s' has schema version %d, newer "
+		    "than this digest knows (%d): upgrade digest", path, version,
+		    DB_NMIGRATIONS);
+	while (version < DB_NMIGRATIONS) {
+		if (db_begin(db, err) == -1)
+			return -1;
+		if (db_user_version(db, &version, err) == -1)
+			goto fail;
+		if (version >= DB_NMIGRATIONS) {
+			db_rollback(db);
+			break;
+		}
+		(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    version + 1);
+		if (db_exec(db, db_migrations[version], err) == -1 ||
+		    db_exec(db, sql, err) == -1 || db_commit(db, err) == -1)
+			goto fail;
+		version++;
+	}
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+static sqlite3 *
+db_open_flags(const char *path, int flags, char *err)
+{
+	sqlite3 *db = NULL;
+	char e[ERR_LEN];
+
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		util_err(err, "cannot open database '%s': %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	if ((flags & SQLITE_OPEN_READWRITE) &&
+	    (db_exec(db, "PRAGMA journal_mode = WAL", e) == -1 ||
+	    db_exec(db, "PRAGMA synchronous = NORMAL", e) == -1)) {
+		util_err(err, "cannot open database '%s': %s", path, e);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (db_exec(db, "PRAGMA foreign_keys = ON", e) == -1) {
+		util_err(err, "cannot open database '%s': %s", path, e);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+sqlite3 *
+db_open(const char *path, char *err)
+{
+	sqlite3 *db;
+	char e[ERR_LEN];
+
+	db = db_open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    err);
+	if (db == NULL)
+		return NULL;
+	if (db_migrate(db, path, e) == -1) {
+		util_err(err, "cannot open database '%s': %s", path, e);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+sqlite3 *
+db_open_readonly(const char *path, char *err)
+{
+	struct stat st;
+	sqlite3 *db;
+	int version = 0;
+	char e[ERR_LEN];
+
+	if (stat(path, &st) == -1) {
+		util_err(err, "no database at '%s'", path);
+		return NULL;
+	}
+	db = db_open_flags(path, SQLITE_OPEN_READONLY, err);
+	if (db == NULL)
+		return NULL;
+	if (db_user_version(db, &version, e) == -1 || version != DB_NMIGRATIONS) {
+		util_err(err, "database '%s' is at schema version %d, not %d: "
+		    "open it once read-write to migrate", path, version,
+		    DB_NMIGRATIONS);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (db == NULL)
+		return;
+	while ((st = sqlite3_next_stmt(db, NULL)) != NULL)
+		sqlite3_finalize(st);
+	sqlite3_close(db);
+}

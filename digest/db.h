@@ -1,0 +1,47 @@
+/*
+ * db: the one SQLite file digest keeps everything in.
+ *
+ * Opening sets WAL, a busy timeout and foreign keys, then applies the
+ * forward migrations the file has not seen (PRAGMA user_version counts
+ * them), each in its own transaction. A file from a newer digest is
+ * refused rather than misread.
+ */
+#ifndef DIGEST_DB_H
+#define DIGEST_DB_H
+
+#include <stdint.h>
+
+struct sqlite3;
+
+#define DB_DEFAULT_PATH "digest.db"
+#define DB_BUSY_TIMEOUT_MS 5000
+
+/* Opens (creating if needed) and migrates the database at path.
+ * Returns the handle, or NULL with err. Close with db_close(). */
+struct sqlite3 *db_open(const char *path, char *err);
+/* As db_open, but fails when the file does not exist and never writes. */
+struct sqlite3 *db_open_readonly(const char *path, char *err);
+void db_close(struct sqlite3 *db);
+
+/* The schema version this build writes. */
+int db_schema_version(void);
+
+/* BEGIN IMMEDIATE (read-then-write safe under WAL), COMMIT, ROLLBACK. */
+int db_begin(struct sqlite3 *db, char *err);
+int db_commit(struct sqlite3 *db, char *err);
+void db_rollback(struct sqlite3 *db);
+
+/* Returns the prepared statement for sql, reset and with its bindings
+ * cleared. Statements are cached per connection (found again through
+ * sqlite3_next_stmt) and owned by it: never finalize one; reset it when
+ * done stepping. Not for a statement that is already being stepped. */
+struct sqlite3_stmt *db_prepare(struct sqlite3 *db, const char *sql,
+    char *err);
+
+/* Runs one statement with no result rows. */
+int db_exec(struct sqlite3 *db, const char *sql, char *err);
+
+/* Fills err with "what: sqlite message" and returns -1. */
+int db_err(struct sqlite3 *db, char *err, const char *what);
+
+#endif

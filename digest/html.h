@@ -1,0 +1,53 @@
+/*
+ * html: HTML fragments and documents to plain text, through libxml2's
+ * HTML parser (never with external entities or network access).
+ *
+ * The text is UTF-8 with entities decoded; script, style, template,
+ * noscript and head content dropped; block elements (p, div, li, h1-h6,
+ * blockquote, pre, tr, section, article, br twice...) become paragraph
+ * breaks, written as one blank line ("\n\n"); inside a paragraph runs of
+ * white space collapse to one space. No leading or trailing white space.
+ */
+#ifndef DIGEST_HTML_H
+#define DIGEST_HTML_H
+
+#include <stddef.h>
+
+/* Returns the allocated text of the UTF-8 HTML in [html, html+len), at most
+ * max bytes of it (cut at a character boundary); caller frees. Input that
+ * holds no markup and no entity is copied with white space normalized. */
+char *html_to_text(const char *html, size_t len, size_t max);
+
+/* 1 when s looks like it carries markup or entities, else 0. */
+int html_has_markup(const char *s, size_t len);
+
+/* How html_to_text treats an element (lower-case name), shared with the
+ * page extractor so both agree on what a paragraph is. */
+enum html_role {
+	HTML_INLINE = 0,	/* text flows through */
+	HTML_BLOCK,		/* starts and ends a paragraph */
+	HTML_BREAK,		/* <br>: a line break */
+	HTML_SKIP,		/* content dropped: script, style, head... */
+};
+enum html_role html_element_role(const char *name);
+
+/*
+ * The text accumulator behind html_to_text, for code that walks a DOM
+ * itself: append text runs and paragraph or line breaks; white space is
+ * collapsed as described above.
+ */
+struct html_text {
+	char *data;		/* owned; NUL-terminated */
+	size_t len;
+	size_t cap;
+	size_t max;
+	int pending;		/* break owed before the next text */
+	int full;		/* max reached: further text is dropped */
+};
+void html_text_init(struct html_text *t, size_t max);
+void html_text_append(struct html_text *t, const char *s, size_t len);
+void html_text_break(struct html_text *t, enum html_role role);
+/* Returns the allocated text; caller frees. t is left empty. */
+char *html_text_finish(struct html_text *t, size_t *len);
+
+#endif

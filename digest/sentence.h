@@ -1,0 +1,31 @@
+/*
+ * sentence: a rule-based sentence splitter for English UTF-8 text.
+ *
+ * Handles abbreviations (titles, months, U.S., Inc., e.g., a.m., No. 3),
+ * initials, decimals and money, version numbers, ellipses, quotes and
+ * parentheses after the final stop, ?! runs, URLs and email addresses,
+ * numbered, lettered and bulleted lists, headlines without a final stop
+ * (a paragraph break always ends a sentence) and Unicode punctuation.
+ *
+ * The splitter only finds boundaries: sentences are spans of the input,
+ * so their concatenation with the white space between them is the input.
+ * It allocates nothing.
+ */
+#ifndef DIGEST_SENTENCE_H
+#define DIGEST_SENTENCE_H
+
+#include <stddef.h>
+
+struct sentence_iter {
+	const char *text;	/* borrowed */
+	size_t len;
+	size_t pos;
+};
+
+void sentence_iter_init(struct sentence_iter *it, const char *text,
+    size_t len);
+/* Stores the next sentence as [*start, *end), with no white space at
+ * either end, and returns 1; returns 0 when no sentence is left. */
+int sentence_next(struct sentence_iter *it, size_t *start, size_t *end);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * util: the few helpers every module shares.
+ *
+ * Conventions used across digest/ and subscribers/:
+ *  - a function that can fail returns 0 on success and -1 on error, and
+ *    writes one line (lower-case, no final stop) into the caller's
+ *    `char err[ERR_LEN]`; only cmd/ prints it.
+ *  - allocation failure is not an error path: the x* wrappers abort,
+ *    as git's xmalloc does, so callers never carry half-built state.
+ */
+#ifndef DIGEST_UTIL_H
+#define DIGEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ERR_LEN 256
+
+/* Formats into err (ERR_LEN bytes); err may be NULL. Always returns -1 so
+ * that `return util_err(err, ...)` reads as the failure it is. */
+int util_err(char *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Allocators that abort on exhaustion; results are owned by the caller. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grows *p (of *cap elements of size `size`) so it holds at least `need`. */
+void xgrow(void *pp, size_t *cap, size_t need, size_t size);
+
+/* Parses all of s as a base-10 integer in [min, max]: 0, or -1 when s is
+ * empty, has trailing garbage or is out of range. The only strtol caller. */
+int util_parse_long(const char *s, long long min, long long max,
+    long long *out);
+
+/* Reads a whole file (or stdin for "-") into an allocated, NUL-terminated
+ * buffer of at most max bytes; caller frees *data. */
+int util_read_file(const char *path, size_t max, char **data, size_t *len,
+    char *err);
+
+/* Trims ASCII and Unicode whitespace from both ends of [s, s+*len):
+ * returns the new start and updates *len. */
+const char *util_trim(const char *s, size_t *len);
+
+#endif
