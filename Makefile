@@ -93,15 +93,7 @@ test: build-tests
 bench: $(DIGEST_BIN) $(BENCH_BIN)
 	@DIGEST="$(CURDIR)/$(DIGEST_BIN)" BUILD="$(CURDIR)/$(O)" bench/run.sh $(B)
 
-inst# `make V=1` shows the commands.
-ifneq ($(V),1)
-Q = @
-SAY = @echo
-else
-SAY = @true
-endif
-
-all: $(DIGEST_BIN)
+install: $(DIGEST_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/samples
 	install -m 755 $(DIGEST_BIN) $(DESTDIR)$(BINDIR)/digest
 	install -m 644 samples/* $(DESTDIR)$(DATADIR)/samples/
