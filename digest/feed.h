@@ -44,11 +44,13 @@ enum feed_kind feed_detect(const char *data, size_t len);
 const char *feed_kind_name(enum feed_kind kind);
 
 /*
- * Parses len bytes of data into out (zeroed by the caller). charset is the
+ * Parses len bytes of a feed (RSS, RDF, Atom, JSON Feed or JSON articles;
+ * pages are extract.h's) into out (zeroed by the caller). charset is the
  * HTTP Content-Type charset or NULL. source names the input in articles
  * and in errors. Items get body (plain text) and tags; lead is left to the
- * caller; published is 0 when the item has no date. 0, or -1 with err
- * ("line 14: ..." where the line is known) and out left empty.
+ * caller; published is 0 when the item has no date; fetched is left 0.
+ * 0, or -1 with err ("line 14: ..." where the line is known) and out left
+ * empty.
  */
 int feed_parse(const char *data, size_t len, const char *charset,
     const char *source, struct feed *out, char *err);
