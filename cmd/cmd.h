@@ -52,6 +52,9 @@ const char *cmd_db_path(void);
 /* Opens the database or prints why not; NULL then, with *status set to
  * the exit code to return. */
 struct sqlite3 *cmd_db_open(int *status);
+/* As cmd_db_open, for commands that only read: a database that does not
+ * exist yet is an error (EX_NOINPUT), not a new empty file. */
+struct sqlite3 *cmd_db_open_existing(int *status);
 
 /* Parses a count option ("-n 3"): 0, or prints an error and returns -1. */
 int cmd_parse_count(const char *opt, const char *s, long long min,

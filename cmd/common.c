@@ -69,6 +69,18 @@ cmd_db_open(int *status)
 	return db;
 }
 
+struct sqlite3 *
+cmd_db_open_existing(int *status)
+{
+	if (access(cmd_db_path(), F_OK) == -1) {
+		cmd_error("no database at '%s': run 'digest ingest' first, or "
+		    "give --db", cmd_db_path());
+		*status = EX_NOINPUT;
+		return NULL;
+	}
+	return cmd_db_open(status);
+}
+
 int
 cmd_parse_count(const char *opt, const char *s, long long min,
     long long max, long long *out)

@@ -16,6 +16,10 @@ static const char main_usage[] =
     "Commands:\n";
 
 const struct cmd cmd_table[] = {
+	{ "ingest", cmd_ingest, "store the articles of feeds, files and pages",
+	  cmd_ingest_usage },
+	{ "articles", cmd_articles, "list the articles a digest would pick",
+	  cmd_articles_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 

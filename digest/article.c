@@ -281,7 +281,9 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 		return db_err(db, err, "storing an article");
 	a->id = found ? id : sqlite3_last_insert_rowid(db);
 	a->published = published;
-	return article_store_tags(db, a, published, found, err);
+	if (article_store_tags(db, a, published, found, err) == -1)
+		return -1;
+	return !found;
 }
 
 static char *

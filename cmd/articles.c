@@ -1,0 +1,241 @@
+/*
+ * digest articles: what a digest would pick, newest first.
+ */
+#include "cmd.h"
+#include "date.h"
+#include "db.h"
+#include "select.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARTICLES_TAGS_MAX 64
+
+const char cmd_articles_usage[] =
+    "usage: digest articles [--tag TAG]... [--any | --all]\n"
+    "                       [--exclude-tag TAG]... [--since WHEN]\n"
+    "                       [--until WHEN] [--limit N] [--json] [--db PATH]\n"
+    "\n"
+    "Lists the stored articles a digest would pick, newest first: those\n"
+    "carrying any (or all) of the tags, none of the excluded ones, published\n"
+    "in the window. Near-duplicate titles from different sources are shown\n"
+    "once.\n"
+    "\n"
+    "  -t, --tag TAG            pick articles with this tag (repeatable)\n"
+    "      --any                any of the tags will do (the default)\n"
+    "      --all                every tag is needed\n"
+    "  -x, --exclude-tag TAG    leave out articles with this tag (repeatable)\n"
+    "  -s, --since WHEN         7d, 12h, 2w, 30m, a date, or all\n"
+    "                           (default 7d)\n"
+    "      --until WHEN         only articles published before WHEN\n"
+    "  -n, --limit N            at most N articles (default: all)\n"
+    "      --json               a JSON array: id, guid, url, title, author,\n"
+    "                           published (RFC 3339 UTC), source, tags, lead\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+/* A JSON string from text that should be UTF-8; invalid bytes (which the
+ * store should never hold) become U+FFFD rather than a NULL. */
+static json_t *
+articles_json_str(const char *s)
+{
+	json_t *j;
+	char *fixed;
+	size_t i, n, len, k;
+	uint32_t cp;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	len = strlen(s);
+	fixed = xmalloc(len * 3 + 1);
+	for (i = n = 0; i < len; i += k) {
+		k = utf8_decode(s + i, len - i, &cp);
+		n += utf8_encode(cp, fixed + n);
+	}
+	fixed[n] = '\0';
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
+static json_t *
+articles_json_one(const struct article *a)
+{
+	char when[DATE_RFC3339_LEN];
+	json_t *o = json_object(), *tags = json_array();
+	size_t i;
+
+	date_to_rfc3339(a->published, when);
+	for (i = 0; i < a->ntags; i++)
+		json_array_append_new(tags, articles_json_str(a->tags[i]));
+	json_object_set_new(o, "id", json_integer(a->id));
+	json_object_set_new(o, "guid", articles_json_str(a->guid));
+	json_object_set_new(o, "url", articles_json_str(a->url));
+	json_object_set_new(o, "title", articles_json_str(a->title));
+	json_object_set_new(o, "author", articles_json_str(a->author));
+	json_object_set_new(o, "published", json_string(when));
+	json_object_set_new(o, "source", articles_json_str(a->source));
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "lead", articles_json_str(a->lead));
+	return o;
+}
+
+static int
+articles_print_json(const struct article_list *l)
+{
+	json_t *arr = json_array();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(arr, articles_json_one(&l->v[i]));
+	rc = json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_ESCAPE_SLASH);
+	json_decref(arr);
+	fputc('\n', stdout);
+	return rc;
+}
+
+static void
+articles_print_text(const struct article_list *l)
+{
+	char when[DATE_RFC3339_LEN];
+	size_t i, t;
+
+	for (i = 0; i < l->n; i++) {
+		const struct article *a = &l->v[i];
+
+		date_to_rfc3339(a->published, when);
+		printf("%s  %s\n", when, a->title ? a->title : "");
+		if (a->url != NULL)
+			printf("    %s\n", a->url);
+		if (a->ntags > 0) {
+			fputs("    tags:", stdout);
+			for (t = 0; t < a->ntags; t++)
+				printf("%s %s", t ? "," : "", a->tags[t]);
+			fputc('\n', stdout);
+		}
+		if (a->lead != NULL && *a->lead != '\0')
+			printf("    %s\n", a->lead);
+		fputc('\n', stdout);
+	}
+}
+
+static int
+articles_when(const char *opt, const char *arg, int64_t now, int64_t *out)
+{
+	if (date_parse_since(arg, now, out) == -1) {
+		cmd_error("invalid value '%s' for %s: expected 7d, 12h, 2w, "
+		    "30m, a date such as 2026-11-23, or all", arg, opt);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+articles_add_tag(const char **v, size_t *n, const char *tag)
+{
+	if (*n == ARTICLES_TAGS_MAX) {
+		cmd_error("too many tags (at most %d)", ARTICLES_TAGS_MAX);
+		return -1;
+	}
+	v[(*n)++] = tag;
+	return 0;
+}
+
+int
+cmd_articles(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "tag", required_argument, NULL, 't' },
+		{ "any", no_argument, NULL, 'A' },
+		{ "all", no_argument, NULL, 'L' },
+		{ "exclude-tag", required_argument, NULL, 'x' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tags[ARTICLES_TAGS_MAX], *exclude[ARTICLES_TAGS_MAX];
+	struct select_query q;
+	struct article_list list;
+	struct sqlite3 *db;
+	int64_t now = date_now();
+	char err[ERR_LEN];
+	long long v;
+	int c, json = 0, status = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.tags = tags;
+	q.exclude = exclude;
+	q.since = now - 7 * 86400;
+	while ((c = getopt_long(argc, argv, "ht:x:s:n:", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'h':
+			return cmd_help(cmd_articles_usage);
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 't':
+			if (articles_add_tag(tags, &q.ntags, optarg) == -1)
+				return EX_USAGE;
+			break;
+		case 'x':
+			if (articles_add_tag(exclude, &q.nexclude, optarg) == -1)
+				return EX_USAGE;
+			break;
+		case 'A':
+			q.match_all = 0;
+			break;
+		case 'L':
+			q.match_all = 1;
+			break;
+		case 's':
+			if (articles_when("--since", optarg, now, &q.since) == -1)
+				return EX_USAGE;
+			break;
+		case 'u':
+			if (articles_when("--until", optarg, now, &q.until) == -1)
+				return EX_USAGE;
+			break;
+		case 'n':
+			if (cmd_parse_count("--limit", optarg, 1, 1000000, &v) == -1)
+				return EX_USAGE;
+			q.limit = (size_t)v;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cmd_bad_usage(cmd_articles_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_bad_usage(cmd_articles_usage);
+	if ((db = cmd_db_open_existing(&status)) == NULL)
+		return status;
+	memset(&list, 0, sizeof(list));
+	if (select_articles(db, &q, &list, err) == -1) {
+		cmd_error("cannot select articles from '%s': %s", cmd_db_path(),
+		    err);
+		status = EX_IOERR;
+	} else if (json) {
+		if (articles_print_json(&list) == -1)
+			status = EX_IOERR;
+	} else {
+		articles_print_text(&list);
+	}
+	article_list_release(&list);
+	db_close(db);
+	if (fflush(stdout) == EOF && status == 0)
+		status = EX_IOERR;
+	return status;
+}

@@ -1,0 +1,161 @@
+/*
+ * digest ingest: sources into the article store.
+ */
+#include "cmd.h"
+#include "db.h"
+#include "fetch.h"
+#include "ingest.h"
+#include "util.h"
+
+#include <string.h>
+
+const char cmd_ingest_usage[] =
+    "usage: digest ingest [-fq] [--timeout SECONDS] [--lead-sentences N]\n"
+    "                     [--lead-max-chars N] [--db PATH] SOURCE...\n"
+    "\n"
+    "Stores the articles of each SOURCE, a file or an http(s) URL holding\n"
+    "RSS, RDF, Atom, JSON Feed, JSON articles, or one scraped article page\n"
+    "(HTML or plain text); the kind is read from the content. Ingesting a\n"
+    "source again updates its articles and never duplicates them.\n"
+    "\n"
+    "  -f, --force              fetch URLs even when their remembered ETag or\n"
+    "                           Last-Modified says nothing changed\n"
+    "  -q, --quiet              print nothing for sources that succeed\n"
+    "      --timeout SECONDS    the longest one URL may take (default 60)\n"
+    "      --lead-sentences N   sentences in each article's lead (default 2)\n"
+    "      --lead-max-chars N   the longest lead, in characters (default 400)\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Each source is stored whole or not at all; a failed source does not\n"
+    "stop the others. Exit status: 0 when every source was stored or\n"
+    "unchanged, else the worst failure: 74 the store failed, 65 malformed\n"
+    "data, 66 no such file or HTTP 4xx, 75 a temporary network failure.\n";
+
+/* The exit code of a source's status, and its rank when several fail. */
+static int
+ingest_exitcode(enum ingest_status st, int *rank)
+{
+	switch (st) {
+	case INGEST_OK:
+	case INGEST_NOT_MODIFIED:
+		*rank = 0;
+		return 0;
+	case INGEST_TEMPFAIL:
+		*rank = 1;
+		return EX_TEMPFAIL;
+	case INGEST_NO_INPUT:
+		*rank = 2;
+		return EX_NOINPUT;
+	case INGEST_BAD_DATA:
+		*rank = 3;
+		return EX_DATAERR;
+	case INGEST_DB:
+		break;
+	}
+	*rank = 4;
+	return EX_IOERR;
+}
+
+static void
+ingest_print(const char *source, enum ingest_status st,
+    const struct ingest_report *rep, const char *err)
+{
+	switch (st) {
+	case INGEST_OK:
+		printf("%s: %zu article%s (%zu new, %zu updated), %s\n", source,
+		    rep->added + rep->updated,
+		    rep->added + rep->updated == 1 ? "" : "s", rep->added,
+		    rep->updated, rep->kind ? rep->kind : "?");
+		break;
+	case INGEST_NOT_MODIFIED:
+		printf("%s: not modified\n", source);
+		break;
+	case INGEST_BAD_DATA:
+		cmd_error("cannot parse '%s': %s", source, err);
+		break;
+	default:
+		cmd_error("cannot ingest '%s': %s", source, err);
+		break;
+	}
+}
+
+int
+cmd_ingest(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "lead-sentences", required_argument, NULL, 'n' },
+		{ "lead-max-chars", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest_opts o;
+	struct ingest_report rep;
+	struct sqlite3 *db;
+	enum ingest_status st;
+	char err[ERR_LEN];
+	long long v;
+	int c, i, quiet = 0, status = 0, worst = 0, rank, code;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "hfq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cmd_help(cmd_ingest_usage);
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 't':
+			if (cmd_parse_count("--timeout", optarg, 1, 3600, &v) == -1)
+				return EX_USAGE;
+			o.timeout_ms = (long)v * 1000;
+			break;
+		case 'n':
+			if (cmd_parse_count("--lead-sentences", optarg, 1, 20,
+			    &v) == -1)
+				return EX_USAGE;
+			o.lead_sentences = (int)v;
+			break;
+		case 'm':
+			if (cmd_parse_count("--lead-max-chars", optarg, 20,
+			    100000, &v) == -1)
+				return EX_USAGE;
+			o.lead_max_chars = (size_t)v;
+			break;
+		default:
+			return cmd_bad_usage(cmd_ingest_usage);
+		}
+	}
+	if (optind == argc)
+		return cmd_bad_usage(cmd_ingest_usage);
+	if ((db = cmd_db_open(&status)) == NULL)
+		return status;
+	fetch_global_init();
+	for (i = optind; i < argc; i++) {
+		if (cmd_stderr_is_tty() && argc - optind > 1)
+			fprintf(stderr, "[%d/%d] %s\r", i - optind + 1,
+			    argc - optind, argv[i]);
+		st = ingest_source(db, argv[i], &o, &rep, err);
+		if (cmd_stderr_is_tty() && argc - optind > 1)
+			fputs("\033[K", stderr);
+		code = ingest_exitcode(st, &rank);
+		if (rank > worst) {
+			worst = rank;
+			status = code;
+		}
+		if (!quiet || code != 0)
+			ingest_print(argv[i], st, &rep, err);
+	}
+	db_close(db);
+	return status;
+}
