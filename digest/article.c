@@ -41,12 +41,12 @@ article_tag_normalize(const char *tag, size_t len, char out[ARTICLE_TAG_MAX])
 
 	while (i < len) {
 		i += utf8_decode(tag + i, len - i, &c);
-		if (c < 0x20 || c == 0x7F || c == UTF8_REPLACEMENT)
-			continue;
 		if (utf8_is_space(c)) {
 			space = n > 0;
 			continue;
 		}
+		if (c < 0x20 || c == 0x7F || c == UTF8_REPLACEMENT)
+			continue;
 		k = utf8_encode(utf8_lower(c), enc);
 		if (n + space + k >= ARTICLE_TAG_MAX)
 			break;

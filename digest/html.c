@@ -283,7 +283,7 @@ html_to_text(const char *html, size_t len, size_t max)
 	if (ctxt == NULL)
 		return html_text_finish(&h.text, NULL);
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-	    HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER | HTML_PARSE_NOIMPLIED);
+	    HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
 	/* The push parser takes an int length; feed large input in slices. */
 	while (len > 0) {
 		size_t n = len > (1u << 30) ? (1u << 30) : len;

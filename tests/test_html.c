@@ -1,0 +1,139 @@
+/* Tests for digest/html.c: cases in tests/data/html_to_text.txt, limits
+ * and hostile input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "html.h"
+#include "testutil.h"
+#include "utf8.h"
+
+static const char *
+data_path(const char *name)
+{
+	static char path[4096];
+	const char *t = getenv("TESTS");
+
+	snprintf(path, sizeof(path), "%s/data/%s", t ? t : "tests", name);
+	return path;
+}
+
+/* Removes trailing newlines in place. */
+static void
+chomp(struct buf *b)
+{
+	while (b->len > 0 && b->data[b->len - 1] == '\n')
+		buf_truncate(b, b->len - 1);
+}
+
+static void
+check_case(const char *name, struct buf *in, struct buf *want)
+{
+	char *got;
+
+	chomp(in);
+	chomp(want);
+	got = html_to_text(buf_cstr(in), in->len, 1 << 20);
+	if (strcmp(got, buf_cstr(want)) != 0)
+		fail_msg("case '%s':\n got: [%s]\nwant: [%s]", name, got,
+		    buf_cstr(want));
+	free(got);
+}
+
+static void
+test_cases_file(void **state)
+{
+	struct buf in, want;
+	char *data, *line, *next, name[200] = "";
+	size_t len;
+	int part = 0, cases = 0;	/* 0 none, 1 input, 2 expected */
+
+	(void)state;
+	data = tu_read(data_path("html_to_text.txt"), &len);
+	buf_init(&in, 1 << 20);
+	buf_init(&want, 1 << 20);
+	for (line = data; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "=== ", 4) == 0) {
+			if (part == 2) {
+				check_case(name, &in, &want);
+				cases++;
+			}
+			snprintf(name, sizeof(name), "%s", line + 4);
+			buf_truncate(&in, 0);
+			buf_truncate(&want, 0);
+			part = 1;
+		} else if (part == 1 && strcmp(line, "---") == 0) {
+			part = 2;
+		} else if (part == 1 || part == 2) {
+			struct buf *b = part == 1 ? &in : &want;
+
+			buf_puts(b, line);
+			buf_putc(b, '\n');
+		}
+	}
+	if (part == 2) {
+		check_case(name, &in, &want);
+		cases++;
+	}
+	assert_true(cases >= 15);
+	buf_release(&in);
+	buf_release(&want);
+	free(data);
+}
+
+static void
+test_max_is_respected_on_a_character(void **state)
+{
+	const char *html = "<p>ééééééééééééééééééééééé</p>";
+	char *got;
+
+	(void)state;
+	got = html_to_text(html, strlen(html), 7);
+	assert_true(strlen(got) <= 7);
+	assert_true(utf8_valid(got, strlen(got)));
+	free(got);
+}
+
+static void
+test_hostile_input(void **state)
+{
+	struct buf b;
+	size_t i;
+	char *got;
+	static const char junk[] = "<p>a\0b\xff\xfe<b>c</p>";
+
+	(void)state;
+	/* Deep nesting: libxml2 caps depth; we must terminate and not crash. */
+	buf_init(&b, 64 << 20);
+	for (i = 0; i < 200000; i++)
+		buf_puts(&b, "<div>");
+	buf_puts(&b, "deep");
+	got = html_to_text(buf_cstr(&b), b.len, 1 << 20);
+	assert_true(utf8_valid(got, strlen(got)));
+	free(got);
+	buf_release(&b);
+
+	/* NUL and invalid UTF-8 never reach the text as such. */
+	got = html_to_text(junk, sizeof(junk) - 1, 1 << 20);
+	assert_true(utf8_valid(got, strlen(got)));
+	assert_null(strchr(got, '\xff'));
+	free(got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases_file),
+		cmocka_unit_test(test_max_is_respected_on_a_character),
+		cmocka_unit_test(test_hostile_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
