@@ -78,6 +78,39 @@ article_tag_add(struct article *a, const char *tag, size_t len)
 }
 
 char *
+article_tags_join(const struct article *a)
+{
+	size_t i, n = 0, len = 1;
+	char *out;
+
+	for (i = 0; i < a->ntags; i++)
+		len += strlen(a->tags[i]) + 1;
+	out = xmalloc(len);
+	for (i = 0; i < a->ntags; i++) {
+		size_t k = strlen(a->tags[i]);
+
+		if (i > 0)
+			out[n++] = ARTICLE_TAG_SEP;
+		memcpy(out + n, a->tags[i], k);
+		n += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void
+article_tags_split(struct article *a, const char *s)
+{
+	const char *sep;
+
+	while (s != NULL && *s != '\0') {
+		sep = strchr(s, ARTICLE_TAG_SEP);
+		article_tag_add(a, s, sep ? (size_t)(sep - s) : strlen(s));
+		s = sep ? sep + 1 : NULL;
+	}
+}
+
+char *
 article_title_key(const char *title)
 {
 	size_t len = strlen(title), i = 0, n = 0, k;
@@ -229,7 +262,7 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	sqlite3_stmt *st;
 	int64_t id = 0, published = 0;
 	int found, dated = 0, rc;
-	char *title_key;
+	char *title_key, *tags;
 
 	if (key == NULL || *key == '\0')
 		return util_err(err, "an item has no guid, link or title");
@@ -250,15 +283,18 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	if (found)
 		st = db_prepare(db, "UPDATE article SET url = ?3, title = ?4, "
 		    "title_key = ?5, author = ?6, published = ?7, dated = ?8, "
-		    "fetched = ?9, body = ?10, lead = ?11 WHERE id = ?12", err);
+		    "fetched = ?9, body = ?10, lead = ?11, tags = ?13 "
+		    "WHERE id = ?12", err);
 	else
 		st = db_prepare(db, "INSERT INTO article (source, guid, url, "
 		    "title, title_key, author, published, dated, fetched, body, "
-		    "lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		    "lead, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		    "?11, ?13)",
 		    err);
 	if (st == NULL)
 		return -1;
 	title_key = article_title_key(a->title ? a->title : "");
+	tags = article_tags_join(a);
 	if (!found) {
 		bind_text(st, 1, a->source);
 		bind_text(st, 2, key);
@@ -274,9 +310,11 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	bind_text(st, 11, a->lead ? a->lead : "");
 	if (found)
 		sqlite3_bind_int64(st, 12, id);
+	bind_text(st, 13, tags);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(title_key);
+	free(tags);
 	if (rc != SQLITE_DONE)
 		return db_err(db, err, "storing an article");
 	a->id = found ? id : sqlite3_last_insert_rowid(db);
@@ -301,7 +339,8 @@ article_store_get(sqlite3 *db, int64_t id, struct article *a, char *err)
 	int rc;
 
 	st = db_prepare(db, "SELECT id, guid, url, title, author, source, "
-	    "published, fetched, body, lead FROM article WHERE id = ?1", err);
+	    "published, fetched, body, lead, tags FROM article WHERE id = ?1",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -317,24 +356,12 @@ article_store_get(sqlite3 *db, int64_t id, struct article *a, char *err)
 		a->fetched = sqlite3_column_int64(st, 7);
 		a->body = column_dup(st, 8);
 		a->lead = column_dup(st, 9);
+		article_tags_split(a, (const char *)sqlite3_column_text(st, 10));
 	}
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return db_err(db, err, "reading an article");
-	st = db_prepare(db, "SELECT t.name FROM article_tag at JOIN tag t "
-	    "ON t.id = at.tag_id WHERE at.article_id = ?1 ORDER BY t.name", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-
-		article_tag_add(a, t, strlen(t));
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 1 : db_err(db, err, "reading tags");
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return db_err(db, err, "reading an article");
 }
 
 int64_t

@@ -53,6 +53,13 @@ size_t article_tag_normalize(const char *tag, size_t len,
  * Caller frees. */
 char *article_title_key(const char *title);
 
+/* The tags as the store keeps them beside the article: joined by
+ * ARTICLE_TAG_SEP. article_tags_join returns an allocated string, caller
+ * frees; article_tags_split adds each tag of s to a. */
+#define ARTICLE_TAG_SEP '\x1f'
+char *article_tags_join(const struct article *a);
+void article_tags_split(struct article *a, const char *s);
+
 /* Returns a new zeroed article at the end of the list, owned by it. */
 struct article *article_list_push(struct article_list *l);
 void article_list_release(struct article_list *l);

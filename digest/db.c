@@ -25,6 +25,9 @@ static const char *const db_migrations[] = {
 	"  fetched INTEGER NOT NULL,"
 	"  body TEXT NOT NULL,"
 	"  lead TEXT NOT NULL,"
+	/* The tag names again, joined by U+001F, so that showing an
+	 * article needs no join; article_tag is what selection uses. */
+	"  tags TEXT NOT NULL DEFAULT '',"
 	"  UNIQUE (source, guid)"
 	");"
 	"CREATE INDEX article_published ON article (published);"
@@ -183,6 +186,13 @@ db_open_flags(const char *path, int flags, char *err)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	/* Reads through a memory map rather than pread copies: selection
+	 * over a large store touches rows all over the file. */
+	if (db_exec(db, "PRAGMA mmap_size = 268435456", e) == -1) {
+		util_err(err, "cannot open database '%s': %s", path, e);
+		sqlite3_close(db);
+		return NULL;
+	}
 	if ((flags & SQLITE_OPEN_READWRITE) &&
 	    (db_exec(db, "PRAGMA journal_mode = WAL", e) == -1 ||
 	    db_exec(db, "PRAGMA synchronous = NORMAL", e) == -1)) {

@@ -82,7 +82,7 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 	int rc = 0;
 
 	rc |= buf_puts(sql, "SELECT a.id, a.guid, a.url, a.title, a.title_key, "
-	    "a.author, a.source, a.published, a.fetched, a.body, a.lead "
+	    "a.author, a.source, a.published, a.fetched, a.body, a.lead, a.tags "
 	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
 	if (want->n > 0) {
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
@@ -112,68 +112,255 @@ column_dup(sqlite3_stmt *st, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
-static int
-select_load_tags(sqlite3 *db, struct article *a, char *err)
-{
-	sqlite3_stmt *st;
-	int rc;
+/*
+ * Near-duplicate titles. The same story carried by two sources usually
+ * differs by a word or two ("Council approves the levy" / "Council
+ * approves levy"). Title keys are lower-case words; a title's signature is
+ * the sorted set of its words' hashes. Two titles are near-duplicates when
+ * their word sets, small words such as "the" left out, are equal or, with
+ * four words or more each, overlap by at least 80% (Jaccard).
+ *
+ * Comparing every new title with every kept one is quadratic in the size
+ * of a window; prefix filtering (Bayardo et al., "Scaling up all pairs
+ * similarity search") makes it linear: two sets with Jaccard >= t share a
+ * word among the first n - ceil(t * n) + 1 words of each, in one global
+ * order, so each kept title is indexed under those words only and a new
+ * title is checked against the titles found under its own.
+ */
+#define SIG_WORDS_MAX 64
+#define SIG_SCAN_MAX 256	/* postings read per word of a probe */
 
-	st = db_prepare(db, "SELECT t.name FROM article_tag x JOIN tag t "
-	    "ON t.id = x.tag_id WHERE x.article_id = ?1 ORDER BY t.name", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, a->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		article_tag_add(a, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(db, err, "reading tags");
-}
-
-/* The title keys of the articles kept so far, for near-duplicates. */
-struct select_seen {
-	char **keys;		/* owned */
-	const char **sources;	/* borrowed from the kept articles' rows */
+struct select_sig {
+	uint32_t h[SIG_WORDS_MAX];	/* sorted, unique */
 	size_t n;
-	size_t cap;
-	size_t scap;
+};
+
+/* Words that say nothing about which story a title tells. */
+static const char *const sig_stopwords[] = {
+	"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has",
+	"have", "in", "is", "it", "its", "of", "on", "or", "s", "that", "the",
+	"to", "was", "will", "with",
 };
 
 static int
-select_is_duplicate(const struct select_seen *seen, const char *key,
-    const char *source)
+sig_is_stopword(const char *w, size_t n)
 {
 	size_t i;
 
-	if (*key == '\0')
+	if (n > 5)
 		return 0;
-	for (i = 0; i < seen->n; i++)
-		if (strcmp(seen->sources[i], source) != 0 &&
-		    select_titles_similar(seen->keys[i], key))
+	for (i = 0; i < sizeof(sig_stopwords) / sizeof(sig_stopwords[0]); i++)
+		if (strlen(sig_stopwords[i]) == n &&
+		    memcmp(sig_stopwords[i], w, n) == 0)
 			return 1;
 	return 0;
 }
 
-static void
-select_seen_add(struct select_seen *seen, const char *key,
-    const char *source)
+/*
+ * A word's place in the global order is its length, longest first, then
+ * a 24-bit hash: long words are the rare ones, and prefix filtering only
+ * stays fast when the rare words come first.
+ */
+static uint32_t
+sig_word(const char *s, size_t n)
 {
-	xgrow(&seen->keys, &seen->cap, seen->n + 1, sizeof(*seen->keys));
-	xgrow(&seen->sources, &seen->scap, seen->n + 1, sizeof(*seen->sources));
-	seen->keys[seen->n] = xstrdup(key);
-	seen->sources[seen->n] = source;
-	seen->n++;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return ((uint32_t)(255 - (n > 255 ? 255 : n)) << 24) | (h >> 8);
+}
+
+static int
+sig_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static void
-select_seen_release(struct select_seen *seen)
+select_sig_make(const char *key, struct select_sig *sig)
+{
+	const char *p = key, *sp;
+	size_t i, n = 0, len;
+
+	while (*p != '\0' && n < SIG_WORDS_MAX) {
+		sp = strchr(p, ' ');
+		len = sp ? (size_t)(sp - p) : strlen(p);
+		if (len > 0 && !sig_is_stopword(p, len))
+			sig->h[n++] = sig_word(p, len);
+		p += len + (sp != NULL);
+	}
+	qsort(sig->h, n, sizeof(sig->h[0]), sig_cmp);
+	for (i = sig->n = 0; i < n; i++)
+		if (sig->n == 0 || sig->h[sig->n - 1] != sig->h[i])
+			sig->h[sig->n++] = sig->h[i];
+}
+
+/* How many leading words index a title: enough that two similar titles
+ * always share one. Short titles must match exactly, so one suffices. */
+static size_t
+select_sig_prefix(const struct select_sig *s)
+{
+	if (s->n < 4)
+		return s->n > 0;
+	return s->n - (4 * s->n + 4) / 5 + 1;
+}
+
+static int
+select_sig_similar(const struct select_sig *a, const struct select_sig *b)
+{
+	size_t i = 0, j = 0, common = 0;
+
+	if (a->n < 4 || b->n < 4) {
+		if (a->n != b->n)
+			return 0;
+		return memcmp(a->h, b->h, a->n * sizeof(a->h[0])) == 0;
+	}
+	while (i < a->n && j < b->n) {
+		if (a->h[i] == b->h[j]) {
+			common++;
+			i++;
+			j++;
+		} else if (a->h[i] < b->h[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	/* |A ∩ B| / |A ∪ B| >= 0.8 */
+	return common * 5 >= (a->n + b->n - common) * 4;
+}
+
+int
+select_titles_similar(const char *a, const char *b)
+{
+	struct select_sig sa, sb;
+
+	select_sig_make(a, &sa);
+	select_sig_make(b, &sb);
+	return sa.n > 0 && select_sig_similar(&sa, &sb);
+}
+
+/* The titles kept so far, indexed by their prefix words. */
+struct select_kept {
+	struct select_sig sig;
+	char *source;		/* owned */
+	size_t checked;		/* the probe that last compared it */
+};
+
+struct select_posting {
+	uint32_t word;
+	size_t kept;		/* index into kept */
+	size_t next;		/* next posting in the bucket, or SIZE_MAX */
+};
+
+struct select_dedup {
+	struct select_kept *kept;	/* owned */
+	size_t nkept, kept_cap;
+	struct select_posting *post;	/* owned */
+	size_t npost, post_cap;
+	size_t *bucket;			/* owned; heads, SIZE_MAX = empty */
+	size_t nbucket;			/* a power of two */
+	size_t probe;
+};
+
+static void
+select_dedup_init(struct select_dedup *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+select_dedup_rehash(struct select_dedup *d)
+{
+	size_t i, b, n = d->nbucket ? d->nbucket * 2 : 256;
+
+	free(d->bucket);
+	d->bucket = xmalloc(n * sizeof(*d->bucket));
+	d->nbucket = n;
+	for (i = 0; i < n; i++)
+		d->bucket[i] = SIZE_MAX;
+	for (i = 0; i < d->npost; i++) {
+		b = d->post[i].word & (n - 1);
+		d->post[i].next = d->bucket[b];
+		d->bucket[b] = i;
+	}
+}
+
+static void
+select_dedup_index(struct select_dedup *d, uint32_t word, size_t kept)
+{
+	size_t b;
+
+	if (d->npost + 1 > d->nbucket / 2)
+		select_dedup_rehash(d);
+	xgrow(&d->post, &d->post_cap, d->npost + 1, sizeof(*d->post));
+	b = word & (d->nbucket - 1);
+	d->post[d->npost].word = word;
+	d->post[d->npost].kept = kept;
+	d->post[d->npost].next = d->bucket[b];
+	d->bucket[b] = d->npost++;
+}
+
+/* 1 when a near-duplicate of key from another source was kept before;
+ * otherwise keeps key and returns 0. */
+static int
+select_dedup_seen(struct select_dedup *d, const char *key,
+    const char *source)
+{
+	struct select_sig sig;
+	struct select_kept *k;
+	size_t i, p, nprefix;
+
+	select_sig_make(key, &sig);
+	if (sig.n == 0)
+		return 0;
+	nprefix = select_sig_prefix(&sig);
+	d->probe++;
+	for (i = 0; i < nprefix && d->nbucket > 0; i++) {
+		size_t scanned = 0;
+
+		/* A word in hundreds of kept titles is a common one: stop
+		 * there rather than turn quadratic on a huge window. */
+		for (p = d->bucket[sig.h[i] & (d->nbucket - 1)];
+		    p != SIZE_MAX && scanned < SIG_SCAN_MAX;
+		    p = d->post[p].next) {
+			if (d->post[p].word != sig.h[i])
+				continue;
+			scanned++;
+			k = &d->kept[d->post[p].kept];
+			if (k->checked == d->probe)
+				continue;
+			k->checked = d->probe;
+			if (strcmp(k->source, source) != 0 &&
+			    select_sig_similar(&k->sig, &sig))
+				return 1;
+		}
+	}
+	xgrow(&d->kept, &d->kept_cap, d->nkept + 1, sizeof(*d->kept));
+	k = &d->kept[d->nkept];
+	k->sig = sig;
+	k->source = xstrdup(source);
+	k->checked = 0;
+	for (i = 0; i < nprefix; i++)
+		select_dedup_index(d, sig.h[i], d->nkept);
+	d->nkept++;
+	return 0;
+}
+
+static void
+select_dedup_release(struct select_dedup *d)
 {
 	size_t i;
 
-	for (i = 0; i < seen->n; i++)
-		free(seen->keys[i]);
-	free(seen->keys);
-	free(seen->sources);
+	for (i = 0; i < d->nkept; i++)
+		free(d->kept[i].source);
+	free(d->kept);
+	free(d->post);
+	free(d->bucket);
 }
 
 static void
@@ -189,6 +376,7 @@ select_row(sqlite3_stmt *st, struct article *a)
 	a->fetched = sqlite3_column_int64(st, 8);
 	a->body = column_dup(st, 9);
 	a->lead = column_dup(st, 10);
+	article_tags_split(a, (const char *)sqlite3_column_text(st, 11));
 }
 
 int
@@ -196,10 +384,10 @@ select_articles(sqlite3 *db, const struct select_query *q,
     struct article_list *out, char *err)
 {
 	struct select_ids want, skip;
-	struct select_seen seen;
+	struct select_dedup seen;
 	struct buf sql;
 	sqlite3_stmt *st;
-	size_t start = out->n, i;
+	size_t start = out->n;
 	int rc = SQLITE_DONE;
 
 	if (select_tag_ids(db, q->tags, q->ntags, &want, err) == -1 ||
@@ -220,101 +408,24 @@ select_articles(sqlite3 *db, const struct select_query *q,
 		return -1;
 	sqlite3_bind_int64(st, 1, q->since);
 	sqlite3_bind_int64(st, 2, q->until > 0 ? q->until : INT64_MAX);
-	memset(&seen, 0, sizeof(seen));
+	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 4);
 		const char *source = (const char *)sqlite3_column_text(st, 6);
 		struct article *a;
 
-		if (select_is_duplicate(&seen, key, source))
+		if (select_dedup_seen(&seen, key, source))
 			continue;
 		a = article_list_push(out);
 		select_row(st, a);
-		select_seen_add(&seen, key, a->source);
 	}
 	if (q->limit == 0 || out->n - start < q->limit)
 		rc = rc == SQLITE_DONE ? 0 : db_err(db, err, "selecting articles");
 	else
 		rc = 0;
 	sqlite3_reset(st);
-	select_seen_release(&seen);
-	for (i = start; rc == 0 && i < out->n; i++)
-		rc = select_load_tags(db, &out->v[i], err);
+	select_dedup_release(&seen);
 	return rc;
 }
 
-/*
- * Near-duplicate titles: the same story carried by two sources usually
- * differs by a word or two ("Apple unveils new iPhone" / "Apple unveils
- * the new iPhone"). Keys are already lower-case words; titles are similar
- * when equal, or when both have at least four words and their word sets
- * overlap by 80% (Jaccard).
- */
-#define SELECT_WORDS_MAX 64
-
-static size_t
-select_words(const char *key, const char *w[SELECT_WORDS_MAX],
-    size_t wl[SELECT_WORDS_MAX])
-{
-	size_t n = 0;
-	const char *p = key, *sp;
-
-	while (*p != '\0' && n < SELECT_WORDS_MAX) {
-		sp = strchr(p, ' ');
-		w[n] = p;
-		wl[n] = sp ? (size_t)(sp - p) : strlen(p);
-		n++;
-		p = sp ? sp + 1 : p + strlen(p);
-	}
-	return n;
-}
-
-static int
-select_has_word(const char *const *w, const size_t *wl, size_t n,
-    const char *word, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (wl[i] == len && memcmp(w[i], word, len) == 0)
-			return 1;
-	return 0;
-}
-
-/* The number of distinct words of set a, with the count of those also in
- * b in *common. */
-static size_t
-select_distinct(const char *const *a, const size_t *al, size_t an,
-    const char *const *b, const size_t *bl, size_t bn, size_t *common)
-{
-	size_t i, distinct = 0;
-
-	*common = 0;
-	for (i = 0; i < an; i++) {
-		if (select_has_word(a, al, i, a[i], al[i]))
-			continue;
-		distinct++;
-		*common += select_has_word(b, bl, bn, a[i], al[i]);
-	}
-	return distinct;
-}
-
-int
-select_titles_similar(const char *a, const char *b)
-{
-	const char *wa[SELECT_WORDS_MAX], *wb[SELECT_WORDS_MAX];
-	size_t la[SELECT_WORDS_MAX], lb[SELECT_WORDS_MAX];
-	size_t na, nb, da, db, common, unused;
-
-	if (strcmp(a, b) == 0)
-		return 1;
-	na = select_words(a, wa, la);
-	nb = select_words(b, wb, lb);
-	if (na < 4 || nb < 4)
-		return 0;
-	da = select_distinct(wa, la, na, wb, lb, nb, &common);
-	db = select_distinct(wb, lb, nb, wa, la, na, &unused);
-	/* |A ∩ B| / |A ∪ B| >= 0.8 */
-	return common * 5 >= (da + db - common) * 4;
-}
