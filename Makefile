@@ -26,17 +26,18 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Idigest -Isubscribers \
 	-MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 
+# O is the build directory: `make O=build/clang CC=clang` keeps a second
+# compiler's objects apart. Only the default build writes bin/digest.
 ifeq ($(SAN),1)
-O = build/san
+O ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ALL_CFLAGS += $(SANFLAGS)
 ALL_LDFLAGS += $(SANFLAGS)
-DIGEST_BIN = $(O)/digest
 else
-O = build
-DIGEST_BIN = bin/digest
+O ?= build
 endif
+DIGEST_BIN = $(if $(filter build,$(O)),bin/digest,$(O)/digest)
 
 LIB_SRC = $(wildcard digest/*.c subscribers/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -86,6 +87,8 @@ $(O)/bench/%: bench/%.c $(LIB) bench/bench.h
 
 build-tests: $(DIGEST_BIN) $(TEST_BIN)
 
+build-all: $(DIGEST_BIN) $(TEST_BIN) $(BENCH_BIN)
+
 test: build-tests
 	@DIGEST="$(CURDIR)/$(DIGEST_BIN)" BUILD="$(CURDIR)/$(O)" SAN="$(SAN)" \
 		tests/run.sh $(T)
@@ -108,7 +111,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all test build-tests bench install uninstall clean
+.PHONY: all test build-tests build-all bench install uninstall clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
