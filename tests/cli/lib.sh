@@ -1,0 +1,52 @@
+# Shared by the CLI tests: sourced, not run. Each test runs in a fresh
+# scratch directory ($T) that is removed when it passes.
+set -u
+: "${DIGEST:?DIGEST must name the digest binary}"
+: "${TESTS:=$(cd "$(dirname "$0")/.." && pwd)}"
+TOP=$(dirname "$TESTS")
+PY=${PY:-/usr/bin/python3}
+T=$(mktemp -d "${TMPDIR:-/tmp}/digest-cli.XXXXXX")
+export DIGEST_DB="$T/digest.db"
+cleanup_hooks=
+trap 'for h in $cleanup_hooks; do $h; done' EXIT
+on_exit() { cleanup_hooks="$1 $cleanup_hooks"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "skip: $*"; exit 77; }
+pass() { rm -rf "$T"; exit 0; }
+
+# Runs digest, keeping stdout in $T/out, stderr in $T/err, status in $rc.
+run() {
+	"$DIGEST" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+expect_rc() { # expected, what
+	[ "$rc" -eq "$1" ] || {
+		echo "--- stdout"; cat "$T/out"; echo "--- stderr"; cat "$T/err"
+		fail "$2: exit $rc, expected $1"
+	}
+}
+
+expect_out() { # grep pattern, what
+	grep -q -- "$1" "$T/out" || { cat "$T/out"; fail "$2: stdout lacks '$1'"; }
+}
+
+expect_err() { # grep pattern, what
+	grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "$2: stderr lacks '$1'"; }
+}
+
+# One line on stderr, naming what failed.
+expect_one_line_err() { # what
+	n=$(wc -l <"$T/err")
+	[ "$n" -eq 1 ] || { cat "$T/err"; fail "$1: $n lines on stderr, not 1"; }
+}
+
+sql() { sqlite3 "$DIGEST_DB" "$@"; }
+
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
+
+shared() { # relative path under ../shared, or skip
+	[ -n "${SHARED:-}" ] && [ -e "$SHARED/$1" ] || skip "../shared/$1 not found"
+	echo "$SHARED/$1"
+}
