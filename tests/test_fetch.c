@@ -381,23 +381,34 @@ test_http_errors(void **state)
 	fetch_result_release(&r);
 }
 
+/* Fetches path (or a URL) with o and checks the failure: its status, its
+ * message, and that it came within [min_ms, max_ms]. */
+static void
+check_failure_time(const char *path, const struct fetch_opts *o,
+    enum fetch_status want, long min_ms, long max_ms, const char *problem)
+{
+	struct fetch_result r;
+	char err[ERR_LEN];
+	long t0 = now_ms(), ms;
+
+	assert_int_equal(get(path, o, &r, err), want);
+	ms = now_ms() - t0;
+	print_message("%s: %ld ms: %s\n", path, ms, problem);
+	assert_in_range(ms, min_ms, max_ms);
+	assert_err(err, path[0] == '/' ? url(path) : path, problem);
+	assert_null(r.data);
+	fetch_result_release(&r);
+}
+
 /* A body that trickles in is cut by the total timeout. */
 static void
 test_slow_body(void **state)
 {
-	struct fetch_result r;
 	struct fetch_opts o = { .max_redirects = -1, .timeout_ms = 1500 };
-	char err[ERR_LEN];
-	long t0 = now_ms(), ms;
 
 	(void)state;
-	assert_int_equal(get("/slow", &o, &r, err), FETCH_TEMPFAIL);
-	ms = now_ms() - t0;
-	print_message("slow body abandoned after %ld ms\n", ms);
-	assert_in_range(ms, 1400, 2500);
-	assert_err(err, url("/slow"), "timed out after 1500 ms");
-	assert_null(r.data);
-	fetch_result_release(&r);
+	check_failure_time("/slow", &o, FETCH_TEMPFAIL, 1400, 2500,
+	    "timed out after 1500 ms");
 }
 
 /* A server that sends headers and then nothing is abandoned by the
@@ -405,37 +416,22 @@ test_slow_body(void **state)
 static void
 test_stalled_body(void **state)
 {
-	struct fetch_result r;
 	struct fetch_opts o = { .max_redirects = -1, .timeout_ms = 10000,
 	    .stall_timeout_s = 1 };
-	char err[ERR_LEN];
-	long t0 = now_ms(), ms;
 
 	(void)state;
-	assert_int_equal(get("/stall", &o, &r, err), FETCH_TEMPFAIL);
-	ms = now_ms() - t0;
-	print_message("stalled body abandoned after %ld ms\n", ms);
-	assert_in_range(ms, 900, 3000);
-	assert_err(err, url("/stall"), "stalled: under 64 bytes/s for 1 s");
-	fetch_result_release(&r);
+	check_failure_time("/stall", &o, FETCH_TEMPFAIL, 900, 3000,
+	    "stalled: under 64 bytes/s for 1 s");
 }
 
 /* A "2 GiB" body stops at the cap, with and without Content-Length. */
 static void
 check_too_big(const char *path)
 {
-	struct fetch_result r;
 	struct fetch_opts o = { .max_redirects = -1, .max_bytes = MB };
-	char err[ERR_LEN];
-	long t0 = now_ms(), ms;
 
-	assert_int_equal(get(path, &o, &r, err), FETCH_TOOBIG);
-	ms = now_ms() - t0;
-	print_message("%s stopped after %ld ms\n", path, ms);
-	assert_in_range(ms, 0, 1500);
-	assert_err(err, url(path), "larger than 1048576 bytes");
-	assert_null(r.data);
-	fetch_result_release(&r);
+	check_failure_time(path, &o, FETCH_TOOBIG, 0, 1500,
+	    "larger than 1048576 bytes");
 }
 
 static void
@@ -560,21 +556,31 @@ test_redirect_other_protocol(void **state)
 	fetch_result_release(&r);
 }
 
+/* A TCP socket bound to 127.0.0.1 on a port the kernel picks, its
+ * address in *a. */
+static int
+loopback_socket(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &len), 0);
+	return fd;
+}
+
 /* A port nobody listens on: bound, then closed, so it is free. */
 static int
 closed_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	struct sockaddr_in a;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_not_equal(fd, -1);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	close(loopback_socket(&a));
+	return ntohs(a.sin_port);
 }
 
 static void
@@ -597,36 +603,24 @@ test_connection_refused(void **state)
 static void
 test_connect_timeout(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a;
 	struct fetch_opts o = { .max_redirects = -1, .connect_timeout_ms = 500,
 	    .timeout_ms = 5000 };
-	struct fetch_result r;
-	socklen_t len = sizeof(a);
-	int lfd, fill[4], i;
-	char err[ERR_LEN], u[64];
-	long t0, ms;
+	int lfd = loopback_socket(&a), fill[4], i;
+	char u[64];
 
 	(void)state;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_not_equal(lfd = socket(AF_INET, SOCK_STREAM, 0), -1);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
 	assert_int_equal(listen(lfd, 0), 0);
 	for (i = 0; i < 4; i++) {
 		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		(void)connect(fill[i], (struct sockaddr *)&a, sizeof(a));
 	}
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d/feed", ntohs(a.sin_port));
-	t0 = now_ms();
-	assert_int_equal(get(u, &o, &r, err), FETCH_TEMPFAIL);
-	ms = now_ms() - t0;
-	print_message("connect abandoned after %ld ms\n", ms);
+	check_failure_time(u, &o, FETCH_TEMPFAIL, 450, 1500,
+	    "cannot connect within 500 ms");
 	for (i = 0; i < 4; i++)
 		close(fill[i]);
 	close(lfd);
-	assert_in_range(ms, 450, 1500);
-	assert_err(err, u, "cannot connect within 500 ms");
-	fetch_result_release(&r);
 }
 
 static void
