@@ -16,34 +16,50 @@
 struct fetch_opts {
 	long connect_timeout_ms;	/* 0 = 10 s */
 	long timeout_ms;		/* whole transfer; 0 = 60 s */
-	long max_redirects;		/* -1 = default 5 */
+	long max_redirects;		/* negative = default 5; 0 = none */
 	size_t max_bytes;		/* decoded body; 0 = FEED_MAX_BYTES */
 	const char *etag;		/* from the last fetch, or NULL */
 	int64_t last_modified;		/* from the last fetch, or 0 */
 	const char *user_agent;		/* NULL = "digest/VERSION" */
+	long stall_timeout_s;		/* abandon a transfer slower than
+					 * FETCH_LOW_SPEED bytes/s for this
+					 * long; 0 = 30 s */
 };
+
+#define FETCH_LOW_SPEED 64	/* bytes per second, see stall_timeout_s */
 
 enum fetch_status {
 	FETCH_OK = 0,
 	FETCH_NOT_MODIFIED,	/* 304: nothing new */
-	FETCH_TEMPFAIL,		/* timeout, connection, DNS, 5xx, 429 */
-	FETCH_NOINPUT,		/* 4xx other than 429, bad URL */
+	FETCH_TEMPFAIL,		/* timeout, connection, DNS, 5xx, 408,
+				 * 429 */
+	FETCH_NOINPUT,		/* 4xx other than 408 and 429, a bad or
+				 * non-http(s) URL, a redirect loop or a
+				 * redirect to another protocol */
 	FETCH_TOOBIG,		/* over max_bytes */
 };
 
 struct fetch_result {
-	long http_code;
-	char *data;		/* owned, NUL-terminated; NULL on 304 */
+	long http_code;		/* of the final response; 0 when none */
+	char *data;		/* owned, NUL-terminated; set on FETCH_OK only
+				 * (never NULL then) */
 	size_t len;
 	char *content_type;	/* owned; may be NULL */
 	char *charset;		/* owned, from content_type; may be NULL */
 	char *etag;		/* owned; may be NULL */
 	int64_t last_modified;	/* 0 when the server sent none */
-	char *final_url;	/* owned; after redirects */
+	char *final_url;	/* owned; after redirects; may be NULL */
 };
 
-/* Fetches url into r (zeroed by the caller). Returns FETCH_OK or
- * FETCH_NOT_MODIFIED, or another status with err set. */
+/*
+ * Fetches url into r, which is overwritten (release a previous result
+ * first). Returns FETCH_OK or FETCH_NOT_MODIFIED, or another status with
+ * one line in err naming the URL (its password left out) and the problem.
+ * The ETag is taken from the final response only, after redirects. On
+ * FETCH_NOT_MODIFIED, etag and last_modified are what the server repeated
+ * or else the values given in o, so the caller can always store r's.
+ * Whatever the status, the caller releases r.
+ */
 enum fetch_status fetch_url(const char *url, const struct fetch_opts *o,
     struct fetch_result *r, char *err);
 void fetch_result_release(struct fetch_result *r);
@@ -51,7 +67,8 @@ void fetch_result_release(struct fetch_result *r);
 /* 1 when s is an http:// or https:// URL (what ingest fetches), else 0. */
 int fetch_is_url(const char *s);
 
-/* Must be called once before any fetch (curl_global_init). */
+/* Must be called before any fetch, while the program has one thread
+ * (curl_global_init); later calls do nothing. */
 void fetch_global_init(void);
 
 #endif
