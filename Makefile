@@ -37,7 +37,7 @@ ALL_LDFLAGS += $(SANFLAGS)
 else
 O ?= build
 endif
-DIGEST_BIN = $(if $(filter build,$(O)),bin/digest,$(O)/digest)
+DIGEST_BIN = $(if $(filter build,$(O)),bin/digest,$(O)/bin/digest)
 
 LIB_SRC = $(wildcard digest/*.c subscribers/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
