@@ -16,6 +16,10 @@ static const char main_usage[] =
     "Commands:\n";
 
 const struct cmd cmd_table[] = {
+	{ "text sentences", cmd_text_sentences,
+	  "print a text's sentences, one per line", cmd_text_sentences_usage },
+	{ "text lead", cmd_text_lead, "print the lead of a text",
+	  cmd_text_lead_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 
