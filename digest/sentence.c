@@ -26,7 +26,9 @@
 #include "sentence.h"
 
 #include <stdint.h>
-#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* The longest word looked at before a period: no abbreviation is longer,
  * and it keeps a period after a megabyte without spaces cheap. */
@@ -45,6 +47,7 @@ enum scan_class {
 	SC_E2		/* lead byte of U+2000..U+2FFF */
 };
 
+/* scan_next() below must look for exactly the bytes listed here. */
 static const unsigned char scan_table[256] = {
 	['.'] = SC_STOP, ['?'] = SC_STOP, ['!'] = SC_STOP,
 	['\n'] = SC_NEWLINE, [')'] = SC_PAREN, [0xE2] = SC_E2,
@@ -57,6 +60,9 @@ enum {
 	AB_STARTER = 4,	/* ends only before a capitalised sentence starter */
 	AB_CAPITAL = 8	/* only when written with a capital ("Mar." not "mar.") */
 };
+
+/* The longest key in abbrevs[], in bytes: longer words skip the search. */
+#define ABBREV_LEN_MAX 6
 
 struct abbrev {
 	const char *key;	/* lower case, without the final period */
@@ -272,15 +278,11 @@ struct next_word {
 	int line_item;	/* it starts a line and is a list item */
 };
 
-/* The length of the white space character at s[i], or 0. The same set as
- * utf8_is_space(), matched on bytes so the scan never decodes. */
 static size_t
-space_len(const unsigned char *s, size_t i, size_t n)
+space_len_wide(const unsigned char *s, size_t i, size_t n)
 {
 	unsigned c = s[i];
 
-	if (c < 0x80)
-		return c == ' ' || (c >= '\t' && c <= '\r');
 	if (c == 0xC2)
 		return i + 1 < n && (s[i + 1] == 0x85 || s[i + 1] == 0xA0) ?
 		    2 : 0;
@@ -298,6 +300,19 @@ space_len(const unsigned char *s, size_t i, size_t n)
 	if (c == 0xEF)
 		return s[i + 1] == 0xBB && s[i + 2] == 0xBF ? 3 : 0;
 	return 0;
+}
+
+/* The length of the white space character at s[i], or 0. The same set as
+ * utf8_is_space(), matched on bytes so the scan never decodes; ASCII, by
+ * far the most common, is decided inline. */
+static inline size_t
+space_len(const unsigned char *s, size_t i, size_t n)
+{
+	unsigned c = s[i];
+
+	if (c < 0x80)
+		return c == ' ' || (c >= '\t' && c <= '\r');
+	return space_len_wide(s, i, n);
 }
 
 /* The length of the white space character that ends just before s[i]
@@ -498,10 +513,15 @@ is_line_item(const unsigned char *s, size_t i, size_t n)
 	return marker_parse(s, i, n, &m);
 }
 
-static int
-word_cmp(const void *key, const void *elem)
+/* strcmp() without the call: most comparisons stop at the first byte. */
+static inline int
+key_cmp(const char *a, const char *b)
 {
-	return strcmp(key, *(const char *const *)elem);
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
 }
 
 static int
@@ -511,7 +531,7 @@ in_sorted(const char *word, const char *const *list, size_t count)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = word_cmp(word, &list[mid]);
+		int c = key_cmp(word, list[mid]);
 
 		if (c == 0)
 			return 1;
@@ -530,7 +550,7 @@ abbrev_find(const char *key)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(key, abbrevs[mid].key);
+		int c = key_cmp(key, abbrevs[mid].key);
 
 		if (c == 0)
 			return &abbrevs[mid];
@@ -645,43 +665,61 @@ is_fronted(const struct scan *sc, size_t tok)
 	return words <= FRONTED_MAX_WORDS;
 }
 
+/* The length of the opening quote or bracket that ends just before s[i]
+ * (not reaching below lo), or 0. */
+static size_t
+opener_len_before(const unsigned char *s, size_t lo, size_t i)
+{
+	if (i > lo && s[i - 1] < 0x80)
+		return opener_len(s, i - 1, i);
+	if (i >= lo + 2 && opener_len(s, i - 2, i) == 2)
+		return 2;
+	if (i >= lo + 3 && opener_len(s, i - 3, i) == 3)
+		return 3;
+	return 0;
+}
+
 /* The word before the period at s[p], as a lookup key: lower-case ASCII
- * letters, inner periods and the degree signs of "N°". Returns its start
- * in *tok and 1, or 0 when the word cannot be an abbreviation (a number,
- * a URL, a quoted word, a long word). */
+ * letters, inner periods and the degree signs of "N°", after white space
+ * or opening quotes. Returns the key's length, with its start in *tok and
+ * whether it is capitalised; 0 when the word cannot be an abbreviation (a
+ * number, a URL, a quoted word, a long word). Scanning back only over the
+ * bytes a key may hold keeps this cheap for the ordinary word. */
 static int
 token_key(const struct scan *sc, size_t p, char *key, size_t *tok,
     int *capital)
 {
 	const unsigned char *s = sc->s;
-	size_t i = p, k, len = 0;
+	size_t i = p, j, k, len = 0;
+	unsigned c;
 
-	while (i > sc->start && p - i < TOKEN_MAX &&
-	    space_len_before(s, sc->start, i) == 0)
-		i--;
-	if (p - i >= TOKEN_MAX && i > sc->start &&
-	    space_len_before(s, sc->start, i) == 0)
+	while (i > sc->start && p - i < TOKEN_MAX) {
+		c = s[i - 1];
+		if (is_upper(c) || is_lower(c) || c == '.')
+			i--;
+		else if ((c == 0xB0 || c == 0xBA) && i - 1 > sc->start &&
+		    s[i - 2] == 0xC2)
+			i -= 2;
+		else
+			break;
+	}
+	if (i == p || p - i >= TOKEN_MAX || !(is_upper(s[i]) ||
+	    is_lower(s[i])))
 		return 0;
-	while (i < p && (k = opener_len(s, i, p)) > 0)
-		i += k;
+	for (j = i; j > sc->start && (k = opener_len_before(s, sc->start,
+	    j)) > 0; j -= k)
+		;
+	if (j > sc->start && space_len_before(s, sc->start, j) == 0)
+		return 0;
 	*tok = i;
-	if (i >= p)
-		return 0;
 	*capital = is_upper(s[i]);
-	while (i < p) {
-		if (is_upper(s[i]) || is_lower(s[i]))
-			key[len++] = (char)(s[i++] | 0x20);
-		else if (s[i] == '.' && len > 0 && key[len - 1] != '.')
-			key[len++] = s[i++];
-		else if (s[i] == 0xC2 && i + 1 < p && (s[i + 1] == 0xB0 ||
-		    s[i + 1] == 0xBA) && len > 0) {
-			key[len++] = (char)s[i++];
-			key[len++] = (char)s[i++];
-		} else
+	for (; i < p; i++) {
+		if (s[i] == '.' && key[len - 1] == '.')
 			return 0;
+		key[len++] = (char)(s[i] < 0x80 ? s[i] | 0x20 : s[i]);
 	}
 	key[len] = '\0';
-	return len > 0;
+	return (int)len;
 }
 
 /* "U.S", "e.g", "Ph.D": letters in groups of one or two split by periods,
@@ -716,12 +754,12 @@ period_ends(const struct scan *sc, size_t p, const struct next_word *w)
 	char key[TOKEN_MAX + 2];
 	const struct abbrev *ab;
 	size_t tok;
-	int capital;
+	int capital, len;
 	unsigned flags;
 
-	if (!token_key(sc, p, key, &tok, &capital))
+	if ((len = token_key(sc, p, key, &tok, &capital)) == 0)
 		return w->kind != NEXT_LOWER;
-	ab = abbrev_find(key);
+	ab = len <= ABBREV_LEN_MAX ? abbrev_find(key) : NULL;
 	if (ab != NULL && (!(ab->flags & AB_CAPITAL) || capital))
 		flags = ab->flags;
 	else if (key[1] == '\0' || is_dotted_initials(key))
@@ -913,6 +951,37 @@ scan_begin(struct scan *sc)
 	return i;
 }
 
+/* The first candidate byte at or after s[p], or n. With SSE2 (every
+ * x86-64) sixteen bytes are tested at once: prose has a candidate only
+ * every few dozen bytes. */
+static size_t
+scan_next(const unsigned char *s, size_t p, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i dot = _mm_set1_epi8('.'), ques = _mm_set1_epi8('?');
+	const __m128i excl = _mm_set1_epi8('!'), nl = _mm_set1_epi8('\n');
+	const __m128i paren = _mm_set1_epi8(')');
+	const __m128i e2 = _mm_set1_epi8((char)0xE2);
+	__m128i v, m;
+	int mask;
+
+	for (; p + 16 <= n; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + p));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot),
+		    _mm_cmpeq_epi8(v, ques)), _mm_or_si128(_mm_cmpeq_epi8(v,
+		    excl), _mm_cmpeq_epi8(v, nl)));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, paren),
+		    _mm_cmpeq_epi8(v, e2)));
+		mask = _mm_movemask_epi8(m);
+		if (mask != 0)
+			return p + (size_t)__builtin_ctz((unsigned)mask);
+	}
+#endif
+	while (p < n && scan_table[s[p]] == SC_NONE)
+		p++;
+	return p;
+}
+
 void
 sentence_iter_init(struct sentence_iter *it, const char *text, size_t len)
 {
@@ -939,8 +1008,7 @@ sentence_next(struct sentence_iter *it, size_t *start, size_t *end)
 	p = scan_begin(&sc);
 	stop = n;
 	while (p < n) {
-		while (p < n && scan_table[s[p]] == SC_NONE)
-			p++;
+		p = scan_next(s, p, n);
 		if (p >= n)
 			break;
 		switch (scan_table[s[p]]) {
