@@ -524,42 +524,40 @@ key_cmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
-static int
-in_sorted(const char *word, const char *const *list, size_t count)
+/* Binary search of key among count elements of size bytes, each one
+ * starting with its key (a const char *, as the first member of a struct
+ * may be reached through a pointer to the struct): the element or NULL. */
+static const void *
+sorted_find(const char *key, const void *base, size_t count, size_t size)
 {
 	size_t lo = 0, hi = count;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = key_cmp(word, list[mid]);
+		const void *elem = (const char *)base + mid * size;
+		int c = key_cmp(key, *(const char *const *)elem);
 
 		if (c == 0)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
-static const struct abbrev *
-abbrev_find(const char *key)
-{
-	size_t lo = 0, hi = sizeof(abbrevs) / sizeof(abbrevs[0]);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = key_cmp(key, abbrevs[mid].key);
-
-		if (c == 0)
-			return &abbrevs[mid];
+			return elem;
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+static int
+in_sorted(const char *word, const char *const *list, size_t count)
+{
+	return sorted_find(word, list, count, sizeof(*list)) != NULL;
+}
+
+static const struct abbrev *
+abbrev_find(const char *key)
+{
+	return sorted_find(key, abbrevs, sizeof(abbrevs) / sizeof(abbrevs[0]),
+	    sizeof(abbrevs[0]));
 }
 
 /* Whether a character at s[i] (not ASCII) is a lower-case letter, for
