@@ -20,6 +20,10 @@ const struct cmd cmd_table[] = {
 	  cmd_ingest_usage },
 	{ "articles", cmd_articles, "list the articles a digest would pick",
 	  cmd_articles_usage },
+	{ "text sentences", cmd_text_sentences,
+	  "print a text's sentences, one per line", cmd_text_sentences_usage },
+	{ "text lead", cmd_text_lead, "print the lead of a text",
+	  cmd_text_lead_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -9,7 +9,10 @@
  *
  * The splitter only finds boundaries: sentences are spans of the input,
  * so their concatenation with the white space between them is the input.
- * It allocates nothing.
+ * White space is what utf8_is_space() says (no-break space included); a
+ * blank line ends a sentence, a single newline does not. It allocates
+ * nothing, keeps no state outside the iterator, takes any bytes (invalid
+ * UTF-8 and NUL are text) and runs in time linear in the input.
  */
 #ifndef DIGEST_SENTENCE_H
 #define DIGEST_SENTENCE_H
@@ -24,8 +27,9 @@ struct sentence_iter {
 
 void sentence_iter_init(struct sentence_iter *it, const char *text,
     size_t len);
-/* Stores the next sentence as [*start, *end), with no white space at
- * either end, and returns 1; returns 0 when no sentence is left. */
+/* Stores the next sentence as [*start, *end) (byte offsets into text),
+ * never empty and with no white space at either end, and returns 1;
+ * returns 0 when no sentence is left, and on every call after that. */
 int sentence_next(struct sentence_iter *it, size_t *start, size_t *end);
 
 #endif

@@ -13,8 +13,9 @@
  * inside each collapsed to single spaces, joined by one space. When a
  * sentence would take the lead past max_chars characters (not bytes), the
  * lead stops before it; when the first sentence alone is longer, it is cut
- * at a word boundary and ends with "…". max_chars 0 = no limit. Caller
- * frees. */
+ * at a word boundary and ends with "…", within max_chars, never inside a
+ * character. max_chars 0 = no limit; n <= 0 or a text without sentences
+ * gives "". Caller frees. */
 char *summary_lead(const char *text, size_t len, int n, size_t max_chars);
 
 /* Returns the allocated copy of [s, s+len) with every white space run

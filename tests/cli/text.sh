@@ -1,0 +1,136 @@
+# digest text sentences, digest text lead: as a user and a script see them.
+# Exits 0 (pass), 77 (skip) or 1 (fail). Needs $DIGEST, the binary.
+set -u
+: "${DIGEST:?DIGEST must name the digest binary}"
+[ -x "$DIGEST" ] || { echo "skip: $DIGEST not built"; exit 77; }
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${SHARED:-}" ] && [ -d "$here/../../../shared" ]; then
+	SHARED=$(cd "$here/../../../shared" && pwd)
+fi
+PY=${PY:-/usr/bin/python3}
+T=$(mktemp -d "${TMPDIR:-/tmp}/digest-text.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Runs digest with stdin from $T/in; stdout in $T/out, stderr in $T/err.
+run() {
+	"$DIGEST" "$@" <"$T/in" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+expect_rc() { # expected, what
+	[ "$rc" -eq "$1" ] || {
+		echo "--- stdout"; cat "$T/out"; echo "--- stderr"; cat "$T/err"
+		fail "$2: exit $rc, expected $1"
+	}
+}
+expect_out() { # exact expected stdout, what
+	printf '%s\n' "$1" >"$T/want"
+	cmp -s "$T/want" "$T/out" || {
+		echo "--- want"; cat "$T/want"; echo "--- got"; cat "$T/out"
+		fail "$2"
+	}
+}
+: >"$T/in"
+
+# -h: the usage on stdout, man-page shaped, exit 0.
+run text lead -h
+expect_rc 0 "text lead -h"
+head -n 1 "$T/out" | grep -qx 'usage: digest text lead \[-n N\] \[--max-chars M\] \[FILE\]' ||
+	fail "text lead -h: first line is not the usage line"
+grep -q '^  -n N ' "$T/out" || fail "text lead -h: no -n line"
+grep -q -- '--max-chars M ' "$T/out" || fail "text lead -h: no --max-chars line"
+[ -s "$T/err" ] && fail "text lead -h wrote to stderr"
+run text sentences --help
+expect_rc 0 "text sentences --help"
+head -n 1 "$T/out" | grep -qx 'usage: digest text sentences \[FILE\]' ||
+	fail "text sentences --help: first line is not the usage line"
+
+# A bad option: the usage on stderr, nothing on stdout, exit 64.
+run text lead --bogus
+expect_rc 64 "text lead --bogus"
+[ -s "$T/out" ] && fail "a bad option wrote to stdout"
+grep -q '^usage: digest text lead' "$T/err" || fail "no usage on stderr"
+run text sentences -x
+expect_rc 64 "text sentences -x"
+run text lead -n zero
+expect_rc 64 "text lead -n zero"
+grep -q "invalid value 'zero' for -n" "$T/err" || fail "-n zero: no reason given"
+run text lead --max-chars -3
+expect_rc 64 "--max-chars -3"
+run text sentences a b
+expect_rc 64 "two FILE operands"
+
+# A missing file: one line naming it, exit 66.
+run text sentences "$T/nope.txt"
+expect_rc 66 "missing file"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "missing file: not one line on stderr"
+grep -qx "digest: cannot open '$T/nope.txt': No such file or directory" \
+    "$T/err" || fail "missing file: wrong message: $(cat "$T/err")"
+run text lead "$T/nope.txt"
+expect_rc 66 "text lead: missing file"
+
+# A golden rule through the CLI, from stdin, one sentence per line.
+printf 'At 5 a.m. Mr. Smith went to the bank. He left the bank at 6 P.M. Mr. Smith then went to the store.' >"$T/in"
+run text sentences
+expect_rc 0 "text sentences from stdin"
+expect_out "At 5 a.m. Mr. Smith went to the bank.
+He left the bank at 6 P.M.
+Mr. Smith then went to the store." "golden rule 18 through the CLI"
+
+# FILE, "-" and white space collapsed inside a sentence.
+printf 'The council met\non Monday.\n\nHeadline without a stop\n\n\342\200\242 one \342\200\242 two\n' >"$T/file.txt"
+run text sentences "$T/file.txt"
+expect_rc 0 "text sentences FILE"
+expect_out "The council met on Monday.
+Headline without a stop
+• one
+• two" "text sentences FILE"
+cp "$T/file.txt" "$T/in"
+run text sentences -
+expect_rc 0 "text sentences -"
+expect_out "The council met on Monday.
+Headline without a stop
+• one
+• two" "text sentences -"
+
+# text lead: two sentences by default, -n, --max-chars.
+printf 'Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour.\nThen she left. Nobody followed.' >"$T/in"
+run text lead
+expect_rc 0 "text lead"
+expect_out "Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour." "default lead"
+run text lead -n 3 -
+expect_rc 0 "text lead -n 3 -"
+expect_out "Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour. Then she left." "-n 3"
+run text lead -n 1
+expect_out "Dr. Jones arrived at 9 a.m. on Friday." "-n 1"
+# The lead stops before a sentence that would take it past M characters.
+run text lead -n 3 --max-chars 70
+expect_out "Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour." "--max-chars 70"
+# A first sentence longer than M is cut at a word boundary with "…".
+run text lead --max-chars 20
+expect_rc 0 "--max-chars 20"
+expect_out "Dr. Jones arrived…" "--max-chars 20"
+run text lead --max-chars=25
+expect_out "Dr. Jones arrived at 9…" "--max-chars=25"
+
+# All 48 Golden Rules through the CLI, when ../shared and python3 are there.
+golden=${SHARED:-}/testdata/sbd/golden_rules_en.json
+if [ -n "${SHARED:-}" ] && [ -f "$golden" ] && [ -x "$PY" ]; then
+	"$PY" - "$DIGEST" "$golden" <<'EOF' || fail "golden rules through the CLI"
+import json, subprocess, sys
+digest, path = sys.argv[1], sys.argv[2]
+bad = 0
+for rule in json.load(open(path, encoding="utf-8")):
+    out = subprocess.run([digest, "text", "sentences"], check=True,
+                         input=rule["text"].encode(), capture_output=True)
+    got = out.stdout.decode().splitlines()
+    if got != rule["sentences"]:
+        bad += 1
+        print("rule", rule["id"], "got", got, "want", rule["sentences"])
+sys.exit(1 if bad else 0)
+EOF
+else
+	echo "note: ../shared or python3 missing; golden rules checked by the unit test only"
+fi
+exit 0

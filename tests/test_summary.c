@@ -1,0 +1,205 @@
+/*
+ * Tests for digest/summary.c: summary_collapse and summary_lead, as
+ * tables of input and expected output, plus the limits every lead keeps.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include "summary.h"
+#include "utf8.h"
+
+struct collapse_case {
+	const char *in;
+	size_t len;	/* 0: strlen(in) */
+	const char *want;
+	size_t want_len;	/* 0: strlen(want) */
+};
+
+static const struct collapse_case collapse_cases[] = {
+	{ "", 0, "", 0 },
+	{ "   \t\n ", 0, "", 0 },
+	{ "word", 0, "word", 0 },
+	{ "  a \t b\n\nc  ", 0, "a b c", 0 },
+	/* no-break, em and ideographic spaces, and U+2029 */
+	{ "\xc2\xa0x\xe2\x80\x83y\xe3\x80\x80z\xe2\x80\xa9w\xc2\xa0", 0,
+	  "x y z w", 0 },
+	/* invalid bytes are text, kept as they are */
+	{ "a\xff  \xe2\x80 b", 0, "a\xff \xe2\x80 b", 0 },
+	/* a NUL byte is text too */
+	{ "a\0   b", 6, "a\0 b", 4 },
+};
+
+static void
+test_collapse(void **state)
+{
+	size_t i, len, want_len;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(collapse_cases) / sizeof(collapse_cases[0]);
+	    i++) {
+		const struct collapse_case *c = &collapse_cases[i];
+
+		len = c->len ? c->len : strlen(c->in);
+		want_len = c->want_len ? c->want_len : strlen(c->want);
+		got = summary_collapse(c->in, len);
+		if (memcmp(got, c->want, want_len + 1) != 0)
+			fail_msg("case %zu: got [%s], want [%s]", i, got,
+			    c->want);
+		free(got);
+	}
+}
+
+struct lead_case {
+	const char *text;
+	int n;
+	size_t max_chars;
+	const char *want;
+};
+
+static const struct lead_case lead_cases[] = {
+	{ "One. Two. Three.", 2, 0, "One. Two." },
+	{ "One. Two. Three.", 1, 0, "One." },
+	{ "One. Two. Three.", 5, 0, "One. Two. Three." },
+	{ "One. Two. Three.", 0, 0, "" },
+	{ "", 2, 0, "" },
+	{ " \n\n\t ", 2, 100, "" },
+	/* white space inside a sentence collapses; sentences join with one
+	 * space */
+	{ "First  line\nwraps here.\n\n\nSecond\t\tone.", 2, 0,
+	  "First line wraps here. Second one." },
+	/* abbreviations do not cut the lead short */
+	{ "Mr. Smith went to Washington, D.C. on Monday. He left.", 1, 0,
+	  "Mr. Smith went to Washington, D.C. on Monday." },
+	/* the lead stops before a sentence that would not fit */
+	{ "Short one. This second sentence is rather long.", 2, 15,
+	  "Short one." },
+	/* exactly max_chars fits */
+	{ "Ab. Cd. Ef.", 3, 7, "Ab. Cd." },
+	{ "Ab. Cd. Ef.", 3, 11, "Ab. Cd. Ef." },
+	/* characters, not bytes: 13 + 1 + 4 = 18 characters, 19 bytes */
+	{ "Caf\xc3\xa9 au lait. Tea.", 2, 18, "Caf\xc3\xa9 au lait. Tea." },
+	{ "Caf\xc3\xa9 au lait. Tea.", 2, 17, "Caf\xc3\xa9 au lait." },
+	/* a first sentence too long is cut at a word boundary, "…" counted */
+	{ "The quick brown fox jumps over the lazy dog.", 2, 20,
+	  "The quick brown fox\xe2\x80\xa6" },
+	{ "The quick brown fox jumps over the lazy dog.", 2, 18,
+	  "The quick brown\xe2\x80\xa6" },
+	/* no comma before the ellipsis */
+	{ "Hello, world and everyone here.", 1, 8, "Hello\xe2\x80\xa6" },
+	/* one word longer than the limit is cut inside the word */
+	{ "Supercalifragilistic.", 1, 6, "Super\xe2\x80\xa6" },
+	/* never inside a character */
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9.", 1, 4,
+	  "\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x80\xa6" },
+	{ "Any sentence at all.", 1, 1, "\xe2\x80\xa6" },
+	/* the cut applies to the first sentence only */
+	{ "A long opening sentence here. Short.", 2, 12,
+	  "A long\xe2\x80\xa6" },
+};
+
+static void
+test_lead(void **state)
+{
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(lead_cases) / sizeof(lead_cases[0]); i++) {
+		const struct lead_case *c = &lead_cases[i];
+
+		got = summary_lead(c->text, strlen(c->text), c->n,
+		    c->max_chars);
+		if (strcmp(got, c->want) != 0)
+			fail_msg("case %zu (n %d, max %zu): got [%s], want [%s]",
+			    i, c->n, c->max_chars, got, c->want);
+		free(got);
+	}
+}
+
+static void
+test_lead_defaults(void **state)
+{
+	const char *text = "First. Second. Third.";
+	char *got;
+
+	(void)state;
+	got = summary_lead(text, strlen(text), SUMMARY_LEAD_SENTENCES,
+	    SUMMARY_LEAD_MAX_CHARS);
+	assert_string_equal(got, "First. Second.");
+	free(got);
+}
+
+static uint64_t rng_state = 0xD1B54A32D192ED03ull;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+static const char *const words[] = {
+	"the", "Mr.", "U.S.", "caf\xc3\xa9", "\xe2\x80\x9cquoted\xe2\x80\x9d",
+	"word,", "end.", "Why?", "\xe6\x97\xa5\xe6\x9c\xac", "a\xc2\xa0z", "\n",
+	"\n\n", "verylongwordwithoutanybreakinsideitatall", "\xe2\x80\xa6",
+};
+
+/* Whatever the text and limits: valid UTF-8 out of valid UTF-8, at most
+ * max_chars characters, no white space at either end or doubled. */
+static void
+test_lead_limits(void **state)
+{
+	char text[4096], *got;
+	size_t len, k, max, i, chars;
+	int round, n;
+
+	(void)state;
+	for (round = 0; round < 5000; round++) {
+		len = 0;
+		k = rng() % 60;
+		for (i = 0; i < k; i++) {
+			const char *w = words[rng() % (sizeof(words) /
+			    sizeof(words[0]))];
+
+			memcpy(text + len, w, strlen(w));
+			len += strlen(w);
+			text[len++] = ' ';
+		}
+		n = (int)(rng() % 4);
+		max = rng() % 3 == 0 ? 0 : rng() % 120;
+		got = summary_lead(text, len, n, max);
+		chars = utf8_count(got, strlen(got));
+		if (!utf8_valid(got, strlen(got)))
+			fail_msg("invalid UTF-8: [%s]", got);
+		if (max > 0 && chars > max)
+			fail_msg("%zu characters over %zu: [%s]", chars, max, got);
+		if (*got != '\0' && (got[0] == ' ' ||
+		    got[strlen(got) - 1] == ' ' || strstr(got, "  ") != NULL))
+			fail_msg("white space left: [%s]", got);
+		if (n > 0 && max > 0 && len > 0 && strspn(text, " \n") < len &&
+		    *got == '\0')
+			fail_msg("empty lead of a text with sentences");
+		free(got);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_collapse),
+		cmocka_unit_test(test_lead),
+		cmocka_unit_test(test_lead_defaults),
+		cmocka_unit_test(test_lead_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
