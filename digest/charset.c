@@ -11,6 +11,8 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+static int utf8_scan(const char *data, size_t len, int *nonascii);
+
 static const char utf8_bom[] = "\xEF\xBB\xBF";
 static const char replacement[] = "\xEF\xBF\xBD";
 
@@ -46,6 +48,14 @@ name_in(const char *name, const char *const *list, size_t n)
 		if (same_name(name, list[i]))
 			return 1;
 	return 0;
+}
+
+int
+charset_utf8_valid(const char *data, size_t len)
+{
+	int nonascii;
+
+	return utf8_scan(data, len, &nonascii);
 }
 
 int

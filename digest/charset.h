@@ -35,6 +35,10 @@ int charset_to_utf8(const char *data, size_t len, const char *from,
 void charset_decide(const char *data, size_t len, const char *declared,
     char name[CHARSET_NAME_MAX]);
 
+/* 1 when all of data is valid UTF-8, else 0: utf8_valid(), faster on
+ * ASCII (it runs over whole feeds). */
+int charset_utf8_valid(const char *data, size_t len);
+
 /* 1 when name is an alias of UTF-8, else 0. */
 int charset_is_utf8(const char *name);
 

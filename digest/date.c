@@ -143,7 +143,8 @@ word(struct scan *sc, const struct name *tab, size_t ntab, int *v)
 		sc->i++;
 	len = sc->i - start;
 	for (k = 0; len > 0 && k < ntab; k++) {
-		if (strlen(tab[k].name) != len)
+		if ((sc->s[start] | 0x20) != tab[k].name[0] ||
+		    strlen(tab[k].name) != len)
 			continue;
 		for (j = 0; j < len; j++) {
 			int c = (unsigned char)sc->s[start + j];

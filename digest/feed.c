@@ -266,113 +266,277 @@ feed_detect(const char *data, size_t len)
  * Text: HTML and plain text to the plain text of html.h.
  */
 
-/* Elements that never hold content; they are not on the stack. */
-static int
-is_void(const char *name)
-{
-	static const char *const names[] = { "area", "base", "basefont", "br",
-	    "col", "embed", "frame", "hr", "img", "input", "isindex", "link",
-	    "meta", "param" };
-	size_t i;
+/*
+ * The text accumulator of html.h (html_text_append and _break) done
+ * again for speed: the same output, byte for byte (the tests hold the two
+ * together), written straight into a buffer sized once, with runs of
+ * printable ASCII copied whole. Most of a feed's parse time went into the
+ * character-by-character original.
+ */
+enum { PEND_NONE, PEND_SPACE, PEND_LINE, PEND_PARA };
 
-	for (i = 0; i < NELEM(names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1;
-	return 0;
+struct fast_text {
+	char *data;		/* owned */
+	size_t len;
+	size_t cap;
+	size_t max;
+	int pending;
+	int full;
+};
+
+/* The text is never longer than its source (a tag, an entity or white
+ * space gives no more bytes than it takes), so len bytes of source need
+ * one allocation. */
+static void
+fast_init(struct fast_text *t, size_t len, size_t max)
+{
+	t->len = 0;
+	t->max = max;
+	t->pending = PEND_NONE;
+	t->full = 0;
+	t->cap = (len < max ? len : max) + 4;
+	t->data = xmalloc(t->cap);
+	t->data[0] = '\0';
 }
 
-/* Elements the quick path leaves to the HTML parser: raw text, document
- * structure that libxml2 treats specially. Skipped elements (script,
- * style...) are left to it too. */
-static int
-needs_parser(const char *name)
+static void
+fast_put(struct fast_text *t, const char *s, size_t n)
 {
-	static const char *const names[] = { "html", "head", "body", "xmp",
-	    "listing", "plaintext" };
-	size_t i;
+	if (t->full)
+		return;
+	if (n > t->max - t->len) {
+		n = utf8_cut(s, n, t->max - t->len);
+		t->full = 1;
+	}
+	if (t->len + n + 1 > t->cap)
+		xgrow(&t->data, &t->cap, t->len + n + 1, 1);
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
 
-	for (i = 0; i < NELEM(names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1;
-	return html_element_role(name) == HTML_SKIP;
+static void
+fast_flush(struct fast_text *t)
+{
+	static const char *const seps[] = { "", " ", "\n", "\n\n" };
+	static const size_t lens[] = { 0, 1, 1, 2 };
+
+	if (t->len > 0 && t->pending != PEND_NONE)
+		fast_put(t, seps[t->pending], lens[t->pending]);
+	t->pending = PEND_NONE;
+}
+
+static void
+fast_break(struct fast_text *t, enum html_role role)
+{
+	int want = role == HTML_BREAK ? PEND_LINE : PEND_PARA;
+
+	if (role == HTML_BREAK && t->pending == PEND_LINE)
+		want = PEND_PARA;
+	if (want > t->pending)
+		t->pending = want;
+}
+
+static int
+is_print(char c)
+{
+	return (unsigned char)c > ' ' && (unsigned char)c < 0x7F;
+}
+
+static void
+fast_append(struct fast_text *t, const char *s, size_t n)
+{
+	size_t i = 0, j, k;
+	uint32_t cp;
+	unsigned char c;
+
+	while (i < n && !t->full) {
+		c = (unsigned char)s[i];
+		if (c > ' ' && c < 0x7F) {
+			/* A run of printable ASCII, single spaces between
+			 * words included: they come out as they are. */
+			for (j = i + 1; j < n && (is_print(s[j]) || (s[j] == ' ' &&
+			    j + 1 < n && is_print(s[j + 1]))); j++)
+				;
+			fast_flush(t);
+			fast_put(t, s + i, j - i);
+			i = j;
+		} else if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			if (t->pending == PEND_NONE)
+				t->pending = PEND_SPACE;
+			i++;
+		} else if (c < 0x80) {
+			/* Controls never reach the text. */
+			fast_flush(t);
+			i++;
+		} else if ((k = utf8_decode(s + i, n - i, &cp)) > 1 &&
+		    utf8_is_space(cp)) {
+			if (t->pending == PEND_NONE)
+				t->pending = PEND_SPACE;
+			i += k;
+		} else {
+			fast_flush(t);
+			fast_put(t, k == 1 ? "\xEF\xBF\xBD" : s + i, k == 1 ? 3 : k);
+			i += k;
+		}
+	}
 }
 
 /*
- * The start tags that implicitly close the current element in libxml2's
- * HTML parser (its htmlStartClose table, for the elements the quick path
- * keeps open). When one applies, the fragment goes to the parser.
+ * What the quick path knows about an element, beyond html.h's role: it
+ * never holds content (TAG_VOID: not put on the stack), or only libxml2's
+ * HTML parser handles it (TAG_PARSER: raw text, document structure), and
+ * which start tags implicitly close it in libxml2 (its htmlStartClose
+ * table, for the elements the quick path keeps open; when one of them
+ * opens, the fragment goes to the parser). Sorted by name.
  */
-static const struct {
-	const char *open;
+enum { TAG_VOID = 1, TAG_PARSER = 2 };
+
+static const struct tag_info {
+	const char *name;
+	int flags;
 	const char *closers;	/* space-separated, with spaces around */
-} start_close[] = {
-	{ "a", " a fieldset table td th " },
-	{ "address", " dd dl dt form li ul " },
-	{ "b", " center p td th " },
-	{ "big", " p " },
-	{ "caption", " col colgroup tbody tfoot thead tr " },
-	{ "colgroup", " colgroup tbody tfoot thead tr " },
-	{ "dd", " dt " },
-	{ "dir", " dd dl dt form ul " },
-	{ "dl", " form li " },
-	{ "dt", " dd dl " },
-	{ "font", " center td th " },
-	{ "form", " form " },
-	{ "h1", " fieldset form li p table " },
-	{ "h2", " fieldset form li p table " },
-	{ "h3", " fieldset form li p table " },
-	{ "h4", " fieldset form li p table " },
-	{ "h5", " fieldset form li p table " },
-	{ "h6", " fieldset form li p table " },
-	{ "i", " center p td th " },
-	{ "legend", " fieldset " },
-	{ "li", " li " },
-	{ "menu", " dd dl dt form ul " },
-	{ "ol", " form " },
-	{ "p", " address blockquote body caption center col colgroup dd dir "
-	    "div dl dt fieldset form frameset h1 h2 h3 h4 h5 h6 head hr li "
+} tag_table[] = {
+	{ "a", 0, " a fieldset table td th " },
+	{ "address", 0, " dd dl dt form li ul " },
+	{ "area", TAG_VOID, NULL },
+	{ "b", 0, " center p td th " },
+	{ "base", TAG_VOID, NULL },
+	{ "basefont", TAG_VOID, NULL },
+	{ "big", 0, " p " },
+	{ "body", TAG_PARSER, NULL },
+	{ "br", TAG_VOID, NULL },
+	{ "caption", 0, " col colgroup tbody tfoot thead tr " },
+	{ "col", TAG_VOID, NULL },
+	{ "colgroup", 0, " colgroup tbody tfoot thead tr " },
+	{ "dd", 0, " dt " },
+	{ "dir", 0, " dd dl dt form ul " },
+	{ "dl", 0, " form li " },
+	{ "dt", 0, " dd dl " },
+	{ "embed", TAG_VOID, NULL },
+	{ "font", 0, " center td th " },
+	{ "form", 0, " form " },
+	{ "frame", TAG_VOID, NULL },
+	{ "h1", 0, " fieldset form li p table " },
+	{ "h2", 0, " fieldset form li p table " },
+	{ "h3", 0, " fieldset form li p table " },
+	{ "h4", 0, " fieldset form li p table " },
+	{ "h5", 0, " fieldset form li p table " },
+	{ "h6", 0, " fieldset form li p table " },
+	{ "head", TAG_PARSER, NULL },
+	{ "hr", TAG_VOID, NULL },
+	{ "html", TAG_PARSER, NULL },
+	{ "i", 0, " center p td th " },
+	{ "img", TAG_VOID, NULL },
+	{ "input", TAG_VOID, NULL },
+	{ "isindex", TAG_VOID, NULL },
+	{ "legend", 0, " fieldset " },
+	{ "li", 0, " li " },
+	{ "link", TAG_VOID, NULL },
+	{ "listing", TAG_PARSER, NULL },
+	{ "menu", 0, " dd dl dt form ul " },
+	{ "meta", TAG_VOID, NULL },
+	{ "ol", 0, " form " },
+	{ "p", 0, " address blockquote body caption center col colgroup dd "
+	    "dir div dl dt fieldset form frameset h1 h2 h3 h4 h5 h6 head hr li "
 	    "listing menu ol p pre table tbody td tfoot th title tr ul xmp " },
-	{ "pre", " dd dl dt fieldset form li table ul " },
-	{ "s", " p " },
-	{ "small", " p " },
-	{ "span", " td th " },
-	{ "strike", " p " },
-	{ "tbody", " tbody tfoot " },
-	{ "td", " tbody td tfoot th tr " },
-	{ "tfoot", " tbody " },
-	{ "th", " tbody td tfoot th tr " },
-	{ "thead", " tbody tfoot " },
-	{ "tr", " tbody tfoot tr " },
-	{ "tt", " p " },
-	{ "u", " p td th " },
-	{ "ul", " address form menu pre " },
+	{ "param", TAG_VOID, NULL },
+	{ "plaintext", TAG_PARSER, NULL },
+	{ "pre", 0, " dd dl dt fieldset form li table ul " },
+	{ "s", 0, " p " },
+	{ "small", 0, " p " },
+	{ "span", 0, " td th " },
+	{ "strike", 0, " p " },
+	{ "tbody", 0, " tbody tfoot " },
+	{ "td", 0, " tbody td tfoot th tr " },
+	{ "tfoot", 0, " tbody " },
+	{ "th", 0, " tbody td tfoot th tr " },
+	{ "thead", 0, " tbody tfoot " },
+	{ "tr", 0, " tbody tfoot tr " },
+	{ "tt", 0, " p " },
+	{ "u", 0, " p td th " },
+	{ "ul", 0, " address form menu pre " },
+	{ "xmp", TAG_PARSER, NULL },
 };
 
 static int
-closes(const char *open, const char *name)
+tag_cmp(const void *key, const void *entry)
 {
-	char key[24];
-	size_t i;
+	return strcmp(key, ((const struct tag_info *)entry)->name);
+}
 
-	snprintf(key, sizeof(key), " %s ", name);
-	for (i = 0; i < NELEM(start_close); i++)
-		if (strcmp(open, start_close[i].open) == 0)
-			return strstr(start_close[i].closers, key) != NULL;
+static const struct tag_info *
+tag_lookup(const char *name)
+{
+	return bsearch(name, tag_table, NELEM(tag_table), sizeof(tag_table[0]),
+	    tag_cmp);
+}
+
+static int
+is_void(const char *name)
+{
+	const struct tag_info *t = tag_lookup(name);
+
+	return t != NULL && (t->flags & TAG_VOID);
+}
+
+/* Whether opening name closes the open element (its table entry). */
+static int
+closes(const struct tag_info *open, const char *name, size_t len)
+{
+	const char *p;
+
+	if (open == NULL || open->closers == NULL)
+		return 0;
+	for (p = open->closers; (p = strstr(p + 1, name)) != NULL; )
+		if (p[-1] == ' ' && p[len] == ' ')
+			return 1;
 	return 0;
 }
 
 #define QUICK_DEPTH 64
 #define TAG_NAME_MAX 16
 
+#define QUICK_SEEN 8
+
+/* What was looked up about one element name. */
+struct quick_tag {
+	char name[TAG_NAME_MAX];
+	const struct tag_info *info;
+	enum html_role role;
+};
+
 /* The state of one quick conversion. */
 struct quick {
 	const char *s;
 	size_t len;
 	size_t i;
-	struct html_text text;
+	struct fast_text text;
 	char open[QUICK_DEPTH][TAG_NAME_MAX];	/* the open elements */
+	const struct tag_info *info[QUICK_DEPTH];
 	int depth;
+	/* A fragment uses few element names, over and over. */
+	struct quick_tag seen[QUICK_SEEN];
+	int nseen;
 };
+
+/* The table entry and role of an element name, remembered per call. */
+static const struct quick_tag *
+quick_lookup(struct quick *q, const char *name, size_t len)
+{
+	struct quick_tag *t;
+	int k;
+
+	for (k = 0; k < q->nseen; k++)
+		if (q->seen[k].name[0] == name[0] &&
+		    memcmp(q->seen[k].name, name, len + 1) == 0)
+			return &q->seen[k];
+	t = &q->seen[q->nseen < QUICK_SEEN ? q->nseen++ : QUICK_SEEN - 1];
+	memcpy(t->name, name, len + 1);
+	t->info = tag_lookup(name);
+	t->role = html_element_role(name);
+	return t;
+}
 
 static int
 is_name_char(int c)
@@ -458,15 +622,22 @@ static int
 quick_tag(struct quick *q)
 {
 	char name[TAG_NAME_MAX];
+	const struct quick_tag *seen;
+	const struct tag_info *info;
 	int end, self_closing;
 	enum html_role role;
+	size_t len;
 
 	q->i++;
 	end = q->i < q->len && q->s[q->i] == '/';
 	q->i += (size_t)end;
-	if (quick_name(q, name) == 0 || needs_parser(name))
+	if ((len = quick_name(q, name)) == 0)
 		return 0;
-	role = html_element_role(name);
+	seen = quick_lookup(q, name, len);
+	info = seen->info;
+	role = seen->role;
+	if ((info != NULL && (info->flags & TAG_PARSER)) || role == HTML_SKIP)
+		return 0;
 	if (end) {
 		while (q->i < q->len && is_space((unsigned char)q->s[q->i]))
 			q->i++;
@@ -478,20 +649,41 @@ quick_tag(struct quick *q)
 		q->i++;
 		q->depth--;
 		if (role == HTML_BLOCK)
-			html_text_break(&q->text, role);
+			fast_break(&q->text, role);
 		return 1;
 	}
 	if (!quick_attributes(q, &self_closing) ||
-	    (q->depth > 0 && closes(q->open[q->depth - 1], name)))
+	    (q->depth > 0 && closes(q->info[q->depth - 1], name, len)))
 		return 0;
 	if (role != HTML_INLINE)
-		html_text_break(&q->text, role);
-	if (self_closing || is_void(name))
+		fast_break(&q->text, role);
+	if (self_closing || (info != NULL && (info->flags & TAG_VOID)))
 		return 1;
 	if (q->depth == QUICK_DEPTH)
 		return 0;
-	memcpy(q->open[q->depth++], name, TAG_NAME_MAX);
+	memcpy(q->open[q->depth], name, TAG_NAME_MAX);
+	q->info[q->depth++] = info;
 	return 1;
+}
+
+/* The entities every feed uses, by their first letter. */
+static const char *
+quick_named(const char *s, size_t left, size_t *n)
+{
+	static const struct { const char *name; size_t len; const char *utf8;
+	} known[] = {
+		{ "amp;", 4, "&" }, { "lt;", 3, "<" }, { "gt;", 3, ">" },
+		{ "quot;", 5, "\"" }, { "nbsp;", 5, "\xC2\xA0" },
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(known); k++)
+		if (s[0] == known[k].name[0] && left >= known[k].len &&
+		    memcmp(s, known[k].name, known[k].len) == 0) {
+			*n = known[k].len;
+			return known[k].utf8;
+		}
+	return NULL;
 }
 
 /* A character reference or one of the entities every feed uses: 1 and
@@ -499,28 +691,19 @@ quick_tag(struct quick *q)
 static int
 quick_entity(struct quick *q)
 {
-	static const struct { const char *name; const char *utf8; } known[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" },
-		{ "quot;", "\"" }, { "nbsp;", "\xC2\xA0" },
-	};
-	const char *s = q->s + q->i + 1;
+	const char *s = q->s + q->i + 1, *named;
 	size_t left = q->len - q->i - 1, k, n = 0;
 	uint32_t cp = 0;
 	char enc[4];
 	int hex;
 
-	for (k = 0; k < NELEM(known); k++) {
-		n = strlen(known[k].name);
-		if (left >= n && memcmp(s, known[k].name, n) == 0) {
-			html_text_append(&q->text, known[k].utf8,
-			    strlen(known[k].utf8));
-			q->i += n + 1;
-			return 1;
-		}
+	if (left > 0 && (named = quick_named(s, left, &n)) != NULL) {
+		fast_append(&q->text, named, strlen(named));
+		q->i += n + 1;
+		return 1;
 	}
 	if (left < 3 || s[0] != '#')
 		return 0;
-	n = 0;
 	hex = s[1] == 'x' || s[1] == 'X';
 	for (k = 1 + (size_t)hex; k < left && k < 9 && s[k] != ';'; k++) {
 		int c = (unsigned char)s[k], d;
@@ -536,7 +719,7 @@ quick_entity(struct quick *q)
 	    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
 	    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
 		return 0;
-	html_text_append(&q->text, enc, utf8_encode(cp, enc));
+	fast_append(&q->text, enc, utf8_encode(cp, enc));
 	q->i += k + 2;
 	return 1;
 }
@@ -553,22 +736,53 @@ feed_html_quick(const char *html, size_t len, size_t max)
 	q.len = len;
 	q.i = 0;
 	q.depth = 0;
-	html_text_init(&q.text, max);
+	q.nseen = 0;
+	fast_init(&q.text, len, max);
 	while (ok && q.i < len && !q.text.full) {
 		start = q.i;
 		while (q.i < len && html[q.i] != '<' && html[q.i] != '&')
 			q.i++;
-		html_text_append(&q.text, html + start, q.i - start);
+		fast_append(&q.text, html + start, q.i - start);
 		if (q.i >= len)
 			break;
 		ok = html[q.i] == '<' ? quick_tag(&q) : quick_entity(&q);
 	}
-	out = html_text_finish(&q.text, NULL);
+	out = q.text.data;
 	if (!ok) {
 		free(out);
 		return NULL;
 	}
 	return out;
+}
+
+/* Plain text: blank lines separate paragraphs, other white space is a
+ * space (what html_to_text does with text that has no markup). */
+static char *
+plain_text(const char *s, size_t len, size_t max)
+{
+	struct fast_text t;
+	size_t i = 0, start = 0, j;
+	int newlines;
+
+	fast_init(&t, len, max);
+	while (i < len) {
+		if (s[i] != '\n') {
+			i++;
+			continue;
+		}
+		newlines = 0;
+		for (j = i; j < len && (s[j] == '\n' || s[j] == ' ' ||
+		    s[j] == '\t' || s[j] == '\r'); j++)
+			newlines += s[j] == '\n';
+		if (newlines >= 2) {
+			fast_append(&t, s + start, i - start);
+			fast_break(&t, HTML_BLOCK);
+			start = j;
+		}
+		i = j;
+	}
+	fast_append(&t, s + start, len - start);
+	return t.data;
 }
 
 char *
@@ -578,7 +792,7 @@ feed_html_text(const char *html, size_t len, size_t max)
 	char *out, *wrapped;
 
 	if (!html_has_markup(html, len))
-		return html_to_text(html, len, max);
+		return plain_text(html, len, max);
 	out = feed_html_quick(html, len, max);
 	if (out != NULL)
 		return out;
@@ -593,35 +807,6 @@ feed_html_text(const char *html, size_t len, size_t max)
 	    max);
 	free(wrapped);
 	return out;
-}
-
-/* Plain text: blank lines separate paragraphs, other white space is a
- * space (what html_to_text does with text that has no markup). */
-static char *
-plain_text(const char *s, size_t len, size_t max)
-{
-	struct html_text t;
-	size_t i = 0, start = 0, j;
-	int newlines;
-
-	html_text_init(&t, max);
-	while (i < len) {
-		if (s[i] != '\n') {
-			i++;
-			continue;
-		}
-		newlines = 0;
-		for (j = i; j < len && is_space((unsigned char)s[j]); j++)
-			newlines += s[j] == '\n';
-		if (newlines >= 2) {
-			html_text_append(&t, s + start, i - start);
-			html_text_break(&t, HTML_BLOCK);
-			start = j;
-		}
-		i = j;
-	}
-	html_text_append(&t, s + start, len - start);
-	return html_text_finish(&t, NULL);
 }
 
 /* Turns the line and paragraph breaks of a text into spaces, in place. */
@@ -938,7 +1123,8 @@ on_global_error(void *data, xmlErrorPtr e)
 static void
 arena_put(struct xml_state *st, const char *s, size_t n)
 {
-	xgrow(&st->arena, &st->acap, st->alen + n + 1, 1);
+	if (st->alen + n + 1 > st->acap)
+		xgrow(&st->arena, &st->acap, st->alen + n + 1, 1);
 	memcpy(st->arena + st->alen, s, n);
 	st->alen += n;
 	st->arena[st->alen] = '\0';
@@ -1170,7 +1356,7 @@ rss_field(const char *name)
 	size_t i;
 
 	for (i = 0; i < NELEM(map); i++)
-		if (strcmp(name, map[i].name) == 0)
+		if (name[0] == map[i].name[0] && strcmp(name, map[i].name) == 0)
 			return map[i].f;
 	return F_NONE;
 }
@@ -1680,7 +1866,7 @@ xml_to_utf8(const char *data, size_t len, const char *charset,
 		decl = charset;
 	charset_decide(data, len, decl, enc);
 	*copy = NULL;
-	if (charset_is_utf8(enc) && utf8_valid(data, len)) {
+	if (charset_is_utf8(enc) && charset_utf8_valid(data, len)) {
 		*text = data;
 		*tlen = len;
 		return 0;
@@ -2023,7 +2209,7 @@ parse_json(const char *data, size_t len, const char *charset,
 
 	/* RFC 8259: UTF-8; anything else is converted as declared. */
 	charset_decide(data, len, charset, enc);
-	if (!charset_is_utf8(enc) || !utf8_valid(data, len)) {
+	if (!charset_is_utf8(enc) || !charset_utf8_valid(data, len)) {
 		if (charset_to_utf8(data, len, enc, &copy, &len, err) == -1)
 			return -1;
 		data = copy;
