@@ -213,13 +213,15 @@ is_jsonfeed(const char *s, size_t len)
 	return 0;
 }
 
+/* A UTF-16 BOM, or "<?" in UTF-16 (what XML without a BOM starts with). */
 static int
 is_utf16(const char *data, size_t len)
 {
-	char name[CHARSET_NAME_MAX];
+	const unsigned char *s = (const unsigned char *)data;
 
-	charset_decide(data, len, NULL, name);
-	return strncmp(name, "UTF-16", 6) == 0;
+	return len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE &&
+	    s[1] == 0xFF) || (len >= 4 && (memcmp(s, "<\0?\0", 4) == 0 ||
+	    memcmp(s, "\0<\0?", 4) == 0)));
 }
 
 /* UTF-16 content is detected on its first 1 KB converted to UTF-8. */
@@ -230,9 +232,7 @@ detect_utf16(const char *data, size_t len)
 	size_t n = 0;
 	enum feed_kind kind = FEED_UNKNOWN;
 
-	charset_decide(data, len, NULL, name);
-	if (!is_utf16(data, len))
-		return FEED_UNKNOWN;
+	charset_decide(data, len < 1024 ? len : 1024, NULL, name);
 	if (charset_to_utf8(data, len < 1024 ? len : 1024, name, &utf8, &n,
 	    NULL) == 0 && memchr(utf8, '\0', n) == NULL)
 		kind = feed_detect(utf8, n);
@@ -245,12 +245,9 @@ feed_detect(const char *data, size_t len)
 {
 	size_t i = skip_bom_space(data, len), head = len < 1024 ? len : 1024;
 
-	if (memchr(data, '\0', head) != NULL)
+	if (is_utf16(data, len))
 		return detect_utf16(data, len);
-	if (len >= 2 && ((unsigned char)data[0] == 0xFF ||
-	    (unsigned char)data[0] == 0xFE))
-		return detect_utf16(data, len);
-	if (i >= len)
+	if (memchr(data, '\0', head) != NULL || i >= len)
 		return FEED_UNKNOWN;
 	if (data[i] == '<')
 		return detect_markup(data, len, i);

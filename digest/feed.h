@@ -10,7 +10,11 @@
  * ever loaded: a reference to an external entity expands to nothing.
  * Internal entities work; entity loops and amplification ("billion
  * laughs") are refused by libxml2. XML_PARSE_HUGE is not used, so
- * libxml2's limits stay: 256 levels of nesting, 10 MB per text node.
+ * libxml2's limits stay: 256 levels of nesting (50 MB of nested tags fail
+ * at once), 10 MB per CDATA section. Errors never reach stderr: the first
+ * one becomes err, as "line 14: xmlParseEntityRef: no name" (the line
+ * counts blank lines skipped before "<?xml"). A field keeps at most 8 MB
+ * of raw text.
  *
  * Encodings (charset.h): the XML declaration, else the HTTP charset, is
  * what is declared; a BOM beats both; with neither, valid UTF-8 is UTF-8
