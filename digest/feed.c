@@ -1848,6 +1848,18 @@ xml_run(const char *xml, size_t len, struct xml_state *st)
 	return st->failed ? -1 : 0;
 }
 
+/* charset_to_utf8, except that an encoding iconv does not know (servers
+ * send "utf8mb4", "none"...) is no reason to lose a feed: the bytes are
+ * then guessed at as if nothing had been declared. */
+static int
+to_utf8(const char *data, size_t len, const char *enc, char **out,
+    size_t *outlen, char *err)
+{
+	if (charset_to_utf8(data, len, enc, out, outlen, err) == 0)
+		return 0;
+	return charset_to_utf8(data, len, NULL, out, outlen, err);
+}
+
 /* The feed as UTF-8: *text points into data or into *copy (allocated,
  * caller frees). */
 static int
@@ -1868,7 +1880,7 @@ xml_to_utf8(const char *data, size_t len, const char *charset,
 		*tlen = len;
 		return 0;
 	}
-	if (charset_to_utf8(data, len, enc, copy, tlen, err) == -1)
+	if (to_utf8(data, len, enc, copy, tlen, err) == -1)
 		return -1;
 	*text = *copy;
 	return 0;
@@ -2207,7 +2219,7 @@ parse_json(const char *data, size_t len, const char *charset,
 	/* RFC 8259: UTF-8; anything else is converted as declared. */
 	charset_decide(data, len, charset, enc);
 	if (!charset_is_utf8(enc) || !charset_utf8_valid(data, len)) {
-		if (charset_to_utf8(data, len, enc, &copy, &len, err) == -1)
+		if (to_utf8(data, len, enc, &copy, &len, err) == -1)
 			return -1;
 		data = copy;
 	}

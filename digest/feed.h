@@ -23,8 +23,9 @@
  * are UTF-8 even under a single-byte declaration (the Daily Mail feed
  * declares ISO-8859-1 over UTF-8: we read "©", a conforming XML parser
  * "Â©"). Invalid UTF-8 in a document read as UTF-8 becomes U+FFFD (as a
- * browser does) rather than failing the whole feed. The document is
- * converted to UTF-8 before libxml2 sees it.
+ * browser does) rather than failing the whole feed; so does an encoding
+ * name iconv does not know (the bytes are then guessed at). The document
+ * is converted to UTF-8 before libxml2 sees it.
  *
  * Items:
  *  - only the items of the feed: RSS <item> children of <channel> (or of
