@@ -6,6 +6,14 @@
  * years, full month names, Portuguese month and weekday names), RFC 3339 /
  * ISO 8601 (fractions, Z, +hh:mm, +hhmm, a space for T, date only) and
  * dd/mm/yyyy [hh:mm[:ss]]. Written by hand: strptime fails on half of these.
+ *
+ * Rules worth knowing: a missing zone is UTC; the military letters are
+ * read as UTC, as RFC 2822 4.3 says (RFC 822 got their signs wrong); a
+ * 2-digit year below 50 is 20xx, else 19xx (RFC 2822); a weekday must be
+ * a weekday name but need not match the date; fractions of seconds are
+ * dropped; dd/mm/yyyy is day first unless only month first makes a date;
+ * dates are checked (no 30 February, no hour 24) and trailing text is
+ * refused. Cases: tests/data/dates.txt.
  */
 #ifndef DIGEST_DATE_H
 #define DIGEST_DATE_H
@@ -22,11 +30,13 @@ int date_parse(const char *s, size_t len, int64_t *out);
 void date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN]);
 
 /* Seconds since the epoch: the clock, or DIGEST_NOW (epoch seconds or a
- * date date_parse() accepts) so that tests and previews can pin "now". */
+ * date date_parse() accepts) so that tests and previews can pin "now".
+ * A DIGEST_NOW that is neither is ignored (there is no error channel). */
 int64_t date_now(void);
 
-/* Parses a --since value: "7d", "12h", "2w", "30m", "all", or a date that
- * date_parse() accepts; relative values count back from now. */
+/* Parses a --since value: "7d", "12h", "2w", "30m" (minutes), "all" (0),
+ * or a date that date_parse() accepts; relative values count back from
+ * now. 0, or -1 for anything else. */
 int date_parse_since(const char *s, int64_t now, int64_t *out);
 
 #endif

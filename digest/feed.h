@@ -2,14 +2,77 @@
  * feed: what a source holds, detected from its bytes, parsed into articles.
  *
  * Kinds: RSS 2.0 and 0.9x, RSS 1.0/RDF, Atom, JSON Feed 1.x, a JSON article
- * or array of articles (digest's own shape, see README), and scraped pages
+ * or array of articles (digest's own shape, below), and scraped pages
  * (HTML or plain text), which extract.h turns into one article.
  *
- * XML is parsed by libxml2 with XML_PARSE_NONET and never XML_PARSE_NOENT,
- * so no external entity is ever expanded; entity loops are refused.
- * Non-UTF-8 input is converted: a declared encoding (XML declaration, the
- * HTTP charset) is honoured, and text that is not valid UTF-8 with no
- * declaration is read as windows-1252 (a superset of ISO-8859-1).
+ * XML is parsed by libxml2 (SAX, no tree) with XML_PARSE_NONET and never
+ * XML_PARSE_NOENT or XML_PARSE_DTDLOAD, so no external entity or DTD is
+ * ever loaded: a reference to an external entity expands to nothing.
+ * Internal entities work; entity loops and amplification ("billion
+ * laughs") are refused by libxml2. XML_PARSE_HUGE is not used, so
+ * libxml2's limits stay: 256 levels of nesting (50 MB of nested tags fail
+ * at once), 10 MB per CDATA section. Errors never reach stderr: the first
+ * one becomes err, as "line 14: xmlParseEntityRef: no name" (the line
+ * counts blank lines skipped before "<?xml"). A field keeps at most 8 MB
+ * of raw text.
+ *
+ * Encodings (charset.h): the XML declaration, else the HTTP charset, is
+ * what is declared; a BOM beats both; with neither, valid UTF-8 is UTF-8
+ * and anything else windows-1252; a declared ISO-8859-1 or US-ASCII is
+ * read as windows-1252; bytes that are valid UTF-8 with non-ASCII text
+ * are UTF-8 even under a single-byte declaration (the Daily Mail feed
+ * declares ISO-8859-1 over UTF-8: we read "©", a conforming XML parser
+ * "Â©"). Invalid UTF-8 in a document read as UTF-8 becomes U+FFFD (as a
+ * browser does) rather than failing the whole feed; so does an encoding
+ * name iconv does not know (the bytes are then guessed at). The document
+ * is converted to UTF-8 before libxml2 sees it.
+ *
+ * Items:
+ *  - only the items of the feed: RSS <item> children of <channel> (or of
+ *    <rss>), RDF <item> children of <rdf:RDF>, Atom <entry> children of
+ *    <feed>. An <item> nested in another item is not an item.
+ *  - guid: RSS <guid> (the first), Atom <id>, RDF rdf:about.
+ *  - url: RSS <link>, else a permalink <guid>; Atom <link> with
+ *    rel="alternate" or no rel; relative URLs are resolved against
+ *    xml:base, else the channel link, else the source when it is an
+ *    http(s) URL.
+ *  - title: plain text (markup stripped, white space collapsed).
+ *  - author: dc:creator, else Atom author/name, else RSS <author>.
+ *  - published: the first of pubDate, Atom published, dc:date, Atom
+ *    updated that date_parse() accepts; 0 when none does.
+ *  - tags: RSS <category> and RDF dc:subject text, split on commas that
+ *    are not inside parentheses ("a, b" is two tags, "Gowanus Canal
+ *    (Brooklyn, NY)" one); Atom <category> term, else label. Channel
+ *    categories (itunes:category...) are not item tags.
+ *  - body: plain text of content:encoded, else Atom content, else
+ *    description, else Atom summary, at most FEED_BODY_MAX bytes.
+ *  - every item is kept, even one with no guid, url or title (RSS allows
+ *    an item with only a description): the count is the feed's.
+ *
+ * JSON articles, digest's own shape: the document is one object or an
+ * array of objects (anything else is an error), each
+ *
+ *   {
+ *     "title":     "string, required, plain text",
+ *     "url":       "string",
+ *     "guid":      "string (or \"id\": string or integer)",
+ *     "author":    "string",
+ *     "published": "a date date_parse() accepts, or epoch seconds as a
+ *                   number (or \"date\")",
+ *     "tags":      ["strings"] or "comma, separated",
+ *     "body":      "plain text, paragraphs split by blank lines",
+ *     "html":      "HTML, when there is no body (or \"content\")",
+ *     "summary":   "plain text, when there is no body nor html"
+ *   }
+ *
+ * Other keys are ignored; a key present with the wrong type is an error
+ * naming the item ("item 3: \"tags\" is not an array or a string").
+ *
+ * JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1): items[] with id,
+ * url (else external_url), title, content_html, else content_text, else
+ * summary, date_published, else date_modified, authors[0].name, else
+ * author.name, and tags. Wrong types there are ignored.
+ *
  * A source that fails to parse yields no articles at all.
  */
 #ifndef DIGEST_FEED_H
@@ -21,7 +84,7 @@
 #include "article.h"
 
 enum feed_kind {
-	FEED_UNKNOWN = 0,
+	FEED_UNKNOWN = 0,	/* empty, binary, or XML with another root */
 	FEED_RSS,		/* RSS 2.0, 0.9x, or <rss> with no version */
 	FEED_RDF,		/* RSS 1.0 */
 	FEED_ATOM,
@@ -32,6 +95,7 @@ enum feed_kind {
 };
 
 #define FEED_MAX_BYTES (64u << 20)	/* largest source we parse */
+#define FEED_BODY_MAX (1u << 20)	/* bytes of body text kept per item */
 
 struct feed {
 	enum feed_kind kind;
@@ -39,8 +103,18 @@ struct feed {
 	struct article_list items;
 };
 
-/* The kind of the content, from the bytes alone. */
+/*
+ * The kind of the content, from the bytes alone (after a BOM and white
+ * space): an XML root of rss, rdf:RDF or feed; an HTML page (<!DOCTYPE
+ * html, or a root element HTML has, such as html, head, body, div, p);
+ * other XML (an XML declaration or an unknown root) is FEED_UNKNOWN;
+ * '{' with a "version" of https://jsonfeed.org/version/... is JSON Feed,
+ * other '{' or '[' JSON articles; NUL bytes or nothing but white space
+ * are FEED_UNKNOWN; any other text is a text page.
+ */
 enum feed_kind feed_detect(const char *data, size_t len);
+/* A static lower-case name: "rss", "rdf", "atom", "jsonfeed", "json",
+ * "html", "text" or "unknown". */
 const char *feed_kind_name(enum feed_kind kind);
 
 /*
@@ -50,10 +124,33 @@ const char *feed_kind_name(enum feed_kind kind);
  * and in errors. Items get body (plain text) and tags; lead is left to the
  * caller; published is 0 when the item has no date; fetched is left 0.
  * 0, or -1 with err ("line 14: ..." where the line is known) and out left
- * empty.
+ * empty. A page gives "not a feed (an HTML page)" and the like.
  */
 int feed_parse(const char *data, size_t len, const char *charset,
     const char *source, struct feed *out, char *err);
 void feed_release(struct feed *f);
+
+/*
+ * The plain text of an HTML fragment (UTF-8), as html_to_text() makes it,
+ * at most max bytes. Feeds mostly carry simple, well-nested markup, which
+ * is converted here without an HTML parser (the ingest speed depends on
+ * it); anything else (comments, scripts, unknown entities, mis-nested or
+ * implicitly closed elements...) goes to html_to_text(). Returns an
+ * allocated string; caller frees.
+ */
+char *feed_html_text(const char *html, size_t len, size_t max);
+
+/* The parser-less half of feed_html_text(): the allocated text, or NULL
+ * when the fragment needs the HTML parser. Exposed so that the tests can
+ * hold it to html_to_text()'s results. Caller frees. */
+char *feed_html_quick(const char *html, size_t len, size_t max);
+
+/*
+ * Returns ref resolved against base (RFC 3986 5.2; a NULL base leaves ref
+ * as it is) as an allocated string; caller frees. Written out rather than
+ * left to libxml2's xmlBuildURI(), which unescapes the path ("%26" comes
+ * back as "&", "%2F" as "/") and so changes the URL.
+ */
+char *feed_url_resolve(const char *ref, const char *base);
 
 #endif

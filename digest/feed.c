@@ -1,0 +1,2283 @@
+#include "feed.h"
+#include "charset.h"
+#include "date.h"
+#include "html.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#define TITLE_MAX 2048			/* bytes of title text */
+#define FIELD_MAX (8u << 20)		/* bytes of raw text kept per field */
+
+static const char NS_ATOM[] = "http://www.w3.org/2005/Atom";
+static const char NS_ATOM03[] = "http://purl.org/atom/ns#";
+static const char NS_RDF[] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+static const char NS_RSS10[] = "http://purl.org/rss/1.0/";
+static const char NS_RSS09[] = "http://my.netscape.com/rdf/simple/0.9/";
+static const char NS_DC[] = "http://purl.org/dc/elements/1.1/";
+static const char NS_CONTENT[] = "http://purl.org/rss/1.0/modules/content/";
+static const char NS_XML[] = "http://www.w3.org/XML/1998/namespace";
+
+const char *
+feed_kind_name(enum feed_kind kind)
+{
+	static const char *const names[] = { "unknown", "rss", "rdf", "atom",
+	    "jsonfeed", "json", "html", "text" };
+
+	return (size_t)kind < NELEM(names) ? names[kind] : "unknown";
+}
+
+/*
+ * Detection.
+ */
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
+
+static int
+is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Skips a UTF-8 BOM and white space; returns the offset of the rest. */
+static size_t
+skip_bom_space(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && is_space((unsigned char)data[i]))
+		i++;
+	return i;
+}
+
+static int
+starts_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((s[i] | (is_alpha((unsigned char)s[i]) ? 0x20 : 0)) !=
+		    prefix[i])
+			return 0;
+	return 1;
+}
+
+/* The '>' that ends a doctype at s[i], past an internal subset. */
+static const char *
+doctype_end(const char *s, size_t len, size_t i)
+{
+	int subset = 0;
+
+	for (; i < len; i++) {
+		if (s[i] == '[')
+			subset++;
+		else if (s[i] == ']' && subset > 0)
+			subset--;
+		else if (s[i] == '>' && subset == 0)
+			return s + i;
+	}
+	return NULL;
+}
+
+/* Skips what may precede the root element: the XML declaration and
+ * other processing instructions, comments, a doctype (with an internal
+ * subset) and white space. Returns the offset of the root's '<', or len.
+ * *doctype_html says whether the doctype was HTML's. */
+static size_t
+skip_prolog(const char *s, size_t len, size_t i, int *doctype_html,
+    int *xml_decl)
+{
+	const char *end;
+
+	*doctype_html = 0;
+	*xml_decl = 0;
+	while (i < len) {
+		while (i < len && is_space((unsigned char)s[i]))
+			i++;
+		if (i + 1 >= len || s[i] != '<')
+			return i;
+		if (s[i + 1] == '?') {
+			*xml_decl |= starts_ci(s + i, len - i, "<?xml");
+			end = memmem(s + i, len - i, "?>", 2);
+			end = end ? end + 1 : NULL;
+		} else if (starts_ci(s + i, len - i, "<!--")) {
+			end = memmem(s + i, len - i, "-->", 3);
+			end = end ? end + 2 : NULL;
+		} else if (starts_ci(s + i, len - i, "<!doctype")) {
+			*doctype_html |= starts_ci(s + i + 9, len - i - 9,
+			    " html");
+			end = doctype_end(s, len, i);
+		} else {
+			return i;
+		}
+		if (end == NULL)
+			return len;
+		i = (size_t)(end - s) + 1;
+	}
+	return i;
+}
+
+/* The elements that start an HTML page or fragment. */
+static int
+is_html_root(const char *name)
+{
+	static const char *const roots[] = { "html", "head", "body", "meta",
+	    "title", "link", "script", "style", "div", "p", "a", "span", "img",
+	    "table", "form", "center", "font", "b", "i", "br", "h1", "h2", "h3",
+	    "ul", "ol", "section", "article", "main", "header", "nav",
+	    "iframe", "noscript", "pre", "frameset", "blockquote" };
+	size_t i;
+
+	for (i = 0; i < NELEM(roots); i++)
+		if (strcmp(name, roots[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum feed_kind
+detect_markup(const char *s, size_t len, size_t i)
+{
+	char name[32];
+	int doctype_html, xml_decl, prefixed = 0;
+	size_t n = 0, k;
+
+	i = skip_prolog(s, len, i, &doctype_html, &xml_decl);
+	if (doctype_html)
+		return FEED_HTML_PAGE;
+	if (i + 1 >= len || s[i] != '<')
+		return xml_decl ? FEED_UNKNOWN : FEED_TEXT_PAGE;
+	for (i++; i < len && !is_space((unsigned char)s[i]) && s[i] != '>' &&
+	    s[i] != '/' && n + 1 < sizeof(name); i++) {
+		/* The local name: a prefix ("rdf:") is dropped. */
+		if (s[i] == ':') {
+			prefixed = 1;
+			n = 0;
+		} else {
+			name[n++] = s[i];
+		}
+	}
+	name[n] = '\0';
+	if (strcmp(name, "rss") == 0)
+		return FEED_RSS;
+	if (strcmp(name, "RDF") == 0)
+		return FEED_RDF;
+	if (strcmp(name, "feed") == 0)
+		return FEED_ATOM;
+	for (k = 0; k < n; k++)
+		if (is_alpha((unsigned char)name[k]))
+			name[k] |= 0x20;
+	if (!prefixed && is_html_root(name))
+		return FEED_HTML_PAGE;
+	return xml_decl || n > 0 ? FEED_UNKNOWN : FEED_TEXT_PAGE;
+}
+
+/* A JSON object with a "version" member whose value is a jsonfeed.org
+ * version URL. A scan, not a parse: feed_parse checks the rest. */
+static int
+is_jsonfeed(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *v;
+
+	while ((p = memmem(p, (size_t)(end - p), "\"version\"", 9)) != NULL) {
+		v = p + 9;
+		p = v;
+		while (v < end && is_space((unsigned char)*v))
+			v++;
+		if (v >= end || *v++ != ':')
+			continue;
+		while (v < end && is_space((unsigned char)*v))
+			v++;
+		if (starts_ci(v, (size_t)(end - v), "\"https://jsonfeed.org/"
+		    "version/") || starts_ci(v, (size_t)(end - v),
+		    "\"http://jsonfeed.org/version/"))
+			return 1;
+	}
+	return 0;
+}
+
+/* A UTF-16 BOM, or "<?" in UTF-16 (what XML without a BOM starts with). */
+static int
+is_utf16(const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+
+	return len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE &&
+	    s[1] == 0xFF) || (len >= 4 && (memcmp(s, "<\0?\0", 4) == 0 ||
+	    memcmp(s, "\0<\0?", 4) == 0)));
+}
+
+/* UTF-16 content is detected on its first 1 KB converted to UTF-8. */
+static enum feed_kind
+detect_utf16(const char *data, size_t len)
+{
+	char name[CHARSET_NAME_MAX], *utf8 = NULL;
+	size_t n = 0;
+	enum feed_kind kind = FEED_UNKNOWN;
+
+	charset_decide(data, len < 1024 ? len : 1024, NULL, name);
+	if (charset_to_utf8(data, len < 1024 ? len : 1024, name, &utf8, &n,
+	    NULL) == 0 && memchr(utf8, '\0', n) == NULL)
+		kind = feed_detect(utf8, n);
+	free(utf8);
+	return kind;
+}
+
+enum feed_kind
+feed_detect(const char *data, size_t len)
+{
+	size_t i = skip_bom_space(data, len), head = len < 1024 ? len : 1024;
+
+	if (is_utf16(data, len))
+		return detect_utf16(data, len);
+	if (memchr(data, '\0', head) != NULL || i >= len)
+		return FEED_UNKNOWN;
+	if (data[i] == '<')
+		return detect_markup(data, len, i);
+	if (data[i] == '{')
+		return is_jsonfeed(data + i, len - i) ? FEED_JSONFEED :
+		    FEED_JSON_ARTICLES;
+	if (data[i] == '[')
+		return FEED_JSON_ARTICLES;
+	return FEED_TEXT_PAGE;
+}
+
+/*
+ * Text: HTML and plain text to the plain text of html.h.
+ */
+
+/*
+ * The text accumulator of html.h (html_text_append and _break) done
+ * again for speed: the same output, byte for byte (the tests hold the two
+ * together), written straight into a buffer sized once, with runs of
+ * printable ASCII copied whole. Most of a feed's parse time went into the
+ * character-by-character original.
+ */
+enum { PEND_NONE, PEND_SPACE, PEND_LINE, PEND_PARA };
+
+struct fast_text {
+	char *data;		/* owned */
+	size_t len;
+	size_t cap;
+	size_t max;
+	int pending;
+	int full;
+};
+
+/* The text is never longer than its source (a tag, an entity or white
+ * space gives no more bytes than it takes), so len bytes of source need
+ * one allocation. */
+static void
+fast_init(struct fast_text *t, size_t len, size_t max)
+{
+	t->len = 0;
+	t->max = max;
+	t->pending = PEND_NONE;
+	t->full = 0;
+	t->cap = (len < max ? len : max) + 4;
+	t->data = xmalloc(t->cap);
+	t->data[0] = '\0';
+}
+
+static void
+fast_put(struct fast_text *t, const char *s, size_t n)
+{
+	if (t->full)
+		return;
+	if (n > t->max - t->len) {
+		n = utf8_cut(s, n, t->max - t->len);
+		t->full = 1;
+	}
+	if (t->len + n + 1 > t->cap)
+		xgrow(&t->data, &t->cap, t->len + n + 1, 1);
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+static void
+fast_flush(struct fast_text *t)
+{
+	static const char *const seps[] = { "", " ", "\n", "\n\n" };
+	static const size_t lens[] = { 0, 1, 1, 2 };
+
+	if (t->len > 0 && t->pending != PEND_NONE)
+		fast_put(t, seps[t->pending], lens[t->pending]);
+	t->pending = PEND_NONE;
+}
+
+static void
+fast_break(struct fast_text *t, enum html_role role)
+{
+	int want = role == HTML_BREAK ? PEND_LINE : PEND_PARA;
+
+	if (role == HTML_BREAK && t->pending == PEND_LINE)
+		want = PEND_PARA;
+	if (want > t->pending)
+		t->pending = want;
+}
+
+static int
+is_print(char c)
+{
+	return (unsigned char)c > ' ' && (unsigned char)c < 0x7F;
+}
+
+static void
+fast_append(struct fast_text *t, const char *s, size_t n)
+{
+	size_t i = 0, j, k;
+	uint32_t cp;
+	unsigned char c;
+
+	while (i < n && !t->full) {
+		c = (unsigned char)s[i];
+		if (c > ' ' && c < 0x7F) {
+			/* A run of printable ASCII, single spaces between
+			 * words included: they come out as they are. */
+			for (j = i + 1; j < n && (is_print(s[j]) || (s[j] == ' ' &&
+			    j + 1 < n && is_print(s[j + 1]))); j++)
+				;
+			fast_flush(t);
+			fast_put(t, s + i, j - i);
+			i = j;
+		} else if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			if (t->pending == PEND_NONE)
+				t->pending = PEND_SPACE;
+			i++;
+		} else if (c < 0x80) {
+			/* Controls never reach the text. */
+			fast_flush(t);
+			i++;
+		} else if ((k = utf8_decode(s + i, n - i, &cp)) > 1 &&
+		    utf8_is_space(cp)) {
+			if (t->pending == PEND_NONE)
+				t->pending = PEND_SPACE;
+			i += k;
+		} else {
+			fast_flush(t);
+			fast_put(t, k == 1 ? "\xEF\xBF\xBD" : s + i, k == 1 ? 3 : k);
+			i += k;
+		}
+	}
+}
+
+/*
+ * What the quick path knows about an element, beyond html.h's role: it
+ * never holds content (TAG_VOID: not put on the stack), or only libxml2's
+ * HTML parser handles it (TAG_PARSER: raw text, document structure), and
+ * which start tags implicitly close it in libxml2 (its htmlStartClose
+ * table, for the elements the quick path keeps open; when one of them
+ * opens, the fragment goes to the parser). Sorted by name.
+ */
+enum { TAG_VOID = 1, TAG_PARSER = 2 };
+
+static const struct tag_info {
+	const char *name;
+	int flags;
+	const char *closers;	/* space-separated, with spaces around */
+} tag_table[] = {
+	{ "a", 0, " a fieldset table td th " },
+	{ "address", 0, " dd dl dt form li ul " },
+	{ "area", TAG_VOID, NULL },
+	{ "b", 0, " center p td th " },
+	{ "base", TAG_VOID, NULL },
+	{ "basefont", TAG_VOID, NULL },
+	{ "big", 0, " p " },
+	{ "body", TAG_PARSER, NULL },
+	{ "br", TAG_VOID, NULL },
+	{ "caption", 0, " col colgroup tbody tfoot thead tr " },
+	{ "col", TAG_VOID, NULL },
+	{ "colgroup", 0, " colgroup tbody tfoot thead tr " },
+	{ "dd", 0, " dt " },
+	{ "dir", 0, " dd dl dt form ul " },
+	{ "dl", 0, " form li " },
+	{ "dt", 0, " dd dl " },
+	{ "embed", TAG_VOID, NULL },
+	{ "font", 0, " center td th " },
+	{ "form", 0, " form " },
+	{ "frame", TAG_VOID, NULL },
+	{ "h1", 0, " fieldset form li p table " },
+	{ "h2", 0, " fieldset form li p table " },
+	{ "h3", 0, " fieldset form li p table " },
+	{ "h4", 0, " fieldset form li p table " },
+	{ "h5", 0, " fieldset form li p table " },
+	{ "h6", 0, " fieldset form li p table " },
+	{ "head", TAG_PARSER, NULL },
+	{ "hr", TAG_VOID, NULL },
+	{ "html", TAG_PARSER, NULL },
+	{ "i", 0, " center p td th " },
+	{ "img", TAG_VOID, NULL },
+	{ "input", TAG_VOID, NULL },
+	{ "isindex", TAG_VOID, NULL },
+	{ "legend", 0, " fieldset " },
+	{ "li", 0, " li " },
+	{ "link", TAG_VOID, NULL },
+	{ "listing", TAG_PARSER, NULL },
+	{ "menu", 0, " dd dl dt form ul " },
+	{ "meta", TAG_VOID, NULL },
+	{ "ol", 0, " form " },
+	{ "p", 0, " address blockquote body caption center col colgroup dd "
+	    "dir div dl dt fieldset form frameset h1 h2 h3 h4 h5 h6 head hr li "
+	    "listing menu ol p pre table tbody td tfoot th title tr ul xmp " },
+	{ "param", TAG_VOID, NULL },
+	{ "plaintext", TAG_PARSER, NULL },
+	{ "pre", 0, " dd dl dt fieldset form li table ul " },
+	{ "s", 0, " p " },
+	{ "small", 0, " p " },
+	{ "span", 0, " td th " },
+	{ "strike", 0, " p " },
+	{ "tbody", 0, " tbody tfoot " },
+	{ "td", 0, " tbody td tfoot th tr " },
+	{ "tfoot", 0, " tbody " },
+	{ "th", 0, " tbody td tfoot th tr " },
+	{ "thead", 0, " tbody tfoot " },
+	{ "tr", 0, " tbody tfoot tr " },
+	{ "tt", 0, " p " },
+	{ "u", 0, " p td th " },
+	{ "ul", 0, " address form menu pre " },
+	{ "xmp", TAG_PARSER, NULL },
+};
+
+static int
+tag_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct tag_info *)entry)->name);
+}
+
+static const struct tag_info *
+tag_lookup(const char *name)
+{
+	return bsearch(name, tag_table, NELEM(tag_table), sizeof(tag_table[0]),
+	    tag_cmp);
+}
+
+static int
+is_void(const char *name)
+{
+	const struct tag_info *t = tag_lookup(name);
+
+	return t != NULL && (t->flags & TAG_VOID);
+}
+
+/* Whether opening name closes the open element (its table entry). */
+static int
+closes(const struct tag_info *open, const char *name, size_t len)
+{
+	const char *p;
+
+	if (open == NULL || open->closers == NULL)
+		return 0;
+	for (p = open->closers; (p = strstr(p + 1, name)) != NULL; )
+		if (p[-1] == ' ' && p[len] == ' ')
+			return 1;
+	return 0;
+}
+
+#define QUICK_DEPTH 64
+#define TAG_NAME_MAX 16
+
+#define QUICK_SEEN 8
+
+/* What was looked up about one element name. */
+struct quick_tag {
+	char name[TAG_NAME_MAX];
+	const struct tag_info *info;
+	enum html_role role;
+};
+
+/* The state of one quick conversion. */
+struct quick {
+	const char *s;
+	size_t len;
+	size_t i;
+	struct fast_text text;
+	char open[QUICK_DEPTH][TAG_NAME_MAX];	/* the open elements */
+	const struct tag_info *info[QUICK_DEPTH];
+	int depth;
+	/* A fragment uses few element names, over and over. */
+	struct quick_tag seen[QUICK_SEEN];
+	int nseen;
+};
+
+/* The table entry and role of an element name, remembered per call. */
+static const struct quick_tag *
+quick_lookup(struct quick *q, const char *name, size_t len)
+{
+	struct quick_tag *t;
+	int k;
+
+	for (k = 0; k < q->nseen; k++)
+		if (q->seen[k].name[0] == name[0] &&
+		    memcmp(q->seen[k].name, name, len + 1) == 0)
+			return &q->seen[k];
+	t = &q->seen[q->nseen < QUICK_SEEN ? q->nseen++ : QUICK_SEEN - 1];
+	memcpy(t->name, name, len + 1);
+	t->info = tag_lookup(name);
+	t->role = html_element_role(name);
+	return t;
+}
+
+static int
+is_name_char(int c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9') || c == ':' || c == '-' ||
+	    c == '_' || c == '.';
+}
+
+/* Skips the attributes of a tag up to its '>': 1 and *self_closing, or
+ * 0 for anything unusual (an unclosed quote, a '<' inside the tag). */
+static int
+quick_attributes(struct quick *q, int *self_closing)
+{
+	const char *s = q->s;
+	char quote;
+
+	*self_closing = 0;
+	for (;;) {
+		while (q->i < q->len && is_space((unsigned char)s[q->i]))
+			q->i++;
+		if (q->i >= q->len)
+			return 0;
+		if (s[q->i] == '>') {
+			q->i++;
+			return 1;
+		}
+		if (s[q->i] == '/' && q->i + 1 < q->len && s[q->i + 1] == '>') {
+			q->i += 2;
+			*self_closing = 1;
+			return 1;
+		}
+		if (!is_alpha((unsigned char)s[q->i]) && s[q->i] != '_' &&
+		    s[q->i] != ':')
+			return 0;
+		while (q->i < q->len && !is_space((unsigned char)s[q->i]) &&
+		    strchr("\"'<>/=", s[q->i]) == NULL)
+			q->i++;
+		while (q->i < q->len && is_space((unsigned char)s[q->i]))
+			q->i++;
+		if (q->i >= q->len || s[q->i] != '=')
+			continue;
+		q->i++;
+		while (q->i < q->len && is_space((unsigned char)s[q->i]))
+			q->i++;
+		if (q->i < q->len && (s[q->i] == '"' || s[q->i] == '\'')) {
+			quote = s[q->i++];
+			while (q->i < q->len && s[q->i] != quote &&
+			    s[q->i] != '<')
+				q->i++;
+			if (q->i >= q->len || s[q->i] != quote)
+				return 0;
+			q->i++;
+		} else {
+			while (q->i < q->len && !is_space((unsigned char)s[q->i])
+			    && s[q->i] != '>' && s[q->i] != '<' &&
+			    s[q->i] != '"' && s[q->i] != '\'')
+				q->i++;
+		}
+	}
+}
+
+/* Reads a tag name (lower-cased) at the cursor: its length, 0 if none. */
+static size_t
+quick_name(struct quick *q, char name[TAG_NAME_MAX])
+{
+	size_t n = 0;
+
+	if (q->i >= q->len || !is_alpha((unsigned char)q->s[q->i]))
+		return 0;
+	while (q->i < q->len && is_name_char((unsigned char)q->s[q->i])) {
+		if (n + 1 >= TAG_NAME_MAX)
+			return 0;
+		name[n++] = (char)(is_alpha((unsigned char)q->s[q->i]) ?
+		    q->s[q->i] | 0x20 : q->s[q->i]);
+		q->i++;
+	}
+	name[n] = '\0';
+	return n;
+}
+
+/* A tag at the cursor (on its '<'): 1 handled, 0 leave it to the parser. */
+static int
+quick_tag(struct quick *q)
+{
+	char name[TAG_NAME_MAX];
+	const struct quick_tag *seen;
+	const struct tag_info *info;
+	int end, self_closing;
+	enum html_role role;
+	size_t len;
+
+	q->i++;
+	end = q->i < q->len && q->s[q->i] == '/';
+	q->i += (size_t)end;
+	if ((len = quick_name(q, name)) == 0)
+		return 0;
+	seen = quick_lookup(q, name, len);
+	info = seen->info;
+	role = seen->role;
+	if ((info != NULL && (info->flags & TAG_PARSER)) || role == HTML_SKIP)
+		return 0;
+	if (end) {
+		while (q->i < q->len && is_space((unsigned char)q->s[q->i]))
+			q->i++;
+		/* Only the element on top may close: anything else is
+		 * libxml2's business (priorities, ignored end tags). */
+		if (q->i >= q->len || q->s[q->i] != '>' || q->depth == 0 ||
+		    strcmp(q->open[q->depth - 1], name) != 0)
+			return 0;
+		q->i++;
+		q->depth--;
+		if (role == HTML_BLOCK)
+			fast_break(&q->text, role);
+		return 1;
+	}
+	if (!quick_attributes(q, &self_closing) ||
+	    (q->depth > 0 && closes(q->info[q->depth - 1], name, len)))
+		return 0;
+	if (role != HTML_INLINE)
+		fast_break(&q->text, role);
+	if (self_closing || (info != NULL && (info->flags & TAG_VOID)))
+		return 1;
+	if (q->depth == QUICK_DEPTH)
+		return 0;
+	memcpy(q->open[q->depth], name, TAG_NAME_MAX);
+	q->info[q->depth++] = info;
+	return 1;
+}
+
+/* The entities every feed uses, by their first letter. */
+static const char *
+quick_named(const char *s, size_t left, size_t *n)
+{
+	static const struct { const char *name; size_t len; const char *utf8;
+	} known[] = {
+		{ "amp;", 4, "&" }, { "lt;", 3, "<" }, { "gt;", 3, ">" },
+		{ "quot;", 5, "\"" }, { "nbsp;", 5, "\xC2\xA0" },
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(known); k++)
+		if (s[0] == known[k].name[0] && left >= known[k].len &&
+		    memcmp(s, known[k].name, known[k].len) == 0) {
+			*n = known[k].len;
+			return known[k].utf8;
+		}
+	return NULL;
+}
+
+/* A character reference or one of the entities every feed uses: 1 and
+ * the character appended, 0 for anything else. */
+static int
+quick_entity(struct quick *q)
+{
+	const char *s = q->s + q->i + 1, *named;
+	size_t left = q->len - q->i - 1, k, n = 0;
+	uint32_t cp = 0;
+	char enc[4];
+	int hex;
+
+	if (left > 0 && (named = quick_named(s, left, &n)) != NULL) {
+		fast_append(&q->text, named, strlen(named));
+		q->i += n + 1;
+		return 1;
+	}
+	if (left < 3 || s[0] != '#')
+		return 0;
+	hex = s[1] == 'x' || s[1] == 'X';
+	for (k = 1 + (size_t)hex; k < left && k < 9 && s[k] != ';'; k++) {
+		int c = (unsigned char)s[k], d;
+
+		d = c >= '0' && c <= '9' ? c - '0' : hex && is_alpha(c) &&
+		    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		cp = cp * (hex ? 16 : 10) + (uint32_t)d;
+		n++;
+	}
+	if (n == 0 || k >= left || s[k] != ';' || cp > 0x10FFFF ||
+	    (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+		return 0;
+	fast_append(&q->text, enc, utf8_encode(cp, enc));
+	q->i += k + 2;
+	return 1;
+}
+
+char *
+feed_html_quick(const char *html, size_t len, size_t max)
+{
+	struct quick q;
+	size_t start;
+	int ok = 1;
+	char *out;
+
+	q.s = html;
+	q.len = len;
+	q.i = 0;
+	q.depth = 0;
+	q.nseen = 0;
+	fast_init(&q.text, len, max);
+	while (ok && q.i < len && !q.text.full) {
+		start = q.i;
+		while (q.i < len && html[q.i] != '<' && html[q.i] != '&')
+			q.i++;
+		fast_append(&q.text, html + start, q.i - start);
+		if (q.i >= len)
+			break;
+		ok = html[q.i] == '<' ? quick_tag(&q) : quick_entity(&q);
+	}
+	out = q.text.data;
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Plain text: blank lines separate paragraphs, other white space is a
+ * space (what html_to_text does with text that has no markup). */
+static char *
+plain_text(const char *s, size_t len, size_t max)
+{
+	struct fast_text t;
+	size_t i = 0, start = 0, j;
+	int newlines;
+
+	fast_init(&t, len, max);
+	while (i < len) {
+		if (s[i] != '\n') {
+			i++;
+			continue;
+		}
+		newlines = 0;
+		for (j = i; j < len && (s[j] == '\n' || s[j] == ' ' ||
+		    s[j] == '\t' || s[j] == '\r'); j++)
+			newlines += s[j] == '\n';
+		if (newlines >= 2) {
+			fast_append(&t, s + start, i - start);
+			fast_break(&t, HTML_BLOCK);
+			start = j;
+		}
+		i = j;
+	}
+	fast_append(&t, s + start, len - start);
+	return t.data;
+}
+
+char *
+feed_html_text(const char *html, size_t len, size_t max)
+{
+	static const char open[] = "<body>", close[] = "</body>";
+	char *out, *wrapped;
+
+	if (!html_has_markup(html, len))
+		return plain_text(html, len, max);
+	out = feed_html_quick(html, len, max);
+	if (out != NULL)
+		return out;
+	/* html_to_text() drops what follows a fragment's first top-level
+	 * element ("<p>a</p><p>b</p>" gives "a"): one enclosing <body>,
+	 * which only </body> or </html> can close, keeps it whole. */
+	wrapped = xmalloc(len + sizeof(open) + sizeof(close));
+	memcpy(wrapped, open, sizeof(open) - 1);
+	memcpy(wrapped + sizeof(open) - 1, html, len);
+	memcpy(wrapped + sizeof(open) - 1 + len, close, sizeof(close));
+	out = html_to_text(wrapped, len + sizeof(open) + sizeof(close) - 2,
+	    max);
+	free(wrapped);
+	return out;
+}
+
+/* Turns the line and paragraph breaks of a text into spaces, in place. */
+static char *
+one_line(char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\n') {
+			if (n > 0 && s[n - 1] != ' ')
+				s[n++] = ' ';
+			continue;
+		}
+		s[n++] = s[i];
+	}
+	s[n] = '\0';
+	return s;
+}
+
+enum text_type { TEXT_PLAIN, TEXT_HTML, TEXT_XHTML, TEXT_DONE, TEXT_SKIP };
+
+/* The plain text of a field: allocated, or NULL when it is empty. */
+static char *
+field_text(const char *s, size_t len, enum text_type type, size_t max,
+    int title)
+{
+	char *out;
+
+	if (type == TEXT_SKIP || len == 0)
+		return NULL;
+	if (type == TEXT_HTML)
+		out = feed_html_text(s, len, max);
+	else if (type == TEXT_DONE && !title)
+		out = xstrndup(s, utf8_cut(s, len, max));
+	else
+		out = plain_text(s, len, max);
+	if (title)
+		one_line(out);
+	if (*out == '\0') {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Returns the trimmed copy of s, or NULL when nothing is left. */
+static char *
+trimmed(const char *s, size_t len)
+{
+	s = util_trim(s, &len);
+	return len > 0 ? xstrndup(s, len) : NULL;
+}
+
+/*
+ * Tags and URLs.
+ */
+
+/* Adds a category's text as tags: split on commas outside parentheses. */
+static void
+add_tags(struct article *a, const char *s, size_t len)
+{
+	size_t i, start = 0;
+	int paren = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '(')
+			paren++;
+		else if (s[i] == ')' && paren > 0)
+			paren--;
+		else if (s[i] == ',' && paren == 0) {
+			article_tag_add(a, s + start, i - start);
+			start = i + 1;
+		}
+	}
+	article_tag_add(a, s + start, len - start);
+}
+
+/* The length of "scheme:" at the start of s (RFC 3986 3.1), or 0. */
+static size_t
+scheme_len(const char *s)
+{
+	size_t i = 0;
+
+	if (!is_alpha((unsigned char)s[0]))
+		return 0;
+	while (is_alpha((unsigned char)s[i]) || (s[i] >= '0' && s[i] <= '9') ||
+	    s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	return s[i] == ':' ? i + 1 : 0;
+}
+
+static int
+has_scheme(const char *s)
+{
+	return scheme_len(s) > 0;
+}
+
+struct out_url {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+static void
+url_put(struct out_url *o, const char *p, size_t n)
+{
+	xgrow(&o->s, &o->cap, o->len + n + 1, 1);
+	memcpy(o->s + o->len, p, n);
+	o->len += n;
+	o->s[o->len] = '\0';
+}
+
+/* Drops the last segment of the output and the '/' before it. */
+static void
+url_pop(struct out_url *o, size_t root)
+{
+	while (o->len > root && o->s[o->len - 1] != '/')
+		o->len--;
+	if (o->len > root)
+		o->len--;
+	o->s[o->len] = '\0';
+}
+
+/* Appends the path [p, p+n) with its "." and ".." segments removed, as
+ * RFC 3986 5.2.4 does it. */
+static void
+put_path(struct out_url *o, const char *p, size_t n)
+{
+	char *in = xstrndup(p, n), *s = in;
+	size_t root = o->len, k;
+
+	while (*s != '\0') {
+		if (strncmp(s, "../", 3) == 0) {
+			s += 3;
+		} else if (strncmp(s, "./", 2) == 0 ||
+		    strncmp(s, "/./", 3) == 0) {
+			s += 2;
+		} else if (strcmp(s, "/.") == 0) {
+			*++s = '/';
+		} else if (strncmp(s, "/../", 4) == 0 || strcmp(s, "/..") == 0) {
+			if (s[3] == '\0')
+				*(s += 2) = '/';
+			else
+				s += 3;
+			url_pop(o, root);
+		} else if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+			s += strlen(s);
+		} else {
+			k = *s == '/';
+			k += strcspn(s + k, "/");
+			url_put(o, s, k);
+			s += k;
+		}
+	}
+	free(in);
+}
+
+char *
+feed_url_resolve(const char *ref, const char *base)
+{
+	struct out_url o = { NULL, 0, 0 };
+	size_t slen, alen = 0, plen, rpath;
+	const char *auth, *path, *end;
+
+	if (base == NULL || has_scheme(ref))
+		return xstrdup(ref);
+	slen = scheme_len(base);
+	auth = base + slen;
+	if (auth[0] == '/' && auth[1] == '/')
+		alen = 2 + strcspn(auth + 2, "/?#");
+	path = auth + alen;
+	plen = strcspn(path, "?#");
+	end = path + plen + strcspn(path + plen, "#");
+	if (ref[0] == '/' && ref[1] == '/') {
+		url_put(&o, base, slen);
+		url_put(&o, ref, strlen(ref));
+		return o.s;
+	}
+	url_put(&o, base, slen + alen);
+	rpath = strcspn(ref, "?#");
+	if (rpath == 0) {
+		/* "", "?q" or "#f": the base's path (and query). */
+		url_put(&o, path, ref[0] == '#' || ref[0] == '\0' ?
+		    (size_t)(end - path) : plen);
+	} else if (ref[0] == '/') {
+		put_path(&o, ref, rpath);
+	} else {
+		struct out_url merged = { NULL, 0, 0 };
+
+		if (alen > 0 && plen == 0)
+			url_put(&merged, "/", 1);
+		while (plen > 0 && path[plen - 1] != '/')
+			plen--;
+		url_put(&merged, path, plen);
+		url_put(&merged, ref, rpath);
+		put_path(&o, merged.s, merged.len);
+		free(merged.s);
+	}
+	url_put(&o, ref + rpath, strlen(ref + rpath));
+	return o.s;
+}
+
+static int
+is_http_url(const char *s)
+{
+	return s != NULL && (strncmp(s, "http://", 7) == 0 ||
+	    strncmp(s, "https://", 8) == 0);
+}
+
+/*
+ * XML: a SAX walk that keeps only what an item needs.
+ */
+
+enum field {
+	F_NONE = 0,
+	F_TITLE, F_LINK, F_GUID, F_ID, F_ABOUT,
+	F_PUBDATE, F_PUBLISHED, F_DCDATE, F_UPDATED,
+	F_DCCREATOR, F_AUTHOR_NAME, F_AUTHOR,
+	F_ENCODED, F_CONTENT, F_DESCRIPTION, F_SUMMARY,
+	F_CATEGORY, F_CHAN_TITLE, F_CHAN_LINK,
+	F_COUNT
+};
+
+/* Where a field's text is in the item's arena. */
+struct span {
+	size_t off;
+	size_t len;
+	unsigned char set;
+	unsigned char type;	/* enum text_type */
+};
+
+struct xml_state {
+	xmlParserCtxtPtr ctxt;
+	struct feed *out;
+	const char *source;
+	const char *doc_base;		/* the source, when an http(s) URL */
+	const xmlChar *root_ns;
+	int depth;
+	int channel_depth;		/* RSS/RDF <channel>, 0 outside */
+	int item_depth;			/* the current item, 0 outside */
+	int author_depth;		/* Atom <author> in an item */
+	int permalink;			/* the guid is a permalink */
+	/* The field whose text is being read. */
+	int cap_depth;
+	enum field cap_field;
+	enum text_type cap_type;
+	struct html_text xhtml;		/* Atom type="xhtml" content */
+	int xhtml_skip;
+	/* The item being read: its text and its tags. */
+	char *arena;
+	size_t alen;
+	size_t acap;
+	struct span f[F_COUNT];
+	struct article cur;
+	char *chan_title;
+	enum text_type chan_title_type;
+	char *chan_link;
+	char **bases;			/* xml:base by depth, or NULL */
+	size_t nbases;
+	int failed;
+	char err[ERR_LEN];
+	int line_offset;		/* lines skipped before the XML */
+};
+
+static void
+state_fail(struct xml_state *st, const char *msg, int line)
+{
+	size_t n;
+
+	if (st->failed)
+		return;
+	st->failed = 1;
+	if (line > 0)
+		snprintf(st->err, sizeof(st->err), "line %d: %s",
+		    line + st->line_offset, msg);
+	else
+		snprintf(st->err, sizeof(st->err), "%s", msg);
+	/* libxml2's messages end with a newline and may hold more. */
+	for (n = 0; st->err[n] != '\0'; n++)
+		if (st->err[n] == '\n' || st->err[n] == '\r')
+			st->err[n] = ' ';
+	while (n > 0 && st->err[n - 1] == ' ')
+		st->err[--n] = '\0';
+}
+
+static void
+on_xml_error(void *data, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = data;
+
+	if (e->level >= XML_ERR_ERROR && ctxt != NULL &&
+	    ctxt->_private != NULL)
+		state_fail(ctxt->_private, e->message ? e->message :
+		    "XML error", e->line);
+}
+
+/* Errors raised outside the parser context (the encoding layer) while
+ * a feed is being parsed: data is the state. Nothing reaches stderr.
+ * The HTML parser behind html_to_text() reports here too, and is not
+ * the feed's business. */
+static void
+on_global_error(void *data, xmlErrorPtr e)
+{
+	struct xml_state *st = data;
+
+	if (e->level < XML_ERR_ERROR || st == NULL ||
+	    e->domain == XML_FROM_HTML ||
+	    (e->ctxt != NULL && e->ctxt != st->ctxt))
+		return;
+	state_fail(st, e->message ? e->message : "XML error", e->line);
+}
+
+static void
+arena_put(struct xml_state *st, const char *s, size_t n)
+{
+	if (st->alen + n + 1 > st->acap)
+		xgrow(&st->arena, &st->acap, st->alen + n + 1, 1);
+	memcpy(st->arena + st->alen, s, n);
+	st->alen += n;
+	st->arena[st->alen] = '\0';
+}
+
+/* The value of the attribute with that local name and no namespace, as
+ * a pointer into the parser's buffer and a length; NULL if absent. */
+static const char *
+attr(const xmlChar **attrs, int n, const char *name, size_t *len)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const xmlChar **a = attrs + i * 5;
+
+		if (a[2] == NULL && strcmp((const char *)a[0], name) == 0) {
+			*len = (size_t)(a[4] - a[3]);
+			return (const char *)a[3];
+		}
+	}
+	return NULL;
+}
+
+/* An attribute value as an allocated string: libxml2 leaves character
+ * references in attribute values undecoded when entities are not
+ * substituted, so "&#38;" is decoded here. Caller frees. */
+static char *
+attr_dup(const char *v, size_t len)
+{
+	char *s = xstrndup(v, len), *p;
+
+	while ((p = strstr(s, "&#38;")) != NULL)
+		memmove(p + 1, p + 5, strlen(p + 5) + 1);
+	return s;
+}
+
+static int
+attr_is(const xmlChar **attrs, int n, const char *name, const char *value)
+{
+	size_t len;
+	const char *v = attr(attrs, n, name, &len);
+
+	return v != NULL && len == strlen(value) &&
+	    strncasecmp(v, value, len) == 0;
+}
+
+static const char *
+effective_base(const struct xml_state *st)
+{
+	int d;
+
+	for (d = st->depth; d >= 0; d--)
+		if ((size_t)d < st->nbases && st->bases[d] != NULL)
+			return st->bases[d];
+	return st->chan_link ? st->chan_link : st->doc_base;
+}
+
+static void
+push_base(struct xml_state *st, const xmlChar **attrs, int n)
+{
+	size_t len, need = (size_t)st->depth + 1, i;
+	const char *v = NULL;
+	char *value;
+	int k;
+
+	for (k = 0; k < n && v == NULL; k++)
+		if (attrs[k * 5 + 2] != NULL && strcmp((const char *)attrs[k *
+		    5 + 2], NS_XML) == 0 && strcmp((const char *)attrs[k * 5],
+		    "base") == 0) {
+			v = (const char *)attrs[k * 5 + 3];
+			len = (size_t)(attrs[k * 5 + 4] - attrs[k * 5 + 3]);
+		}
+	if (v == NULL)
+		return;
+	if (need > st->nbases) {
+		i = st->nbases;
+		xgrow(&st->bases, &st->nbases, need, sizeof(*st->bases));
+		for (; i < st->nbases; i++)
+			st->bases[i] = NULL;
+	}
+	value = attr_dup(v, len);
+	st->bases[st->depth] = feed_url_resolve(value, effective_base(st));
+	free(value);
+}
+
+static void
+pop_base(struct xml_state *st)
+{
+	if ((size_t)st->depth < st->nbases) {
+		free(st->bases[st->depth]);
+		st->bases[st->depth] = NULL;
+	}
+}
+
+static int
+same_ns(const xmlChar *a, const xmlChar *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp((const char *)a, (const char *)b) == 0;
+}
+
+static int
+ns_is(const xmlChar *uri, const char *ns)
+{
+	return uri != NULL && strcmp((const char *)uri, ns) == 0;
+}
+
+/* The RSS vocabulary: no namespace (or the root's, as in
+ * xmlns="http://backend.userland.com/rss2"), RSS 1.0's or 0.90's. */
+static int
+is_rss(const struct xml_state *st, const xmlChar *uri)
+{
+	if (st->out->kind == FEED_RSS)
+		return same_ns(uri, st->root_ns);
+	return st->out->kind == FEED_RDF && (ns_is(uri, NS_RSS10) ||
+	    ns_is(uri, NS_RSS09));
+}
+
+static int
+is_atom(const struct xml_state *st, const xmlChar *uri)
+{
+	return st->out->kind == FEED_ATOM && same_ns(uri, st->root_ns);
+}
+
+/* The text type of an Atom text construct (RFC 4287 3.1), with Atom
+ * 0.3's MIME types and base64 mode. */
+static enum text_type
+atom_type(const xmlChar **attrs, int n)
+{
+	size_t len;
+	const char *t = attr(attrs, n, "type", &len);
+
+	if (attr_is(attrs, n, "mode", "base64") || attr(attrs, n, "src",
+	    &len) != NULL)
+		return TEXT_SKIP;
+	if (t == NULL || attr_is(attrs, n, "type", "text") ||
+	    attr_is(attrs, n, "type", "text/plain"))
+		return TEXT_PLAIN;
+	if (attr_is(attrs, n, "type", "html") || attr_is(attrs, n, "type",
+	    "text/html"))
+		return TEXT_HTML;
+	if (attr_is(attrs, n, "type", "xhtml") || attr_is(attrs, n, "type",
+	    "application/xhtml+xml"))
+		return TEXT_XHTML;
+	return TEXT_SKIP;
+}
+
+static void
+capture(struct xml_state *st, enum field f, enum text_type type)
+{
+	if (f == F_NONE)
+		return;
+	st->cap_depth = st->depth;
+	st->cap_field = f;
+	st->cap_type = type;
+	/* The first of a field wins (guid-dupes.xml: two <guid>). */
+	if (f != F_CATEGORY && st->f[f].set) {
+		st->cap_field = F_NONE;
+		return;
+	}
+	st->f[f].off = st->alen;
+	st->f[f].type = (unsigned char)type;
+	if (type == TEXT_XHTML) {
+		html_text_init(&st->xhtml, FEED_BODY_MAX);
+		st->xhtml_skip = 0;
+	}
+}
+
+static void
+set_field(struct xml_state *st, enum field f, const char *s, size_t n)
+{
+	if (st->f[f].set)
+		return;
+	st->f[f].off = st->alen;
+	st->f[f].len = n;
+	st->f[f].type = TEXT_PLAIN;
+	st->f[f].set = 1;
+	arena_put(st, s, n);
+}
+
+/* An Atom <link>: the alternate (or rel-less) one is the item's url, or
+ * the feed's link outside items. */
+static void
+atom_link(struct xml_state *st, const xmlChar **attrs, int n, int in_item)
+{
+	size_t len;
+	const char *href = attr(attrs, n, "href", &len);
+	char *value, *url;
+
+	if (href == NULL || !(attr(attrs, n, "rel", &len) == NULL ||
+	    attr_is(attrs, n, "rel", "alternate")))
+		return;
+	href = attr(attrs, n, "href", &len);
+	value = attr_dup(href, len);
+	url = feed_url_resolve(value, effective_base(st));
+	if (in_item)
+		set_field(st, F_LINK, url, strlen(url));
+	else if (st->chan_link == NULL)
+		st->chan_link = xstrdup(url);
+	free(url);
+	free(value);
+}
+
+static void
+atom_category(struct xml_state *st, const xmlChar **attrs, int n)
+{
+	size_t len;
+	const char *v = attr(attrs, n, "term", &len);
+	char *value;
+
+	if (v == NULL || util_trim(v, &len) == NULL || len == 0)
+		v = attr(attrs, n, "label", &len);
+	if (v == NULL)
+		return;
+	value = attr_dup(v, len);
+	article_tag_add(&st->cur, value, strlen(value));
+	free(value);
+}
+
+static enum field
+rss_field(const char *name)
+{
+	static const struct { const char *name; enum field f; } map[] = {
+		{ "title", F_TITLE }, { "link", F_LINK }, { "guid", F_GUID },
+		{ "description", F_DESCRIPTION }, { "pubDate", F_PUBDATE },
+		{ "author", F_AUTHOR }, { "category", F_CATEGORY },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(map); i++)
+		if (name[0] == map[i].name[0] && strcmp(name, map[i].name) == 0)
+			return map[i].f;
+	return F_NONE;
+}
+
+static enum field
+atom_field(const char *name)
+{
+	static const struct { const char *name; enum field f; } map[] = {
+		{ "title", F_TITLE }, { "id", F_ID }, { "published", F_PUBLISHED },
+		{ "issued", F_PUBLISHED }, { "updated", F_UPDATED },
+		{ "modified", F_UPDATED }, { "content", F_CONTENT },
+		{ "summary", F_SUMMARY },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(map); i++)
+		if (strcmp(name, map[i].name) == 0)
+			return map[i].f;
+	return F_NONE;
+}
+
+static enum field
+dc_field(const char *name)
+{
+	if (strcmp(name, "creator") == 0)
+		return F_DCCREATOR;
+	if (strcmp(name, "date") == 0)
+		return F_DCDATE;
+	if (strcmp(name, "subject") == 0)
+		return F_CATEGORY;
+	return F_NONE;
+}
+
+/* A child element of an item. */
+static void
+item_child(struct xml_state *st, const char *name, const xmlChar *uri,
+    const xmlChar **attrs, int n)
+{
+	enum field f = F_NONE;
+
+	if (is_rss(st, uri)) {
+		f = rss_field(name);
+		if (f == F_GUID)
+			st->permalink = !attr_is(attrs, n, "isPermaLink",
+			    "false");
+		capture(st, f, f == F_TITLE || f == F_DESCRIPTION ? TEXT_HTML :
+		    TEXT_PLAIN);
+	} else if (is_atom(st, uri)) {
+		if (strcmp(name, "link") == 0)
+			atom_link(st, attrs, n, 1);
+		else if (strcmp(name, "category") == 0)
+			atom_category(st, attrs, n);
+		else if (strcmp(name, "author") == 0)
+			st->author_depth = st->depth;
+		else if ((f = atom_field(name)) != F_NONE)
+			capture(st, f, f == F_TITLE || f == F_CONTENT ||
+			    f == F_SUMMARY ? atom_type(attrs, n) : TEXT_PLAIN);
+	} else if (ns_is(uri, NS_DC)) {
+		capture(st, dc_field(name), TEXT_PLAIN);
+	} else if (ns_is(uri, NS_CONTENT) && strcmp(name, "encoded") == 0) {
+		capture(st, F_ENCODED, TEXT_HTML);
+	}
+}
+
+static void
+begin_item(struct xml_state *st, const xmlChar **attrs, int n)
+{
+	int k;
+
+	st->item_depth = st->depth;
+	st->alen = 0;
+	memset(st->f, 0, sizeof(st->f));
+	st->permalink = 1;
+	article_init(&st->cur);
+	for (k = 0; k < n; k++)
+		if (ns_is(attrs[k * 5 + 2], NS_RDF) &&
+		    strcmp((const char *)attrs[k * 5], "about") == 0)
+			set_field(st, F_ABOUT, (const char *)attrs[k * 5 + 3],
+			    (size_t)(attrs[k * 5 + 4] - attrs[k * 5 + 3]));
+}
+
+/* The root element decides the kind; anything else is not a feed. */
+static void
+root_element(struct xml_state *st, const char *name, const xmlChar *uri)
+{
+	char msg[128];
+
+	st->root_ns = uri;
+	if (strcmp(name, "rss") == 0)
+		st->out->kind = FEED_RSS;
+	else if (strcmp(name, "RDF") == 0 && ns_is(uri, NS_RDF))
+		st->out->kind = FEED_RDF;
+	else if (strcmp(name, "feed") == 0 && (ns_is(uri, NS_ATOM) ||
+	    ns_is(uri, NS_ATOM03)))
+		st->out->kind = FEED_ATOM;
+	if (st->out->kind != FEED_UNKNOWN)
+		return;
+	snprintf(msg, sizeof(msg), "not a feed (root element <%.64s>)", name);
+	state_fail(st, msg, 0);
+	xmlStopParser(st->ctxt);
+}
+
+/* Outside items: the channel, its title and link, and item starts. */
+static void
+channel_child(struct xml_state *st, const char *name, const xmlChar *uri,
+    const xmlChar **attrs, int n)
+{
+	int rss = is_rss(st, uri), kind = st->out->kind;
+
+	if (kind == FEED_ATOM) {
+		if (st->depth != 2 || !is_atom(st, uri))
+			return;
+		if (strcmp(name, "entry") == 0)
+			begin_item(st, attrs, n);
+		else if (strcmp(name, "title") == 0)
+			capture(st, F_CHAN_TITLE, atom_type(attrs, n));
+		else if (strcmp(name, "link") == 0)
+			atom_link(st, attrs, n, 0);
+		return;
+	}
+	if (!rss)
+		return;
+	if (st->depth == 2 && strcmp(name, "channel") == 0)
+		st->channel_depth = 2;
+	else if (strcmp(name, "item") == 0 && (st->depth == 2 ||
+	    (st->depth == 3 && st->channel_depth == 2)))
+		begin_item(st, attrs, n);
+	else if (st->depth == 3 && st->channel_depth == 2 &&
+	    strcmp(name, "title") == 0)
+		capture(st, F_CHAN_TITLE, TEXT_HTML);
+	else if (st->depth == 3 && st->channel_depth == 2 &&
+	    strcmp(name, "link") == 0)
+		capture(st, F_CHAN_LINK, TEXT_PLAIN);
+}
+
+/*
+ * Elements inside an HTML field (<description><table>... written as XML,
+ * not escaped) are put back as tags, so that the HTML keeps its
+ * paragraphs; the text inside them is text, so it is escaped.
+ */
+static void
+html_markup(struct xml_state *st, const char *name, int end)
+{
+	if (end && is_void(name))
+		return;
+	arena_put(st, end ? "</" : "<", end ? 2 : 1);
+	arena_put(st, name, strlen(name));
+	arena_put(st, ">", 1);
+}
+
+static void
+arena_put_escaped(struct xml_state *st, const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '<' && s[i] != '&')
+			continue;
+		arena_put(st, s + start, i - start);
+		arena_put(st, s[i] == '<' ? "&lt;" : "&amp;", s[i] == '<' ? 4 : 5);
+		start = i + 1;
+	}
+	arena_put(st, s + start, n - start);
+}
+
+static void
+xhtml_start(struct xml_state *st, const char *name)
+{
+	enum html_role role = html_element_role(name);
+
+	if (role == HTML_SKIP)
+		st->xhtml_skip++;
+	else if (role != HTML_INLINE && st->xhtml_skip == 0)
+		html_text_break(&st->xhtml, role);
+}
+
+static void
+xhtml_end(struct xml_state *st, const char *name)
+{
+	enum html_role role = html_element_role(name);
+
+	if (role == HTML_SKIP && st->xhtml_skip > 0)
+		st->xhtml_skip--;
+	else if (role == HTML_BLOCK && st->xhtml_skip == 0)
+		html_text_break(&st->xhtml, role);
+}
+
+static void
+on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+    int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	struct xml_state *st = ((xmlParserCtxtPtr)ctx)->_private;
+	const char *name = (const char *)localname;
+
+	(void)prefix;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	if (st->failed)
+		return;
+	st->depth++;
+	push_base(st, attributes, nb_attributes);
+	if (st->cap_depth > 0) {
+		if (st->cap_type == TEXT_XHTML && st->cap_field != F_NONE)
+			xhtml_start(st, name);
+		else if (st->cap_type == TEXT_HTML && st->cap_field != F_NONE)
+			html_markup(st, name, 0);
+		return;
+	}
+	if (st->depth == 1)
+		root_element(st, name, uri);
+	else if (st->item_depth == 0)
+		channel_child(st, name, uri, attributes, nb_attributes);
+	else if (st->depth == st->item_depth + 1)
+		item_child(st, name, uri, attributes, nb_attributes);
+	else if (st->author_depth > 0 && st->depth == st->author_depth + 1 &&
+	    is_atom(st, uri) && strcmp(name, "name") == 0)
+		capture(st, F_AUTHOR_NAME, TEXT_PLAIN);
+}
+
+static void
+on_chars(void *ctx, const xmlChar *s, int len)
+{
+	struct xml_state *st = ((xmlParserCtxtPtr)ctx)->_private;
+	size_t n = (size_t)len, room;
+
+	if (st->cap_depth == 0 || st->cap_field == F_NONE || st->failed ||
+	    len <= 0)
+		return;
+	if (st->cap_type == TEXT_XHTML) {
+		if (st->xhtml_skip == 0)
+			html_text_append(&st->xhtml, (const char *)s, n);
+		return;
+	}
+	/* Beyond FIELD_MAX the rest of the field is dropped. */
+	room = FIELD_MAX - (st->alen - st->f[st->cap_field].off);
+	if (n > room)
+		n = utf8_cut((const char *)s, n, room);
+	if (st->cap_type == TEXT_HTML && st->depth > st->cap_depth)
+		arena_put_escaped(st, (const char *)s, n);
+	else
+		arena_put(st, (const char *)s, n);
+}
+
+static void
+end_channel_field(struct xml_state *st, struct span *sp)
+{
+	char *s;
+
+	if (st->cap_field == F_CHAN_TITLE && st->chan_title == NULL) {
+		st->chan_title = xstrndup(st->arena + sp->off, sp->len);
+		st->chan_title_type = (enum text_type)sp->type;
+	} else if (st->cap_field == F_CHAN_LINK && st->chan_link == NULL &&
+	    (s = trimmed(st->arena + sp->off, sp->len)) != NULL) {
+		st->chan_link = feed_url_resolve(s, st->doc_base);
+		free(s);
+	}
+	st->alen = 0;
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* The end of the element whose text was read. */
+static void
+end_capture(struct xml_state *st)
+{
+	struct span *sp = &st->f[st->cap_field];
+	char *text, *s;
+	size_t n;
+
+	st->cap_depth = 0;
+	if (st->cap_field == F_NONE)
+		return;
+	if (st->cap_type == TEXT_XHTML) {
+		text = html_text_finish(&st->xhtml, &n);
+		sp->off = st->alen;
+		arena_put(st, text, n);
+		sp->type = TEXT_DONE;
+		free(text);
+	}
+	sp->len = st->alen - sp->off;
+	sp->set = 1;
+	if (st->cap_field == F_CHAN_TITLE || st->cap_field == F_CHAN_LINK) {
+		end_channel_field(st, sp);
+	} else if (st->cap_field == F_CATEGORY) {
+		add_tags(&st->cur, st->arena + sp->off, sp->len);
+		st->alen = sp->off;
+		memset(sp, 0, sizeof(*sp));
+	} else if (st->cap_field == F_LINK) {
+		/* Resolved now: the xml:base in effect is this element's. */
+		s = trimmed(st->arena + sp->off, sp->len);
+		st->alen = sp->off;
+		memset(sp, 0, sizeof(*sp));
+		if (s != NULL) {
+			text = feed_url_resolve(s, effective_base(st));
+			set_field(st, F_LINK, text, strlen(text));
+			free(text);
+		}
+		free(s);
+	}
+}
+
+/* The first field of order that holds more than white space. */
+static const struct span *
+first_set(const struct xml_state *st, const enum field *order, size_t n)
+{
+	const struct span *sp;
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		sp = &st->f[order[i]];
+		if (!sp->set)
+			continue;
+		len = sp->len;
+		util_trim(st->arena + sp->off, &len);
+		if (len > 0)
+			return sp;
+	}
+	return NULL;
+}
+
+static char *
+span_trimmed(const struct xml_state *st, const struct span *sp)
+{
+	return sp ? trimmed(st->arena + sp->off, sp->len) : NULL;
+}
+
+static int64_t
+item_date(const struct xml_state *st)
+{
+	static const enum field order[] = { F_PUBDATE, F_PUBLISHED, F_DCDATE,
+	    F_UPDATED };
+	const struct span *sp;
+	int64_t t;
+	size_t i;
+
+	for (i = 0; i < NELEM(order); i++) {
+		sp = &st->f[order[i]];
+		if (sp->set && date_parse(st->arena + sp->off, sp->len, &t) == 0)
+			return t;
+	}
+	return 0;
+}
+
+/* The end of an item: its fields become an article of the feed. */
+static void
+end_item(struct xml_state *st)
+{
+	static const enum field guids[] = { F_GUID, F_ID, F_ABOUT };
+	static const enum field authors[] = { F_DCCREATOR, F_AUTHOR_NAME,
+	    F_AUTHOR };
+	static const enum field bodies[] = { F_ENCODED, F_CONTENT,
+	    F_DESCRIPTION, F_SUMMARY };
+	static const enum field links[] = { F_LINK };
+	struct article *a = &st->cur;
+	const struct span *sp;
+
+	a->guid = span_trimmed(st, first_set(st, guids, NELEM(guids)));
+	a->url = span_trimmed(st, first_set(st, links, NELEM(links)));
+	if (a->url == NULL && st->f[F_GUID].set && st->permalink &&
+	    is_http_url(a->guid))
+		a->url = xstrdup(a->guid);
+	sp = &st->f[F_TITLE];
+	if (sp->set)
+		a->title = field_text(st->arena + sp->off, sp->len, sp->type,
+		    TITLE_MAX, 1);
+	sp = first_set(st, authors, NELEM(authors));
+	if (sp != NULL)
+		a->author = field_text(st->arena + sp->off, sp->len, TEXT_PLAIN,
+		    TITLE_MAX, 1);
+	a->published = item_date(st);
+	sp = first_set(st, bodies, NELEM(bodies));
+	a->body = sp ? field_text(st->arena + sp->off, sp->len, sp->type,
+	    FEED_BODY_MAX, 0) : NULL;
+	if (a->body == NULL)
+		a->body = xstrdup("");
+	a->source = st->source ? xstrdup(st->source) : NULL;
+	*article_list_push(&st->out->items) = *a;
+	article_init(a);
+	st->item_depth = 0;
+	st->author_depth = 0;
+}
+
+static void
+on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	struct xml_state *st = ((xmlParserCtxtPtr)ctx)->_private;
+
+	(void)prefix;
+	(void)uri;
+	if (st->failed)
+		return;
+	if (st->cap_depth == st->depth)
+		end_capture(st);
+	else if (st->cap_depth > 0 && st->cap_type == TEXT_XHTML &&
+	    st->cap_field != F_NONE)
+		xhtml_end(st, (const char *)localname);
+	else if (st->cap_depth > 0 && st->cap_type == TEXT_HTML &&
+	    st->cap_field != F_NONE)
+		html_markup(st, (const char *)localname, 1);
+	if (st->author_depth == st->depth)
+		st->author_depth = 0;
+	if (st->item_depth == st->depth)
+		end_item(st);
+	if (st->channel_depth == st->depth)
+		st->channel_depth = 0;
+	pop_base(st);
+	st->depth--;
+}
+
+/* External entities and DTDs are never fetched, whatever the options. */
+static xmlParserInputPtr
+on_resolve_entity(void *ctx, const xmlChar *public_id,
+    const xmlChar *system_id)
+{
+	(void)ctx;
+	(void)public_id;
+	(void)system_id;
+	return NULL;
+}
+
+static void
+sax_init(xmlSAXHandler *sax)
+{
+	memset(sax, 0, sizeof(*sax));
+	sax->initialized = XML_SAX2_MAGIC;
+	/* libxml2's own handlers keep the internal subset's entities, so
+	 * that &name; of an internal entity reaches on_chars. */
+	sax->startDocument = xmlSAX2StartDocument;
+	sax->internalSubset = xmlSAX2InternalSubset;
+	sax->entityDecl = xmlSAX2EntityDecl;
+	sax->getEntity = xmlSAX2GetEntity;
+	sax->getParameterEntity = xmlSAX2GetParameterEntity;
+	sax->resolveEntity = on_resolve_entity;
+	sax->startElementNs = on_start;
+	sax->endElementNs = on_end;
+	sax->characters = on_chars;
+	sax->cdataBlock = on_chars;
+	sax->serror = on_xml_error;
+}
+
+static void
+state_release(struct xml_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nbases; i++)
+		free(st->bases[i]);
+	free(st->bases);
+	free(st->arena);
+	free(st->chan_title);
+	free(st->chan_link);
+	article_release(&st->cur);
+	free(html_text_finish(&st->xhtml, NULL));
+}
+
+/* Runs libxml2 over UTF-8 text (no BOM, starting at '<'). */
+static int
+xml_run(const char *xml, size_t len, struct xml_state *st)
+{
+	xmlSAXHandler sax;
+	xmlParserCtxtPtr ctxt;
+	xmlStructuredErrorFunc old_handler = xmlStructuredError;
+	void *old_context = xmlStructuredErrorContext;
+
+	ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
+	if (ctxt == NULL)
+		return util_err(st->err, "cannot create an XML parser");
+	sax_init(&sax);
+	xmlFree(ctxt->sax);
+	ctxt->sax = xmlMalloc(sizeof(sax));
+	if (ctxt->sax == NULL) {
+		xmlFreeParserCtxt(ctxt);
+		return util_err(st->err, "out of memory");
+	}
+	memcpy(ctxt->sax, &sax, sizeof(sax));
+	ctxt->_private = st;
+	st->ctxt = ctxt;
+	/* The text is UTF-8 already: its declaration must not re-decode it. */
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	    XML_PARSE_IGNORE_ENC);
+	xmlSetStructuredErrorFunc(st, on_global_error);
+	xmlParseDocument(ctxt);
+	xmlSetStructuredErrorFunc(old_context, old_handler);
+	if (!ctxt->wellFormed && !st->failed)
+		state_fail(st, "not well-formed XML", ctxt->input ?
+		    ctxt->input->line : 0);
+	if (ctxt->myDoc != NULL)
+		xmlFreeDoc(ctxt->myDoc);
+	xmlFreeParserCtxt(ctxt);
+	return st->failed ? -1 : 0;
+}
+
+/* charset_to_utf8, except that an encoding iconv does not know (servers
+ * send "utf8mb4", "none"...) is no reason to lose a feed: the bytes are
+ * then guessed at as if nothing had been declared. */
+static int
+to_utf8(const char *data, size_t len, const char *enc, char **out,
+    size_t *outlen, char *err)
+{
+	if (charset_to_utf8(data, len, enc, out, outlen, err) == 0)
+		return 0;
+	return charset_to_utf8(data, len, NULL, out, outlen, err);
+}
+
+/* The feed as UTF-8: *text points into data or into *copy (allocated,
+ * caller frees). */
+static int
+xml_to_utf8(const char *data, size_t len, const char *charset,
+    const char **text, size_t *tlen, char **copy, char *err)
+{
+	char declared[CHARSET_NAME_MAX], enc[CHARSET_NAME_MAX];
+	const char *decl = NULL;
+
+	if (charset_xml_declared(data, len, declared))
+		decl = declared;
+	else if (charset != NULL && *charset != '\0')
+		decl = charset;
+	charset_decide(data, len, decl, enc);
+	*copy = NULL;
+	if (charset_is_utf8(enc) && charset_utf8_valid(data, len)) {
+		*text = data;
+		*tlen = len;
+		return 0;
+	}
+	if (to_utf8(data, len, enc, copy, tlen, err) == -1)
+		return -1;
+	*text = *copy;
+	return 0;
+}
+
+static int
+count_lines(const char *s, size_t n)
+{
+	size_t i;
+	int lines = 0;
+
+	for (i = 0; i < n; i++)
+		lines += s[i] == '\n';
+	return lines;
+}
+
+static int
+parse_xml(const char *data, size_t len, const char *charset,
+    const char *source, struct feed *out, char *err)
+{
+	struct xml_state st;
+	const char *text, *nul;
+	char *copy;
+	size_t tlen, skip;
+	int rc;
+
+	if (xml_to_utf8(data, len, charset, &text, &tlen, &copy, err) == -1)
+		return -1;
+	/* libxml2 refuses white space before "<?xml": three feeds of the
+	 * corpus start with a blank line. */
+	skip = skip_bom_space(text, tlen);
+	memset(&st, 0, sizeof(st));
+	/* Never NULL: spans point into it even when nothing was read. */
+	xgrow(&st.arena, &st.acap, 4096, 1);
+	st.out = out;
+	st.source = source;
+	st.doc_base = is_http_url(source) ? source : NULL;
+	st.line_offset = count_lines(text, skip);
+	if ((nul = memchr(text + skip, '\0', tlen - skip)) != NULL) {
+		rc = util_err(err, "line %d: NUL byte in the XML",
+		    count_lines(text, (size_t)(nul - text)) + 1);
+	} else if (tlen - skip > INT_MAX) {
+		rc = util_err(err, "the feed is too large");
+	} else {
+		rc = xml_run(text + skip, tlen - skip, &st);
+		if (rc == -1)
+			snprintf(err, ERR_LEN, "%s", st.err);
+	}
+	if (rc == 0 && st.chan_title != NULL)
+		out->title = field_text(st.chan_title, strlen(st.chan_title),
+		    st.chan_title_type, TITLE_MAX, 1);
+	state_release(&st);
+	free(copy);
+	return rc;
+}
+
+/*
+ * JSON: JSON Feed and digest's own article shape.
+ */
+
+static const char *
+json_str(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A JSON string as one line of plain text; NULL when absent or empty. */
+static char *
+json_plain_line(const char *s)
+{
+	return s ? field_text(s, strlen(s), TEXT_PLAIN, TITLE_MAX, 1) : NULL;
+}
+
+static int64_t
+json_date(const char *s)
+{
+	int64_t t;
+
+	return s != NULL && date_parse(s, strlen(s), &t) == 0 ? t : 0;
+}
+
+static void
+jsonfeed_item(const json_t *it, const char *base, const char *source,
+    struct article *a)
+{
+	const json_t *id = json_object_get(it, "id"), *v;
+	const char *s, *url;
+	char num[32];
+	size_t i;
+
+	if (json_is_integer(id)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(id));
+		a->guid = xstrdup(num);
+	} else if ((s = json_str(it, "id")) != NULL) {
+		a->guid = trimmed(s, strlen(s));
+	}
+	url = json_str(it, "url") ? json_str(it, "url") :
+	    json_str(it, "external_url");
+	if (url != NULL && (a->url = trimmed(url, strlen(url))) != NULL &&
+	    base != NULL && !has_scheme(a->url)) {
+		char *r = feed_url_resolve(a->url, base);
+
+		free(a->url);
+		a->url = r;
+	}
+	a->title = json_plain_line(json_str(it, "title"));
+	if ((s = json_str(it, "content_html")) != NULL)
+		a->body = field_text(s, strlen(s), TEXT_HTML, FEED_BODY_MAX, 0);
+	else if ((s = json_str(it, "content_text")) != NULL ||
+	    (s = json_str(it, "summary")) != NULL)
+		a->body = field_text(s, strlen(s), TEXT_PLAIN, FEED_BODY_MAX, 0);
+	a->published = json_date(json_str(it, "date_published"));
+	if (a->published == 0)
+		a->published = json_date(json_str(it, "date_modified"));
+	v = json_array_get(json_object_get(it, "authors"), 0);
+	if (!json_is_object(v))
+		v = json_object_get(it, "author");
+	a->author = json_plain_line(json_str(v, "name"));
+	v = json_object_get(it, "tags");
+	for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
+		if ((s = json_string_value(json_array_get(v, i))) != NULL)
+			article_tag_add(a, s, strlen(s));
+	if (a->body == NULL)
+		a->body = xstrdup("");
+	a->source = source ? xstrdup(source) : NULL;
+}
+
+static int
+parse_jsonfeed(const json_t *root, const char *source, struct feed *out,
+    char *err)
+{
+	const json_t *items = json_object_get(root, "items");
+	const char *base = json_str(root, "home_page_url");
+	size_t i;
+
+	if (!json_is_object(root) || !json_is_array(items))
+		return util_err(err, "JSON Feed without an \"items\" array");
+	if (base == NULL)
+		base = json_str(root, "feed_url");
+	out->title = json_plain_line(json_str(root, "title"));
+	for (i = 0; i < json_array_size(items); i++) {
+		const json_t *it = json_array_get(items, i);
+
+		if (json_is_object(it))
+			jsonfeed_item(it, base, source,
+			    article_list_push(&out->items));
+	}
+	return 0;
+}
+
+/* A key of the article shape: absent (0), of the right type (1), or of a
+ * wrong one (-1, with err). */
+static int
+jarticle_key(const json_t *obj, const char *key, json_type type, size_t n,
+    const json_t **v, char *err)
+{
+	static const char *const types[] = { "an object", "an array",
+	    "a string", "an integer", "a number", "true", "false", "null" };
+
+	*v = json_object_get(obj, key);
+	if (*v == NULL || json_is_null(*v))
+		return 0;
+	if (json_typeof(*v) == type || (type == JSON_REAL &&
+	    json_is_integer(*v)))
+		return 1;
+	return util_err(err, "item %zu: \"%s\" is not %s", n, key,
+	    types[type]);
+}
+
+/* The first of two alternative string keys. */
+static int
+jarticle_string(const json_t *obj, const char *key, const char *alt,
+    size_t n, const char **s, char *err)
+{
+	const json_t *v;
+	int rc = jarticle_key(obj, key, JSON_STRING, n, &v, err);
+
+	if (rc == 0 && alt != NULL)
+		rc = jarticle_key(obj, alt, JSON_STRING, n, &v, err);
+	*s = rc == 1 ? json_string_value(v) : NULL;
+	return rc;
+}
+
+static int
+jarticle_tags(const json_t *obj, size_t n, struct article *a, char *err)
+{
+	const json_t *v = json_object_get(obj, "tags"), *t;
+	size_t i;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		add_tags(a, json_string_value(v), json_string_length(v));
+		return 0;
+	}
+	if (!json_is_array(v))
+		return util_err(err, "item %zu: \"tags\" is not an array or a "
+		    "string", n);
+	json_array_foreach(v, i, t) {
+		if (!json_is_string(t))
+			return util_err(err, "item %zu: \"tags\" holds a "
+			    "non-string", n);
+		article_tag_add(a, json_string_value(t), json_string_length(t));
+	}
+	return 0;
+}
+
+static int
+jarticle_date(const json_t *obj, size_t n, struct article *a, char *err)
+{
+	const json_t *v = json_object_get(obj, "published");
+
+	if (v == NULL || json_is_null(v))
+		v = json_object_get(obj, "date");
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		a->published = json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return util_err(err, "item %zu: \"published\" is not a string "
+		    "or an integer", n);
+	if (date_parse(json_string_value(v), json_string_length(v),
+	    &a->published) == -1)
+		return util_err(err, "item %zu: \"published\": '%.40s' is not "
+		    "a date", n, json_string_value(v));
+	return 0;
+}
+
+static int
+jarticle_body(const json_t *obj, size_t n, struct article *a, char *err)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = jarticle_string(obj, "body", NULL, n, &s, err)) == -1)
+		return -1;
+	if (rc == 1) {
+		a->body = field_text(s, strlen(s), TEXT_PLAIN, FEED_BODY_MAX, 0);
+		return 0;
+	}
+	if ((rc = jarticle_string(obj, "html", "content", n, &s, err)) == -1)
+		return -1;
+	if (rc == 1) {
+		a->body = field_text(s, strlen(s), TEXT_HTML, FEED_BODY_MAX, 0);
+		return 0;
+	}
+	if (jarticle_string(obj, "summary", NULL, n, &s, err) == -1)
+		return -1;
+	if (s != NULL)
+		a->body = field_text(s, strlen(s), TEXT_PLAIN, FEED_BODY_MAX, 0);
+	return 0;
+}
+
+static int
+jarticle_guid(const json_t *obj, size_t n, struct article *a, char *err)
+{
+	const json_t *v;
+	const char *s;
+	char num[32];
+
+	if (jarticle_string(obj, "guid", NULL, n, &s, err) == -1)
+		return -1;
+	if (s == NULL && (v = json_object_get(obj, "id")) != NULL &&
+	    json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		a->guid = xstrdup(num);
+		return 0;
+	}
+	if (s == NULL && jarticle_string(obj, "id", NULL, n, &s, err) == -1)
+		return -1;
+	a->guid = s ? trimmed(s, strlen(s)) : NULL;
+	return 0;
+}
+
+static int
+json_article(const json_t *obj, size_t n, const char *source,
+    struct article *a, char *err)
+{
+	const char *s;
+
+	if (!json_is_object(obj))
+		return util_err(err, "item %zu: not an object", n);
+	if (jarticle_string(obj, "title", NULL, n, &s, err) == -1)
+		return -1;
+	if (s == NULL || (a->title = json_plain_line(s)) == NULL)
+		return util_err(err, "item %zu: no \"title\"", n);
+	if (jarticle_string(obj, "url", NULL, n, &s, err) == -1)
+		return -1;
+	a->url = s ? trimmed(s, strlen(s)) : NULL;
+	if (jarticle_string(obj, "author", NULL, n, &s, err) == -1)
+		return -1;
+	a->author = json_plain_line(s);
+	if (jarticle_guid(obj, n, a, err) == -1 ||
+	    jarticle_date(obj, n, a, err) == -1 ||
+	    jarticle_tags(obj, n, a, err) == -1 ||
+	    jarticle_body(obj, n, a, err) == -1)
+		return -1;
+	if (a->body == NULL)
+		a->body = xstrdup("");
+	a->source = source ? xstrdup(source) : NULL;
+	return 0;
+}
+
+static int
+parse_json_articles(const json_t *root, const char *source,
+    struct feed *out, char *err)
+{
+	size_t i;
+
+	if (json_is_object(root))
+		return json_article(root, 1, source,
+		    article_list_push(&out->items), err);
+	for (i = 0; i < json_array_size(root); i++)
+		if (json_article(json_array_get(root, i), i + 1, source,
+		    article_list_push(&out->items), err) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+parse_json(const char *data, size_t len, const char *charset,
+    const char *source, struct feed *out, char *err)
+{
+	char enc[CHARSET_NAME_MAX], *copy = NULL;
+	json_error_t jerr;
+	json_t *root;
+	size_t skip;
+	int rc;
+
+	/* RFC 8259: UTF-8; anything else is converted as declared. */
+	charset_decide(data, len, charset, enc);
+	if (!charset_is_utf8(enc) || !charset_utf8_valid(data, len)) {
+		if (to_utf8(data, len, enc, &copy, &len, err) == -1)
+			return -1;
+		data = copy;
+	}
+	skip = skip_bom_space(data, len);
+	root = json_loadb(data + skip, len - skip, 0, &jerr);
+	free(copy);
+	if (root == NULL)
+		return util_err(err, "line %d, column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+	if (out->kind == FEED_JSONFEED)
+		rc = parse_jsonfeed(root, source, out, err);
+	else
+		rc = parse_json_articles(root, source, out, err);
+	json_decref(root);
+	return rc;
+}
+
+int
+feed_parse(const char *data, size_t len, const char *charset,
+    const char *source, struct feed *out, char *err)
+{
+	enum feed_kind kind = feed_detect(data, len);
+	size_t i = skip_bom_space(data, len);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len > FEED_MAX_BYTES)
+		return util_err(err, "larger than %u MB", FEED_MAX_BYTES >> 20);
+	switch (kind) {
+	case FEED_HTML_PAGE:
+		return util_err(err, "not a feed (an HTML page)");
+	case FEED_TEXT_PAGE:
+		return util_err(err, "not a feed (a text page)");
+	case FEED_JSONFEED:
+	case FEED_JSON_ARTICLES:
+		out->kind = kind;
+		rc = parse_json(data, len, charset, source, out, err);
+		break;
+	case FEED_UNKNOWN:
+		if (i >= len)
+			return util_err(err, "not a feed (empty)");
+		if (data[i] != '<' && !is_utf16(data, len))
+			return util_err(err, "not a feed (binary data)");
+		rc = parse_xml(data, len, charset, source, out, err);
+		break;
+	default:
+		rc = parse_xml(data, len, charset, source, out, err);
+		break;
+	}
+	if (rc == -1)
+		feed_release(out);
+	return rc;
+}
+
+void
+feed_release(struct feed *f)
+{
+	free(f->title);
+	article_list_release(&f->items);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,307 @@
+/*
+ * date: the cases live in tests/data/dates.txt and tests/data/since.txt
+ * (input, TAB, expected); this file only runs them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "date.h"
+
+#include <time.h>
+
+/* The path of a file under tests/data ($TESTS when run by tests/run.sh,
+ * else relative to the worktree root). Static storage. */
+static const char *
+data_path(const char *rel)
+{
+	static char path[4096];
+	const char *dir = getenv("TESTS");
+
+	snprintf(path, sizeof(path), "%s/data/%s", dir ? dir : "tests", rel);
+	return path;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes \t \r \n \\ \xHH in place; returns the new length. */
+static size_t
+unescape(char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] != '\\' || s[i + 1] == '\0') {
+			s[n++] = s[i];
+			continue;
+		}
+		i++;
+		if (s[i] == 't')
+			s[n++] = '\t';
+		else if (s[i] == 'r')
+			s[n++] = '\r';
+		else if (s[i] == 'n')
+			s[n++] = '\n';
+		else if (s[i] == 'x' && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			s[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else
+			s[n++] = s[i];
+	}
+	s[n] = '\0';
+	return n;
+}
+
+/* Calls fn(input, inlen, expected, lineno) for every case line of a data
+ * file; returns the number of failures and sets *cases. */
+static int
+run_cases(const char *rel, int (*fn)(const char *, size_t, const char *,
+    int), int *cases)
+{
+	char *data = tu_read(data_path(rel), NULL), *line, *next, *tab;
+	int failures = 0, lineno = 0;
+
+	*cases = 0;
+	for (line = data; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		if (*line == '#' || *line == '\0')
+			continue;
+		tab = strchr(line, '\t');
+		if (tab == NULL) {
+			print_error("%s:%d: no TAB\n", rel, lineno);
+			failures++;
+			continue;
+		}
+		*tab = '\0';
+		(*cases)++;
+		failures += fn(line, unescape(line), tab + 1, lineno) != 0;
+	}
+	free(data);
+	return failures;
+}
+
+static int
+check_date(const char *in, size_t len, const char *expected, int lineno)
+{
+	char got[DATE_RFC3339_LEN];
+	int64_t t = 0;
+	int rc = date_parse(in, len, &t);
+
+	if (strcmp(expected, "reject") == 0) {
+		if (rc == 0) {
+			date_to_rfc3339(t, got);
+			print_error("dates.txt:%d: '%s' accepted as %s, "
+			    "expected a reject\n", lineno, in, got);
+			return 1;
+		}
+		return 0;
+	}
+	if (rc != 0) {
+		print_error("dates.txt:%d: '%s' rejected, expected %s\n",
+		    lineno, in, expected);
+		return 1;
+	}
+	date_to_rfc3339(t, got);
+	if (strcmp(got, expected) != 0) {
+		print_error("dates.txt:%d: '%s' gave %s, expected %s\n", lineno,
+		    in, got, expected);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_date_table(void **state)
+{
+	int cases, failures;
+
+	(void)state;
+	failures = run_cases("dates.txt", check_date, &cases);
+	print_message("%d date cases\n", cases);
+	assert_true(cases >= 100);
+	assert_int_equal(failures, 0);
+}
+
+#define SINCE_NOW 1800000000LL
+
+/* since.txt: expected is "reject", "@epoch" or "now-seconds". */
+static int
+check_since(const char *in, size_t len, const char *expected, int lineno)
+{
+	long long want = 0;
+	int64_t t = -1;
+	int rc;
+
+	(void)len;
+	rc = date_parse_since(in, SINCE_NOW, &t);
+	if (strcmp(expected, "reject") == 0) {
+		if (rc == 0)
+			print_error("since.txt:%d: '%s' accepted as %lld\n",
+			    lineno, in, (long long)t);
+		return rc == 0;
+	}
+	if (expected[0] == '@')
+		assert_int_equal(util_parse_long(expected + 1, -(1LL << 40),
+		    1LL << 40, &want), 0);
+	else if (strncmp(expected, "now-", 4) == 0 &&
+	    util_parse_long(expected + 4, 0, 1LL << 40, &want) == 0)
+		want = SINCE_NOW - want;
+	else
+		fail_msg("since.txt:%d: bad expectation '%s'", lineno, expected);
+	if (rc != 0 || t != want) {
+		print_error("since.txt:%d: '%s' gave rc %d, %lld; expected "
+		    "%lld\n", lineno, in, rc, (long long)t, want);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_since_table(void **state)
+{
+	int cases, failures;
+
+	(void)state;
+	failures = run_cases("since.txt", check_since, &cases);
+	assert_true(cases >= 10);
+	assert_int_equal(failures, 0);
+}
+
+static void
+test_rfc3339_known(void **state)
+{
+	static const struct { int64_t t; const char *s; } known[] = {
+		{ 0, "1970-01-01T00:00:00Z" },
+		{ -1, "1969-12-31T23:59:59Z" },
+		{ 951782400, "2000-02-29T00:00:00Z" },
+		{ 951868799, "2000-02-29T23:59:59Z" },
+		{ 1798761600, "2027-01-01T00:00:00Z" },
+		{ 4107542400LL, "2100-03-01T00:00:00Z" },
+		{ 253402300799LL, "9999-12-31T23:59:59Z" },
+		{ 253402300800LL, "9999-12-31T23:59:59Z" },	/* clamped */
+		{ -62135596800LL, "0001-01-01T00:00:00Z" },
+		{ INT64_MIN, "0001-01-01T00:00:00Z" },		/* clamped */
+	};
+	char out[DATE_RFC3339_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		date_to_rfc3339(known[i].t, out);
+		assert_string_equal(out, known[i].s);
+	}
+}
+
+/* date_to_rfc3339 and date_parse agree on every second they can both
+ * express: a pseudo-random walk over 1..9999 and the epoch's
+ * neighbourhood. */
+static void
+test_rfc3339_roundtrip(void **state)
+{
+	uint64_t x = 88172645463325252ULL;
+	char out[DATE_RFC3339_LEN];
+	int64_t t, back;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i % 2)
+			t = (int64_t)(x % 315537897600ULL) - 62135596800LL;
+		else
+			t = (int64_t)(x % 200000000ULL) - 100000000;
+		date_to_rfc3339(t, out);
+		assert_int_equal(date_parse(out, strlen(out), &back), 0);
+		if (back != t)
+			fail_msg("%lld -> %s -> %lld", (long long)t, out,
+			    (long long)back);
+	}
+}
+
+static void
+test_now(void **state)
+{
+	int64_t before = (int64_t)time(NULL), t;
+
+	(void)state;
+	setenv("DIGEST_NOW", "1700000000", 1);
+	assert_int_equal(date_now(), 1700000000);
+	setenv("DIGEST_NOW", "2026-11-29T14:12:29Z", 1);
+	assert_int_equal(date_now(), 1795961549);
+	setenv("DIGEST_NOW", "Sun, 29 Nov 2026 14:12:29 GMT", 1);
+	assert_int_equal(date_now(), 1795961549);
+	/* Not a date: the clock. */
+	setenv("DIGEST_NOW", "yesterday", 1);
+	t = date_now();
+	assert_true(t >= before && t <= (int64_t)time(NULL));
+	unsetenv("DIGEST_NOW");
+	t = date_now();
+	assert_true(t >= before && t <= (int64_t)time(NULL));
+}
+
+/* No byte string makes date_parse misbehave (run under ASan): every
+ * prefix of every accepted shape, and random bytes. */
+static void
+test_no_crash(void **state)
+{
+	static const char *shapes[] = {
+		"Tue, 01 Oct 2019 14:30:00 PST", "03 Apr 02 1500 GMT",
+		"2016-06-27T07:36:54.007-07:00", "08/02/2013 12:00:00",
+		"Seg, 24 Set 2018 19:42:40 -0300", "Tue Jun 10 04:00:00 2003",
+		"Tue, 10 Jun 2003 04:00:00 -0800 (PST)",
+	};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	char buf[64];
+	int64_t t;
+	size_t i, n;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		for (n = 0; n <= strlen(shapes[i]); n++)
+			(void)date_parse(shapes[i], n, &t);
+		assert_int_equal(date_parse(shapes[i], strlen(shapes[i]), &t),
+		    0);
+	}
+	for (k = 0; k < 100000; k++) {
+		n = (size_t)(k % (int)sizeof(buf));
+		for (i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = (char)(x & 0xFF);
+		}
+		(void)date_parse(buf, n, &t);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_date_table),
+		cmocka_unit_test(test_since_table),
+		cmocka_unit_test(test_rfc3339_known),
+		cmocka_unit_test(test_rfc3339_roundtrip),
+		cmocka_unit_test(test_now),
+		cmocka_unit_test(test_no_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
