@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,14 +155,25 @@ article_list_release(struct article_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* The key that finds an article again in its source: its guid, else its
+ * url, else its title, else (RSS allows an item that is only a
+ * description) a hash of its body, written into buf. */
 static const char *
-article_key(const struct article *a)
+article_key(const struct article *a, char buf[32])
 {
+	const char *body = a->body ? a->body : "";
+	uint64_t h = 14695981039346656037ull;	/* FNV-1a */
+
 	if (a->guid != NULL && *a->guid != '\0')
 		return a->guid;
 	if (a->url != NULL && *a->url != '\0')
 		return a->url;
-	return a->title;
+	if (a->title != NULL && *a->title != '\0')
+		return a->title;
+	for (; *body != '\0'; body++)
+		h = (h ^ (unsigned char)*body) * 1099511628211ull;
+	(void)snprintf(buf, 32, "body:%016llx", (unsigned long long)h);
+	return buf;
 }
 
 static int
@@ -258,14 +270,13 @@ article_find(sqlite3 *db, const struct article *a, const char *key,
 int
 article_store_upsert(sqlite3 *db, struct article *a, char *err)
 {
-	const char *key = article_key(a);
+	char keybuf[32];
+	const char *key = article_key(a, keybuf);
 	sqlite3_stmt *st;
 	int64_t id = 0, published = 0;
 	int found, dated = 0, rc;
 	char *title_key, *tags;
 
-	if (key == NULL || *key == '\0')
-		return util_err(err, "an item has no guid, link or title");
 	if (a->source == NULL)
 		return util_err(err, "an item has no source");
 	found = article_find(db, a, key, &id, &published, &dated, err);

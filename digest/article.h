@@ -70,7 +70,8 @@ void article_list_release(struct article_list *l);
  */
 
 /* Inserts a or updates the stored article with the same (source, guid),
- * where a missing guid falls back to the url, then to the title. Tags are
+ * where a missing guid falls back to the url, then to the title, then to
+ * a hash of the body. Tags are
  * replaced. An update keeps the stored date when a carries none.
  * Sets a->id and a->published (as stored). Returns 1 when the article was
  * new, 0 when it updated a stored one, -1 with err. */

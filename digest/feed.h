@@ -94,7 +94,7 @@ enum feed_kind {
 	FEED_TEXT_PAGE,
 };
 
-#define FEED_MAX_BYTES (64u << 20)	/* largest source we parse */
+#define FEED_MAX_BYTES (128u << 20)	/* largest source we parse */
 #define FEED_BODY_MAX (1u << 20)	/* bytes of body text kept per item */
 
 struct feed {

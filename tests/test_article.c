@@ -184,6 +184,34 @@ test_same_guid_other_source_is_another_article(void **state)
 }
 
 static void
+test_item_with_only_a_body(void **state)
+{
+	sqlite3 *db = open_db();
+	struct article a, b, c;
+	char err[ERR_LEN];
+
+	(void)state;
+	/* RSS allows an item that is only a description: keyed by its body. */
+	article_init(&a);
+	a.source = xstrdup("s");
+	a.body = xstrdup("Only a description.");
+	article_init(&b);
+	b.source = xstrdup("s");
+	b.body = xstrdup("Only a description.");
+	article_init(&c);
+	c.source = xstrdup("s");
+	c.body = xstrdup("Another description.");
+	assert_int_equal(article_store_upsert(db, &a, err), 1);
+	assert_int_equal(article_store_upsert(db, &b, err), 0);
+	assert_int_equal(article_store_upsert(db, &c, err), 1);
+	assert_int_equal(article_store_count(db, err), 2);
+	article_release(&a);
+	article_release(&b);
+	article_release(&c);
+	db_close(db);
+}
+
+static void
 test_get_absent(void **state)
 {
 	sqlite3 *db = open_db();
@@ -279,6 +307,7 @@ main(void)
 		cmocka_unit_test_setup(test_same_guid_other_source_is_another_article,
 		    setup),
 		cmocka_unit_test_setup(test_get_absent, setup),
+		cmocka_unit_test_setup(test_item_with_only_a_body, setup),
 		cmocka_unit_test_setup(test_db_wal_and_version, setup),
 		cmocka_unit_test_setup(test_db_refuses_newer_schema, setup),
 		cmocka_unit_test_setup(test_db_rollback_leaves_nothing, setup),
