@@ -19,14 +19,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define EXTRACT_BODY_MAX (1u << 20)	/* bytes of body kept */
 #define EXTRACT_FIELD_MAX 1024		/* bytes of a title or an author */
 #define EXTRACT_MIN_PROSE 100		/* characters of prose an article has */
 #define FURNITURE_MAX_WORDS 40		/* longer paragraphs are never boxes */
+#define LABEL_MAX_WORDS 3		/* "3 Comments", "Trending now" */
 #define TAG_LINE_MAX 2000		/* bytes of a "Tags ..." line */
 #define TAG_TOKEN_MAX 256		/* bytes of a token we try to split */
 #define DICT_WORD_MAX 64		/* bytes of a word known from the page */
+#define TAGBOX_MAX_TEXT 300		/* characters of a tag box not all links */
 
 /*
  * date_parse lives in date.c, which is written on another branch. The weak
@@ -210,8 +213,10 @@ para_measure(const char *s, size_t len, struct para *p)
  * inside an article; an ending (comments, related articles, "read more")
  * comes after it. A cue with `with` counts only when one of those words
  * occurs too ("cookies" alone may be about baking); a label cue only in a
- * line that is not a sentence ("3 Comments", not "He declined to
- * comment."). A leading '^' anchors the cue at the start of the line.
+ * short line that is not a sentence ("3 Comments", not "He declined to
+ * comment." nor a headline "Minister's comments spark row"). A leading
+ * '^' anchors the cue at the start of the line, where a label may be
+ * longer ("Related: ...").
  */
 enum cue_kind { CUE_NONE = 0, CUE_BOX, CUE_END };
 
@@ -314,7 +319,8 @@ para_furniture(const char *s, size_t len, const struct para *p)
 	for (i = 0; i < sizeof(furniture_cues) / sizeof(furniture_cues[0]);
 	    i++) {
 		c = &furniture_cues[i];
-		if (c->label && p->stop)
+		if (c->label && (p->stop || (c->phrase[0] != '^' &&
+		    p->words > LABEL_MAX_WORDS)))
 			continue;
 		if (c->phrase[0] == '^') {
 			if (!ci_prefix(s, len, c->phrase + 1))
@@ -524,6 +530,12 @@ struct piece {
 	int known;
 };
 
+static size_t
+piece_chars(const char *tok, const struct piece *p)
+{
+	return utf8_count(tok + p->start, p->end - p->start);
+}
+
 /*
  * Splits a glued token (lower-case, letters only) into words the page
  * uses, by dynamic programming: a known word costs 1, each character of
@@ -589,8 +601,8 @@ tag_split(const char *tok, size_t len, const struct dict *d,
 		struct piece p = rev[i];
 
 		if (m > 0 && (!out[m - 1].known || !p.known) &&
-		    ((p.known && p.end - p.start == 3) ||
-		    (out[m - 1].known && out[m - 1].end - out[m - 1].start == 3))) {
+		    ((p.known && piece_chars(tok, &p) == 3) ||
+		    (out[m - 1].known && piece_chars(tok, &out[m - 1]) == 3))) {
 			out[m - 1].end = p.end;
 			out[m - 1].known = 0;
 			continue;
@@ -604,7 +616,7 @@ tag_split(const char *tok, size_t len, const struct dict *d,
 		out[m++] = p;
 	}
 	for (i = 0; i < m; i++) {
-		chars = utf8_count(tok + out[i].start, out[i].end - out[i].start);
+		chars = piece_chars(tok, &out[i]);
 		if (out[i].known) {
 			nknown++;
 			total += 1;
@@ -796,7 +808,6 @@ result_dict(const struct result *r, struct dict *d)
 struct body {
 	struct html_text text;
 	size_t prose;	/* characters in paragraphs that end a sentence */
-	size_t paras;
 };
 
 static void
@@ -808,7 +819,6 @@ body_add(struct body *b, const char *s, size_t len, const struct para *p)
 	html_text_append(&b->text, s, len);
 	if (p->stop && p->words >= 2)
 		b->prose += p->chars;
-	b->paras++;
 }
 
 /*
@@ -817,9 +827,10 @@ body_add(struct body *b, const char *s, size_t len, const struct para *p)
  * Lines are the units, except in hard-wrapped text, where a line that
  * stopped only because the next word did not fit is joined to the next.
  * Each unit is classified; the body is the run of prose units with the
- * most text, where a run may step over one subheading or one furniture
- * line when at least two prose units follow it. The title is the nearest
- * heading above the run; a one-sentence deck right under it is left out.
+ * most text, where a run may step over one subheading or box line when
+ * the article goes on after it (text_joins). Teasers are never part of
+ * it. The title is the nearest heading above the run; a one-sentence deck
+ * right under it is left out.
  */
 
 enum unit_kind {
@@ -1178,11 +1189,11 @@ out:
  * from, and counts all text. Pass 2 drops furniture and scores
  * what is left as readability does: each paragraph of 25 characters or
  * more gives 1 + its commas + one point per 100 characters (at most 3) to
- * its parent, half to its grandparent and a third to the next one up, and
+ * its parent, half to its grandparent and a sixth to the next one up, and
  * a candidate's score is scaled down by its link density. The article is
- * [itemprop=articleBody], else the <article> holding most of the page's
- * paragraph text, else the best candidate with the siblings that score
- * close to it.
+ * [itemprop=articleBody], else the <article> holding at least half of the
+ * page's paragraph text, else the best candidate with the siblings that
+ * score close to it.
  */
 
 enum {
@@ -1203,6 +1214,7 @@ enum {
 struct hnode {
 	xmlNode *node;
 	size_t raw_text;	/* pass 1: characters of all text */
+	size_t raw_link;	/* pass 1: of it, inside links */
 	size_t text;		/* pass 2: characters outside dropped parts */
 	size_t link;		/* of it, inside links */
 	size_t ptext;		/* of it, in paragraphs */
@@ -1338,7 +1350,7 @@ static const struct cls_word {
 	{ "entry", CLS_POSITIVE, 0 }, { "follow", CLS_CHROME, 1 },
 	{ "footer", CLS_CHROME, 1 }, { "footnote", CLS_NEGATIVE, 0 },
 	{ "gdpr", CLS_CHROME, 1 }, { "hentry", CLS_POSITIVE, 0 },
-	{ "hidden", CLS_DROP, 0 }, { "invisible", CLS_DROP, 0 },
+	{ "hidden", CLS_CHROME, 0 }, { "invisible", CLS_CHROME, 0 },
 	{ "keywords", CLS_TAGBOX, 0 }, { "login", CLS_CHROME, 0 },
 	{ "main", CLS_POSITIVE, 0 }, { "masthead", CLS_CHROME, 0 },
 	{ "media", CLS_NEGATIVE, 0 }, { "menu", CLS_CHROME, 1 },
@@ -1498,7 +1510,7 @@ style_hides(const char *style)
 		buf[n] = '\0';
 		if (strcmp(buf, "display:none") == 0 ||
 		    strcmp(buf, "visibility:hidden") == 0)
-			return 1;
+			return 1;	/* "!important" may follow */
 	}
 	return 0;
 }
@@ -1638,25 +1650,24 @@ page_meta(struct page *pg, const xmlNode *n)
 		key = attr(n, "name");
 	if (key == NULL || content == NULL)
 		return;
-	if (ci_prefix(key, strlen(key), "og:title") && strlen(key) == 8)
+	if (strcasecmp(key, "og:title") == 0)
 		set_once(&pg->og_title, content);
-	else if (strlen(key) == 13 && ci_prefix(key, 13, "twitter:title"))
+	else if (strcasecmp(key, "twitter:title") == 0)
 		set_once(&pg->tw_title, content);
-	else if (strlen(key) == 12 && ci_prefix(key, 12, "og:site_name"))
+	else if (strcasecmp(key, "og:site_name") == 0)
 		set_once(&pg->site_name, content);
-	else if (strlen(key) == 6 && ci_prefix(key, 6, "og:url"))
+	else if (strcasecmp(key, "og:url") == 0)
 		set_once(&pg->og_url, content);
-	else if (strlen(key) == 6 && ci_prefix(key, 6, "author"))
+	else if (strcasecmp(key, "author") == 0)
 		set_once(&pg->meta_author, content);
-	else if (strlen(key) == 14 && ci_prefix(key, 14, "article:author"))
+	else if (strcasecmp(key, "article:author") == 0)
 		set_once(&pg->article_author, content);
-	else if (strlen(key) == 22 &&
-	    ci_prefix(key, 22, "article:published_time"))
+	else if (strcasecmp(key, "article:published_time") == 0)
 		set_once(&pg->meta_published, content);
-	else if (strlen(key) == 11 && ci_prefix(key, 11, "article:tag"))
+	else if (strcasecmp(key, "article:tag") == 0)
 		article_tag_add(&pg->r->tags, content, strlen(content));
-	else if ((strlen(key) == 8 && ci_prefix(key, 8, "keywords")) ||
-	    (strlen(key) == 13 && ci_prefix(key, 13, "news_keywords")))
+	else if (strcasecmp(key, "keywords") == 0 ||
+	    strcasecmp(key, "news_keywords") == 0)
 		tags_add_list(&pg->r->tags, content);
 }
 
@@ -1741,8 +1752,12 @@ pass1_leave(xmlNode *n, void *arg)
 	pg->depth--;
 	if (html_element_role((const char *)n->name) == HTML_SKIP)
 		pg->skip_depth--;
-	if (h != NULL && up != NULL)
-		up->raw_text += h->raw_text;
+	if (h == NULL || up == NULL)
+		return;
+	if (name_is(n, "a"))
+		h->raw_link = h->raw_text;
+	up->raw_text += h->raw_text;
+	up->raw_link += h->raw_link;
 }
 
 /* Holds most (60%) of the page's text: a wrapper, not a box. */
@@ -1751,6 +1766,15 @@ holds_article(const struct page *pg, const struct hnode *h)
 {
 	return pg->total_raw_text > 0 &&
 	    h->raw_text * 5 >= pg->total_raw_text * 3;
+}
+
+/* A tag box: named so, and short or mostly links; not a post whose
+ * class says "has-tags". */
+static int
+is_tagbox(const struct hnode *h)
+{
+	return (h->flags & CLS_TAGBOX) && (h->raw_text <= TAGBOX_MAX_TEXT ||
+	    h->raw_link * 2 >= h->raw_text);
 }
 
 static int
@@ -1787,7 +1811,7 @@ pass2_enter(xmlNode *n, void *arg)
 		return HTML_WALK_SKIP;
 	}
 	/* The tag box is read for tags, never for the body. */
-	if (h->flags & CLS_TAGBOX)
+	if (is_tagbox(h))
 		return HTML_WALK_SKIP;
 	/* Blocks that stay: a <div> with none is a paragraph of its own. */
 	if (role == HTML_BLOCK && up != NULL)
@@ -1939,50 +1963,60 @@ page_best_scored(const struct page *pg)
 }
 
 /*
+ * A sibling of the best candidate that belongs to the same article split
+ * around an ad or an image: it scores close to the best, or it is a long
+ * paragraph that is not a list of links.
+ */
+static int
+is_article_sibling(const struct page *pg, xmlNode *s, double threshold)
+{
+	const struct hnode *h = hn(pg, s);
+
+	if (h == NULL || (h->flags & N_JUNK) || is_tagbox(h) ||
+	    h->text == 0)
+		return 0;
+	return ((h->flags & N_SCORED) && final_score(h) >= threshold) ||
+	    (name_is(s, "p") && h->text >= 80 && h->link * 4 < h->text);
+}
+
+/*
  * The elements that hold the article, in document order, into out (at
- * most max): returns how many.
+ * most max, max > 0): returns how many; *top is the main one.
  */
 static size_t
-page_article(struct page *pg, xmlNode *root, xmlNode **out, size_t max)
+page_article(struct page *pg, xmlNode *root, xmlNode **top, xmlNode **out,
+    size_t max)
 {
-	xmlNode *top, *s;
-	const struct hnode *th, *sh, *rh = hn(pg, root);
+	const struct hnode *rh = hn(pg, root);
 	size_t n = 0, total = rh != NULL ? rh->ptext : 0;
 	double threshold;
+	xmlNode *t, *s;
+	int top_seen = 0;
 
-	top = page_largest(pg, &pg->body_props, 0, EXTRACT_MIN_PROSE);
-	if (top == NULL && (top = page_largest(pg, &pg->articles, 1,
-	    EXTRACT_MIN_PROSE)) != NULL && hn(pg, top)->ptext * 2 < total)
-		top = NULL;
-	if (top != NULL) {
-		out[0] = top;
+	/* What the markup says is the article is taken as it is. */
+	t = page_largest(pg, &pg->body_props, 0, EXTRACT_MIN_PROSE);
+	if (t == NULL && (t = page_largest(pg, &pg->articles, 1,
+	    EXTRACT_MIN_PROSE)) != NULL && hn(pg, t)->ptext * 2 < total)
+		t = NULL;
+	if (t != NULL) {
+		*top = out[0] = t;
 		return 1;
 	}
-	if ((top = page_best_scored(pg)) == NULL) {
-		out[0] = root;
+	if ((t = page_best_scored(pg)) == NULL) {
+		*top = out[0] = root;
 		return 1;
 	}
-	/* Siblings that score close to the best are the same article split
-	 * around an ad or an image. */
-	th = hn(pg, top);
-	threshold = final_score(th) * 0.2 > 10 ? final_score(th) * 0.2 : 10;
-	for (s = top->parent ? top->parent->children : top; s != NULL;
-	    s = s->next) {
-		if (n == max)
-			break;
-		if (s == top) {
+	*top = t;
+	threshold = final_score(hn(pg, t)) * 0.2;
+	if (threshold < 10)
+		threshold = 10;
+	/* One place stays free for the best until it is reached. */
+	for (s = t->parent->children; s != NULL && n < max; s = s->next) {
+		if (s == t)
+			top_seen = 1;
+		if (s == t || (n + !top_seen < max &&
+		    is_article_sibling(pg, s, threshold)))
 			out[n++] = s;
-			continue;
-		}
-		if ((sh = hn(pg, s)) == NULL || (sh->flags & (N_JUNK |
-		    CLS_TAGBOX)) || sh->text == 0)
-			continue;
-		if (((sh->flags & N_SCORED) && final_score(sh) >= threshold) ||
-		    (name_is(s, "p") && sh->text >= 80 &&
-		    sh->link * 4 < sh->text))
-			out[n++] = s;
-		if (top->parent == NULL)
-			break;
 	}
 	return n;
 }
@@ -1996,7 +2030,7 @@ body_skip(xmlNode *n, void *arg)
 
 	if (h == NULL || n == pg->walk_root)
 		return 0;
-	if (h->flags & (N_JUNK | CLS_TAGBOX))
+	if ((h->flags & N_JUNK) || is_tagbox(h))
 		return 1;
 	if (name_is(n, "h1"))
 		return 1;
@@ -2083,28 +2117,32 @@ count_words(const char *s, size_t len)
 	return p.words;
 }
 
-/*
- * Cuts the site's name off a title: " | Site", " - Section - Site".
- * site is og:site_name when known: then only that suffix is cut. Without
- * it, a part of at most 4 words is cut while at least 3 words are left.
- */
+/* Cuts " | Site" off a title when Site is the page's og:site_name. */
 static void
 title_strip_site(char *t, const char *site)
+{
+	size_t seplen = 0;
+	const char *sep = title_last_sep(t, strlen(t), &seplen);
+
+	if (sep != NULL && site != NULL && strcasecmp(sep + seplen, site) == 0)
+		t[sep - t] = '\0';
+}
+
+/*
+ * Cuts the site's name and section off a <title> ("Headline - Section |
+ * Site"), not knowing them: a last part of at most 4 words is cut while
+ * at least 3 words are left, at most three times.
+ */
+static void
+title_strip_parts(char *t)
 {
 	size_t len = strlen(t), seplen = 0, cuts;
 	const char *sep;
 
 	for (cuts = 0; cuts < 3; cuts++) {
 		sep = title_last_sep(t, len, &seplen);
-		if (sep == NULL)
-			return;
-		if (site != NULL) {
-			if (strlen(sep + seplen) == strlen(site) &&
-			    strncasecmp(sep + seplen, site, strlen(site)) == 0)
-				t[sep - t] = '\0';
-			return;
-		}
-		if (count_words(sep + seplen, len - (size_t)(sep + seplen - t))
+		if (sep == NULL ||
+		    count_words(sep + seplen, len - (size_t)(sep + seplen - t))
 		    > 4 || count_words(t, (size_t)(sep - t)) < 3)
 			return;
 		len = (size_t)(sep - t);
@@ -2112,7 +2150,7 @@ title_strip_site(char *t, const char *site)
 	}
 }
 
-/* Marks the article's first element and its ancestors. */
+/* Marks the article's main element and its ancestors. */
 static void
 page_mark_top(struct page *pg, xmlNode *top)
 {
@@ -2158,7 +2196,7 @@ page_title(struct page *pg)
 
 	if (pg->og_title != NULL || pg->tw_title != NULL) {
 		r->title = xstrdup(pg->og_title ? pg->og_title : pg->tw_title);
-		title_strip_site(r->title, pg->site_name ? pg->site_name : "");
+		title_strip_site(r->title, pg->site_name);
 		return;
 	}
 	if ((h1 = page_h1(pg)) != NULL &&
@@ -2166,7 +2204,7 @@ page_title(struct page *pg)
 		return;
 	if (pg->title_tag != NULL) {
 		r->title = xstrdup(pg->title_tag);
-		title_strip_site(r->title, NULL);
+		title_strip_parts(r->title);
 	}
 }
 
@@ -2349,7 +2387,8 @@ page_tags(struct page *pg)
 		free(s);
 	}
 	for (i = 0; i < pg->tagboxes.n; i++) {
-		if (in_area(pg, pg->tagboxes.v[i]->parent, CLS_DROP))
+		if (!is_tagbox(hn(pg, pg->tagboxes.v[i])) ||
+		    in_area(pg, pg->tagboxes.v[i]->parent, CLS_DROP))
 			continue;
 		before = tags->ntags;
 		html_walk(pg->tagboxes.v[i], tagbox_enter, NULL, tags);
@@ -2383,15 +2422,14 @@ page_release(struct page *pg)
 static int
 page_collect(struct page *pg, xmlNode *root)
 {
-	xmlNode *parts[32];
+	xmlNode *parts[32], *top;
 	struct html_text t;
 	struct body b;
 	char *text;
 	size_t n, i;
 
-	parts[0] = root;
-	n = page_article(pg, root, parts, sizeof(parts) / sizeof(parts[0]));
-	page_mark_top(pg, parts[0]);
+	n = page_article(pg, root, &top, parts, sizeof(parts) / sizeof(parts[0]));
+	page_mark_top(pg, top);
 	/* Room for paragraphs that the filter drops. */
 	html_text_init(&t, EXTRACT_BODY_MAX + EXTRACT_BODY_MAX / 4);
 	for (i = 0; i < n; i++) {
@@ -2409,7 +2447,7 @@ page_collect(struct page *pg, xmlNode *root)
 	if (b.prose < EXTRACT_MIN_PROSE)
 		return -1;
 	page_author(pg);
-	page_published(pg, parts[0]);
+	page_published(pg, top);
 	page_url(pg);
 	page_tags(pg);
 	return 0;
