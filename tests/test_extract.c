@@ -15,6 +15,7 @@
  *   url:, author:  exact values
  *   error:     extraction fails with this message (nothing else is read)
  * A case must give error, or title, first, last and tags.
+ * Tag lines have their own cases: tests/data/pages/tag-lines.cases.
  */
 #include <setjmp.h>
 #include <stdarg.h>
