@@ -88,26 +88,32 @@ ci_prefix(const char *s, size_t len, const char *p)
 	return 1;
 }
 
-/* 1 when the lower-case ASCII phrase occurs in s as whole words. */
+/* 1 when phrase occurs in low (lower-cased ASCII) as whole words. */
 static int
-ci_has_phrase(const char *s, size_t len, const char *phrase)
+has_phrase(const char *low, size_t len, const char *phrase)
 {
-	size_t n = strlen(phrase), i;
+	size_t n = strlen(phrase), at;
+	const char *p = low;
 
-	if (n == 0 || n > len)
-		return 0;
-	for (i = 0; i + n <= len; i++) {
-		if (i > 0 && is_word_byte((unsigned char)s[i - 1]) &&
-		    is_word_byte((unsigned char)phrase[0]))
-			continue;
-		if (!ci_prefix(s + i, len - i, phrase))
-			continue;
-		if (i + n < len && is_word_byte((unsigned char)s[i + n]) &&
-		    is_word_byte((unsigned char)phrase[n - 1]))
-			continue;
-		return 1;
+	while (n > 0 && (p = memmem(p, len - (size_t)(p - low), phrase, n))
+	    != NULL) {
+		at = (size_t)(p - low);
+		if ((at == 0 || !is_word_byte((unsigned char)low[at - 1]) ||
+		    !is_word_byte((unsigned char)phrase[0])) &&
+		    (at + n == len || !is_word_byte((unsigned char)low[at + n]) ||
+		    !is_word_byte((unsigned char)phrase[n - 1])))
+			return 1;
+		p++;
 	}
 	return 0;
+}
+
+static int
+starts_with(const char *s, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return n <= len && memcmp(s, p, n) == 0;
 }
 
 /* Returns an allocated copy of [s, s+len) with white space collapsed and
@@ -285,9 +291,9 @@ static const struct cue {
 	{ "trending", NULL, CUE_END, 1 },
 };
 
-/* 1 when one of the '|'-separated words of list occurs in s. */
+/* 1 when one of the '|'-separated words of list occurs in low. */
 static int
-ci_has_any(const char *s, size_t len, const char *list)
+has_any(const char *low, size_t len, const char *list)
 {
 	char word[32];
 	const char *p = list, *bar;
@@ -299,7 +305,7 @@ ci_has_any(const char *s, size_t len, const char *list)
 		if (n < sizeof(word)) {
 			memcpy(word, p, n);
 			word[n] = '\0';
-			if (ci_has_phrase(s, len, word))
+			if (has_phrase(low, len, word))
 				return 1;
 		}
 		p += n + (bar != NULL);
@@ -311,27 +317,31 @@ ci_has_any(const char *s, size_t len, const char *list)
 static enum cue_kind
 para_furniture(const char *s, size_t len, const struct para *p)
 {
+	enum cue_kind kind = CUE_NONE;
 	const struct cue *c;
+	char *low;
 	size_t i;
 
 	if (p->words > FURNITURE_MAX_WORDS)
 		return CUE_NONE;
-	for (i = 0; i < sizeof(furniture_cues) / sizeof(furniture_cues[0]);
-	    i++) {
+	/* Lower-cased once: each cue is then one memmem. */
+	low = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		low[i] = (char)ascii_lower((unsigned char)s[i]);
+	for (i = 0; i < sizeof(furniture_cues) / sizeof(furniture_cues[0]) &&
+	    kind == CUE_NONE; i++) {
 		c = &furniture_cues[i];
 		if (c->label && (p->stop || (c->phrase[0] != '^' &&
 		    p->words > LABEL_MAX_WORDS)))
 			continue;
-		if (c->phrase[0] == '^') {
-			if (!ci_prefix(s, len, c->phrase + 1))
-				continue;
-		} else if (!ci_has_phrase(s, len, c->phrase)) {
+		if (c->phrase[0] == '^' ? !starts_with(low, len, c->phrase + 1) :
+		    !has_phrase(low, len, c->phrase))
 			continue;
-		}
-		if (c->with == NULL || ci_has_any(s, len, c->with))
-			return c->kind;
+		if (c->with == NULL || has_any(low, len, c->with))
+			kind = c->kind;
 	}
-	return CUE_NONE;
+	free(low);
+	return kind;
 }
 
 static const char *const date_words[] = {
@@ -689,14 +699,6 @@ tag_line_label(const char *s, size_t len, const struct para *p)
 			return n + 1;
 	}
 	return 0;
-}
-
-static int
-starts_with(const char *s, size_t len, const char *p)
-{
-	size_t n = strlen(p);
-
-	return n <= len && memcmp(s, p, n) == 0;
 }
 
 /* The length of the tag separator at s (",", ";", "|", a bullet), or 0. */
