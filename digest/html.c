@@ -181,6 +181,85 @@ html_text_finish(struct html_text *t, size_t *len)
 	return out;
 }
 
+void
+html_walk(xmlNode *root, enum html_walk (*enter)(xmlNode *, void *),
+    void (*leave)(xmlNode *, void *), void *arg)
+{
+	xmlNode *cur = root;
+
+	if (root == NULL)
+		return;
+	for (;;) {
+		if (enter(cur, arg) == HTML_WALK_INTO) {
+			if (cur->children != NULL) {
+				cur = cur->children;
+				continue;
+			}
+			if (leave != NULL)
+				leave(cur, arg);
+		}
+		/* Climb until a sibling is left, leaving what we climb out of. */
+		while (cur != root && cur->next == NULL) {
+			cur = cur->parent;
+			if (leave != NULL)
+				leave(cur, arg);
+		}
+		if (cur == root)
+			return;
+		cur = cur->next;
+	}
+}
+
+/* The state of one html_text_append_node call. */
+struct html_dom_text {
+	struct html_text *text;
+	int (*skip)(xmlNode *, void *);
+	void *arg;
+};
+
+static enum html_walk
+dom_text_enter(xmlNode *n, void *arg)
+{
+	struct html_dom_text *d = arg;
+	enum html_role role;
+
+	if (d->text->full)
+		return HTML_WALK_SKIP;
+	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+		if (n->content != NULL)
+			html_text_append(d->text, (const char *)n->content,
+			    strlen((const char *)n->content));
+		return HTML_WALK_SKIP;
+	}
+	if (n->type != XML_ELEMENT_NODE ||
+	    (d->skip != NULL && d->skip(n, d->arg)))
+		return HTML_WALK_SKIP;
+	role = html_element_role((const char *)n->name);
+	if (role == HTML_SKIP)
+		return HTML_WALK_SKIP;
+	if (role != HTML_INLINE)
+		html_text_break(d->text, role);
+	return HTML_WALK_INTO;
+}
+
+static void
+dom_text_leave(xmlNode *n, void *arg)
+{
+	struct html_dom_text *d = arg;
+
+	if (html_element_role((const char *)n->name) == HTML_BLOCK)
+		html_text_break(d->text, HTML_BLOCK);
+}
+
+void
+html_text_append_node(struct html_text *t, xmlNode *node,
+    int (*skip)(xmlNode *, void *), void *arg)
+{
+	struct html_dom_text d = { t, skip, arg };
+
+	html_walk(node, dom_text_enter, dom_text_leave, &d);
+}
+
 /* The SAX state of one html_to_text call. */
 struct html_sax {
 	struct html_text text;

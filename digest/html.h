@@ -50,4 +50,24 @@ void html_text_break(struct html_text *t, enum html_role role);
 /* Returns the allocated text; caller frees. t is left empty. */
 char *html_text_finish(struct html_text *t, size_t *len);
 
+/*
+ * Walking a libxml2 HTML DOM (from htmlReadMemory) without recursion, so
+ * nesting depth costs no stack. enter(node, arg) is called in document
+ * order on every node reached (text nodes included) and returns
+ * HTML_WALK_INTO to visit the node's children, then leave(node, arg) once
+ * they are done (leave may be NULL), or HTML_WALK_SKIP to pass the node
+ * and all it holds. The callbacks must not change the tree.
+ */
+struct _xmlNode;
+enum html_walk { HTML_WALK_SKIP = 0, HTML_WALK_INTO };
+void html_walk(struct _xmlNode *root,
+    enum html_walk (*enter)(struct _xmlNode *node, void *arg),
+    void (*leave)(struct _xmlNode *node, void *arg), void *arg);
+
+/* Appends the text of the subtree at node to t with the element roles of
+ * html_to_text. When skip is not NULL, elements for which skip(node, arg)
+ * returns 1 are left out with all they hold. */
+void html_text_append_node(struct html_text *t, struct _xmlNode *node,
+    int (*skip)(struct _xmlNode *node, void *arg), void *arg);
+
 #endif
