@@ -32,25 +32,6 @@
 #define TAGBOX_MAX_TEXT 300		/* characters of a tag box not all links */
 
 /*
- * date_parse lives in date.c, which is written on another branch. The weak
- * reference lets this module link (and its tests run) before that branch
- * is merged: without date.c the page's date is simply not read.
- * Remove this pragma once date.c is merged: an undefined weak symbol does
- * not pull date.o out of libdigest.a, so a binary that calls date_parse
- * only through here would otherwise never get a date.
- */
-#pragma weak date_parse
-
-/* The page's date string to UTC seconds: 0, or -1 when unreadable. */
-static int
-extract_date(const char *s, size_t len, int64_t *out)
-{
-	if (date_parse == NULL)
-		return -1;
-	return date_parse(s, len, out);
-}
-
-/*
  * Small text helpers.
  */
 
@@ -2304,10 +2285,10 @@ date_from_node(xmlNode *n, int64_t *out)
 	if (v == NULL)
 		v = attr(n, "datetime");
 	if (v != NULL)
-		return extract_date(v, strlen(v), out);
+		return date_parse(v, strlen(v), out);
 	if ((s = node_line(n, 128)) == NULL)
 		return -1;
-	rc = extract_date(s, strlen(s), out);
+	rc = date_parse(s, strlen(s), out);
 	free(s);
 	return rc;
 }
@@ -2318,7 +2299,7 @@ page_published(struct page *pg, xmlNode *top)
 	int64_t t;
 	size_t i, pass;
 
-	if (pg->meta_published != NULL && extract_date(pg->meta_published,
+	if (pg->meta_published != NULL && date_parse(pg->meta_published,
 	    strlen(pg->meta_published), &t) == 0)
 		goto found;
 	for (i = 0; i < pg->date_props.n; i++)

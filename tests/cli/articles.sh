@@ -1,5 +1,5 @@
 # digest articles: the selection as a user and a script see it.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli-lib.sh"
 
 export DIGEST_NOW=2026-11-28T12:00:00Z
 

@@ -1,6 +1,6 @@
 # digest ingest on files: the sample feed, re-ingest, bad sources next to
 # good ones, hostile XML, pages.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli-lib.sh"
 need sqlite3
 
 # The sample feed, twice: stored once, updated the second time.

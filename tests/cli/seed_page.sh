@@ -1,5 +1,5 @@
 # The scraped seed page: title, body without furniture, tags, lead.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli-lib.sh"
 seed=$(shared seeds/scraped-article.txt)
 
 run ingest "$seed"
