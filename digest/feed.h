@@ -131,21 +131,6 @@ int feed_parse(const char *data, size_t len, const char *charset,
 void feed_release(struct feed *f);
 
 /*
- * The plain text of an HTML fragment (UTF-8), as html_to_text() makes it,
- * at most max bytes. Feeds mostly carry simple, well-nested markup, which
- * is converted here without an HTML parser (the ingest speed depends on
- * it); anything else (comments, scripts, unknown entities, mis-nested or
- * implicitly closed elements...) goes to html_to_text(). Returns an
- * allocated string; caller frees.
- */
-char *feed_html_text(const char *html, size_t len, size_t max);
-
-/* The parser-less half of feed_html_text(): the allocated text, or NULL
- * when the fragment needs the HTML parser. Exposed so that the tests can
- * hold it to html_to_text()'s results. Caller frees. */
-char *feed_html_quick(const char *html, size_t len, size_t max);
-
-/*
  * Returns ref resolved against base (RFC 3986 5.2; a NULL base leaves ref
  * as it is) as an allocated string; caller frees. Written out rather than
  * left to libxml2's xmlBuildURI(), which unescapes the path ("%26" comes

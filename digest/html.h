@@ -18,6 +18,18 @@
  * holds no markup and no entity is copied with white space normalized. */
 char *html_to_text(const char *html, size_t len, size_t max);
 
+/* The text of plain text by the same rules: a blank line ends a
+ * paragraph, other white space is one space. Allocated; caller frees. */
+char *html_plain_to_text(const char *s, size_t len, size_t max);
+
+/* The two halves of html_to_text, exposed so that tests can hold them to
+ * the same output. html_quick_to_text converts simple, well-nested
+ * fragments without libxml2 and returns NULL for anything else;
+ * html_parsed_to_text always uses libxml2's HTML parser. Allocated;
+ * caller frees. */
+char *html_quick_to_text(const char *html, size_t len, size_t max);
+char *html_parsed_to_text(const char *html, size_t len, size_t max);
+
 /* 1 when s looks like it carries markup or entities, else 0. */
 int html_has_markup(const char *s, size_t len);
 
@@ -30,6 +42,8 @@ enum html_role {
 	HTML_SKIP,		/* content dropped: script, style, head... */
 };
 enum html_role html_element_role(const char *name);
+/* 1 for an element that never has content or an end tag (br, img...). */
+int html_is_void(const char *name);
 
 /*
  * The text accumulator behind html_to_text, for code that walks a DOM
@@ -45,6 +59,8 @@ struct html_text {
 	int full;		/* max reached: further text is dropped */
 };
 void html_text_init(struct html_text *t, size_t max);
+/* Makes room for n more bytes up front (text never outgrows its source). */
+void html_text_reserve(struct html_text *t, size_t n);
 void html_text_append(struct html_text *t, const char *s, size_t len);
 void html_text_break(struct html_text *t, enum html_role role);
 /* Returns the allocated text; caller frees. t is left empty. */

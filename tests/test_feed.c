@@ -148,14 +148,9 @@ check_invariants(const struct feed *f, const char *name, const char *source)
 
 /* feed_parse, plus its contract: on error nothing is left in f. */
 static int
-parse(const char *data, size_t len, const char *charset, const char *source,
-    struct feed *f, char *err, const char *name)
+parse_checked(int rc, const char *source, struct feed *f, char *err,
+    const char *name)
 {
-	int rc;
-
-	memset(f, 0, sizeof(*f));
-	err[0] = '\0';
-	rc = feed_parse(data, len, charset, source, f, err);
 	if (rc == -1) {
 		if (f->items.n != 0 || f->items.v != NULL || f->title != NULL ||
 		    err[0] == '\0')
@@ -165,6 +160,16 @@ parse(const char *data, size_t len, const char *charset, const char *source,
 	assert_int_equal(rc, 0);
 	check_invariants(f, name, source);
 	return 0;
+}
+
+static int
+parse(const char *data, size_t len, const char *charset, const char *source,
+    struct feed *f, char *err, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	err[0] = '\0';
+	return parse_checked(feed_parse(data, len, charset, source, f, err),
+	    source, f, err, name);
 }
 
 static int parse_quietly_as(const char *data, size_t len,
@@ -800,19 +805,6 @@ test_rss_parser_outputs(void **state)
  * HTML to text.
  */
 
-static char *
-wrapped_html_to_text(const char *html, size_t len)
-{
-	char *w = xmalloc(len + 16), *out;
-
-	memcpy(w, "<body>", 6);
-	memcpy(w + 6, html, len);
-	memcpy(w + 6 + len, "</body>", 7);
-	out = html_to_text(w, len + 13, FEED_BODY_MAX);
-	free(w);
-	return out;
-}
-
 static int
 check_html_case(char *path, char *html, char *expected, int lineno)
 {
@@ -822,11 +814,11 @@ check_html_case(char *path, char *html, char *expected, int lineno)
 
 	n = unescape(expected);
 	(void)n;
-	quick = feed_html_quick(html, len, FEED_BODY_MAX);
-	text = feed_html_text(html, len, FEED_BODY_MAX);
+	quick = html_quick_to_text(html, len, FEED_BODY_MAX);
+	text = html_to_text(html, len, FEED_BODY_MAX);
 	/* Text without markup is html_to_text's plain path. */
-	ref = strcmp(path, "plain") == 0 ? html_to_text(html, len,
-	    FEED_BODY_MAX) : wrapped_html_to_text(html, len);
+	ref = strcmp(path, "plain") == 0 ? html_plain_to_text(html, len,
+	    FEED_BODY_MAX) : html_parsed_to_text(html, len, FEED_BODY_MAX);
 	if (strcmp(path, "plain") != 0 && (strcmp(path, "quick") == 0 ?
 	    quick == NULL : quick != NULL)) {
 		print_error("html.txt:%d: quick path %s\n", lineno, quick ?
@@ -888,11 +880,11 @@ check_fragment(const char *html, size_t len, const char *where,
 	if (!html_has_markup(html, len))
 		return;
 	st->fragments++;
-	quick = feed_html_quick(html, len, FEED_BODY_MAX);
+	quick = html_quick_to_text(html, len, FEED_BODY_MAX);
 	if (quick == NULL)
 		return;
 	st->quick++;
-	ref = wrapped_html_to_text(html, len);
+	ref = html_parsed_to_text(html, len, FEED_BODY_MAX);
 	if (strcmp(quick, ref) != 0) {
 		size_t k = 0;
 
@@ -1069,10 +1061,13 @@ parse_quietly_as(const char *data, size_t len, const char *charset,
 	struct stat st;
 
 	assert_true(fd >= 0);
+	memset(f, 0, sizeof(*f));
+	err[0] = '\0';
+	/* Nothing may fail (and jump away) while stderr is redirected. */
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fd, 2);
-	rc = parse(data, len, charset, source, f, err, name);
+	rc = feed_parse(data, len, charset, source, f, err);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -1081,7 +1076,7 @@ parse_quietly_as(const char *data, size_t len, const char *charset,
 	unlink(path);
 	if (st.st_size != 0)
 		fail_msg("%s: %lld bytes on stderr", name, (long long)st.st_size);
-	return rc;
+	return parse_checked(rc, source, f, err, name);
 }
 
 static void
