@@ -21,10 +21,10 @@ PKG_LIBS := $(shell pkg-config --libs libcurl jansson uuid libxml-2.0 libmicroht
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Idigest -Isubscribers \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -Idigest -Isubscribers \
 	$(PKG_CFLAGS) -DDIGEST_VERSION='"$(VERSION)"' -DDIGEST_DATADIR='"$(DATADIR)"' \
 	-MMD -MP
-ALL_LDFLAGS = $(LDFLAGS)
+ALL_LDFLAGS = -pthread $(LDFLAGS)
 
 # O is the build directory: `make O=build/clang CC=clang` keeps a second
 # compiler's objects apart. Only the default build writes bin/digest.

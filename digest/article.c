@@ -183,15 +183,15 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 	    sqlite3_bind_null(st, i);
 }
 
-/* The id of tag name, created if new: 0, or -1 with err. */
+/* The id of tag name, created if new: 0, or -1 with err. Most tags
+ * exist already, and a lookup costs less than an upsert's write. */
 static int
 article_tag_id(sqlite3 *db, const char *name, int64_t *id, char *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = db_prepare(db, "INSERT INTO tag (name) VALUES (?1) "
-	    "ON CONFLICT (name) DO UPDATE SET name = name RETURNING id", err);
+	st = db_prepare(db, "SELECT id FROM tag WHERE name = ?1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -199,7 +199,20 @@ article_tag_id(sqlite3 *db, const char *name, int64_t *id, char *err)
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : db_err(db, err, "storing a tag");
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "reading a tag");
+	st = db_prepare(db, "INSERT INTO tag (name) VALUES (?1)", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "storing a tag");
+	*id = sqlite3_last_insert_rowid(db);
+	return 0;
 }
 
 static int
@@ -240,16 +253,32 @@ article_store_tags(sqlite3 *db, const struct article *a, int64_t published,
 	return 0;
 }
 
-/* Finds the stored row for a's (source, key): 1 with its id and date,
- * 0 when new, -1 on error. */
+static char *
+column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* What the store holds for an article's (source, key). */
+struct article_stored {
+	int64_t id;
+	int64_t published;
+	int dated;
+	char *tags;		/* owned; the joined tag names */
+};
+
+/* Finds the stored row for a's (source, key): 1 found, 0 new, -1 error. */
 static int
 article_find(sqlite3 *db, const struct article *a, const char *key,
-    int64_t *id, int64_t *published, int *dated, char *err)
+    struct article_stored *old, char *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = db_prepare(db, "SELECT id, published, dated FROM article "
+	memset(old, 0, sizeof(*old));
+	st = db_prepare(db, "SELECT id, published, dated, tags FROM article "
 	    "WHERE source = ?1 AND guid = ?2", err);
 	if (st == NULL)
 		return -1;
@@ -257,9 +286,10 @@ article_find(sqlite3 *db, const struct article *a, const char *key,
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*published = sqlite3_column_int64(st, 1);
-		*dated = sqlite3_column_int(st, 2);
+		old->id = sqlite3_column_int64(st, 0);
+		old->published = sqlite3_column_int64(st, 1);
+		old->dated = sqlite3_column_int(st, 2);
+		old->tags = column_dup(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -272,14 +302,15 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 {
 	char keybuf[32];
 	const char *key = article_key(a, keybuf);
+	struct article_stored old;
 	sqlite3_stmt *st;
-	int64_t id = 0, published = 0;
-	int found, dated = 0, rc;
+	int64_t published;
+	int found, dated, rc;
 	char *title_key, *tags;
 
 	if (a->source == NULL)
 		return util_err(err, "an item has no source");
-	found = article_find(db, a, key, &id, &published, &dated, err);
+	found = article_find(db, a, key, &old, err);
 	if (found == -1)
 		return -1;
 	/* An undated item keeps the date it was first seen: re-ingesting
@@ -287,7 +318,10 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	if (a->published != 0) {
 		published = a->published;
 		dated = 1;
-	} else if (!found) {
+	} else if (found) {
+		published = old.published;
+		dated = old.dated;
+	} else {
 		published = a->fetched;
 		dated = 0;
 	}
@@ -300,10 +334,11 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 		st = db_prepare(db, "INSERT INTO article (source, guid, url, "
 		    "title, title_key, author, published, dated, fetched, body, "
 		    "lead, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-		    "?11, ?13)",
-		    err);
-	if (st == NULL)
+		    "?11, ?13)", err);
+	if (st == NULL) {
+		free(old.tags);
 		return -1;
+	}
 	title_key = article_title_key(a->title ? a->title : "");
 	tags = article_tags_join(a);
 	if (!found) {
@@ -320,27 +355,25 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	bind_text(st, 10, a->body ? a->body : "");
 	bind_text(st, 11, a->lead ? a->lead : "");
 	if (found)
-		sqlite3_bind_int64(st, 12, id);
+		sqlite3_bind_int64(st, 12, old.id);
 	bind_text(st, 13, tags);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(title_key);
-	free(tags);
-	if (rc != SQLITE_DONE)
-		return db_err(db, err, "storing an article");
-	a->id = found ? id : sqlite3_last_insert_rowid(db);
+	a->id = found ? old.id : sqlite3_last_insert_rowid(db);
 	a->published = published;
-	if (article_store_tags(db, a, published, found, err) == -1)
-		return -1;
-	return !found;
-}
-
-static char *
-column_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
+	if (rc != SQLITE_DONE)
+		rc = db_err(db, err, "storing an article");
+	/* Tag rows carry the date: rewrite them only when either changed,
+	 * which a feed read again every hour mostly does not. */
+	else if (!found || published != old.published || old.tags == NULL ||
+	    strcmp(old.tags, tags) != 0)
+		rc = article_store_tags(db, a, published, found, err);
+	else
+		rc = 0;
+	free(tags);
+	free(old.tags);
+	return rc == -1 ? -1 : !found;
 }
 
 int

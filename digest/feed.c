@@ -1184,7 +1184,10 @@ end_item(struct xml_state *st)
 	if (a->body == NULL)
 		a->body = xstrdup("");
 	a->source = st->source ? xstrdup(st->source) : NULL;
-	*article_list_push(&st->out->items) = *a;
+	if (st->out->on_item != NULL)
+		st->out->on_item(a, st->out->on_item_arg);
+	else
+		*article_list_push(&st->out->items) = *a;
 	article_init(a);
 	st->item_depth = 0;
 	st->author_depth = 0;
@@ -1695,10 +1698,14 @@ feed_parse(const char *data, size_t len, const char *charset,
     const char *source, struct feed *out, char *err)
 {
 	enum feed_kind kind = feed_detect(data, len);
-	size_t i = skip_bom_space(data, len);
+	size_t i = skip_bom_space(data, len), k;
+	feed_item_fn on_item = out->on_item;
+	void *arg = out->on_item_arg;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->on_item = on_item;
+	out->on_item_arg = arg;
 	if (len > FEED_MAX_BYTES)
 		return util_err(err, "larger than %u MB", FEED_MAX_BYTES >> 20);
 	switch (kind) {
@@ -1708,8 +1715,17 @@ feed_parse(const char *data, size_t len, const char *charset,
 		return util_err(err, "not a feed (a text page)");
 	case FEED_JSONFEED:
 	case FEED_JSON_ARTICLES:
+		/* jansson reads the whole document first: the items are
+		 * handed over once it is parsed. */
 		out->kind = kind;
+		out->on_item = NULL;
 		rc = parse_json(data, len, charset, source, out, err);
+		out->on_item = on_item;
+		if (rc == 0 && on_item != NULL) {
+			for (k = 0; k < out->items.n; k++)
+				on_item(&out->items.v[k], arg);
+			article_list_release(&out->items);
+		}
 		break;
 	case FEED_UNKNOWN:
 		if (i >= len)

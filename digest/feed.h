@@ -97,10 +97,16 @@ enum feed_kind {
 #define FEED_MAX_BYTES (128u << 20)	/* largest source we parse */
 #define FEED_BODY_MAX (1u << 20)	/* bytes of body text kept per item */
 
+/* Takes each item as soon as it is parsed: moves *a out (and leaves it
+ * zeroed), so that a caller can store items while the rest is parsed. */
+typedef void (*feed_item_fn)(struct article *a, void *arg);
+
 struct feed {
 	enum feed_kind kind;
 	char *title;		/* owned; may be NULL */
-	struct article_list items;
+	struct article_list items;	/* when on_item is NULL */
+	feed_item_fn on_item;	/* set by the caller, or NULL */
+	void *on_item_arg;
 };
 
 /*
@@ -119,7 +125,9 @@ const char *feed_kind_name(enum feed_kind kind);
 
 /*
  * Parses len bytes of a feed (RSS, RDF, Atom, JSON Feed or JSON articles;
- * pages are extract.h's) into out (zeroed by the caller). charset is the
+ * pages are extract.h's) into out (zeroed by the caller, but for on_item:
+ * when that is set, items go to it instead of out->items; on an error the
+ * items it was already given are not part of a valid feed). charset is the
  * HTTP Content-Type charset or NULL. source names the input in articles
  * and in errors. Items get body (plain text) and tags; lead is left to the
  * caller; published is 0 when the item has no date; fetched is left 0.

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -196,53 +197,180 @@ ingest_parse(const struct ingest_input *in, struct feed *out, char *err)
 	    in->name, out, err);
 }
 
+/*
+ * Parsing and storing overlap: a second thread parses the source and
+ * computes each article's lead while this one stores the articles already
+ * parsed, inside the source's one transaction. The store is the slower
+ * half, so a large feed takes about the time of its SQLite writes.
+ */
+#define INGEST_QUEUE 256
+
+struct ingest_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t more;		/* an article was queued, or done */
+	pthread_cond_t room;		/* an article was taken, or abandoned */
+	struct article q[INGEST_QUEUE];	/* owned: a ring of moved articles */
+	size_t head;
+	size_t n;
+	int done;			/* the parser has finished */
+	int abandoned;			/* the store failed: drop the rest */
+	/* The parser's side; read by the store only after the join. */
+	const struct ingest_input *in;
+	int lead_sentences;
+	size_t lead_max_chars;
+	int64_t now;
+	struct feed feed;
+	int rc;
+	char err[ERR_LEN];
+};
+
+/* The parser thread's hand-over: takes ownership of *a. */
 static void
-ingest_leads(struct feed *f, int64_t now, const struct ingest_opts *o)
+ingest_pipe_put(struct article *a, void *arg)
 {
-	int n = o->lead_sentences > 0 ? o->lead_sentences :
-	    SUMMARY_LEAD_SENTENCES;
-	size_t max = o->lead_max_chars > 0 ? o->lead_max_chars :
-	    SUMMARY_LEAD_MAX_CHARS;
-	size_t i;
+	struct ingest_pipe *p = arg;
 
-	for (i = 0; i < f->items.n; i++) {
-		struct article *a = &f->items.v[i];
-
-		a->fetched = now;
-		free(a->lead);
-		a->lead = summary_lead(a->body ? a->body : "",
-		    a->body ? strlen(a->body) : 0, n, max);
+	a->fetched = p->now;
+	free(a->lead);
+	a->lead = summary_lead(a->body ? a->body : "", a->body ?
+	    strlen(a->body) : 0, p->lead_sentences, p->lead_max_chars);
+	pthread_mutex_lock(&p->mu);
+	while (p->n == INGEST_QUEUE && !p->abandoned)
+		pthread_cond_wait(&p->room, &p->mu);
+	if (p->abandoned) {
+		article_release(a);
+	} else {
+		p->q[(p->head + p->n) % INGEST_QUEUE] = *a;
+		article_init(a);
+		if (p->n++ == 0)
+			pthread_cond_signal(&p->more);
 	}
+	pthread_mutex_unlock(&p->mu);
 }
 
-/* Stores every item and the source's memo in one transaction. */
-static int
-ingest_store(sqlite3 *db, const struct ingest_input *in, struct feed *f,
-    int64_t now, struct ingest_report *rep, char *err)
+static void *
+ingest_pipe_parse(void *arg)
 {
-	size_t i;
+	struct ingest_pipe *p = arg;
 
-	if (db_begin(db, err) == -1)
-		return -1;
-	for (i = 0; i < f->items.n; i++) {
-		int rc = article_store_upsert(db, &f->items.v[i], err);
+	p->feed.on_item = ingest_pipe_put;
+	p->feed.on_item_arg = p;
+	p->rc = ingest_parse(p->in, &p->feed, p->err);
+	/* Pages come back as a list: hand them over the same way. */
+	for (size_t i = 0; p->rc == 0 && i < p->feed.items.n; i++)
+		ingest_pipe_put(&p->feed.items.v[i], p);
+	pthread_mutex_lock(&p->mu);
+	p->done = 1;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
 
-		if (rc == -1)
-			goto fail;
-		if (rc == 1)
-			rep->added++;
-		else
-			rep->updated++;
+/* Moves every queued article into batch (INGEST_QUEUE long): their
+ * count, 0 when the parser is done and nothing is left. Taking them all
+ * at once keeps the two threads from waking each other per article. */
+static size_t
+ingest_pipe_take(struct ingest_pipe *p, struct article *batch)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->n == 0 && !p->done)
+		pthread_cond_wait(&p->more, &p->mu);
+	for (n = 0; p->n > 0; n++) {
+		batch[n] = p->q[p->head];
+		p->head = (p->head + 1) % INGEST_QUEUE;
+		p->n--;
 	}
-	if (ingest_memo_store(db, in->name, in->http.etag,
-	    in->http.last_modified, now, "ok", err) == -1 ||
-	    db_commit(db, err) == -1)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	rep->added = rep->updated = 0;
-	return -1;
+	if (n > 0)
+		pthread_cond_signal(&p->room);
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+/* After a store error: the parser drops what it still finds. */
+static void
+ingest_pipe_abandon(struct ingest_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->abandoned = 1;
+	while (p->n > 0) {
+		article_release(&p->q[p->head]);
+		p->head = (p->head + 1) % INGEST_QUEUE;
+		p->n--;
+	}
+	pthread_cond_signal(&p->room);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+ingest_pipe_init(struct ingest_pipe *p, const struct ingest_input *in,
+    const struct ingest_opts *o, int64_t now)
+{
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->more, NULL);
+	pthread_cond_init(&p->room, NULL);
+	p->in = in;
+	p->now = now;
+	p->lead_sentences = o->lead_sentences > 0 ? o->lead_sentences :
+	    SUMMARY_LEAD_SENTENCES;
+	p->lead_max_chars = o->lead_max_chars > 0 ? o->lead_max_chars :
+	    SUMMARY_LEAD_MAX_CHARS;
+}
+
+static void
+ingest_pipe_release(struct ingest_pipe *p)
+{
+	feed_release(&p->feed);
+	pthread_cond_destroy(&p->room);
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* Stores what the parser hands over, and the source's memo, in one
+ * transaction; a parse error rolls it all back. */
+static enum ingest_status
+ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
+    struct ingest_report *rep, char *err)
+{
+	struct article *batch = xmalloc(INGEST_QUEUE * sizeof(*batch));
+	size_t n, i;
+	int rc = db_begin(db, err);
+
+	while (rc == 0 && (n = ingest_pipe_take(p, batch)) > 0) {
+		for (i = 0; i < n; i++) {
+			int added = rc == 0 ?
+			    article_store_upsert(db, &batch[i], err) : 0;
+
+			if (added == -1)
+				rc = -1;
+			else if (rc == 0)
+				*(added ? &rep->added : &rep->updated) += 1;
+			article_release(&batch[i]);
+		}
+	}
+	free(batch);
+	if (rc == -1)
+		ingest_pipe_abandon(p);
+	pthread_join(parser, NULL);
+	if (rc == 0 && p->rc == -1) {
+		db_rollback(db);
+		rep->added = rep->updated = 0;
+		util_err(err, "%s", p->err);
+		return INGEST_BAD_DATA;
+	}
+	if (rc == 0 && (ingest_memo_store(db, p->in->name, p->in->http.etag,
+	    p->in->http.last_modified, p->now, "ok", err) == -1 ||
+	    db_commit(db, err) == -1))
+		rc = -1;
+	if (rc == -1) {
+		db_rollback(db);
+		rep->added = rep->updated = 0;
+		return INGEST_DB;
+	}
+	rep->kind = feed_kind_name(p->feed.kind);
+	return INGEST_OK;
 }
 
 enum ingest_status
@@ -250,12 +378,12 @@ ingest_source(sqlite3 *db, const char *source, const struct ingest_opts *o,
     struct ingest_report *rep, char *err)
 {
 	struct ingest_input in;
-	struct feed f;
+	struct ingest_pipe *p;
 	enum ingest_status st;
+	pthread_t parser;
 	int64_t now = date_now();
 
 	memset(rep, 0, sizeof(*rep));
-	memset(&f, 0, sizeof(f));
 	st = ingest_read(db, source, o, &in, err);
 	if (st == INGEST_NOT_MODIFIED) {
 		if (ingest_memo_store(db, in.name, NULL, 0, now, "not modified",
@@ -266,15 +394,16 @@ ingest_source(sqlite3 *db, const char *source, const struct ingest_opts *o,
 		ingest_input_release(&in);
 		return st;
 	}
-	if (ingest_parse(&in, &f, err) == -1) {
-		st = INGEST_BAD_DATA;
+	p = xmalloc(sizeof(*p));
+	ingest_pipe_init(p, &in, o, now);
+	if (pthread_create(&parser, NULL, ingest_pipe_parse, p) != 0) {
+		util_err(err, "cannot start a thread: %s", strerror(errno));
+		st = INGEST_TEMPFAIL;
 	} else {
-		rep->kind = feed_kind_name(f.kind);
-		ingest_leads(&f, now, o);
-		if (ingest_store(db, &in, &f, now, rep, err) == -1)
-			st = INGEST_DB;
+		st = ingest_store(db, p, parser, rep, err);
 	}
-	feed_release(&f);
+	ingest_pipe_release(p);
+	free(p);
 	ingest_input_release(&in);
 	return st;
 }
