@@ -177,7 +177,9 @@ run(const char *name, unsigned items, int long_form)
 	    "%.0f items/s", items, (double)b.len / 1e6, long_form ?
 	    "500-byte" : "260-byte", RUNS, best, (double)b.len / 1e6 / best,
 	    items / floor_s);
-	bench_report(name, items / best, "items/s", 200000, 1, details);
+	/* Parsing alone has no target of its own: it must stay well ahead of
+	 * the store for ingest's 50,000 items/s, so twice that. */
+	bench_report(name, items / best, "items/s", 100000, 1, details);
 	buf_release(&b);
 	return 0;
 }
