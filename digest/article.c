@@ -376,32 +376,36 @@ article_store_upsert(sqlite3 *db, struct article *a, char *err)
 	return rc == -1 ? -1 : !found;
 }
 
+void
+article_from_row(sqlite3_stmt *st, struct article *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	a->guid = column_dup(st, 1);
+	a->url = column_dup(st, 2);
+	a->title = column_dup(st, 3);
+	a->author = column_dup(st, 4);
+	a->source = column_dup(st, 5);
+	a->published = sqlite3_column_int64(st, 6);
+	a->fetched = sqlite3_column_int64(st, 7);
+	a->body = column_dup(st, 8);
+	a->lead = column_dup(st, 9);
+	article_tags_split(a, (const char *)sqlite3_column_text(st, 10));
+}
+
 int
 article_store_get(sqlite3 *db, int64_t id, struct article *a, char *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = db_prepare(db, "SELECT id, guid, url, title, author, source, "
-	    "published, fetched, body, lead, tags FROM article WHERE id = ?1",
-	    err);
+	st = db_prepare(db, "SELECT " ARTICLE_COLUMNS " FROM article a "
+	    "WHERE a.id = ?1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		a->id = sqlite3_column_int64(st, 0);
-		a->guid = column_dup(st, 1);
-		a->url = column_dup(st, 2);
-		a->title = column_dup(st, 3);
-		a->author = column_dup(st, 4);
-		a->source = column_dup(st, 5);
-		a->published = sqlite3_column_int64(st, 6);
-		a->fetched = sqlite3_column_int64(st, 7);
-		a->body = column_dup(st, 8);
-		a->lead = column_dup(st, 9);
-		article_tags_split(a, (const char *)sqlite3_column_text(st, 10));
-	}
+	if (rc == SQLITE_ROW)
+		article_from_row(st, a);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return rc == SQLITE_ROW;

@@ -77,6 +77,16 @@ void article_list_release(struct article_list *l);
  * new, 0 when it updated a stored one, -1 with err. */
 int article_store_upsert(struct sqlite3 *db, struct article *a, char *err);
 
+/* The columns of a stored article, in the order article_from_row reads
+ * them, for a query that names the article table "a". */
+#define ARTICLE_COLUMNS "a.id, a.guid, a.url, a.title, a.author, " \
+	"a.source, a.published, a.fetched, a.body, a.lead, a.tags"
+#define ARTICLE_NCOLUMNS 11
+struct sqlite3_stmt;
+/* Fills a (initialized by the caller) from the current row of st, whose
+ * first columns are ARTICLE_COLUMNS. */
+void article_from_row(struct sqlite3_stmt *st, struct article *a);
+
 /* Loads the article with that id into a (initialized by the caller):
  * 1 found, 0 absent, -1 error. */
 int article_store_get(struct sqlite3 *db, int64_t id, struct article *a,

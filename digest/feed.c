@@ -1,4 +1,5 @@
 #include "feed.h"
+#include "buf.h"
 #include "charset.h"
 #include "date.h"
 #include "html.h"
@@ -355,36 +356,21 @@ has_scheme(const char *s)
 	return scheme_len(s) > 0;
 }
 
-struct out_url {
-	char *s;
-	size_t len;
-	size_t cap;
-};
-
-static void
-url_put(struct out_url *o, const char *p, size_t n)
-{
-	xgrow(&o->s, &o->cap, o->len + n + 1, 1);
-	memcpy(o->s + o->len, p, n);
-	o->len += n;
-	o->s[o->len] = '\0';
-}
-
 /* Drops the last segment of the output and the '/' before it. */
 static void
-url_pop(struct out_url *o, size_t root)
+url_pop(struct buf *o, size_t root)
 {
-	while (o->len > root && o->s[o->len - 1] != '/')
-		o->len--;
-	if (o->len > root)
-		o->len--;
-	o->s[o->len] = '\0';
+	size_t n = o->len;
+
+	while (n > root && o->data[n - 1] != '/')
+		n--;
+	buf_truncate(o, n > root ? n - 1 : n);
 }
 
 /* Appends the path [p, p+n) with its "." and ".." segments removed, as
  * RFC 3986 5.2.4 does it. */
 static void
-put_path(struct out_url *o, const char *p, size_t n)
+put_path(struct buf *o, const char *p, size_t n)
 {
 	char *in = xstrndup(p, n), *s = in;
 	size_t root = o->len, k;
@@ -408,22 +394,26 @@ put_path(struct out_url *o, const char *p, size_t n)
 		} else {
 			k = *s == '/';
 			k += strcspn(s + k, "/");
-			url_put(o, s, k);
+			buf_append(o, s, k);
 			s += k;
 		}
 	}
 	free(in);
 }
 
+/* The result is never longer than base and ref together, which bounds
+ * both buffers. */
 char *
 feed_url_resolve(const char *ref, const char *base)
 {
-	struct out_url o = { NULL, 0, 0 };
-	size_t slen, alen = 0, plen, rpath;
+	struct buf o, merged;
+	size_t slen, alen = 0, plen, rpath, max;
 	const char *auth, *path, *end;
 
 	if (base == NULL || has_scheme(ref))
 		return xstrdup(ref);
+	max = strlen(base) + strlen(ref) + 2;
+	buf_init(&o, max);
 	slen = scheme_len(base);
 	auth = base + slen;
 	if (auth[0] == '/' && auth[1] == '/')
@@ -432,32 +422,31 @@ feed_url_resolve(const char *ref, const char *base)
 	plen = strcspn(path, "?#");
 	end = path + plen + strcspn(path + plen, "#");
 	if (ref[0] == '/' && ref[1] == '/') {
-		url_put(&o, base, slen);
-		url_put(&o, ref, strlen(ref));
-		return o.s;
+		buf_append(&o, base, slen);
+		buf_puts(&o, ref);
+		return buf_detach(&o, NULL);
 	}
-	url_put(&o, base, slen + alen);
+	buf_append(&o, base, slen + alen);
 	rpath = strcspn(ref, "?#");
 	if (rpath == 0) {
 		/* "", "?q" or "#f": the base's path (and query). */
-		url_put(&o, path, ref[0] == '#' || ref[0] == '\0' ?
+		buf_append(&o, path, ref[0] == '#' || ref[0] == '\0' ?
 		    (size_t)(end - path) : plen);
 	} else if (ref[0] == '/') {
 		put_path(&o, ref, rpath);
 	} else {
-		struct out_url merged = { NULL, 0, 0 };
-
+		buf_init(&merged, max);
 		if (alen > 0 && plen == 0)
-			url_put(&merged, "/", 1);
+			buf_putc(&merged, '/');
 		while (plen > 0 && path[plen - 1] != '/')
 			plen--;
-		url_put(&merged, path, plen);
-		url_put(&merged, ref, rpath);
-		put_path(&o, merged.s, merged.len);
-		free(merged.s);
+		buf_append(&merged, path, plen);
+		buf_append(&merged, ref, rpath);
+		put_path(&o, buf_cstr(&merged), merged.len);
+		buf_release(&merged);
 	}
-	url_put(&o, ref + rpath, strlen(ref + rpath));
-	return o.s;
+	buf_puts(&o, ref + rpath);
+	return buf_detach(&o, NULL);
 }
 
 static int

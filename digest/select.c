@@ -81,8 +81,7 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 {
 	int rc = 0;
 
-	rc |= buf_puts(sql, "SELECT a.id, a.guid, a.url, a.title, a.title_key, "
-	    "a.author, a.source, a.published, a.fetched, a.body, a.lead, a.tags "
+	rc |= buf_puts(sql, "SELECT " ARTICLE_COLUMNS ", a.title_key "
 	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
 	if (want->n > 0) {
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
@@ -102,14 +101,6 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 	}
 	rc |= buf_puts(sql, " ORDER BY a.published DESC, a.id DESC");
 	return rc;
-}
-
-static char *
-column_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
 }
 
 /*
@@ -363,22 +354,6 @@ select_dedup_release(struct select_dedup *d)
 	free(d->bucket);
 }
 
-static void
-select_row(sqlite3_stmt *st, struct article *a)
-{
-	a->id = sqlite3_column_int64(st, 0);
-	a->guid = column_dup(st, 1);
-	a->url = column_dup(st, 2);
-	a->title = column_dup(st, 3);
-	a->author = column_dup(st, 5);
-	a->source = column_dup(st, 6);
-	a->published = sqlite3_column_int64(st, 7);
-	a->fetched = sqlite3_column_int64(st, 8);
-	a->body = column_dup(st, 9);
-	a->lead = column_dup(st, 10);
-	article_tags_split(a, (const char *)sqlite3_column_text(st, 11));
-}
-
 int
 select_articles(sqlite3 *db, const struct select_query *q,
     struct article_list *out, char *err)
@@ -411,14 +386,16 @@ select_articles(sqlite3 *db, const struct select_query *q,
 	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 4);
-		const char *source = (const char *)sqlite3_column_text(st, 6);
+		const char *key = (const char *)sqlite3_column_text(st,
+		    ARTICLE_NCOLUMNS);
+		/* a.source is column 5 of ARTICLE_COLUMNS */
+		const char *source = (const char *)sqlite3_column_text(st, 5);
 		struct article *a;
 
 		if (select_dedup_seen(&seen, key, source))
 			continue;
 		a = article_list_push(out);
-		select_row(st, a);
+		article_from_row(st, a);
 	}
 	if (q->limit == 0 || out->n - start < q->limit)
 		rc = rc == SQLITE_DONE ? 0 : db_err(db, err, "selecting articles");
