@@ -88,6 +88,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd *c;
+	char prog[64];
 	int i, words;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -122,7 +123,10 @@ main(int argc, char **argv)
 		cmd_error("unknown command '%s'; see 'digest --help'", argv[i]);
 		return EX_USAGE;
 	}
-	/* The command sees its own name as argv[0], for getopt messages. */
+	/* The command sees its full name as argv[0], so that getopt's
+	 * messages read "digest text lead: unrecognized option...". */
 	i += words - 1;
+	(void)snprintf(prog, sizeof(prog), "digest %s", c->name);
+	argv[i] = prog;
 	return c->run(argc - i, argv + i);
 }
