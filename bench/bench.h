@@ -7,6 +7,7 @@
 #ifndef DIGEST_BENCH_H
 #define DIGEST_BENCH_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -30,6 +31,18 @@ bench_report(const char *name, double value, const char *unit,
 	    unit, details, higher_is_better ? ">=" : "<=", target, unit,
 	    met ? "ok" : "MISSED");
 	fflush(stdout);
+}
+
+/* xorshift64 (Marsaglia's 13, 7, 17): a fixed seed builds the same input
+ * on every run, so figures compare across runs and machines. Advances
+ * *state, which must not be 0, and returns it. */
+static inline uint64_t
+bench_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
 }
 
 #endif

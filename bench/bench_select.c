@@ -22,20 +22,11 @@
 
 static uint64_t rng = 88172645463325252ull;
 
-static uint64_t
-next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* Tag ranks with probability ~ 1/(rank+1). */
 static int
 zipf_tag(const double *cdf)
 {
-	double u = (double)(next_rand() % 1000000) / 1e6;
+	double u = (double)(bench_rand(&rng) % 1000000) / 1e6;
 	int lo = 0, hi = N_TAGS - 1;
 
 	while (lo < hi) {
@@ -56,11 +47,12 @@ bench_title(char *out, size_t size)
 {
 	static const char *syl[] = { "ka", "ro", "mi", "ten", "sal", "o",
 	    "ver", "da", "lin", "pe", "gor", "u", "bis", "tha", "nel", "cri" };
-	size_t n = 0, words = 5 + next_rand() % 6, w, s, len;
+	size_t n = 0, words = 5 + bench_rand(&rng) % 6, w, s, len;
 
 	for (w = 0; w < words && n + 24 < size; w++) {
 		/* rank ~ Zipf: squaring a uniform value skews to small ranks */
-		uint64_t u = next_rand() % 5000, rank = u * u / 5000, r = rank;
+		uint64_t u = bench_rand(&rng) % 5000, rank = u * u / 5000;
+		uint64_t r = rank;
 
 		if (w > 0)
 			out[n++] = ' ';
@@ -123,8 +115,8 @@ fill(sqlite3 *db)
 		/* In date order, as a store fills up: index inserts append. */
 		int64_t published = NOW - (int64_t)SPAN_DAYS * 86400 +
 		    (int64_t)i * SPAN_DAYS * 86400 / N_ARTICLES -
-		    (int64_t)(next_rand() % 600);
-		int ntags = 1 + (int)(next_rand() % 3);
+		    (int64_t)(bench_rand(&rng) % 600);
+		int ntags = 1 + (int)(bench_rand(&rng) % 3);
 
 		bench_title(title, sizeof(title));
 		sqlite3_bind_int(art, 1, i);

@@ -109,6 +109,15 @@ make_article(struct article *a, const char *guid, const char *title,
 		article_tag_add(a, tag2, strlen(tag2));
 }
 
+/* An item that is only a description, as RSS allows. */
+static void
+make_body_only(struct article *a, const char *body)
+{
+	article_init(a);
+	a->source = xstrdup("s");
+	a->body = xstrdup(body);
+}
+
 static void
 test_upsert_updates_by_guid(void **state)
 {
@@ -192,15 +201,9 @@ test_item_with_only_a_body(void **state)
 
 	(void)state;
 	/* RSS allows an item that is only a description: keyed by its body. */
-	article_init(&a);
-	a.source = xstrdup("s");
-	a.body = xstrdup("Only a description.");
-	article_init(&b);
-	b.source = xstrdup("s");
-	b.body = xstrdup("Only a description.");
-	article_init(&c);
-	c.source = xstrdup("s");
-	c.body = xstrdup("Another description.");
+	make_body_only(&a, "Only a description.");
+	make_body_only(&b, "Only a description.");
+	make_body_only(&c, "Another description.");
 	assert_int_equal(article_store_upsert(db, &a, err), 1);
 	assert_int_equal(article_store_upsert(db, &b, err), 0);
 	assert_int_equal(article_store_upsert(db, &c, err), 1);

@@ -13,94 +13,32 @@
 
 #include <time.h>
 
-/* The path of a file under tests/data ($TESTS when run by tests/run.sh,
- * else relative to the worktree root). Static storage. */
+/* The input of a row of dates.txt or since.txt (input, TAB, expected),
+ * unescaped; NULL, with the failure printed, when the row has no TAB. */
 static const char *
-data_path(const char *rel)
+row_input(char **f, int nf, const char *file, int lineno, size_t *len)
 {
-	static char path[4096];
-	const char *dir = getenv("TESTS");
-
-	snprintf(path, sizeof(path), "%s/data/%s", dir ? dir : "tests", rel);
-	return path;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decodes \t \r \n \\ \xHH in place; returns the new length. */
-static size_t
-unescape(char *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] != '\\' || s[i + 1] == '\0') {
-			s[n++] = s[i];
-			continue;
-		}
-		i++;
-		if (s[i] == 't')
-			s[n++] = '\t';
-		else if (s[i] == 'r')
-			s[n++] = '\r';
-		else if (s[i] == 'n')
-			s[n++] = '\n';
-		else if (s[i] == 'x' && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			s[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else
-			s[n++] = s[i];
+	if (nf < 2) {
+		print_error("%s:%d: no TAB\n", file, lineno);
+		return NULL;
 	}
-	s[n] = '\0';
-	return n;
-}
-
-/* Calls fn(input, inlen, expected, lineno) for every case line of a data
- * file; returns the number of failures and sets *cases. */
-static int
-run_cases(const char *rel, int (*fn)(const char *, size_t, const char *,
-    int), int *cases)
-{
-	char *data = tu_read(data_path(rel), NULL), *line, *next, *tab;
-	int failures = 0, lineno = 0;
-
-	*cases = 0;
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		if (*line == '#' || *line == '\0')
-			continue;
-		tab = strchr(line, '\t');
-		if (tab == NULL) {
-			print_error("%s:%d: no TAB\n", rel, lineno);
-			failures++;
-			continue;
-		}
-		*tab = '\0';
-		(*cases)++;
-		failures += fn(line, unescape(line), tab + 1, lineno) != 0;
-	}
-	free(data);
-	return failures;
+	*len = tu_unescape(f[0]);
+	return f[0];
 }
 
 static int
-check_date(const char *in, size_t len, const char *expected, int lineno)
+check_date(char **f, int nf, int lineno)
 {
 	char got[DATE_RFC3339_LEN];
 	int64_t t = 0;
-	int rc = date_parse(in, len, &t);
+	size_t len;
+	const char *in = row_input(f, nf, "dates.txt", lineno, &len);
+	const char *expected = f[1];
+	int rc;
 
+	if (in == NULL)
+		return 1;
+	rc = date_parse(in, len, &t);
 	if (strcmp(expected, "reject") == 0) {
 		if (rc == 0) {
 			date_to_rfc3339(t, got);
@@ -127,26 +65,25 @@ check_date(const char *in, size_t len, const char *expected, int lineno)
 static void
 test_date_table(void **state)
 {
-	int cases, failures;
-
 	(void)state;
-	failures = run_cases("dates.txt", check_date, &cases);
-	print_message("%d date cases\n", cases);
-	assert_true(cases >= 100);
-	assert_int_equal(failures, 0);
+	tu_table_run("dates.txt", 2, check_date, 100);
 }
 
 #define SINCE_NOW 1800000000LL
 
 /* since.txt: expected is "reject", "@epoch" or "now-seconds". */
 static int
-check_since(const char *in, size_t len, const char *expected, int lineno)
+check_since(char **f, int nf, int lineno)
 {
 	long long want = 0;
 	int64_t t = -1;
+	size_t len;
+	const char *in = row_input(f, nf, "since.txt", lineno, &len);
+	const char *expected = f[1];
 	int rc;
 
-	(void)len;
+	if (in == NULL)
+		return 1;
 	rc = date_parse_since(in, SINCE_NOW, &t);
 	if (strcmp(expected, "reject") == 0) {
 		if (rc == 0)
@@ -173,12 +110,8 @@ check_since(const char *in, size_t len, const char *expected, int lineno)
 static void
 test_since_table(void **state)
 {
-	int cases, failures;
-
 	(void)state;
-	failures = run_cases("since.txt", check_since, &cases);
-	assert_true(cases >= 10);
-	assert_int_equal(failures, 0);
+	tu_table_run("since.txt", 2, check_since, 10);
 }
 
 static void
@@ -219,9 +152,7 @@ test_rfc3339_roundtrip(void **state)
 
 	(void)state;
 	for (i = 0; i < 200000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		tu_rand(&x);
 		if (i % 2)
 			t = (int64_t)(x % 315537897600ULL) - 62135596800LL;
 		else
@@ -282,10 +213,7 @@ test_no_crash(void **state)
 	for (k = 0; k < 100000; k++) {
 		n = (size_t)(k % (int)sizeof(buf));
 		for (i = 0; i < n; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			buf[i] = (char)(x & 0xFF);
+			buf[i] = (char)(tu_rand(&x) & 0xFF);
 		}
 		(void)date_parse(buf, n, &t);
 	}

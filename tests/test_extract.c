@@ -35,20 +35,6 @@
 
 #define SEED "seeds/scraped-article.txt"
 
-/* The folder of the page cases: $TESTS/data/pages under tests/run.sh,
- * tests/data/pages from the project's root. */
-static const char *
-pages_dir(void)
-{
-	static char dir[4096];
-	const char *t = getenv("TESTS");
-
-	if (snprintf(dir, sizeof(dir), "%s/data/pages", t && *t ? t : "tests")
-	    >= (int)sizeof(dir))
-		return "tests/data/pages";
-	return dir;
-}
-
 static int
 contains_ci(const char *hay, const char *needle)
 {
@@ -132,6 +118,21 @@ ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* Cuts a "key: value" line at its colon, in place; returns the value
+ * without the spaces before it, or NULL when the line has no colon. */
+static char *
+key_value(char *line)
+{
+	char *val = strchr(line, ':');
+
+	if (val == NULL)
+		return NULL;
+	*val++ = '\0';
+	while (*val == ' ')
+		val++;
+	return val;
+}
+
 /* Checks one "key: value" line of an .expect file against the result. */
 static void
 check_line(const struct page_case *c, const struct article *a,
@@ -202,7 +203,7 @@ static void
 test_page_case(void **state)
 {
 	const struct page_case *c = *state;
-	char err[ERR_LEN] = "", *page, *expect, *line, *next, *val;
+	char err[ERR_LEN] = "", *page, *expect, *text, *line, *val;
 	const char *want_err;
 	size_t len;
 	struct article a;
@@ -224,18 +225,10 @@ test_page_case(void **state)
 	if (rc != 0)
 		fail_msg("%s: %s", c->page, err);
 	assert_sane(&a);
-	for (line = expect; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		if (*line == '#' || *line == '\0')
-			continue;
-		val = strchr(line, ':');
-		if (val == NULL)
+	text = expect;
+	while ((line = tu_row(&text, NULL)) != NULL) {
+		if ((val = key_value(line)) == NULL)
 			fail_msg("%s: no key in \"%s\"", c->expect, line);
-		*val++ = '\0';
-		while (*val == ' ')
-			val++;
 		check_line(c, &a, line, val, &seen);
 	}
 	if (seen != 15)
@@ -301,6 +294,29 @@ case_init(struct page_case *c, const char *dir, const char *name)
  * The seed page, read in place.
  */
 
+/* The seed page, read whole; skips the test when ../shared lacks it.
+ * Caller frees. */
+static char *
+seed_read(size_t *len)
+{
+	const char *path;
+
+	TU_SHARED_OR_SKIP(path, SEED);
+	return tu_read(path, len);
+}
+
+/* What the seed gives however its lines end: its title, the first and
+ * last words of its body, its tags. */
+static void
+assert_seed(const struct article *a)
+{
+	assert_string_equal(a->title,
+	    "Obama looks for common ground with China on cyber issues");
+	assert_prefix(a->body, "President Barack Obama has called for");
+	assert_suffix(a->body, "including their software's source code.");
+	assert_tags(a, "regulation, security, government");
+}
+
 static void
 test_seed(void **state)
 {
@@ -309,27 +325,21 @@ test_seed(void **state)
 		"Slideshows", "Kiwi channel", "Show Comments",
 		"The two countries have often been at odds",
 	};
-	const char *path;
 	char err[ERR_LEN], *data;
 	size_t len, i;
 	struct article a;
 
 	(void)state;
-	TU_SHARED_OR_SKIP(path, SEED);
-	data = tu_read(path, &len);
+	data = seed_read(&len);
 	article_init(&a);
 	if (extract_text(data, len, &a, err) != 0)
 		fail_msg("%s", err);
 	assert_sane(&a);
-	assert_string_equal(a.title,
-	    "Obama looks for common ground with China on cyber issues");
-	assert_prefix(a.body, "President Barack Obama has called for");
-	assert_suffix(a.body, "including their software's source code.");
+	assert_seed(&a);
 	for (i = 0; i < sizeof(furniture) / sizeof(furniture[0]); i++)
 		if (strstr(a.body, furniture[i]) != NULL)
 			fail_msg("body holds \"%s\"", furniture[i]);
 	assert_int_equal(count_paragraphs(a.body), 12);
-	assert_tags(&a, "regulation, security, government");
 	article_release(&a);
 	free(data);
 }
@@ -338,15 +348,12 @@ test_seed(void **state)
 static void
 test_seed_no_tag_line(void **state)
 {
-	const char *path;
 	char err[ERR_LEN], *data, *tags;
 	size_t len;
 	struct article a;
 
 	(void)state;
-	TU_SHARED_OR_SKIP(path, SEED);
-	if (util_read_file(path, 1u << 20, &data, &len, err) == -1)
-		fail_msg("%s", err);
+	data = seed_read(&len);
 	tags = strstr(data, "Tags ");
 	assert_non_null(tags);
 	memset(tags, ' ', strcspn(tags, "\n"));
@@ -362,14 +369,12 @@ test_seed_no_tag_line(void **state)
 static void
 test_seed_crlf(void **state)
 {
-	const char *path;
 	char err[ERR_LEN], *data, *crlf;
 	size_t len, i, n = 0;
 	struct article a;
 
 	(void)state;
-	TU_SHARED_OR_SKIP(path, SEED);
-	data = tu_read(path, &len);
+	data = seed_read(&len);
 	crlf = xmalloc(len * 2 + 1);
 	for (i = 0; i < len; i++) {
 		if (data[i] == '\n' && i > 0 && data[i - 1] == '\n')
@@ -380,11 +385,7 @@ test_seed_crlf(void **state)
 	}
 	article_init(&a);
 	assert_int_equal(extract_text(crlf, n, &a, err), 0);
-	assert_string_equal(a.title,
-	    "Obama looks for common ground with China on cyber issues");
-	assert_prefix(a.body, "President Barack Obama has called for");
-	assert_suffix(a.body, "including their software's source code.");
-	assert_tags(&a, "regulation, security, government");
+	assert_seed(&a);
 	article_release(&a);
 	free(data);
 	free(crlf);
@@ -429,21 +430,15 @@ run_tag_case(const struct tag_case *c)
 static void
 test_tag_lines(void **state)
 {
-	char path[4096], *data, *line, *next, *val;
+	char *data, *text, *line, *val;
 	struct tag_case c;
 	int lineno = 0, cases = 0;
 
 	(void)state;
-	if (snprintf(path, sizeof(path), "%s/tag-lines.cases", pages_dir()) >=
-	    (int)sizeof(path))
-		fail_msg("path too long");
-	data = tu_read(path, NULL);
+	data = tu_read(tu_data_path("pages/tag-lines.cases"), NULL);
 	memset(&c, 0, sizeof(c));
-	for (line = data; line != NULL; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
+	text = data;
+	while ((line = tu_line(&text, &lineno)) != NULL) {
 		if (*line == '#')
 			continue;
 		if (*line == '\0') {
@@ -456,11 +451,8 @@ test_tag_lines(void **state)
 		}
 		if (c.have == 0)
 			c.lineno = lineno;
-		if ((val = strchr(line, ':')) == NULL)
+		if ((val = key_value(line)) == NULL)
 			fail_msg("tag-lines.cases:%d: no key", lineno);
-		*val++ = '\0';
-		while (*val == ' ')
-			val++;
 		if (strcmp(line, "words") == 0) {
 			snprintf(c.words, sizeof(c.words), "%s", val);
 			c.have |= 1;
@@ -711,33 +703,39 @@ test_hostile_bytes(void **state)
 	free(s);
 }
 
+/* Extracts a page of megabytes of prose, as HTML or as text: the body
+ * stops at its cap (assert_sane) and still holds more than half of it. */
+static void
+assert_capped_body(const char *page, size_t len, int html)
+{
+	struct article a;
+	char err[ERR_LEN];
+
+	article_init(&a);
+	assert_int_equal(html ? extract_html(page, len, &a, err) :
+	    extract_text(page, len, &a, err), 0);
+	assert_sane(&a);
+	assert_true(strlen(a.body) > (1u << 19));
+	article_release(&a);
+}
+
 /* A body never grows past its cap, whatever the page holds. */
 static void
 test_hostile_huge_body(void **state)
 {
 	char *s;
 	size_t len;
-	struct article a;
-	char err[ERR_LEN];
 	static const char para[] = "The council voted on Tuesday to rebuild "
 	    "the harbour wall, which storms broke twice, said the mayor.\n\n";
 
 	(void)state;
 	s = repeat(para, (3u << 20) / (sizeof(para) - 1), "", &len);
-	article_init(&a);
-	assert_int_equal(extract_text(s, len, &a, err), 0);
-	assert_sane(&a);
-	assert_true(strlen(a.body) > (1u << 19));
-	article_release(&a);
+	assert_capped_body(s, len, 0);
 	free(s);
 	s = repeat("<p>The council voted on Tuesday to rebuild the harbour "
 	    "wall, which storms broke twice, said the mayor.</p>",
 	    (3u << 20) / 100, "", &len);
-	article_init(&a);
-	assert_int_equal(extract_html(s, len, &a, err), 0);
-	assert_sane(&a);
-	assert_true(strlen(a.body) > (1u << 19));
-	article_release(&a);
+	assert_capped_body(s, len, 1);
 	free(s);
 	/* One endless line, and endless short lines. */
 	s = repeat("word ", (8u << 20) / 5, ".", &len);
@@ -767,7 +765,7 @@ main(void)
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_hostile_huge_body),
 	};
-	const char *dir = pages_dir();
+	const char *dir = tu_data_path("pages");
 	struct CMUnitTest *tests;
 	struct page_case *cases;
 	char **names;

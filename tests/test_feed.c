@@ -39,77 +39,6 @@
 		fail_msg("path too long"); \
 } while (0)
 
-static const char *
-data_path(const char *rel)
-{
-	static char path[4096];
-	const char *dir = getenv("TESTS");
-
-	PATH_FMT(path, "%s/data/%s", dir ? dir : "tests", rel);
-	return path;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decodes \t \r \n \\ \xHH in place; returns the new length. */
-static size_t
-unescape(char *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] != '\\' || s[i + 1] == '\0') {
-			s[n++] = s[i];
-			continue;
-		}
-		i++;
-		if (s[i] == 't')
-			s[n++] = '\t';
-		else if (s[i] == 'r')
-			s[n++] = '\r';
-		else if (s[i] == 'n')
-			s[n++] = '\n';
-		else if (s[i] == 'x' && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			s[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else
-			s[n++] = s[i];
-	}
-	s[n] = '\0';
-	return n;
-}
-
-/* Shows a string with \n escaped, for messages. Static storage. */
-static const char *
-show(const char *s)
-{
-	static char buf[2][600];
-	static int which;
-	char *b = buf[which ^= 1];
-	size_t k = 0;
-
-	if (s == NULL)
-		return "-";
-	for (; *s != '\0' && k + 3 < sizeof(buf[0]); s++) {
-		if (*s == '\n') {
-			b[k++] = '\\';
-			b[k++] = 'n';
-		} else {
-			b[k++] = *s;
-		}
-	}
-	b[k] = '\0';
-	return b;
-}
-
 /* Every article of a parsed feed keeps the module's promises. */
 static void
 check_invariants(const struct feed *f, const char *name, const char *source)
@@ -130,7 +59,7 @@ check_invariants(const struct feed *f, const char *name, const char *source)
 		if (a->title != NULL && (strchr(a->title, '\n') != NULL ||
 		    a->title[0] == '\0'))
 			fail_msg("%s item %zu: title '%s'", name, i + 1,
-			    show(a->title));
+			    tu_show(a->title, strlen(a->title)));
 		if (source != NULL)
 			assert_string_equal(a->source, source);
 		for (t = 0; t < a->ntags; t++) {
@@ -290,7 +219,8 @@ expect_item(struct expect *e, int line, char **key, int nkey,
 			fail_msg("%s:%d: unknown field %s", e->file, line, key[2]);
 		if (!compare(got, op, want))
 			expect_fail(e, line, "item %zu %s: got '%s', want %s'%s'",
-			    i + 1, key[2], show(got), op, show(want));
+			    i + 1, key[2], tu_show(got, strlen(got)), op,
+			    tu_show(want, strlen(want)));
 		free(got);
 	}
 }
@@ -322,7 +252,8 @@ expect_feed(struct expect *e, int line, char **key, const char *want)
 	} else if (strcmp(key[0], "title") == 0) {
 		if (strcmp(e->feed.title ? e->feed.title : "-", want) != 0)
 			expect_fail(e, line, "feed title '%s', want '%s'",
-			    show(e->feed.title), want);
+			    tu_show(e->feed.title, e->feed.title ?
+			    strlen(e->feed.title) : 0), want);
 	} else {
 		fail_msg("%s:%d: unknown key %s", e->file, line, key[0]);
 	}
@@ -341,35 +272,46 @@ split_key(char *s, char **key, int max)
 	return n;
 }
 
+/* The next "key TAB value" line of an .expect file: returns the key and
+ * sets *val, unescaped; NULL at the end. A line without a TAB is a
+ * note, passed over. */
+static char *
+expect_line(char **text, int *lineno, char **val)
+{
+	char *line, *kv[2];
+
+	while ((line = tu_row(text, lineno)) != NULL) {
+		if (tu_fields(line, kv, 2) == 2) {
+			tu_unescape(kv[1]);
+			*val = kv[1];
+			return line;
+		}
+	}
+	return NULL;
+}
+
 /* The settings lines come first: where the input is and how to parse
  * it. Returns 0, or 1 when the input is in ../shared and absent. */
 static int
 expect_setup(struct expect *e, char *text)
 {
-	char *line, *next, *tab, path[4096];
+	char *line, *val, path[4096];
 	const char *shared;
 
-	for (line = text; line != NULL; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		if ((tab = strchr(line, '\t')) == NULL || *line == '#')
-			continue;
-		*tab++ = '\0';
-		unescape(tab);
+	while ((line = expect_line(&text, NULL, &val)) != NULL) {
 		if (strcmp(line, "input") == 0) {
-			PATH_FMT(path, "%s/%s", data_path("feeds"),
-			    tab);
+			PATH_FMT(path, "%s/%s", tu_data_path("feeds"),
+			    val);
 			e->input = tu_read(path, &e->inlen);
 		} else if (strcmp(line, "shared") == 0) {
-			if ((shared = tu_shared(tab)) == NULL)
+			if ((shared = tu_shared(val)) == NULL)
 				return 1;
 			e->input = tu_read(shared, &e->inlen);
 		} else if (strcmp(line, "source") == 0) {
-			snprintf(e->source, sizeof(e->source), "%s", tab);
+			snprintf(e->source, sizeof(e->source), "%s", val);
 			e->have_source = 1;
 		} else if (strcmp(line, "charset") == 0) {
-			snprintf(e->charset, sizeof(e->charset), "%s", tab);
+			snprintf(e->charset, sizeof(e->charset), "%s", val);
 		}
 	}
 	if (e->input == NULL)
@@ -380,14 +322,14 @@ expect_setup(struct expect *e, char *text)
 static int
 run_expect(const char *file)
 {
-	char rel[512], *text, *line, *next, *tab, *key[5];
+	char rel[512], *text, *rest, *line, *val, *key[5];
 	struct expect e;
 	int lineno = 0, nkey;
 
 	memset(&e, 0, sizeof(e));
 	e.file = file;
 	PATH_FMT(rel, "feeds/%s", file);
-	text = tu_read(data_path(rel), NULL);
+	text = tu_read(tu_data_path(rel), NULL);
 	{
 		char *copy = xstrdup(text);
 
@@ -402,15 +344,8 @@ run_expect(const char *file)
 	}
 	e.rc = parse_quietly_as(e.input, e.inlen, e.charset[0] ? e.charset :
 	    NULL, e.have_source ? e.source : SOURCE, &e.feed, e.err, file);
-	for (line = text; line != NULL; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		if (*line == '#' || (tab = strchr(line, '\t')) == NULL)
-			continue;
-		*tab++ = '\0';
-		unescape(tab);
+	rest = text;
+	while ((line = expect_line(&rest, &lineno, &val)) != NULL) {
 		nkey = split_key(line, key, 5);
 		if (nkey == 0 || strcmp(key[0], "input") == 0 ||
 		    strcmp(key[0], "shared") == 0 ||
@@ -418,9 +353,9 @@ run_expect(const char *file)
 		    strcmp(key[0], "charset") == 0)
 			continue;
 		if (strcmp(key[0], "item") == 0 && nkey >= 3)
-			expect_item(&e, lineno, key, nkey, tab);
+			expect_item(&e, lineno, key, nkey, val);
 		else
-			expect_feed(&e, lineno, key, tab);
+			expect_feed(&e, lineno, key, val);
 	}
 	feed_release(&e.feed);
 	free(e.input);
@@ -479,7 +414,7 @@ test_expect_files(void **state)
 	int failures = 0;
 
 	(void)state;
-	names = list_dir(data_path("feeds"), ".expect", &n);
+	names = list_dir(tu_data_path("feeds"), ".expect", &n);
 	assert_true(n >= 20);
 	for (i = 0; i < n; i++)
 		failures += run_expect(names[i]);
@@ -502,22 +437,15 @@ struct corpus_entry {
 static struct corpus_entry *
 read_corpus_table(size_t *n)
 {
-	char *text = tu_read(data_path("feeds/corpus.txt"), NULL), *line, *next;
+	char *text = tu_read(tu_data_path("feeds/corpus.txt"), NULL), *rest;
 	struct corpus_entry *v = NULL;
 	size_t cap = 0;
-	char *f[3];
+	char *line, *f[3];
 
 	*n = 0;
-	for (line = text; line != NULL; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		if (*line == '#' || *line == '\0')
-			continue;
-		f[0] = strsep(&line, "\t");
-		f[1] = strsep(&line, "\t");
-		f[2] = strsep(&line, "\t");
-		if (f[1] == NULL || f[2] == NULL)
+	rest = text;
+	while ((line = tu_row(&rest, NULL)) != NULL) {
+		if (tu_fields(line, f, 3) < 3)
 			fail_msg("corpus.txt: bad line '%s'", f[0]);
 		xgrow(&v, &cap, *n + 1, sizeof(*v));
 		memset(&v[*n], 0, sizeof(v[*n]));
@@ -805,15 +733,22 @@ test_rss_parser_outputs(void **state)
  * HTML to text.
  */
 
+/* A row of html.txt: the path html_to_text should take (plain, quick or
+ * parsed), the HTML, the text. */
 static int
-check_html_case(char *path, char *html, char *expected, int lineno)
+check_html_case(char **f, int nf, int lineno)
 {
-	size_t len = unescape(html), n;
-	char *quick, *text, *ref;
+	char *path, *html, *expected, *quick, *text, *ref;
+	size_t len;
 	int failures = 0;
 
-	n = unescape(expected);
-	(void)n;
+	if (nf < 3)
+		fail_msg("html.txt:%d: bad line", lineno);
+	path = f[0];
+	html = f[1];
+	expected = f[2];
+	len = tu_unescape(html);
+	tu_unescape(expected);
 	quick = html_quick_to_text(html, len, FEED_BODY_MAX);
 	text = html_to_text(html, len, FEED_BODY_MAX);
 	/* Text without markup is html_to_text's plain path. */
@@ -827,7 +762,9 @@ check_html_case(char *path, char *html, char *expected, int lineno)
 	}
 	if (strcmp(text, expected) != 0 || strcmp(ref, expected) != 0) {
 		print_error("html.txt:%d: got '%s' (html_to_text '%s'), want "
-		    "'%s'\n", lineno, show(text), show(ref), show(expected));
+		    "'%s'\n", lineno, tu_show(text, strlen(text)),
+		    tu_show(ref, strlen(ref)), tu_show(expected,
+		    strlen(expected)));
 		failures++;
 	}
 	free(quick);
@@ -839,29 +776,8 @@ check_html_case(char *path, char *html, char *expected, int lineno)
 static void
 test_html_table(void **state)
 {
-	char *data = tu_read(data_path("html.txt"), NULL), *line, *next;
-	char *f[3];
-	int failures = 0, cases = 0, lineno = 0;
-
 	(void)state;
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		if (*line == '#' || *line == '\0')
-			continue;
-		f[0] = strsep(&line, "\t");
-		f[1] = strsep(&line, "\t");
-		f[2] = strsep(&line, "\t");
-		if (f[1] == NULL || f[2] == NULL)
-			fail_msg("html.txt:%d: bad line", lineno);
-		cases++;
-		failures += check_html_case(f[0], f[1], f[2], lineno);
-	}
-	free(data);
-	assert_true(cases >= 40);
-	assert_int_equal(failures, 0);
+	tu_table_run("html.txt", 3, check_html_case, 40);
 }
 
 struct quick_stats {
@@ -891,7 +807,8 @@ check_fragment(const char *html, size_t len, const char *where,
 		while (quick[k] != '\0' && quick[k] == ref[k])
 			k++;
 		print_error("%s: quick path differs at %zu: '%.60s' vs "
-		    "'%.60s'\n", where, k, show(quick + k), show(ref + k));
+		    "'%.60s'\n", where, k, tu_show(quick + k,
+		    strlen(quick + k)), tu_show(ref + k, strlen(ref + k)));
 		st->failures++;
 	}
 	free(quick);
@@ -975,15 +892,20 @@ test_quick_path_on_corpus(void **state)
 	assert_int_equal(st.failures, 0);
 }
 
+/* A row of urls.txt: base, reference, what they resolve to. */
 static int
-check_url_case(char *base, char *ref, char *expected, int lineno)
+check_url_case(char **f, int nf, int lineno)
 {
-	char *got = feed_url_resolve(ref, base);
-	int bad = strcmp(got, expected) != 0;
+	char *got;
+	int bad;
 
+	if (nf < 3)
+		fail_msg("urls.txt:%d: bad line", lineno);
+	got = feed_url_resolve(f[1], f[0]);
+	bad = strcmp(got, f[2]) != 0;
 	if (bad)
 		print_error("urls.txt:%d: '%s' against '%s' gave '%s', want "
-		    "'%s'\n", lineno, ref, base, got, expected);
+		    "'%s'\n", lineno, f[1], f[0], got, f[2]);
 	free(got);
 	return bad;
 }
@@ -991,33 +913,14 @@ check_url_case(char *base, char *ref, char *expected, int lineno)
 static void
 test_url_table(void **state)
 {
-	char *data = tu_read(data_path("urls.txt"), NULL), *line, *next;
-	char *f[3];
-	int failures = 0, cases = 0, lineno = 0;
+	char *got;
 
 	(void)state;
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		if (*line == '#' || *line == '\0')
-			continue;
-		f[0] = strsep(&line, "\t");
-		f[1] = strsep(&line, "\t");
-		f[2] = strsep(&line, "\t");
-		if (f[1] == NULL || f[2] == NULL)
-			fail_msg("urls.txt:%d: bad line", lineno);
-		cases++;
-		failures += check_url_case(f[0], f[1], f[2], lineno);
-	}
-	free(data);
-	assert_true(cases >= 45);
-	assert_int_equal(failures, 0);
+	tu_table_run("urls.txt", 3, check_url_case, 45);
 	/* No base: the reference as it is. */
-	data = feed_url_resolve("a/b", NULL);
-	assert_string_equal(data, "a/b");
-	free(data);
+	got = feed_url_resolve("a/b", NULL);
+	assert_string_equal(got, "a/b");
+	free(got);
 }
 
 
@@ -1032,15 +935,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t
-xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
 }
 
 /* Runs feed_parse with stderr sent to a file; fails if anything was
@@ -1198,7 +1092,7 @@ test_truncation(void **state)
 	int errors = 0;
 
 	(void)state;
-	if (util_read_file(data_path("feeds/rss-misc.xml"), 1u << 20, &doc,
+	if (util_read_file(tu_data_path("feeds/rss-misc.xml"), 1u << 20, &doc,
 	    &len, err) == -1)
 		fail_msg("%s", err);
 	end = (size_t)(strstr(doc, "</rss>") - doc) + 5;
@@ -1252,13 +1146,13 @@ test_random_damage(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
-		orig = tu_read(data_path(inputs[i]), &len);
+		orig = tu_read(tu_data_path(inputs[i]), &len);
 		doc = xmalloc(len);
 		for (round = 0; round < 300; round++) {
 			memcpy(doc, orig, len);
 			nflips = 1 + (size_t)round % 8;
 			for (k = 0; k < nflips; k++) {
-				xorshift(&x);
+				tu_rand(&x);
 				doc[x % len] = (char)(x >> 24);
 			}
 			if (parse(doc, len - (size_t)round % 3, NULL, SOURCE,
@@ -1286,23 +1180,23 @@ random_fragment(uint64_t *x, char *frag, size_t max)
 	    "&amp;", "&lt;", "&#233;", "&nbsp;", "<img src=x>", "<br>",
 	    "<br/>", "x", "\xc3\xa9", "<hr>", "text with spaces" };
 	const char *open[16];
-	size_t n = 0, depth = 0, k, steps = 1 + xorshift(x) % 30;
+	size_t n = 0, depth = 0, k, steps = 1 + tu_rand(x) % 30;
 	char piece[64];
 	uint64_t r;
 
 	for (k = 0; k < steps; k++) {
-		r = xorshift(x) % 10;
+		r = tu_rand(x) % 10;
 		if (r < 3 && depth < 16) {
-			open[depth] = elements[xorshift(x) % 20];
+			open[depth] = elements[tu_rand(x) % 20];
 			snprintf(piece, sizeof(piece), "<%s>", open[depth++]);
 		} else if (r < 5 && depth > 0) {
 			snprintf(piece, sizeof(piece), "</%s>", open[--depth]);
 		} else if (r < 6) {
 			snprintf(piece, sizeof(piece), "</%s>",
-			    elements[xorshift(x) % 20]);
+			    elements[tu_rand(x) % 20]);
 		} else {
 			snprintf(piece, sizeof(piece), "%s",
-			    leaves[xorshift(x) % 15]);
+			    leaves[tu_rand(x) % 15]);
 		}
 		if (n + strlen(piece) + 1 >= max)
 			break;

@@ -117,7 +117,6 @@ spawn_server(const char *script)
 static int
 server_start(void **state)
 {
-	const char *tests = getenv("TESTS");
 	char script[4096];
 	FILE *f;
 
@@ -127,7 +126,7 @@ server_start(void **state)
 	setenv("NO_PROXY", "*", 1);
 	fetch_global_init();
 	snprintf(script, sizeof(script), "%s/servers/httpd.py",
-	    tests != NULL && *tests != '\0' ? tests : "tests");
+	    tu_tests_dir());
 	snprintf(srv.dir, sizeof(srv.dir), "%s", tu_tmpdir());
 	snprintf(srv.file, sizeof(srv.file), "%s/news.rss", srv.dir);
 	snprintf(srv.log, sizeof(srv.log), "%s/requests.log", srv.dir);

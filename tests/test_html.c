@@ -11,16 +11,6 @@
 #include "testutil.h"
 #include "utf8.h"
 
-static const char *
-data_path(const char *name)
-{
-	static char path[4096];
-	const char *t = getenv("TESTS");
-
-	snprintf(path, sizeof(path), "%s/data/%s", t ? t : "tests", name);
-	return path;
-}
-
 /* Removes trailing newlines in place. */
 static void
 chomp(struct buf *b)
@@ -47,18 +37,16 @@ static void
 test_cases_file(void **state)
 {
 	struct buf in, want;
-	char *data, *line, *next, name[200] = "";
+	char *data, *text, *line, name[200] = "";
 	size_t len;
 	int part = 0, cases = 0;	/* 0 none, 1 input, 2 expected */
 
 	(void)state;
-	data = tu_read(data_path("html_to_text.txt"), &len);
+	data = tu_read(tu_data_path("html_to_text.txt"), &len);
 	buf_init(&in, 1 << 20);
 	buf_init(&want, 1 << 20);
-	for (line = data; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
+	text = data;
+	while ((line = tu_line(&text, NULL)) != NULL) {
 		if (strncmp(line, "=== ", 4) == 0) {
 			if (part == 2) {
 				check_case(name, &in, &want);

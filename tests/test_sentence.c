@@ -261,17 +261,6 @@ case_file_run(struct case_run *c, const char *path)
 	free(data);
 }
 
-static const char *
-cases_dir(void)
-{
-	static char dir[4096];
-	const char *tests = getenv("TESTS");
-
-	snprintf(dir, sizeof(dir), "%s/data/sentences",
-	    tests != NULL && *tests != '\0' ? tests : "tests");
-	return dir;
-}
-
 static void
 test_case_files(void **state)
 {
@@ -285,15 +274,16 @@ test_case_files(void **state)
 	memset(&c, 0, sizeof(c));
 	buf_init(&c.input, CASE_TEXT_MAX);
 	buf_init(&c.want, CASE_TEXT_MAX);
-	d = opendir(cases_dir());
+	d = opendir(tu_data_path("sentences"));
 	if (d == NULL)
-		fail_msg("cannot open '%s' (set TESTS)", cases_dir());
+		fail_msg("cannot open '%s' (set TESTS)",
+		    tu_data_path("sentences"));
 	while ((de = readdir(d)) != NULL) {
 		namelen = strlen(de->d_name);
 		if (namelen < 5 || strcmp(de->d_name + namelen - 4, ".txt") != 0)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", cases_dir(),
-		    de->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s",
+		    tu_data_path("sentences"), de->d_name) >= (int)sizeof(path))
 			fail_msg("path too long: %s", de->d_name);
 		case_file_run(&c, path);
 	}
@@ -348,16 +338,7 @@ test_spans_rebuild_input(void **state)
 	buf_release(&b);
 }
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 11);
-}
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 /* Pieces that exercise every rule, glued at random: valid text, stray
  * lead and continuation bytes, NUL, every kind of stop and space. */
@@ -376,16 +357,17 @@ static const char *const pieces[] = {
 static void
 random_text(struct buf *b, size_t pieces_max)
 {
-	size_t n = rng() % pieces_max, i;
+	size_t n = tu_rand32(&rng) % pieces_max, i;
 	const char *p;
 
 	buf_truncate(b, 0);
 	for (i = 0; i < n; i++) {
-		if (rng() % 8 == 0) {
-			buf_putc(b, (char)(rng() & 0xFF));
+		if (tu_rand32(&rng) % 8 == 0) {
+			buf_putc(b, (char)(tu_rand32(&rng) & 0xFF));
 			continue;
 		}
-		p = pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+		p = pieces[tu_rand32(&rng) % (sizeof(pieces) /
+		    sizeof(pieces[0]))];
 		/* "\0" is the one piece that is a NUL byte. */
 		buf_append(b, p, *p == '\0' ? 1 : strlen(p));
 	}
@@ -404,11 +386,11 @@ test_properties_random(void **state)
 		check_properties(b.data != NULL ? b.data : "", b.len);
 	}
 	for (round = 0; round < 2000; round++) {
-		size_t n = rng() % 200, i;
+		size_t n = tu_rand32(&rng) % 200, i;
 
 		buf_truncate(&b, 0);
 		for (i = 0; i < n; i++)
-			buf_putc(&b, (char)(rng() & 0xFF));
+			buf_putc(&b, (char)(tu_rand32(&rng) & 0xFF));
 		check_properties(b.data != NULL ? b.data : "", b.len);
 	}
 	buf_release(&b);

@@ -135,16 +135,7 @@ test_lead_defaults(void **state)
 	free(got);
 }
 
-static uint64_t rng_state = 0xD1B54A32D192ED03ull;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 11);
-}
+static uint64_t rng = 0xD1B54A32D192ED03ull;
 
 static const char *const words[] = {
 	"the", "Mr.", "U.S.", "caf\xc3\xa9", "\xe2\x80\x9cquoted\xe2\x80\x9d",
@@ -164,17 +155,17 @@ test_lead_limits(void **state)
 	(void)state;
 	for (round = 0; round < 5000; round++) {
 		len = 0;
-		k = rng() % 60;
+		k = tu_rand32(&rng) % 60;
 		for (i = 0; i < k; i++) {
-			const char *w = words[rng() % (sizeof(words) /
+			const char *w = words[tu_rand32(&rng) % (sizeof(words) /
 			    sizeof(words[0]))];
 
 			memcpy(text + len, w, strlen(w));
 			len += strlen(w);
 			text[len++] = ' ';
 		}
-		n = (int)(rng() % 4);
-		max = rng() % 3 == 0 ? 0 : rng() % 120;
+		n = (int)(tu_rand32(&rng) % 4);
+		max = tu_rand32(&rng) % 3 == 0 ? 0 : tu_rand32(&rng) % 120;
 		got = summary_lead(text, len, n, max);
 		chars = utf8_count(got, strlen(got));
 		if (!utf8_valid(got, strlen(got)))
