@@ -46,7 +46,11 @@ sql() { sqlite3 "$DIGEST_DB" "$@"; }
 
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
 
-shared() { # relative path under ../shared, or skip
-	[ -n "${SHARED:-}" ] && [ -e "$SHARED/$1" ] || skip "../shared/$1 not found"
-	echo "$SHARED/$1"
+# Sets $SHARED_PATH to ../shared/REL, or skips the test when it is absent
+# (not in a command substitution: skip must exit the test itself).
+shared() { # rel
+	if [ -z "${SHARED:-}" ] || [ ! -e "$SHARED/$1" ]; then
+		skip "../shared/$1 not found"
+	fi
+	SHARED_PATH="$SHARED/$1"
 }

@@ -1,6 +1,7 @@
 # The scraped seed page: title, body without furniture, tags, lead.
 . "$(dirname "$0")/../cli-lib.sh"
-seed=$(shared seeds/scraped-article.txt)
+shared seeds/scraped-article.txt
+seed=$SHARED_PATH
 
 run ingest "$seed"
 expect_rc 0 "seed page"
