@@ -51,6 +51,17 @@ static const char *const db_migrations[] = {
 	"  last_fetch INTEGER,"
 	"  last_status TEXT"
 	");",
+	/* 2: subscribers. */
+	"CREATE TABLE subscriber ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE,"	/* normalized */
+	"  name TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"	/* normalized, joined by U+001F */
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"    ('pending', 'confirmed', 'unsubscribed', 'bounced')),"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX subscriber_status ON subscriber (status);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

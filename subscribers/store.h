@@ -1,0 +1,68 @@
+/*
+ * store: the subscribers, in the same SQLite file as the articles.
+ *
+ * A subscriber has an address (stored normalized, unique), a name, the
+ * tags they chose (normalized as article tags are; none = everything) and
+ * a status: pending (not yet confirmed), confirmed, unsubscribed or
+ * bounced. Only confirmed subscribers receive digests.
+ */
+#ifndef DIGEST_STORE_H
+#define DIGEST_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+enum store_status {
+	STORE_PENDING = 0,
+	STORE_CONFIRMED,
+	STORE_UNSUBSCRIBED,
+	STORE_BOUNCED,
+};
+
+struct store_subscriber {
+	int64_t id;		/* 0 until stored */
+	char *email;		/* owned; normalized */
+	char *name;		/* owned; may be NULL */
+	char **tags;		/* owned; normalized, unique */
+	size_t ntags;
+	size_t tags_cap;
+	enum store_status status;
+	int64_t created;	/* UTC seconds */
+};
+
+struct store_subscriber_list {
+	struct store_subscriber *v;	/* owned */
+	size_t n;
+	size_t cap;
+};
+
+void store_subscriber_init(struct store_subscriber *s);
+void store_subscriber_release(struct store_subscriber *s);
+/* Normalizes and adds one tag, as article_tag_add does. */
+void store_subscriber_tag_add(struct store_subscriber *s, const char *tag,
+    size_t len);
+void store_subscriber_list_release(struct store_subscriber_list *l);
+
+const char *store_status_name(enum store_status st);
+/* 0 and *st for "pending", "confirmed"...; -1 for anything else. */
+int store_status_from_name(const char *name, enum store_status *st);
+
+/* Adds s, or, when its address is already there, updates the name, tags
+ * and status. Sets s->id. 1 added, 0 updated, -1 error. The caller holds
+ * the transaction when several go together (db_begin). */
+int store_subscriber_put(struct sqlite3 *db, struct store_subscriber *s,
+    char *err);
+
+/* The subscriber with that normalized address: 1 found (s filled), 0
+ * absent, -1 error. */
+int store_subscriber_find(struct sqlite3 *db, const char *email,
+    struct store_subscriber *s, char *err);
+
+/* Appends the subscribers with status st (or all when st is -1) to out,
+ * by id. 0, or -1 with err. */
+int store_subscriber_list(struct sqlite3 *db, int st,
+    struct store_subscriber_list *out, char *err);
+
+#endif
