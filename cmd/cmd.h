@@ -46,6 +46,13 @@ int cmd_bad_usage(const char *usage);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
 
+/* --config PATH (before the command); config_load falls back to
+ * $DIGEST_CONFIG and ./digest.conf. */
+struct config;
+void cmd_config_path_set(const char *path);
+/* Loads the configuration or prints why not: 0, or EX_CONFIG. */
+int cmd_config_load(struct config *c);
+
 /* --db PATH, else $DIGEST_DB, else digest.db in the current directory. */
 void cmd_db_path_set(const char *path);
 const char *cmd_db_path(void);

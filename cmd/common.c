@@ -1,4 +1,5 @@
 #include "cmd.h"
+#include "config.h"
 #include "db.h"
 #include "util.h"
 
@@ -9,6 +10,26 @@
 #define CMD_INPUT_MAX (256u << 20)
 
 static const char *db_path;
+static const char *config_path;
+
+void
+cmd_config_path_set(const char *path)
+{
+	config_path = path;
+}
+
+int
+cmd_config_load(struct config *c)
+{
+	char err[ERR_LEN];
+
+	if (config_load(c, config_path, err) == -1) {
+		cmd_error("bad configuration: %s", err);
+		config_release(c);
+		return EX_CONFIG;
+	}
+	return 0;
+}
 
 void
 cmd_error(const char *fmt, ...)

@@ -8,7 +8,7 @@
 #include <locale.h>
 
 static const char main_usage[] =
-    "usage: digest [--db PATH] COMMAND [ARGS...]\n"
+    "usage: digest [--config PATH] [--db PATH] COMMAND [ARGS...]\n"
     "       digest --help | --version\n"
     "\n"
     "Builds newsletter digests from feeds and mails them.\n"
@@ -36,6 +36,8 @@ main_print_usage(FILE *f)
 	for (c = cmd_table; c->name != NULL; c++)
 		fprintf(f, "  %-18s %s\n", c->name, c->summary);
 	fputs("\nOptions:\n"
+	    "  --config PATH      the configuration (default $DIGEST_CONFIG, else\n"
+	    "                     ./digest.conf when there is one)\n"
 	    "  --db PATH          the database (default $DIGEST_DB, else "
 	    "./digest.db)\n"
 	    "  -h, --help         this help; `digest COMMAND -h` for a "
@@ -99,6 +101,10 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("digest %s\n", DIGEST_VERSION);
 			return 0;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			cmd_config_path_set(argv[++i]);
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cmd_config_path_set(argv[i] + 9);
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			cmd_db_path_set(argv[++i]);
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {

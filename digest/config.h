@@ -1,0 +1,46 @@
+/*
+ * config: the settings of a newsletter, from one "key = value" file.
+ *
+ * One table in config.c declares every key with its default and what it
+ * means; samples/digest.conf lists them all, commented. The file is
+ * --config PATH, else $DIGEST_CONFIG, else ./digest.conf when it exists;
+ * without one the defaults apply, so that digest runs out of the box.
+ * Secrets (the SMTP password) are never read from this file.
+ */
+#ifndef DIGEST_CONFIG_H
+#define DIGEST_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char *path;		/* the file read, or NULL: defaults only */
+	char *name;		/* the newsletter's name */
+	char *url;		/* its web site */
+	char *language;		/* BCP 47, for <html lang> */
+	char *from_name;
+	char *from_address;
+	char *list_id;		/* List-Id's id part: "news.example.org" */
+	char *base_url;		/* where `digest serve` is reached */
+	char *unsubscribe_mailto; /* an address, or "" for none */
+	char *message_id_domain;
+	char *subject;		/* a Mustache template over the digest data */
+	char *templates;	/* the templates directory */
+	char *outbox;		/* the outbox transport's directory */
+	char *since;		/* the window of a digest: 7d, 2w... */
+	long max_articles;	/* per digest */
+	long text_width;	/* the plain text part's line width */
+};
+
+/* Reads the file at path (NULL: $DIGEST_CONFIG or ./digest.conf when it
+ * exists, else nothing) over the defaults into c. 0, or -1 with err
+ * naming the file, the line and the key ("digest.conf:7: unknown key
+ * 'form_name'"). c is filled either way; release it with config_release. */
+int config_load(struct config *c, const char *path, char *err);
+void config_release(struct config *c);
+
+/* Writes every key with its value as "key = value" lines (for
+ * `digest config`), in the table's order. */
+struct buf;
+void config_dump(const struct config *c, struct buf *out);
+
+#endif

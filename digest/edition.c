@@ -1,0 +1,180 @@
+#include "edition.h"
+#include "date.h"
+#include "select.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EDITION_URL_MAX 2048
+
+void
+edition_id_for(int64_t t, char out[EDITION_ID_MAX])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	if (strftime(out, EDITION_ID_MAX, "%G-W%V", &tm) == 0)
+		out[0] = '\0';
+}
+
+/* Edition ids go into URLs and file names: letters, digits, '-', '_'
+ * and '.', not starting with '.'. */
+static int
+edition_id_check(const char *id, char out[EDITION_ID_MAX], char *err)
+{
+	size_t i, n = strlen(id);
+
+	if (n == 0 || n >= EDITION_ID_MAX || id[0] == '.')
+		return util_err(err, "invalid edition id '%s': 1 to %d letters, "
+		    "digits, '-', '_' or '.'", id, EDITION_ID_MAX - 1);
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' &&
+		    id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
+		    strchr("-_.", id[i]) != NULL))
+			return util_err(err, "invalid edition id '%s': 1 to %d "
+			    "letters, digits, '-', '_' or '.'", id,
+			    EDITION_ID_MAX - 1);
+	memcpy(out, id, n + 1);
+	return 0;
+}
+
+int
+edition_open(struct edition *e, const struct config *c, const char *id,
+    int64_t now, const char *since, char *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->cfg = c;
+	e->now = now;
+	if (id == NULL)
+		edition_id_for(now, e->id);
+	else if (edition_id_check(id, e->id, err) == -1)
+		return -1;
+	if (date_parse_since(since ? since : c->since, now, &e->since) == -1)
+		return util_err(err, "invalid window '%s': expected 7d, 2w, "
+		    "a date or all", since ? since : c->since);
+	return render_templates_load(&e->tpl, c->templates, c->subject, err);
+}
+
+void
+edition_close(struct edition *e)
+{
+	render_templates_release(&e->tpl);
+}
+
+int
+edition_select(struct sqlite3 *db, const struct edition *e,
+    const char *const *tags, size_t ntags, struct article_list *out,
+    char *err)
+{
+	struct select_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.tags = tags;
+	q.ntags = ntags;
+	q.since = e->since;
+	q.until = e->now + 1;
+	q.limit = (size_t)e->cfg->max_articles;
+	return select_articles(db, &q, out, err);
+}
+
+void
+edition_message_init(struct edition_message *m)
+{
+	buf_init(&m->subject, 4096);
+	buf_init(&m->html, RENDER_MAX_BYTES);
+	buf_init(&m->text, RENDER_MAX_BYTES);
+	buf_init(&m->eml, 4 * RENDER_MAX_BYTES);
+	m->message_id[0] = '\0';
+}
+
+void
+edition_message_release(struct edition_message *m)
+{
+	buf_release(&m->subject);
+	buf_release(&m->html);
+	buf_release(&m->text);
+	buf_release(&m->eml);
+}
+
+/* base_url + path + "?token=" + token, or "#" for a preview's reader. */
+static void
+edition_url(const struct edition *e, const char *path, const char *token,
+    char out[EDITION_URL_MAX])
+{
+	const char *base = e->cfg->base_url;
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (token == NULL)
+		snprintf(out, EDITION_URL_MAX, "#");
+	else
+		snprintf(out, EDITION_URL_MAX, "%.*s%s%stoken=%s", (int)n, base,
+		    path, strchr(path, '?') ? "&" : "?", token);
+}
+
+json_t *
+edition_reader_data(const struct edition *e, json_t *edition_data,
+    const struct edition_reader *r)
+{
+	char unsub[EDITION_URL_MAX], prefs[EDITION_URL_MAX],
+	    view[EDITION_URL_MAX], path[64];
+	struct render_reader rr;
+
+	snprintf(path, sizeof(path), "/view?edition=%s", e->id);
+	edition_url(e, "/unsubscribe", r->unsubscribe_token, unsub);
+	edition_url(e, "/preferences", r->preferences_token, prefs);
+	edition_url(e, path, r->preferences_token, view);
+	memset(&rr, 0, sizeof(rr));
+	rr.email = r->email;
+	rr.name = r->name;
+	rr.tags = r->tags;
+	rr.ntags = r->ntags;
+	rr.unsubscribe_url = unsub;
+	rr.preferences_url = prefs;
+	rr.web_view_url = view;
+	return render_reader_data(edition_data, &rr);
+}
+
+int
+edition_message_build(struct edition *e, json_t *edition_data,
+    const struct edition_reader *r, struct edition_message *m, char *err)
+{
+	const struct config *c = e->cfg;
+	char list_id[512], mailto[512], unsub[EDITION_URL_MAX];
+	struct mime_message mm;
+	json_t *data;
+	int rc;
+
+	data = edition_reader_data(e, edition_data, r);
+	rc = render_digest(&e->tpl, data, (int)c->text_width, &m->subject,
+	    &m->html, &m->text, err);
+	json_decref(data);
+	if (rc == -1)
+		return -1;
+	edition_url(e, "/unsubscribe", r->unsubscribe_token, unsub);
+	snprintf(list_id, sizeof(list_id), "%s <%s>", c->name, c->list_id);
+	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
+	    c->unsubscribe_mailto);
+	memset(&mm, 0, sizeof(mm));
+	mm.from_name = c->from_name;
+	mm.from_addr = c->from_address;
+	mm.to_name = r->name;
+	mm.to_addr = r->email;
+	mm.subject = buf_cstr(&m->subject);
+	mm.list_id = list_id;
+	mm.unsubscribe_url = r->unsubscribe_token ? unsub : NULL;
+	mm.unsubscribe_mailto = *c->unsubscribe_mailto ? mailto : NULL;
+	mm.message_id_domain = c->message_id_domain;
+	mm.date = date_now();
+	mm.text = buf_cstr(&m->text);
+	mm.text_len = m->text.len;
+	mm.html = buf_cstr(&m->html);
+	mm.html_len = m->html.len;
+	buf_truncate(&m->eml, 0);
+	return mime_message_build(&mm, &m->eml, m->message_id, err);
+}

@@ -1,0 +1,78 @@
+/*
+ * edition: one issue of the newsletter, and the message it makes for one
+ * reader. Preview and send both build messages here, so a preview is
+ * byte for byte what the subscriber would receive (but for the
+ * Message-ID and the Date, which are the moment's).
+ */
+#ifndef DIGEST_EDITION_H
+#define DIGEST_EDITION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "article.h"
+#include "buf.h"
+#include "config.h"
+#include "mime.h"
+#include "render.h"
+
+struct sqlite3;
+
+#define EDITION_ID_MAX 32
+
+struct edition {
+	const struct config *cfg;	/* borrowed */
+	char id[EDITION_ID_MAX];	/* "2026-W48" */
+	int64_t now;
+	int64_t since;			/* articles published from here on */
+	struct render_templates tpl;
+};
+
+/* The ISO week of t as an edition id: "2026-W48". */
+void edition_id_for(int64_t t, char out[EDITION_ID_MAX]);
+
+/* Opens an edition: id NULL = the ISO week of now; since NULL = the
+ * config's window. Compiles the templates. 0, or -1 with err. */
+int edition_open(struct edition *e, const struct config *c, const char *id,
+    int64_t now, const char *since, char *err);
+void edition_close(struct edition *e);
+
+/* Who a message is for; strings borrowed. Tokens NULL: a preview for a
+ * tag set, whose links go nowhere. */
+struct edition_reader {
+	const char *email;
+	const char *name;
+	const char *const *tags;
+	size_t ntags;
+	const char *unsubscribe_token;
+	const char *preferences_token;
+};
+
+/* The articles a reader gets: their tags (any; none = all), newest
+ * first, in the window, at most max_articles. 0, or -1 with err. */
+int edition_select(struct sqlite3 *db, const struct edition *e,
+    const char *const *tags, size_t ntags, struct article_list *out,
+    char *err);
+
+struct edition_message {
+	struct buf subject;
+	struct buf html;
+	struct buf text;
+	struct buf eml;		/* the whole message, CRLF lines */
+	char message_id[MIME_MESSAGE_ID_MAX];
+};
+
+void edition_message_init(struct edition_message *m);
+void edition_message_release(struct edition_message *m);
+
+/* The data the templates get for reader r (edition_data from
+ * render_edition_data for their articles). Returns a new reference. */
+json_t *edition_reader_data(const struct edition *e, json_t *edition_data,
+    const struct edition_reader *r);
+
+/* Renders and composes r's message into m. 0, or -1 with err. */
+int edition_message_build(struct edition *e, json_t *edition_data,
+    const struct edition_reader *r, struct edition_message *m, char *err);
+
+#endif
