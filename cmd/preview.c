@@ -1,0 +1,338 @@
+/*
+ * digest preview: what a subscriber (or a tag set) would receive, made by
+ * the code that sends, changing nothing; and --serve, the same as a local
+ * web page an editor keeps open while changing templates.
+ */
+#include "cmd.h"
+#include "config.h"
+#include "date.h"
+#include "db.h"
+#include "edition.h"
+#include "preview.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREVIEW_TAGS_MAX 64
+
+const char cmd_preview_usage[] =
+    "usage: digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
+    "                      [--edition ID] [--format html|text|eml|json]\n"
+    "                      [-o FILE] [--db PATH]\n"
+    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]\n"
+    "\n"
+    "Shows the digest a subscriber would receive, built by the code that\n"
+    "sends it, without sending or changing anything. On stderr: which\n"
+    "articles were picked and why. With --serve, a local web page shows\n"
+    "the digest of each subscriber and tag set, reading the templates\n"
+    "again on every request.\n"
+    "\n"
+    "  -s, --subscriber EMAIL   the digest of this subscriber\n"
+    "  -t, --tags TAG,...       the digest of a reader with these tags\n"
+    "                           (default: no tags, so every article)\n"
+    "      --since WHEN         the window: 7d, 2w, a date, or all\n"
+    "                           (default: the configuration's since)\n"
+    "      --edition ID         the edition id (default: this ISO week,\n"
+    "                           such as 2026-W48)\n"
+    "  -f, --format FORMAT      html, text, eml (the whole message) or json\n"
+    "                           (the data the templates get); default html\n"
+    "  -o, --output FILE        write to FILE instead of standard output\n"
+    "      --serve              serve the preview page instead\n"
+    "      --listen ADDR:PORT   where --serve listens (default\n"
+    "                           127.0.0.1:8025)\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+/* Splits "a,b , c" into tags (pointers into s, which is modified). */
+static int
+preview_split_tags(char *s, const char **tags, size_t *n)
+{
+	char *p = s, *comma;
+
+	*n = 0;
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (*p != '\0') {
+			if (*n == PREVIEW_TAGS_MAX)
+				return -1;
+			tags[(*n)++] = p;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static int
+preview_write(const char *path, const char *data, size_t len)
+{
+	FILE *f = path ? fopen(path, "wb") : stdout;
+
+	if (f == NULL) {
+		cmd_error("cannot write '%s': %s", path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (fwrite(data, 1, len, f) != len || (path ? fclose(f) :
+	    fflush(f)) == EOF) {
+		cmd_error("cannot write '%s': %s", path ? path : "stdout",
+		    strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+int
+cmd_preview(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "subscriber", required_argument, NULL, 's' },
+		{ "tags", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "edition", required_argument, NULL, 'E' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "serve", no_argument, NULL, 'V' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct preview_opts o;
+	const char *tags[PREVIEW_TAGS_MAX], *output = NULL;
+	char *tagarg = NULL;
+	int c, serve = 0, status;
+
+	memset(&o, 0, sizeof(o));
+	o.format = PREVIEW_HTML;
+	o.tags = tags;
+	while ((c = getopt_long(argc, argv, "hs:t:f:o:", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'h':
+			return cmd_help(cmd_preview_usage);
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 's':
+			o.subscriber = optarg;
+			break;
+		case 't':
+			tagarg = optarg;
+			break;
+		case 'S':
+			o.since = optarg;
+			break;
+		case 'E':
+			o.edition = optarg;
+			break;
+		case 'f':
+			if (preview_format_from_name(optarg, &o.format) == -1) {
+				cmd_error("invalid format '%s': expected html, "
+				    "text, eml or json", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'V':
+			serve = 1;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		default:
+			return cmd_bad_usage(cmd_preview_usage);
+		}
+	}
+	if (optind != argc || (o.subscriber && tagarg))
+		return cmd_bad_usage(cmd_preview_usage);
+	if (tagarg != NULL && preview_split_tags(tagarg, tags, &o.ntags) == -1) {
+		cmd_error("too many tags (at most %d)", PREVIEW_TAGS_MAX);
+		return EX_USAGE;
+	}
+	if (serve)
+		return preview_serve_main(&o);
+	status = preview_render_main(&o);
+	if (status == 0)
+		status = preview_write(output, buf_cstr(&o.out), o.out.len);
+	buf_release(&o.out);
+	return status;
+}
+
+int
+preview_format_from_name(const char *s, enum preview_format *f)
+{
+	static const char *const names[] = { "html", "text", "eml", "json" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*f = (enum preview_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The tags of r that a (with tags) carries, for the report. */
+static void
+preview_why(FILE *report, const struct article *a,
+    const struct edition_reader *r)
+{
+	char when[DATE_RFC3339_LEN];
+	size_t i, k, matched = 0;
+
+	date_to_rfc3339(a->published, when);
+	fprintf(report, "  %s  %s\n      ", when, a->title ? a->title : "");
+	for (i = 0; i < r->ntags; i++)
+		for (k = 0; k < a->ntags; k++)
+			if (strcmp(r->tags[i], a->tags[k]) == 0)
+				fprintf(report, "%s%s", matched++ ? ", " : "tag ",
+				    a->tags[k]);
+	fprintf(report, "%s\n", matched ? "" : r->ntags ? "no tag (?)" :
+	    "any tag: this reader chose none");
+}
+
+static void
+preview_report(FILE *report, const struct edition *e,
+    const struct edition_reader *r, const struct article_list *l)
+{
+	char since[DATE_RFC3339_LEN];
+	size_t i;
+
+	date_to_rfc3339(e->since, since);
+	fprintf(report, "preview: %s, edition %s: %zu article%s published "
+	    "since %s", r->email, e->id, l->n, l->n == 1 ? "" : "s", since);
+	if (r->ntags > 0) {
+		fputs(" with any of the tags ", report);
+		for (i = 0; i < r->ntags; i++)
+			fprintf(report, "%s%s", i ? ", " : "", r->tags[i]);
+	}
+	fprintf(report, " (at most %ld)\n", e->cfg->max_articles);
+	for (i = 0; i < l->n; i++)
+		preview_why(report, &l->v[i], r);
+}
+
+/* The reader o names: a stored subscriber, or an anonymous one with
+ * o's tags (links in its digest go nowhere). */
+static int
+preview_reader(struct sqlite3 *db, const struct config *c,
+    const struct preview_opts *o, struct store_subscriber *s,
+    struct edition_reader *r, char *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (o->subscriber == NULL) {
+		r->email = c->from_address;
+		r->name = "Preview";
+		r->tags = o->tags;
+		r->ntags = o->ntags;
+		return 0;
+	}
+	rc = store_subscriber_find(db, o->subscriber, s, err);
+	if (rc == 0)
+		util_err(err, "no subscriber '%s'", o->subscriber);
+	if (rc != 1)
+		return rc == 0 ? EX_NOINPUT : EX_IOERR;
+	r->email = s->email;
+	r->name = s->name;
+	r->tags = (const char *const *)s->tags;
+	r->ntags = s->ntags;
+	r->unsubscribe_token = s->unsubscribe_token;
+	r->preferences_token = s->preferences_token;
+	return 0;
+}
+
+static int
+preview_output(struct edition *e, json_t *data, struct edition_reader *r,
+    struct preview_opts *o, char *err)
+{
+	struct edition_message m;
+	json_t *all;
+	char *json;
+	int rc = 0;
+
+	if (o->format == PREVIEW_JSON) {
+		all = edition_reader_data(e, data, r);
+		json = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(all);
+		buf_puts(&o->out, json);
+		buf_putc(&o->out, '\n');
+		free(json);
+		return 0;
+	}
+	edition_message_init(&m);
+	if (edition_message_build(e, data, r, &m, err) == -1)
+		rc = EX_DATAERR;
+	else if (o->format == PREVIEW_HTML)
+		buf_append(&o->out, m.html.data, m.html.len);
+	else if (o->format == PREVIEW_TEXT)
+		buf_append(&o->out, m.text.data, m.text.len);
+	else
+		buf_append(&o->out, m.eml.data, m.eml.len);
+	edition_message_release(&m);
+	return rc;
+}
+
+int
+preview_build(struct sqlite3 *db, const struct config *c,
+    struct preview_opts *o, FILE *report, char *err)
+{
+	struct store_subscriber s;
+	struct edition_reader r;
+	struct article_list l;
+	struct edition e;
+	json_t *data;
+	int rc;
+
+	buf_init(&o->out, 4 * RENDER_MAX_BYTES);
+	store_subscriber_init(&s);
+	memset(&l, 0, sizeof(l));
+	if (edition_open(&e, c, o->edition, date_now(), o->since, err) == -1) {
+		store_subscriber_release(&s);
+		return EX_DATAERR;
+	}
+	rc = preview_reader(db, c, o, &s, &r, err);
+	if (rc == 0 && edition_select(db, &e, r.tags, r.ntags, &l, err) == -1)
+		rc = EX_IOERR;
+	if (rc == 0) {
+		if (report != NULL)
+			preview_report(report, &e, &r, &l);
+		data = render_edition_data(c, e.id, e.now, &l);
+		rc = preview_output(&e, data, &r, o, err);
+		json_decref(data);
+	}
+	article_list_release(&l);
+	store_subscriber_release(&s);
+	edition_close(&e);
+	return rc;
+}
+
+int
+preview_render_main(struct preview_opts *o)
+{
+	struct config c;
+	struct sqlite3 *db;
+	char err[ERR_LEN];
+	int status;
+
+	if ((status = cmd_config_load(&c)) != 0)
+		return status;
+	db = db_open_readonly(cmd_db_path(), err);
+	if (db == NULL) {
+		cmd_error("%s", err);
+		config_release(&c);
+		return EX_NOINPUT;
+	}
+	status = preview_build(db, &c, o, stderr, err);
+	if (status != 0)
+		cmd_error("cannot preview: %s", err);
+	db_close(db);
+	config_release(&c);
+	return status;
+}
