@@ -24,6 +24,13 @@ const struct cmd cmd_table[] = {
 	  "print a text's sentences, one per line", cmd_text_sentences_usage },
 	{ "text lead", cmd_text_lead, "print the lead of a text",
 	  cmd_text_lead_usage },
+	{ "subscribers add", cmd_subscribers_add,
+	  "add or update one subscriber", cmd_subscribers_add_usage },
+	{ "subscribers import", cmd_subscribers_import,
+	  "add or update subscribers from CSV or JSON",
+	  cmd_subscribers_import_usage },
+	{ "subscribers list", cmd_subscribers_list, "list the subscribers",
+	  cmd_subscribers_list_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 
