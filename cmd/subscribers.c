@@ -127,22 +127,23 @@ subs_row_release(struct subs_row *r)
 static const char *
 subs_show(const char *s, size_t len, char out[SUBS_SHOW_LEN])
 {
-	size_t i = 0, n = 0, k;
+	size_t i = 0, n = 0, k, room;
 	uint32_t cp;
 
 	while (i < len && i < SUBS_SHOW_MAX) {
 		k = utf8_decode(s + i, len - i, &cp);
+		room = SUBS_SHOW_LEN - n;
 		if (cp == UTF8_REPLACEMENT && k == 1)
-			n += (size_t)snprintf(out + n, SUBS_SHOW_LEN - n, "\\x%02x",
+			n += (size_t)snprintf(out + n, room, "\\x%02x",
 			    (unsigned char)s[i]);
 		else if (cp == '\n' || cp == '\r' || cp == '\t')
-			n += (size_t)snprintf(out + n, SUBS_SHOW_LEN - n, "\\%c",
+			n += (size_t)snprintf(out + n, room, "\\%c",
 			    cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
 		else if (cp < 0x20 || cp == 0x7F)
-			n += (size_t)snprintf(out + n, SUBS_SHOW_LEN - n, "\\x%02x",
+			n += (size_t)snprintf(out + n, room, "\\x%02x",
 			    (unsigned)cp);
 		else if (cp >= 0x80 && cp < 0xA0)
-			n += (size_t)snprintf(out + n, SUBS_SHOW_LEN - n, "\\u%04x",
+			n += (size_t)snprintf(out + n, room, "\\u%04x",
 			    (unsigned)cp);
 		else {
 			memcpy(out + n, s + i, k);
@@ -221,8 +222,8 @@ subs_row_status(struct subs_row *r, const char *s, size_t len, char *msg)
 	else if (len == 9 && strncasecmp(s, "confirmed", 9) == 0)
 		r->s.status = STORE_CONFIRMED;
 	else {
-		(void)snprintf(msg, SUBS_MSG_LEN, "invalid status '%s': expected "
-		    "pending or confirmed", subs_show(s, len, show));
+		(void)snprintf(msg, SUBS_MSG_LEN, "invalid status '%s': "
+		    "expected pending or confirmed", subs_show(s, len, show));
 		return -1;
 	}
 	return 0;
@@ -344,10 +345,23 @@ csv_skip_blanks(const char *p, const char *end)
 	return p;
 }
 
+/* After a closing quote, only blanks and then a comma or the end of the
+ * line may follow: 0, else -1 with msg. Text there on a later line than
+ * the opening quote means that quote was the stray one. */
+static int
+csv_closed(struct csv *c, int first_line, char *msg)
+{
+	c->p = csv_skip_blanks(c->p, c->end);
+	if (c->p == c->end || *c->p == ',' || *c->p == '\r' || *c->p == '\n')
+		return 0;
+	(void)snprintf(msg, SUBS_MSG_LEN, "%s", c->line > first_line ?
+	    "a quoted field is never closed properly" :
+	    "text follows the closing quote of a field");
+	return -1;
+}
+
 /* The quoted field whose opening quote c->p is just past, into *buf:
- * 0, or -1 when it is never closed or text follows its closing quote.
- * Text after a closing quote on a later line means the quote that
- * opened the field was the stray one, and is reported as such. */
+ * 0, or -1 when it is never closed or text follows its closing quote. */
 static int
 csv_quoted(struct csv *c, char **buf, size_t *n, size_t *cap, char *msg)
 {
@@ -362,15 +376,8 @@ csv_quoted(struct csv *c, char **buf, size_t *n, size_t *cap, char *msg)
 		if (*c->p == '"' && c->p + 1 < c->end && c->p[1] == '"') {
 			c->p++;		/* "" stands for one quote */
 		} else if (*c->p == '"') {
-			c->p = csv_skip_blanks(c->p + 1, c->end);
-			if (c->p < c->end && *c->p != ',' && *c->p != '\r' &&
-			    *c->p != '\n') {
-				(void)snprintf(msg, SUBS_MSG_LEN, c->line > first_line ?
-				    "a quoted field is never closed properly" :
-				    "text follows the closing quote of a field");
-				return -1;
-			}
-			return 0;
+			c->p++;
+			return csv_closed(c, first_line, msg);
 		} else if (*c->p == '\n' || (*c->p == '\r' &&
 		    (c->p + 1 == c->end || c->p[1] != '\n'))) {
 			c->line++;
@@ -518,8 +525,8 @@ subs_source_csv(struct subs_source *src, const char *data, size_t len,
 	src->csv.line = 1;
 	rc = csv_read(&src->csv, &src->rec, why);
 	if (rc == -1) {
-		(void)snprintf(msg, SUBS_MSG_LEN, "line %d: %.200s", src->rec.line,
-		    why);
+		(void)snprintf(msg, SUBS_MSG_LEN, "line %d: %.200s",
+		    src->rec.line, why);
 		return -1;
 	}
 	src->email_col = rc == 1 ? csv_column(&src->rec, "email") : -1;
@@ -943,8 +950,9 @@ cmd_subscribers_add(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_bad_usage(cmd_subscribers_add_usage);
-	if (subs_row_email(&r, argv[optind], strlen(argv[optind]), msg) == -1 ||
-	    (name != NULL && subs_row_name(&r, name, strlen(name), msg) == -1)) {
+	if (subs_row_email(&r, argv[optind], strlen(argv[optind]),
+	    msg) == -1 || (name != NULL && subs_row_name(&r, name,
+	    strlen(name), msg) == -1)) {
 		cmd_error("%s", msg);
 		subs_row_release(&r);
 		return EX_DATAERR;

@@ -36,7 +36,8 @@ addr_check_controls(const char *s, size_t len, char *err)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\r' || c == '\n')
-			return util_err(err, "the address contains a line break");
+			return util_err(err, "the address contains a line "
+			    "break");
 		if (c == '\t')
 			return util_err(err, "the address contains a tab");
 		if (c < 0x20 || c == 0x7F)
@@ -76,8 +77,8 @@ addr_check_chars(const char *s, size_t len, char *err)
 		return util_err(err, "the address contains '<' or '>': give "
 		    "the bare address, like name@example.com");
 	if (memchr(s, '"', len) != NULL)
-		return util_err(err, "the address contains a quote mark: quoted "
-		    "addresses are not supported");
+		return util_err(err, "the address contains a quote mark: "
+		    "quoted addresses are not supported");
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -88,11 +89,11 @@ addr_check_chars(const char *s, size_t len, char *err)
 		if (c == ' ')
 			return util_err(err, "the address contains a space");
 		if (c == ',' || c == ';')
-			return util_err(err, "the address contains '%c': give one "
-			    "address at a time", c);
+			return util_err(err, "the address contains '%c': give "
+			    "one address at a time", c);
 		if (c == '(' || c == ')')
-			return util_err(err, "the address contains '%c': comments "
-			    "are not allowed", c);
+			return util_err(err, "the address contains '%c': "
+			    "comments are not allowed", c);
 		if (c == '[' || c == ']')
 			return util_err(err, "the address contains '%c': IP "
 			    "addresses in brackets are not supported, use a "
@@ -133,8 +134,8 @@ static int
 addr_check_label(const char *s, size_t len, char *err)
 {
 	if (len > ADDR_LABEL_MAX)
-		return util_err(err, "the part after @ has a name longer than %d "
-		    "characters between its dots", ADDR_LABEL_MAX);
+		return util_err(err, "the part after @ has a name longer "
+		    "than %d characters between its dots", ADDR_LABEL_MAX);
 	if (s[0] == '-')
 		return util_err(err, "'%.*s' after @ starts with a hyphen",
 		    (int)len, s);
@@ -171,9 +172,9 @@ addr_check_domain(const char *s, size_t len, char *err)
 		return -1;
 	for (i = 0; i < len; i++)
 		if (!addr_is_ldh((unsigned char)s[i]) && s[i] != '.')
-			return util_err(err, "the part after @ contains '%c': only "
-			    "letters, digits, hyphens and dots are allowed there",
-			    s[i]);
+			return util_err(err, "the part after @ contains '%c': "
+			    "only letters, digits, hyphens and dots are "
+			    "allowed there", s[i]);
 	if (memchr(s, '.', len) == NULL)
 		return util_err(err, "the part after @ needs a dot, like "
 		    "example.com");
@@ -192,8 +193,9 @@ addr_check_domain(const char *s, size_t len, char *err)
 		return util_err(err, "the part after @ is an IP address: use a "
 		    "domain name, like example.com");
 	if (addr_all_digits(label, (size_t)(end - label)))
-		return util_err(err, "the part after @ ends in a number ('%.*s'), "
-		    "not a name like .com", (int)(end - label), label);
+		return util_err(err, "the part after @ ends in a number "
+		    "('%.*s'), not a name like .com", (int)(end - label),
+		    label);
 	return 0;
 }
 

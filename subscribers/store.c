@@ -256,8 +256,9 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 	sqlite3_bind_int64(st, 5, s->created != 0 ? s->created : date_now());
 	rc = store_step_returning(db, st, &id, &created, err);
 	if (rc == 0) {
-		st = db_prepare(db, "UPDATE subscriber SET name = ?2, tags = ?3, "
-		    "status = ?4 WHERE email = ?1 RETURNING id, created", err);
+		st = db_prepare(db, "UPDATE subscriber SET name = ?2, "
+		    "tags = ?3, status = ?4 WHERE email = ?1 "
+		    "RETURNING id, created", err);
 		if (st == NULL) {
 			free(tags);
 			return -1;

@@ -57,9 +57,9 @@ check_case(char **f, int nf, int lineno)
 		tu_unescape(f[2]);
 		if (rc != -1 || strstr(err, f[2]) == NULL ||
 		    !out_intact_after(&o, 0)) {
-			print_error("addr.txt:%d: '%s': rc %d, err '%s', expected "
-			    "invalid with '%s'\n", lineno, tu_show(f[0], inlen),
-			    rc, err, f[2]);
+			print_error("addr.txt:%d: '%s': rc %d, err '%s', "
+			    "expected invalid with '%s'\n", lineno,
+			    tu_show(f[0], inlen), rc, err, f[2]);
 			return 1;
 		}
 		return 0;

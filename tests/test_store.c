@@ -123,7 +123,8 @@ test_put_find(void **state)
 	int64_t id;
 
 	setenv("DIGEST_NOW", "2026-11-28T12:00:00Z", 1);
-	assert_int_equal(put(fx->db, "  Zoe@Example.ORG ", "Zo\xc3\xab M\xc3\xbcller",
+	assert_int_equal(put(fx->db, "  Zoe@Example.ORG ",
+	    "Zo\xc3\xab M\xc3\xbcller",
 	    " Science ,CLIMATE,  science, Climate Change ,,", STORE_CONFIRMED,
 	    &id), 1);
 	unsetenv("DIGEST_NOW");
@@ -210,7 +211,8 @@ test_put_columns(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal(sqlite3_column_text(st, 0), "a@b.example");
 	assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
-	assert_string_equal(sqlite3_column_text(st, 2), "culture\x1f" "business");
+	assert_string_equal(sqlite3_column_text(st, 2),
+	    "culture\x1f" "business");
 	assert_string_equal(sqlite3_column_text(st, 3), "unsubscribed");
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
@@ -393,7 +395,8 @@ test_name_check(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(store_name_check("Zo\xc3\xab M\xc3\xbcller", 12, err), 0);
+	assert_int_equal(store_name_check("Zo\xc3\xab M\xc3\xbcller", 12,
+	    err), 0);
 	assert_int_equal(store_name_check("O'Brien, \"Jr.\" <x>", 18, err), 0);
 	assert_int_equal(store_name_check("a\nb", 3, err), -1);
 	assert_non_null(strstr(err, "line break"));
@@ -417,7 +420,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_put_find, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_put_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_update, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_columns, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_put_refuses, setup,
