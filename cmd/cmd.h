@@ -27,12 +27,18 @@ int cmd_articles(int argc, char **argv);
 int cmd_text_sentences(int argc, char **argv);
 int cmd_text_lead(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
+int cmd_subscribers_add(int argc, char **argv);
+int cmd_subscribers_import(int argc, char **argv);
+int cmd_subscribers_list(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
 extern const char cmd_text_sentences_usage[];
 extern const char cmd_text_lead_usage[];
 extern const char cmd_preview_usage[];
+extern const char cmd_subscribers_add_usage[];
+extern const char cmd_subscribers_import_usage[];
+extern const char cmd_subscribers_list_usage[];
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

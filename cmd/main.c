@@ -24,6 +24,13 @@ const struct cmd cmd_table[] = {
 	  "print a text's sentences, one per line", cmd_text_sentences_usage },
 	{ "text lead", cmd_text_lead, "print the lead of a text",
 	  cmd_text_lead_usage },
+	{ "subscribers add", cmd_subscribers_add,
+	  "add or update one subscriber", cmd_subscribers_add_usage },
+	{ "subscribers import", cmd_subscribers_import,
+	  "add or update subscribers from CSV or JSON",
+	  cmd_subscribers_import_usage },
+	{ "subscribers list", cmd_subscribers_list, "list the subscribers",
+	  cmd_subscribers_list_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -34,7 +41,7 @@ main_print_usage(FILE *f)
 
 	fputs(main_usage, f);
 	for (c = cmd_table; c->name != NULL; c++)
-		fprintf(f, "  %-18s %s\n", c->name, c->summary);
+		fprintf(f, "  %-20s %s\n", c->name, c->summary);
 	fputs("\nOptions:\n"
 	    "  --config PATH      the configuration (default $DIGEST_CONFIG, else\n"
 	    "                     ./digest.conf when there is one)\n"
@@ -79,7 +86,7 @@ main_group_usage(const char *group, FILE *f)
 		if (strncmp(c->name, group, n) == 0 && c->name[n] == ' ') {
 			if (!found)
 				fprintf(f, "usage: digest %s COMMAND\n\n", group);
-			fprintf(f, "  %-18s %s\n", c->name + n + 1, c->summary);
+			fprintf(f, "  %-20s %s\n", c->name + n + 1, c->summary);
 			found = 1;
 		}
 	}

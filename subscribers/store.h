@@ -5,6 +5,9 @@
  * tags they chose (normalized as article tags are; none = everything) and
  * a status: pending (not yet confirmed), confirmed, unsubscribed or
  * bounced. Only confirmed subscribers receive digests.
+ *
+ * Tags are stored joined by ARTICLE_TAG_SEP (U+001F), as the article
+ * table does, in the order they were added.
  */
 #ifndef DIGEST_STORE_H
 #define DIGEST_STORE_H
@@ -13,6 +16,9 @@
 #include <stdint.h>
 
 struct sqlite3;
+
+#define STORE_TAGS_MAX 64	/* tags kept per subscriber; more are dropped */
+#define STORE_NAME_MAX 200	/* characters of a name */
 
 enum store_status {
 	STORE_PENDING = 0,
@@ -40,7 +46,9 @@ struct store_subscriber_list {
 
 void store_subscriber_init(struct store_subscriber *s);
 void store_subscriber_release(struct store_subscriber *s);
-/* Normalizes and adds one tag, as article_tag_add does. */
+/* Normalizes and adds one tag (len bytes), as article_tag_add does:
+ * empty and duplicate tags are ignored, and so is any past
+ * STORE_TAGS_MAX. */
 void store_subscriber_tag_add(struct store_subscriber *s, const char *tag,
     size_t len);
 void store_subscriber_list_release(struct store_subscriber_list *l);
@@ -49,20 +57,31 @@ const char *store_status_name(enum store_status st);
 /* 0 and *st for "pending", "confirmed"...; -1 for anything else. */
 int store_status_from_name(const char *name, enum store_status *st);
 
+/* 0 when name (len bytes, trimmed by the caller) can be stored: valid
+ * UTF-8, no line breaks or other control characters (a name goes into a
+ * mail header), at most STORE_NAME_MAX characters. -1 with err in words a
+ * person understands ("the name contains a line break"). */
+int store_name_check(const char *name, size_t len, char *err);
+
 /* Adds s, or, when its address is already there, updates the name, tags
- * and status. Sets s->id. 1 added, 0 updated, -1 error. The caller holds
- * the transaction when several go together (db_begin). */
+ * and status (an empty name is stored as none). Sets s->id, and
+ * s->created to the stored date (for a new one: s->created, else now).
+ * s->email is normalized first (replaced by addr_from_text's form); an
+ * address addr refuses, a name store_name_check refuses or a status out
+ * of range is an error and nothing is written. 1 added, 0 updated, -1
+ * error. The caller holds the transaction when several go together
+ * (db_begin). */
 int store_subscriber_put(struct sqlite3 *db, struct store_subscriber *s,
     char *err);
 
-/* The subscriber with that normalized address: 1 found (s filled), 0
- * absent, -1 error. */
+/* The subscriber with that normalized address: 1 found (s, initialized
+ * by the caller, filled), 0 absent, -1 error. */
 int store_subscriber_find(struct sqlite3 *db, const char *email,
     struct store_subscriber *s, char *err);
 
-/* Appends the subscribers with status st (or all when st is -1) to out,
- * by id. 0, or -1 with err. */
-int store_subscriber_list(struct sqlite3 *db, int st,
+/* Appends the subscribers with that status (an enum store_status, or
+ * -1 for all) to out, by id. 0, or -1 with err. */
+int store_subscriber_list(struct sqlite3 *db, int status,
     struct store_subscriber_list *out, char *err);
 
 #endif

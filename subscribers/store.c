@@ -1,0 +1,328 @@
+#include "store.h"
+#include "addr.h"
+#include "article.h"
+#include "date.h"
+#include "db.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The order of enum store_status; also the words the table's CHECK
+ * allows. */
+static const char *const store_status_names[] = {
+	"pending", "confirmed", "unsubscribed", "bounced",
+};
+
+#define STORE_NSTATUS \
+	((int)(sizeof(store_status_names) / sizeof(store_status_names[0])))
+
+#define STORE_COLUMNS "id, email, name, tags, status, created"
+
+void
+store_subscriber_init(struct store_subscriber *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+store_subscriber_release(struct store_subscriber *s)
+{
+	size_t i;
+
+	free(s->email);
+	free(s->name);
+	for (i = 0; i < s->ntags; i++)
+		free(s->tags[i]);
+	free(s->tags);
+	store_subscriber_init(s);
+}
+
+void
+store_subscriber_tag_add(struct store_subscriber *s, const char *tag,
+    size_t len)
+{
+	char norm[ARTICLE_TAG_MAX];
+	size_t n, i;
+
+	n = article_tag_normalize(tag, len, norm);
+	if (n == 0 || s->ntags >= STORE_TAGS_MAX)
+		return;
+	for (i = 0; i < s->ntags; i++)
+		if (strcmp(s->tags[i], norm) == 0)
+			return;
+	xgrow(&s->tags, &s->tags_cap, s->ntags + 1, sizeof(*s->tags));
+	s->tags[s->ntags++] = xstrndup(norm, n);
+}
+
+void
+store_subscriber_list_release(struct store_subscriber_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		store_subscriber_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+const char *
+store_status_name(enum store_status st)
+{
+	if ((int)st < 0 || (int)st >= STORE_NSTATUS)
+		return "unknown";
+	return store_status_names[st];
+}
+
+int
+store_status_from_name(const char *name, enum store_status *st)
+{
+	int i;
+
+	for (i = 0; i < STORE_NSTATUS; i++) {
+		if (strcmp(name, store_status_names[i]) == 0) {
+			*st = (enum store_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+store_name_check(const char *name, size_t len, char *err)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '\r' || c == '\n')
+			return util_err(err, "the name contains a line break");
+		if (c < 0x20 || c == 0x7F)
+			return util_err(err, "the name contains a control "
+			    "character");
+	}
+	if (!utf8_valid(name, len))
+		return util_err(err, "the name is not valid UTF-8");
+	if (utf8_count(name, len) > STORE_NAME_MAX)
+		return util_err(err, "the name is longer than %d characters",
+		    STORE_NAME_MAX);
+	return 0;
+}
+
+/* The tags joined by ARTICLE_TAG_SEP, as the table keeps them. Returns
+ * an allocated string; caller frees. */
+static char *
+store_tags_join(const struct store_subscriber *s)
+{
+	size_t i, n = 0, len = 1, k;
+	char *out;
+
+	for (i = 0; i < s->ntags; i++)
+		len += strlen(s->tags[i]) + 1;
+	out = xmalloc(len);
+	for (i = 0; i < s->ntags; i++) {
+		if (i > 0)
+			out[n++] = ARTICLE_TAG_SEP;
+		k = strlen(s->tags[i]);
+		memcpy(out + n, s->tags[i], k);
+		n += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void
+store_tags_split(struct store_subscriber *s, const char *joined)
+{
+	const char *sep;
+
+	while (joined != NULL && *joined != '\0') {
+		sep = strchr(joined, ARTICLE_TAG_SEP);
+		store_subscriber_tag_add(s, joined, sep ?
+		    (size_t)(sep - joined) : strlen(joined));
+		joined = sep ? sep + 1 : NULL;
+	}
+}
+
+static char *
+store_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* Fills s (initialized by the caller) from a row of STORE_COLUMNS. */
+static void
+store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
+{
+	const unsigned char *status = sqlite3_column_text(st, 4);
+
+	s->id = sqlite3_column_int64(st, 0);
+	s->email = store_column_dup(st, 1);
+	s->name = store_column_dup(st, 2);
+	store_tags_split(s, (const char *)sqlite3_column_text(st, 3));
+	/* The table's CHECK admits only the four names. */
+	if (status == NULL || store_status_from_name((const char *)status,
+	    &s->status) == -1)
+		s->status = STORE_PENDING;
+	s->created = sqlite3_column_int64(st, 5);
+}
+
+/* What put refuses before it touches the table, so that the table only
+ * ever holds normalized addresses and printable names. Replaces
+ * s->email by its normalized form. */
+static int
+store_subscriber_check(struct store_subscriber *s, char *err)
+{
+	char email[ADDR_MAX + 1], e[ERR_LEN];
+
+	if (s->email == NULL)
+		return util_err(err, "a subscriber has no address");
+	if (addr_from_text(s->email, strlen(s->email), email, e) == -1)
+		return util_err(err, "invalid address '%s': %s", s->email, e);
+	if (s->name != NULL && store_name_check(s->name, strlen(s->name),
+	    e) == -1)
+		return util_err(err, "invalid name for '%s': %s", email, e);
+	if ((int)s->status < 0 || (int)s->status >= STORE_NSTATUS)
+		return util_err(err, "invalid status %d for '%s'",
+		    (int)s->status, email);
+	if (strcmp(email, s->email) != 0) {
+		free(s->email);
+		s->email = xstrdup(email);
+	}
+	return 0;
+}
+
+/* Binds the values put writes: ?1 email, ?2 name, ?3 tags, ?4 status. */
+static void
+store_bind(sqlite3_stmt *st, const struct store_subscriber *s,
+    const char *tags)
+{
+	sqlite3_bind_text(st, 1, s->email, -1, SQLITE_STATIC);
+	if (s->name != NULL && *s->name != '\0')
+		sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, tags, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, store_status_name(s->status), -1,
+	    SQLITE_STATIC);
+}
+
+/* Steps st, a statement RETURNING id, created, to its end: 1 with the
+ * values of its row, 0 when it returned none, -1 with err. */
+static int
+store_step_returning(sqlite3 *db, sqlite3_stmt *st, int64_t *id,
+    int64_t *created, char *err)
+{
+	int rc, found = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*created = sqlite3_column_int64(st, 1);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "storing a subscriber");
+	return found;
+}
+
+/* One statement each way, so that two writers adding the same address
+ * without a transaction still cannot both insert it: the INSERT returns
+ * a row only when it added one, and the UPDATE then finds the other's. */
+int
+store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0, created = 0;
+	char *tags;
+	int rc;
+
+	if (store_subscriber_check(s, err) == -1)
+		return -1;
+	tags = store_tags_join(s);
+	st = db_prepare(db, "INSERT INTO subscriber (email, name, tags, "
+	    "status, created) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT (email) DO NOTHING RETURNING id, created", err);
+	if (st == NULL) {
+		free(tags);
+		return -1;
+	}
+	store_bind(st, s, tags);
+	sqlite3_bind_int64(st, 5, s->created != 0 ? s->created : date_now());
+	rc = store_step_returning(db, st, &id, &created, err);
+	if (rc == 0) {
+		st = db_prepare(db, "UPDATE subscriber SET name = ?2, "
+		    "tags = ?3, status = ?4 WHERE email = ?1 "
+		    "RETURNING id, created", err);
+		if (st == NULL) {
+			free(tags);
+			return -1;
+		}
+		store_bind(st, s, tags);
+		rc = store_step_returning(db, st, &id, &created, err);
+		if (rc == 0)
+			rc = util_err(err, "subscriber '%s' was removed while "
+			    "being updated", s->email);
+		else if (rc == 1)
+			rc = 0;
+	}
+	free(tags);
+	if (rc == -1)
+		return -1;
+	s->id = id;
+	s->created = created;
+	return rc;
+}
+
+int
+store_subscriber_find(sqlite3 *db, const char *email,
+    struct store_subscriber *s, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, "SELECT " STORE_COLUMNS " FROM subscriber "
+	    "WHERE email = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_from_row(st, s);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return db_err(db, err, "reading a subscriber");
+}
+
+int
+store_subscriber_list(sqlite3 *db, int status,
+    struct store_subscriber_list *out, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (status < -1 || status >= STORE_NSTATUS)
+		return util_err(err, "invalid status %d", status);
+	st = db_prepare(db, "SELECT " STORE_COLUMNS " FROM subscriber "
+	    "WHERE ?1 IS NULL OR status = ?1 ORDER BY id", err);
+	if (st == NULL)
+		return -1;
+	if (status != -1)
+		sqlite3_bind_text(st, 1, store_status_names[status], -1,
+		    SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&out->v, &out->cap, out->n + 1, sizeof(*out->v));
+		store_subscriber_init(&out->v[out->n]);
+		store_from_row(st, &out->v[out->n++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "listing subscribers");
+	return 0;
+}
