@@ -31,6 +31,8 @@ const struct cmd cmd_table[] = {
 	  cmd_subscribers_import_usage },
 	{ "subscribers list", cmd_subscribers_list, "list the subscribers",
 	  cmd_subscribers_list_usage },
+	{ "preview", cmd_preview, "show the digest a subscriber would receive",
+	  cmd_preview_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -79,24 +79,29 @@ article_tag_add(struct article *a, const char *tag, size_t len)
 }
 
 char *
-article_tags_join(const struct article *a)
+article_tags_join_list(char *const *tags, size_t n)
 {
-	size_t i, n = 0, len = 1;
+	size_t i, len = 1, at = 0, k;
 	char *out;
 
-	for (i = 0; i < a->ntags; i++)
-		len += strlen(a->tags[i]) + 1;
+	for (i = 0; i < n; i++)
+		len += strlen(tags[i]) + 1;
 	out = xmalloc(len);
-	for (i = 0; i < a->ntags; i++) {
-		size_t k = strlen(a->tags[i]);
-
+	for (i = 0; i < n; i++) {
+		k = strlen(tags[i]);
 		if (i > 0)
-			out[n++] = ARTICLE_TAG_SEP;
-		memcpy(out + n, a->tags[i], k);
-		n += k;
+			out[at++] = ARTICLE_TAG_SEP;
+		memcpy(out + at, tags[i], k);
+		at += k;
 	}
-	out[n] = '\0';
+	out[at] = '\0';
 	return out;
+}
+
+char *
+article_tags_join(const struct article *a)
+{
+	return article_tags_join_list(a->tags, a->ntags);
 }
 
 void

@@ -58,6 +58,8 @@ char *article_title_key(const char *title);
  * frees; article_tags_split adds each tag of s to a. */
 #define ARTICLE_TAG_SEP '\x1f'
 char *article_tags_join(const struct article *a);
+/* The same for any list of normalized tags (a subscriber's). */
+char *article_tags_join_list(char *const *tags, size_t n);
 void article_tags_split(struct article *a, const char *s);
 
 /* Returns a new zeroed article at the end of the list, owned by it. */

@@ -1,4 +1,5 @@
 #include "db.h"
+#include "token.h"
 #include "util.h"
 
 #include <sqlite3.h>
@@ -62,6 +63,16 @@ static const char *const db_migrations[] = {
 	"  created INTEGER NOT NULL"
 	");"
 	"CREATE INDEX subscriber_status ON subscriber (status);",
+	/* 3: the secrets in each subscriber's unsubscribe and preferences
+	 * links; digest_token() is registered on every connection. */
+	"ALTER TABLE subscriber ADD COLUMN unsubscribe_token TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN preferences_token TEXT;"
+	"UPDATE subscriber SET unsubscribe_token = digest_token(),"
+	"  preferences_token = digest_token();"
+	"CREATE UNIQUE INDEX subscriber_unsubscribe_token"
+	"  ON subscriber (unsubscribe_token);"
+	"CREATE UNIQUE INDEX subscriber_preferences_token"
+	"  ON subscriber (preferences_token);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -182,6 +193,22 @@ fail:
 	return -1;
 }
 
+/* digest_token(): a new link secret (token.h), for SQL that creates
+ * subscribers. Fails the statement rather than return a weak one. */
+static void
+db_sql_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char tok[TOKEN_LEN + 1], err[ERR_LEN];
+
+	(void)argc;
+	(void)argv;
+	if (token_new(tok, err) == -1) {
+		sqlite3_result_error(ctx, err, -1);
+		return;
+	}
+	sqlite3_result_text(ctx, tok, TOKEN_LEN, SQLITE_TRANSIENT);
+}
+
 static sqlite3 *
 db_open_flags(const char *path, int flags, char *err)
 {
@@ -196,6 +223,13 @@ db_open_flags(const char *path, int flags, char *err)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	if (sqlite3_create_function(db, "digest_token", 0, SQLITE_UTF8, NULL,
+	    db_sql_token, NULL, NULL) != SQLITE_OK) {
+		util_err(err, "cannot open database '%s': %s", path,
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
 	/* Reads through a memory map rather than pread copies: selection
 	 * over a large store touches rows all over the file. */
 	if (db_exec(db, "PRAGMA mmap_size = 268435456", e) == -1) {

@@ -19,7 +19,8 @@ static const char *const store_status_names[] = {
 #define STORE_NSTATUS \
 	((int)(sizeof(store_status_names) / sizeof(store_status_names[0])))
 
-#define STORE_COLUMNS "id, email, name, tags, status, created"
+#define STORE_COLUMNS "id, email, name, tags, status, created, " \
+	"unsubscribe_token, preferences_token"
 
 void
 store_subscriber_init(struct store_subscriber *s)
@@ -37,6 +38,8 @@ store_subscriber_release(struct store_subscriber *s)
 	for (i = 0; i < s->ntags; i++)
 		free(s->tags[i]);
 	free(s->tags);
+	free(s->unsubscribe_token);
+	free(s->preferences_token);
 	store_subscriber_init(s);
 }
 
@@ -112,28 +115,6 @@ store_name_check(const char *name, size_t len, char *err)
 	return 0;
 }
 
-/* The tags joined by ARTICLE_TAG_SEP, as the table keeps them. Returns
- * an allocated string; caller frees. */
-static char *
-store_tags_join(const struct store_subscriber *s)
-{
-	size_t i, n = 0, len = 1, k;
-	char *out;
-
-	for (i = 0; i < s->ntags; i++)
-		len += strlen(s->tags[i]) + 1;
-	out = xmalloc(len);
-	for (i = 0; i < s->ntags; i++) {
-		if (i > 0)
-			out[n++] = ARTICLE_TAG_SEP;
-		k = strlen(s->tags[i]);
-		memcpy(out + n, s->tags[i], k);
-		n += k;
-	}
-	out[n] = '\0';
-	return out;
-}
-
 static void
 store_tags_split(struct store_subscriber *s, const char *joined)
 {
@@ -170,6 +151,8 @@ store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
 	    &s->status) == -1)
 		s->status = STORE_PENDING;
 	s->created = sqlite3_column_int64(st, 5);
+	s->unsubscribe_token = store_column_dup(st, 6);
+	s->preferences_token = store_column_dup(st, 7);
 }
 
 /* What put refuses before it touches the table, so that the table only
@@ -244,9 +227,10 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 
 	if (store_subscriber_check(s, err) == -1)
 		return -1;
-	tags = store_tags_join(s);
+	tags = article_tags_join_list(s->tags, s->ntags);
 	st = db_prepare(db, "INSERT INTO subscriber (email, name, tags, "
-	    "status, created) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "status, created, unsubscribe_token, preferences_token) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, digest_token(), digest_token()) "
 	    "ON CONFLICT (email) DO NOTHING RETURNING id, created", err);
 	if (st == NULL) {
 		free(tags);

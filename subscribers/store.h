@@ -36,6 +36,8 @@ struct store_subscriber {
 	size_t tags_cap;
 	enum store_status status;
 	int64_t created;	/* UTC seconds */
+	char *unsubscribe_token;	/* owned; set by the store */
+	char *preferences_token;	/* owned; set by the store */
 };
 
 struct store_subscriber_list {
