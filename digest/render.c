@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *const month_names[] = { "January", "February", "March",
@@ -120,17 +121,29 @@ render_tags(const char *const *tags, size_t n, json_t *parent,
 	return arr;
 }
 
+/* Only http(s) links reach a template: escaping cannot make a
+ * "javascript:" or "data:" link from a feed harmless. */
+static const char *
+render_safe_url(const char *url)
+{
+	if (url != NULL && (strncasecmp(url, "https://", 8) == 0 ||
+	    strncasecmp(url, "http://", 7) == 0))
+		return url;
+	return NULL;
+}
+
 static json_t *
 render_article(const struct article *a, size_t number)
 {
+	const char *url = render_safe_url(a->url);
 	json_t *o = json_object();
 	char day[32], longday[48];
 
 	render_dates(a->published, day, longday);
 	json_object_set_new(o, "number", json_integer((json_int_t)number));
 	json_object_set_new(o, "title", str(a->title));
-	json_object_set_new(o, "url", str(a->url));
-	json_object_set_new(o, "has_url", json_boolean(a->url && *a->url));
+	json_object_set_new(o, "url", str(url));
+	json_object_set_new(o, "has_url", json_boolean(url != NULL));
 	json_object_set_new(o, "lead", str(a->lead));
 	json_object_set_new(o, "author", str(a->author));
 	json_object_set_new(o, "has_author", json_boolean(a->author &&
@@ -226,7 +239,7 @@ render_edition_data(const struct config *c, const char *edition_id,
 		const struct article *a = &articles->v[i];
 
 		json_array_append_new(arr, render_article(a, i + 1));
-		if (a->url != NULL && *a->url != '\0') {
+		if (render_safe_url(a->url) != NULL) {
 			json_t *link = json_object();
 
 			json_object_set_new(link, "number",
