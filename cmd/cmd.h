@@ -26,11 +26,13 @@ int cmd_ingest(int argc, char **argv);
 int cmd_articles(int argc, char **argv);
 int cmd_text_sentences(int argc, char **argv);
 int cmd_text_lead(int argc, char **argv);
+int cmd_template_render(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
 extern const char cmd_text_sentences_usage[];
 extern const char cmd_text_lead_usage[];
+extern const char cmd_template_render_usage[];
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

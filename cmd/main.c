@@ -24,6 +24,9 @@ const struct cmd cmd_table[] = {
 	  "print a text's sentences, one per line", cmd_text_sentences_usage },
 	{ "text lead", cmd_text_lead, "print the lead of a text",
 	  cmd_text_lead_usage },
+	{ "template render", cmd_template_render,
+	  "render a Mustache template with JSON data",
+	  cmd_template_render_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 
