@@ -50,6 +50,7 @@ enum op {
 
 #define NODE_LINE 1		/* begins a line: write the indentation */
 #define NODE_STANDALONE 2	/* a partial, parent or block alone on its line */
+#define NODE_LINES 4		/* text with lines that begin after its newlines */
 
 struct seg {
 	const char *s;
@@ -476,6 +477,7 @@ struct builder {
 	size_t depth, cap;
 	size_t dedent;		/* of the current body */
 	int line;		/* the next node begins a line */
+	size_t text_tok;	/* the token that made the last text node */
 };
 
 static int
@@ -607,9 +609,13 @@ in_parent_body(const struct compiler *c, const struct builder *b)
 	return b->depth > 0 && c->tok[b->open[b->depth - 1].tok].kind == '<';
 }
 
+/* Text. A line that follows the previous text token, with nothing
+ * removed between, joins its node: most of a template is copied with one
+ * memcpy, and split at its newlines only when indentation is on. */
 static void
-build_text(struct compiler *c, struct builder *b, const struct tok *t)
+build_text(struct compiler *c, struct builder *b, size_t i)
 {
+	const struct tok *t = &c->tok[i];
 	const char *s = c->src + t->start;
 	size_t n = t->end - t->start, k;
 	struct node *node;
@@ -623,9 +629,19 @@ build_text(struct compiler *c, struct builder *b, const struct tok *t)
 		s += k;
 		n -= k;
 	}
-	node = build_node(c, b, OP_TEXT);
-	node->s = s;
-	node->n = n;
+	node = c->u->n > 0 ? &c->u->node[c->u->n - 1] : NULL;
+	if (node != NULL && i > 0 && b->text_tok == i - 1 &&
+	    node->op == OP_TEXT && node->s + node->n == s) {
+		if (b->line)
+			node->flags |= NODE_LINES;
+		b->line = 0;
+		node->n += n;
+	} else {
+		node = build_node(c, b, OP_TEXT);
+		node->s = s;
+		node->n = n;
+	}
+	b->text_tok = i;
 }
 
 /* The indentation of a standalone partial or parent: the blanks before
@@ -735,6 +751,7 @@ compile_build(struct compiler *c)
 	int rc = 0;
 
 	memset(&b, 0, sizeof(b));
+	b.text_tok = SIZE_MAX;
 	for (i = 0; i < c->ntok && rc == 0; i++) {
 		t = &c->tok[i];
 		if (t->removed)
@@ -742,7 +759,7 @@ compile_build(struct compiler *c)
 		if (!t->standalone && tok_at_line_start(c, t))
 			b.line = 1;
 		if (t->kind == 0)
-			build_text(c, &b, t);
+			build_text(c, &b, i);
 		else
 			rc = build_tag(c, &b, i);
 		if (in_parent_body(c, &b))
@@ -891,22 +908,52 @@ static const char *const escape_text[256] = {
 	['\''] = "&#39;",
 };
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Whether any byte of w is zero (exact as a yes or no). */
+#define HAS_ZERO(w) ((((w) - ONES) & ~(w) & HIGHS) != 0)
+
+/*
+ * The length of the prefix of s with nothing to escape. Eight bytes at a
+ * time: the five bytes fold into three tests, b|1 == '\'' (& and '),
+ * b|2 == '>' (< and >) and b == '"'.
+ */
+static size_t
+escape_span(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (HAS_ZERO((w | ONES) ^ (ONES * '\'')) ||
+		    HAS_ZERO((w | (ONES * 2)) ^ (ONES * '>')) ||
+		    HAS_ZERO(w ^ (ONES * '"')))
+			break;
+	}
+	while (i < n && escape_len[(unsigned char)s[i]] == 0)
+		i++;
+	return i;
+}
+
 static int
 render_escaped(struct render *r, const char *s, size_t n)
 {
-	size_t i, run = 0;
+	size_t i;
 	unsigned char ch;
 
-	for (i = 0; i < n; i++) {
-		ch = (unsigned char)s[i];
-		if (escape_len[ch] == 0)
-			continue;
-		if (render_put(r, s + run, i - run) == -1 ||
-		    render_put(r, escape_text[ch], escape_len[ch]) == -1)
+	for (;;) {
+		i = escape_span(s, n);
+		if (render_put(r, s, i) == -1)
 			return -1;
-		run = i + 1;
+		if (i == n)
+			return 0;
+		ch = (unsigned char)s[i];
+		if (render_put(r, escape_text[ch], escape_len[ch]) == -1)
+			return -1;
+		s += i + 1;
+		n -= i + 1;
 	}
-	return render_put(r, s + run, n - run);
 }
 
 /* Formats v into out (at least 24 bytes); returns the length. */
@@ -1093,6 +1140,23 @@ render_settle(struct render *r)
 		return render_indent(r);
 	r->line = LINE_NORMAL;
 	return 0;
+}
+
+/* Text whose lines after its newlines are indented. */
+static int
+render_text_lines(struct render *r, const char *s, size_t n)
+{
+	const char *nl;
+	size_t k;
+
+	while ((nl = memchr(s, '\n', n)) != NULL && nl + 1 < s + n) {
+		k = (size_t)(nl + 1 - s);
+		if (render_put(r, s, k) == -1 || render_indent(r) == -1)
+			return -1;
+		s += k;
+		n -= k;
+	}
+	return render_put(r, s, n);
 }
 
 static void
@@ -1340,6 +1404,9 @@ render_nodes(struct render *r, struct unit *u, size_t i, size_t end,
 		if (n->op == OP_TEXT) {
 			if (r->line != LINE_NORMAL && render_settle(r) == -1)
 				rc = -1;
+			else if ((n->flags & NODE_LINES) &&
+			    r->ind_end != r->ind_start)
+				rc = render_text_lines(r, n->s, n->n);
 			else
 				rc = render_put(r, n->s, n->n);
 			i++;
