@@ -976,19 +976,44 @@ format_integer(json_int_t v, char *out)
 	return k;
 }
 
+/* The fewest significant digits (no point, no trailing zeros) that read
+ * back as d, which is finite and not 0; returns how many, and the
+ * exponent of the first in *exp (d = 0.DIGITS * 10^(exp+1)). */
+static size_t
+shortest_digits(double d, char *digits, int *exp)
+{
+	char tmp[40];
+	const char *s;
+	size_t nd = 0;
+	int p;
+
+	for (p = 1; p < 17; p++) {
+		(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, fabs(d));
+	for (s = tmp; *s != 'e'; s++)
+		if (*s != '.')
+			digits[nd++] = *s;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	*exp = (int)strtol(s + 1, NULL, 10);
+	return nd;
+}
+
 /*
  * Formats d as JavaScript's Number.prototype.toString does: the fewest
- * digits that read back as d, in plain notation for exponents from -7 to
- * 20 and as 1.5e+21 beyond. out holds at least 32 bytes; returns the
- * length.
+ * digits that read back as d, in plain notation when the decimal point
+ * falls from 6 zeros before the digits to 21 digits after them, else as
+ * 1.5e+21. out holds at least 32 bytes; returns the length.
  */
 static size_t
 format_real(double d, char *out)
 {
-	char tmp[40], digits[20];
-	size_t nd = 0, k = 0, i;
-	int p, e, point;
-	const char *s;
+	char digits[20];
+	size_t nd, k = 0, i;
+	int e, point;
 
 	if (isnan(d))
 		return (size_t)snprintf(out, 32, "NaN");
@@ -996,49 +1021,29 @@ format_real(double d, char *out)
 		return (size_t)snprintf(out, 32, "%sInfinity", d < 0 ? "-" : "");
 	if (d == 0)
 		return (size_t)snprintf(out, 32, "0");
-	for (p = 1; p < 17; p++) {
-		(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
-	s = tmp;
-	if (*s == '-')
-		out[k++] = *s++;
-	for (; *s != 'e'; s++)
-		if (*s != '.')
-			digits[nd++] = *s;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	e = (int)strtol(s + 1, NULL, 10);
+	nd = shortest_digits(d, digits, &e);
+	if (d < 0)
+		out[k++] = '-';
 	point = e + 1;	/* digits before the decimal point */
-	if (point >= (int)nd && point <= 21) {
-		memcpy(out + k, digits, nd);
-		k += nd;
-		for (i = nd; i < (size_t)point; i++)
-			out[k++] = '0';
-	} else if (point > 0 && point <= 21) {
-		memcpy(out + k, digits, (size_t)point);
-		k += (size_t)point;
-		out[k++] = '.';
-		memcpy(out + k, digits + point, nd - (size_t)point);
-		k += nd - (size_t)point;
-	} else if (point > -6 && point <= 0) {
+	if (point > 21 || point <= -6) {
+		out[k++] = digits[0];
+		if (nd > 1)
+			out[k++] = '.';
+		memcpy(out + k, digits + 1, nd - 1);
+		k += nd - 1;
+		return k + (size_t)snprintf(out + k, 8, "e%c%d", e < 0 ? '-' :
+		    '+', e < 0 ? -e : e);
+	}
+	if (point <= 0) {
 		out[k++] = '0';
 		out[k++] = '.';
 		for (i = 0; i < (size_t)-point; i++)
 			out[k++] = '0';
-		memcpy(out + k, digits, nd);
-		k += nd;
-	} else {
-		out[k++] = digits[0];
-		if (nd > 1) {
+	}
+	for (i = 0; i < nd || (int)i < point; i++) {
+		if ((int)i == point && point > 0)
 			out[k++] = '.';
-			memcpy(out + k, digits + 1, nd - 1);
-			k += nd - 1;
-		}
-		k += (size_t)snprintf(out + k, 8, "e%c%d", e < 0 ? '-' : '+',
-		    e < 0 ? -e : e);
+		out[k++] = i < nd ? digits[i] : '0';
 	}
 	return k;
 }

@@ -524,22 +524,27 @@ write_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-/* template_load_dir: DIR/NAME.mustache, absent files are no partial,
- * names that could leave DIR are refused, and a partial's errors name its
- * file. */
+static void
+remove_dir(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* template_load_dir: DIR/NAME.mustache; an absent file is no partial;
+ * names that could leave DIR, and files that cannot be read, are
+ * errors. */
 static void
 test_load_dir(void **state)
 {
-	const char *dir = tu_tmpdir(), *src;
-	char err[ERR_LEN], want[4400], sub[4200], *text;
-	struct template *t;
-	json_t *data = json_pack("{s:s}", "who", "<you>");
-	struct buf b;
+	const char *dir = tu_tmpdir();
+	char err[ERR_LEN], sub[4200], *text;
 	size_t len;
 
 	(void)state;
 	write_file(dir, "head.mustache", "Hi {{who}}\n");
-	write_file(dir, "bad.mustache", "ok\n  {{#open}}\n");
 	write_file(dir, ".hidden.mustache", "secret");
 	snprintf(sub, sizeof(sub), "%s/sub.mustache", dir);
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -561,12 +566,28 @@ test_load_dir(void **state)
 	    err), -1);
 	assert_int_equal(template_load_dir("sub", &text, &len, (void *)dir,
 	    err), -1);
+	remove_dir(dir);
+}
 
+/* Rendering with partials from a directory: they indent, a missing one
+ * is nothing, and a partial's errors name its file. */
+static void
+test_load_dir_render(void **state)
+{
+	const char *dir = tu_tmpdir(), *src;
+	char err[ERR_LEN], want[4400];
+	struct template *t;
+	json_t *data = json_pack("{s:s}", "who", "<you>");
+	struct buf b;
+
+	(void)state;
+	write_file(dir, "head.mustache", "Hi {{who}}\n");
+	write_file(dir, "bad.mustache", "ok\n  {{#open}}\n");
+	buf_init(&b, OUT_MAX);
 	src = "{{>head}}{{>nope}}--\n  {{>head}}\n";
 	t = template_compile(src, strlen(src), "main.mustache",
 	    template_load_dir, (void *)dir, err);
 	assert_non_null(t);
-	buf_init(&b, OUT_MAX);
 	assert_int_equal(template_render(t, data, &b, err), 0);
 	assert_string_equal(buf_cstr(&b), "Hi &lt;you&gt;\n--\n  Hi "
 	    "&lt;you&gt;\n");
@@ -589,11 +610,9 @@ test_load_dir(void **state)
 	assert_string_equal(err, "invalid partial name '../x': names may not "
 	    "contain '/' or start with '.'");
 	template_free(t);
-
 	buf_release(&b);
 	json_decref(data);
-	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
-	assert_int_equal(system(want), 0);
+	remove_dir(dir);
 }
 
 /* NULL data renders like empty data; a template with no partial loader
@@ -636,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_escape_property),
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_load_dir_render),
 		cmocka_unit_test(test_no_data_no_loader),
 	};
 
