@@ -30,6 +30,7 @@ int cmd_preview(int argc, char **argv);
 int cmd_subscribers_add(int argc, char **argv);
 int cmd_subscribers_import(int argc, char **argv);
 int cmd_subscribers_list(int argc, char **argv);
+int cmd_template_render(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -39,6 +40,7 @@ extern const char cmd_preview_usage[];
 extern const char cmd_subscribers_add_usage[];
 extern const char cmd_subscribers_import_usage[];
 extern const char cmd_subscribers_list_usage[];
+extern const char cmd_template_render_usage[];
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -33,6 +33,9 @@ const struct cmd cmd_table[] = {
 	  cmd_subscribers_list_usage },
 	{ "preview", cmd_preview, "show the digest a subscriber would receive",
 	  cmd_preview_usage },
+	{ "template render", cmd_template_render,
+	  "render a Mustache template with JSON data",
+	  cmd_template_render_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 

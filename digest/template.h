@@ -10,7 +10,28 @@
  *
  * {{name}} is HTML-escaped (& < > " ' become &amp; &lt; &gt; &quot;
  * &#39;); {{{name}}} and {{&name}} are not. Missing names render as
- * nothing. Numbers print as JSON does; true prints "true", null nothing.
+ * nothing. Strings print as their bytes (invalid UTF-8 and NUL included),
+ * integers as integers, reals as JavaScript prints them (1.210 is "1.21",
+ * 2.0 is "2", 1e21 is "1e+21"); true prints "true"; false, null, objects
+ * and arrays print nothing.
+ *
+ * Sections: a list renders its body once per element, an object or any
+ * other value that is not false renders it once with the value on top of
+ * the context stack. False values, as mustache.js has them: missing,
+ * null, false, 0, "", and the empty list ({} is true).
+ *
+ * Names: "." is the top of the context stack; a.b.c finds a in the
+ * innermost context that has it, then b in a, then c in b (the spec's
+ * rules: a.b never looks for b further out once a is found).
+ *
+ * Inheritance: blocks given in {{<parent}}...{{/parent}} replace the
+ * parent's blocks of the same name (the outermost template wins); text
+ * between the blocks of a parent tag is ignored. A block's lines are
+ * re-indented as the spec's tests want: the indentation of its first line
+ * is removed where it is written and the slot's added where it renders.
+ *
+ * Errors name the place: "digest.html.mustache:12:5: section 'articles'
+ * is not closed" (line and column count from 1, columns in characters).
  */
 #ifndef DIGEST_TEMPLATE_H
 #define DIGEST_TEMPLATE_H
@@ -19,6 +40,16 @@
 #include <stddef.h>
 
 #include "buf.h"
+
+/* Sections (and parents and blocks) nested in one template. */
+#define TEMPLATE_NESTING_MAX 256
+/* Partials, parents and block overrides rendered inside each other: a
+ * partial that includes itself stops here with an error. */
+#define TEMPLATE_PARTIAL_DEPTH_MAX 64
+/* All of the above together while rendering: bounds the C stack. */
+#define TEMPLATE_RENDER_DEPTH_MAX 1024
+/* The largest partial template_load_dir reads. */
+#define TEMPLATE_FILE_MAX (16u << 20)
 
 struct template;
 
@@ -32,24 +63,28 @@ typedef int (*template_load_fn)(const char *name, char **text, size_t *len,
 
 /*
  * Compiles len bytes of template text. name is what errors call it (a
- * file name: "digest.html.mustache:12:5: unclosed section 'articles'").
- * Partials are found through load (which may be NULL: no partials) when
- * first rendered and kept compiled in the template. Returns the compiled
+ * file name: "digest.html.mustache:12:5: section 'articles' is not
+ * closed"). Partials are found through load (which may be NULL: no
+ * partials) when first rendered and kept compiled in the template; a
+ * partial's errors name it "DIR/NAME.mustache" when load is
+ * template_load_dir, else NAME. The text is copied. Returns the compiled
  * template, owned by the caller (template_free), or NULL with err.
  */
 struct template *template_compile(const char *text, size_t len,
     const char *name, template_load_fn load, void *load_arg, char *err);
 
-/* Appends the rendering of t with data to out. 0, or -1 with err (a
- * partial that fails to compile or load, output over out's maximum,
- * partials nested too deep). */
+/* Appends the rendering of t with data (NULL: no data) to out. 0, or -1
+ * with err (a partial that fails to compile or load, output over out's
+ * maximum, partials nested too deep), out then as it was. A template
+ * keeps partials and scratch space between renders: render one template
+ * from one thread at a time. */
 int template_render(struct template *t, const json_t *data, struct buf *out,
     char *err);
 
 void template_free(struct template *t);
 
 /* A loader for partials stored as DIR/NAME.mustache (arg is DIR). Names
- * with '/' or a leading '.' are refused. */
+ * with '/' or a leading '.' are refused; a missing file is no partial. */
 int template_load_dir(const char *name, char **text, size_t *len, void *arg,
     char *err);
 

@@ -1,0 +1,168 @@
+/*
+ * digest template render: a Mustache template and JSON data, rendered,
+ * for writing and checking templates.
+ */
+#include "cmd.h"
+#include "template.h"
+#include "util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The most one rendering may print. */
+#define TEMPLATE_OUTPUT_MAX (256u << 20)
+
+const char cmd_template_render_usage[] =
+    "usage: digest template render --data FILE [--partials DIR] TEMPLATE\n"
+    "\n"
+    "Renders the Mustache template in the file TEMPLATE with the JSON value\n"
+    "in FILE and prints the result. {{name}} is HTML-escaped; {{{name}}}\n"
+    "and {{&name}} are not. Sections, inverted sections, comments, set\n"
+    "delimiters, partials {{> name}} and inheritance ({{< parent}} with\n"
+    "{{$ block}}) follow the Mustache spec. Partials and parents are read\n"
+    "from DIR/NAME.mustache; a missing one renders as nothing.\n"
+    "\n"
+    "  -d, --data FILE      the data, any JSON value (\"-\": standard input)\n"
+    "  -p, --partials DIR   where partials are (default: TEMPLATE's\n"
+    "                       directory)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: 0 rendered; 64 usage; 65 an error in the template or a\n"
+    "partial (reported as FILE:LINE:COLUMN: what), malformed JSON, or more\n"
+    "than 256 MB of output; 66 TEMPLATE, FILE or DIR not found.\n";
+
+/* The directory part of path ("." for none); caller frees. */
+static char *
+template_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* Reads and parses the data file; NULL after printing why, with *status
+ * set. */
+static json_t *
+template_read_data(const char *path, int *status)
+{
+	json_error_t jerr;
+	json_t *data;
+	char *text;
+	size_t len;
+
+	if (cmd_read_input(path, &text, &len) == -1) {
+		*status = EX_NOINPUT;
+		return NULL;
+	}
+	data = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+	free(text);
+	if (data == NULL) {
+		cmd_error("cannot parse '%s': line %d, column %d: %s", path,
+		    jerr.line, jerr.column, jerr.text);
+		*status = EX_DATAERR;
+	}
+	return data;
+}
+
+static int
+template_check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1) {
+		cmd_error("cannot use partials directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cmd_error("cannot use partials directory '%s': not a directory",
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Compiles and renders; prints the output or the error. */
+static int
+template_run(const char *path, const char *dir, const json_t *data)
+{
+	char err[ERR_LEN], *text;
+	struct template *t;
+	struct buf out;
+	size_t len;
+	int status = 0;
+
+	if (cmd_read_input(path, &text, &len) == -1)
+		return EX_NOINPUT;
+	t = template_compile(text, len, path, template_load_dir, (void *)dir,
+	    err);
+	free(text);
+	if (t == NULL) {
+		cmd_error("%s", err);
+		return EX_DATAERR;
+	}
+	buf_init(&out, TEMPLATE_OUTPUT_MAX);
+	if (template_render(t, data, &out, err) == -1) {
+		cmd_error("%s", err);
+		status = EX_DATAERR;
+	} else if (fwrite(buf_cstr(&out), 1, out.len, stdout) != out.len ||
+	    fflush(stdout) == EOF) {
+		cmd_error("cannot write the output: %s", strerror(errno));
+		status = EX_IOERR;
+	}
+	buf_release(&out);
+	template_free(t);
+	return status;
+}
+
+int
+cmd_template_render(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "partials", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data_path = NULL, *partials = NULL;
+	char *dir = NULL;
+	json_t *data;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "hd:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cmd_help(cmd_template_render_usage);
+		case 'd':
+			data_path = optarg;
+			break;
+		case 'p':
+			partials = optarg;
+			break;
+		default:
+			return cmd_bad_usage(cmd_template_render_usage);
+		}
+	}
+	if (data_path == NULL || argc - optind != 1) {
+		cmd_error(data_path == NULL ? "--data FILE is required" :
+		    argc == optind ? "no TEMPLATE given" : "too many arguments");
+		return cmd_bad_usage(cmd_template_render_usage);
+	}
+	if (partials != NULL && template_check_dir(partials) == -1)
+		return EX_NOINPUT;
+	if ((data = template_read_data(data_path, &status)) == NULL)
+		return status;
+	if (partials == NULL)
+		partials = dir = template_dir_of(argv[optind]);
+	status = template_run(argv[optind], partials, data);
+	json_decref(data);
+	free(dir);
+	return status;
+}
