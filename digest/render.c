@@ -330,12 +330,28 @@ wrap_indent(const char *s, size_t n)
 	return i;
 }
 
+/* "[12] https://...": a link of the text part's list, never broken. */
+static int
+wrap_is_link(const char *s, size_t n)
+{
+	size_t i = 1;
+
+	if (n < 4 || s[0] != '[')
+		return 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i > 1 && i + 1 < n && s[i] == ']' && s[i + 1] == ' ';
+}
+
 /* Appends one line, wrapped at width characters (0: no wrapping). */
 static void
 wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 {
 	size_t indent = wrap_indent(s, n), col, start, end, word, chars;
 	int first = 1;
+
+	if (wrap_is_link(s, n))
+		width = 0;
 
 	/* Leading spaces of the first line are kept as they are. */
 	(void)buf_append(out, s, indent);
@@ -381,6 +397,15 @@ render_text_wrap(const char *text, size_t len, size_t width)
 		while (n > 0 && (text[i + n - 1] == ' ' ||
 		    text[i + n - 1] == '\t' || text[i + n - 1] == '\r'))
 			n--;
+		/* "-- " keeps its space: it is the signature separator. */
+		if (n == 2 && end - i >= 3 && memcmp(text + i, "-- ", 3) == 0) {
+			if (blank > 0 && out.len > 0)
+				(void)buf_putc(&out, '\n');
+			blank = 0;
+			(void)buf_puts(&out, "-- \n");
+			i = end + 1;
+			continue;
+		}
 		if (n == 0) {
 			blank++;
 		} else {

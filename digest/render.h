@@ -65,7 +65,8 @@ int render_digest(struct render_templates *t, const json_t *data,
 /* Wraps each line of text longer than width characters at spaces; a
  * continuation keeps the line's indentation (and steps past a "- " or
  * "* " bullet); a word longer than width stands alone on its line. Also
- * drops trailing white space and runs of blank lines. Returns an
+ * drops trailing white space (but for the signature separator "-- ") and
+ * turns runs of blank lines into one. Returns an
  * allocated string; caller frees. */
 char *render_text_wrap(const char *text, size_t len, size_t width);
 
