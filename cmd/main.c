@@ -33,6 +33,8 @@ const struct cmd cmd_table[] = {
 	  cmd_subscribers_list_usage },
 	{ "preview", cmd_preview, "show the digest a subscriber would receive",
 	  cmd_preview_usage },
+	{ "send", cmd_send, "deliver this edition to every subscriber",
+	  cmd_send_usage },
 	{ "template render", cmd_template_render,
 	  "render a Mustache template with JSON data",
 	  cmd_template_render_usage },
