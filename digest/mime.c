@@ -618,8 +618,8 @@ mime_ascii_run(const char *s, size_t n)
 }
 
 /* The offset of the first byte of s that is not valid UTF-8 (n when
- * there is none). utf8_valid() without the offset is no faster; ASCII
- * runs are skipped a word at a time, as most of a digest is ASCII. */
+ * there is none). Unlike utf8_valid(), it says where, and it skips ASCII
+ * runs a word at a time: most of a digest is ASCII. */
 static size_t
 mime_utf8_bad_at(const char *s, size_t n)
 {

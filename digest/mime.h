@@ -21,15 +21,18 @@
  * ("Sat, 28 Nov 2026 12:00:00 +0000"; libetpan's own zone offsets are
  * wrong for half-hour zones); Message-ID is <uuid@domain> from
  * uuid_generate_random (libetpan's leaks the host name). Subject and
- * display names go through mime_header_encode(). Lines end in CRLF, as
+ * display names go through mime_header_encode(), and so does the name of
+ * the list id ("Name <id>", "<id>" or "id"; the id needs a dot). Lines end in CRLF, as
  * SMTP wants them; no line is longer than 998 octets.
  *
  * No value can start a header line of its own: control characters in a
  * subject or a display name become spaces before encoding, and an
  * address, URL, list id or domain that holds a control character, a
  * space, '<', '>', '"' or a non-ASCII byte is refused, as is an address
- * without exactly one '@'. Full validation is subscribers/addr's job;
- * this is the last line of defence.
+ * without exactly one '@' or with one of RFC 5322's specials "(),:;[\]",
+ * an unsubscribe URL that is not https:// or holds a ',' (RFC 2369), and
+ * a part that holds a NUL byte or is not valid UTF-8. Full address
+ * validation is subscribers/addr's job; this is the last line of defence.
  */
 #ifndef DIGEST_MIME_H
 #define DIGEST_MIME_H
@@ -45,7 +48,7 @@ struct mime_message {
 	const char *to_name;		/* may be NULL */
 	const char *to_addr;		/* required */
 	const char *subject;		/* UTF-8, required ("" is allowed) */
-	const char *list_id;		/* "Name <id.example.org>", "<id.example.org>" or NULL */
+	const char *list_id;		/* "Name <id.example.org>", or NULL */
 	const char *unsubscribe_url;	/* https://..., or NULL */
 	const char *unsubscribe_mailto;	/* mailto:..., or NULL */
 	const char *message_id_domain;	/* the part after '@' */
@@ -70,20 +73,24 @@ int mime_message_build(const struct mime_message *m, struct buf *out,
  * a header; caller frees. Pure: the same value gives the same result.
  *
  * First, control characters (C0, DEL, C1), U+2028 and U+2029 become
- * spaces and invalid UTF-8 bytes become U+FFFD, each one. The value is
- * then returned unchanged when it survives a header as it is: printable
- * ASCII words separated by single spaces, none longer than 62 characters
- * and none holding "=?"; for a phrase (phrase = 1, a display name) every
- * word must also be an atom, so "Smith, John" or "J. Smith" is encoded
- * rather than quoted. Anything else becomes encoded words in UTF-8,
- * separated by single spaces: Q (A-Z a-z 0-9 ! * + - / literal, space as
- * "_", all else =XX, the set RFC 2047 allows in a phrase, used for every
- * header) or B, whichever is shorter for the whole value. Each word is at
- * most 62 characters, under RFC 2047's 75, so that it fits on a header's
- * first line after a name of up to 9 characters ("Subject: ") and libetpan
- * never folds right after the colon. Words split only between UTF-8
- * characters. Decoded, the result is the cleaned value exactly, spaces
- * included.
+ * spaces and invalid UTF-8 bytes become U+FFFD, each one. Then the words
+ * of the value (split at every space) that survive a header as they are
+ * stay as they are: printable ASCII, at most 62 characters, no "=?", and
+ * for a phrase (phrase = 1, a display name) atoms only, so the comma of
+ * "Smith, John" is encoded rather than quoted. A value of such words
+ * alone comes back unchanged. Each run of other words becomes encoded
+ * words, the spaces inside the run encoded with it (the empty word of a
+ * leading, trailing or doubled space joins a neighbour's run, as libetpan
+ * would collapse or drop that space): UTF-8, Q (A-Z a-z 0-9 ! * + - /
+ * literal, space as "_", all else =XX, the set RFC 2047 allows in a
+ * phrase, used for every header) or B, whichever is shorter for the run.
+ * Encoding runs rather than the whole value keeps encoded words apart, as
+ * Python does: readers differ on the space between two of them. Words
+ * are separated by single spaces and are at most 62 characters, under
+ * RFC 2047's 75, so that one fits on a header's first line after a name
+ * of up to 9 characters ("Subject: ") and libetpan never folds right
+ * after the colon. Encoded words split only between UTF-8 characters.
+ * Decoded, the result is the cleaned value exactly, spaces included.
  */
 #define MIME_WORD_MAX 62
 char *mime_header_encode(const char *value, int phrase);
