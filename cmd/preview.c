@@ -191,7 +191,7 @@ preview_why(FILE *report, const struct article *a,
 	for (i = 0; i < r->ntags; i++)
 		for (k = 0; k < a->ntags; k++)
 			if (strcmp(r->tags[i], a->tags[k]) == 0)
-				fprintf(report, "%s%s", matched++ ? ", " : "tag ",
+				fprintf(report, "%s%s", matched++ ? ", " : "matched ",
 				    a->tags[k]);
 	fprintf(report, "%s\n", matched ? "" : r->ntags ? "no tag (?)" :
 	    "any tag: this reader chose none");

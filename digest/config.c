@@ -86,6 +86,22 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 	return 0;
 }
 
+/* A relative templates path in a file means: next to that file, as its
+ * author saw them, wherever digest runs from. */
+static void
+config_relative(const char *file, char **value)
+{
+	const char *slash = strrchr(file, '/');
+	struct buf b;
+
+	if (slash == NULL)
+		return;
+	buf_init(&b, 8192);
+	buf_printf(&b, "%.*s/%s", (int)(slash - file), file, *value);
+	free(*value);
+	*value = buf_detach(&b, NULL);
+}
+
 /* Values derived from others when left empty. */
 static void
 config_derive(struct config *c)
@@ -109,6 +125,8 @@ config_derive(struct config *c)
 		free(c->templates);
 		c->templates = xstrdup(access("templates", F_OK) == 0 ?
 		    "templates" : DIGEST_DATADIR "/templates");
+	} else if (c->path != NULL && c->templates[0] != '/') {
+		config_relative(c->path, &c->templates);
 	}
 }
 

@@ -306,8 +306,10 @@ render_digest(struct render_templates *t, const json_t *data, int text_width,
 	for (len = 0; one[len] != '\0'; len++)
 		if (one[len] == '\n')
 			one[len] = ' ';
+	while (len > 0 && one[len - 1] == ' ')
+		len--;
 	buf_truncate(subject, 0);
-	(void)buf_puts(subject, one);
+	(void)buf_append(subject, one, len);
 	free(one);
 	return 0;
 }

@@ -8,7 +8,7 @@ set -eu
 build_pkgs="build-essential pkg-config libcurl4-gnutls-dev libetpan-dev \
 libjansson-dev uuid-dev libxml2-dev libmicrohttpd-dev libsqlite3-dev"
 test_pkgs="libcmocka-dev sqlite3 python3 curl postfix python3-aiosmtpd \
-clang libclang-rt-14-dev chromium python3-pystache"
+clang libclang-rt-14-dev chromium"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

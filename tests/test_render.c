@@ -1,4 +1,4 @@
-/* Tests for digest/render.c: text wrapping (tests/data/render/wrap.txt),
+/* Tests for digest/render.c: text wrapping (tests/data/wrap.txt),
  * the template data, and hostile values through the real templates. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,7 +43,7 @@ test_wrap_cases(void **state)
 	long long w;
 
 	(void)state;
-	data = tu_read(tu_data_path("render/wrap.txt"), NULL);
+	data = tu_read(tu_data_path("wrap.txt"), NULL);
 	buf_init(&in, 1 << 20);
 	buf_init(&want, 1 << 20);
 	for (line = data; line != NULL; line = next) {
@@ -183,6 +183,7 @@ test_hostile_values(void **state)
 	assert_null(strstr(buf_cstr(&html), "\"onmouseover"));
 	assert_non_null(strstr(buf_cstr(&html), "&lt;script&gt;"));
 	assert_null(strchr(buf_cstr(&subject), '\n'));
+	assert_true(subject.len > 0 && subject.data[subject.len - 1] != ' ');
 	assert_null(strchr(buf_cstr(&subject), '\r'));
 	/* The text part is text: the title as written, not escaped. */
 	assert_non_null(strstr(buf_cstr(&text), "<script>alert(1)</script>"));

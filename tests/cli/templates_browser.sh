@@ -1,5 +1,6 @@
-# The default templates (templates/), rendered with the sample data in
-# tests/data/render/ and loaded in headless Chromium at 600 and 375 px
+# The default templates (templates/), rendered by `digest template render`
+# with the sample data in tests/data/render/, and the sample digest as
+# `digest preview` makes it, loaded in headless Chromium at 600 and 375 px
 # (tests/browser_check.py): no script errors, no horizontal overflow, the
 # mail rules (lang, role="presentation", color-scheme). Then again with
 # hostile data: markup in every text, a 300-character URL, quotes that
@@ -10,73 +11,22 @@ tpl=$TOP/templates
 data=$TESTS/data/render
 pages="subscribe check-inbox confirmed unsubscribe unsubscribed preferences error"
 
-# Rendering is this one function. `digest template render` once the C
-# engine has it (taken to be: TEMPLATE-FILE DATA-FILE, the result on
-# stdout, partials from the template's folder); until then Debian's python3-pystache, with template
-# inheritance ({{<parent}} {{$block}}), which pystache 0.6 lacks, expanded
-# beforehand by render.py below. That expansion is enough for HTML: it
-# passes 18 of the spec's 27 inheritance cases, and those it fails are
-# about the indentation of blocks and recursive parents.
 render() { # template name (digest.html), data file, output file
-	case $renderer in
-	digest) "$DIGEST" template render "$tpl/$1.mustache" "$2" >"$3" ;;
-	pystache) "$PY" "$T/render.py" "$tpl" "$1" "$2" >"$3" ;;
-	esac || fail "cannot render $1 with $(basename "$2")"
+	"$DIGEST" template render --data "$2" "$tpl/$1.mustache" >"$3" ||
+		fail "cannot render $1 with $(basename "$2")"
 }
 
-if "$DIGEST" template render -h >/dev/null 2>&1; then
-	renderer=digest
-elif "$PY" -c 'import pystache' 2>/dev/null; then
-	renderer=pystache
-else
-	skip "no renderer: neither 'digest template render' nor python3-pystache"
-fi
-# Under the sanitizers this test checks only what the C code does.
-if [ "${SAN:-}" = 1 ] && [ "$renderer" = pystache ]; then
-	skip "rendered by pystache: no C code to check under the sanitizers"
-fi
-
-cat >"$T/render.py" <<'PYEOF'
-import json, os, re, sys
-import pystache
-
-tdir, name, data = sys.argv[1:4]
-
-def load(n):
-    with open(os.path.join(tdir, n + ".mustache"), encoding="utf-8") as f:
-        text = f.read()
-    # Comments go first (blocks are looked for below, not in comments).
-    # A comment, or a parent or block tag (opening or closing), alone on
-    # its line takes the line with it, as the spec's standalone rule
-    # says; pystache does the same for the tags it knows.
-    text = re.sub(r"^[ \t]*\{\{!.*?\}\}[ \t]*(\r?\n|\Z)", "", text,
-                  flags=re.M | re.S)
-    text = re.sub(r"\{\{!.*?\}\}", "", text, flags=re.S)
-    names = set(re.findall(r"\{\{[<$]\s*([\w-]+)\s*\}\}", text))
-    def standalone(m):
-        return m.group(1) if m.group(2) in names else m.group(0)
-    return re.sub(r"^[ \t]*(\{\{[<$/]\s*([\w-]+)\s*\}\})[ \t]*(\r?\n|\Z)",
-                  standalone, text, flags=re.M)
-
-PARENT = re.compile(r"\{\{<\s*([\w-]+)\s*\}\}(.*?)\{\{/\s*\1\s*\}\}", re.S)
-BLOCK = re.compile(r"\{\{\$\s*([\w-]+)\s*\}\}(.*?)\{\{/\s*\1\s*\}\}", re.S)
-
-def expand(text, given):
-    """text with each parent replaced by its text, whose blocks take the
-    child's content (the outermost child wins), else their default."""
-    def parent(m):
-        inner = {b.group(1): b.group(2) for b in BLOCK.finditer(m.group(2))}
-        inner.update(given)
-        return expand(load(m.group(1)), inner)
-    text = PARENT.sub(parent, text)
-    return BLOCK.sub(lambda b: given.get(b.group(1), b.group(2)), text)
-
-r = pystache.Renderer(search_dirs=[tdir], file_extension="mustache",
-                      missing_tags="ignore")
-with open(data, encoding="utf-8") as f:
-    values = json.load(f)
-sys.stdout.write(r.render(expand(load(name), {}), values))
-PYEOF
+# The sample digest as a subscriber gets it: the whole pipeline, from the
+# sample feed and subscribers through `digest preview`.
+sample_digest() { # output file
+	export DIGEST_NOW=2026-11-28T12:00:00Z
+	"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null &&
+	"$DIGEST" subscribers import "$TOP/samples/subscribers.csv" >/dev/null &&
+	"$DIGEST" --config "$TOP/samples/digest.conf" preview \
+	    --subscriber ann.lee@example.org --format html -o "$1" 2>/dev/null ||
+		fail "cannot build the sample digest"
+	unset DIGEST_NOW
+}
 
 # A comment ends at the first closing braces: one that quotes a tag
 # would end there and print the rest.
@@ -128,6 +78,7 @@ for name in os.listdir(src):
 PYEOF
 
 mkdir "$T/out"
+sample_digest "$T/out/sample-digest.html"
 for set in normal hostile; do
 	dir=$data; [ $set = hostile ] && dir=$T/hostile
 	mkdir "$T/out/$set"
@@ -214,6 +165,8 @@ check() { # name, file, options
 dark=; hshots=
 [ -n "${SHOTS:-}" ] && { dark=--dark; hshots="--shots $SHOTS/hostile"; }
 check digest "$n/digest.html" --mail --shots "$shots" $dark --expect-text "Read more"
+check sample-digest "$T/out/sample-digest.html" --mail --shots "$shots" $dark \
+	--expect-text "City council approves the 3.5% transit levy"
 check confirm "$n/confirm.html" --mail --shots "$shots" $dark \
 	--expect-text "Confirm my subscription"
 for p in $pages; do
