@@ -277,12 +277,12 @@ embedded_data(json_t *articles, int i)
 static int
 find_top(const char *rel, char *out, size_t size)
 {
-	const char *build = getenv("BUILD");
-	const char *fmt[] = { "%s%s", "%s/../%s", "%s/../../%s" };
+	const char *build = getenv("TOP") ? getenv("TOP") : getenv("BUILD");
+	const char *fmt[] = { "%s%s", "%s/%s", "%s/../%s", "%s/../../%s" };
 	struct stat st;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (i > 0 && build == NULL)
 			break;
 		if (snprintf(out, size, fmt[i], i == 0 ? "" : build, rel) >=
@@ -292,31 +292,6 @@ find_top(const char *rel, char *out, size_t size)
 			return 0;
 	}
 	return -1;
-}
-
-/* The first .json file (by name) in dir, or -1. */
-static int
-first_json(const char *dir, char *out, size_t size)
-{
-	struct dirent *de;
-	char best[256] = "";
-	DIR *d = opendir(dir);
-	size_t n;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		n = strlen(de->d_name);
-		if (n > 5 && n < sizeof(best) &&
-		    strcmp(de->d_name + n - 5, ".json") == 0 &&
-		    (best[0] == '\0' || strcmp(de->d_name, best) < 0))
-			memcpy(best, de->d_name, n + 1);
-	}
-	closedir(d);
-	if (best[0] == '\0' ||
-	    snprintf(out, size, "%s/%s", dir, best) >= (int)size)
-		return -1;
-	return 0;
 }
 
 /* Gives every string that is about the subscriber (under a key naming a
@@ -379,15 +354,15 @@ json_loader(const char *name, char **text, size_t *len, void *arg,
 static int
 load_project(struct workload *w)
 {
-	char path[4200], dpath[4200], rdir[4096], err[ERR_LEN];
+	char path[4200], dpath[4200], err[ERR_LEN];
 	json_error_t jerr;
 	json_t *base;
 	size_t len;
 	int i;
 
 	if (find_top("templates/digest.html.mustache", path,
-	    sizeof(path)) == -1 || find_top("tests/data/render", rdir,
-	    sizeof(rdir)) == -1 || first_json(rdir, dpath, sizeof(dpath)) == -1)
+	    sizeof(path)) == -1 || find_top("tests/data/render/digest.json",
+	    dpath, sizeof(dpath)) == -1)
 		return -1;
 	if ((base = json_load_file(dpath, JSON_DECODE_ANY, &jerr)) == NULL) {
 		fprintf(stderr, "bench_template: %s: line %d: %s\n", dpath,

@@ -7,6 +7,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILD:=$(dirname "$here")/build}"
 export BUILD DIGEST
+TOP=$(dirname "$here")
+export TOP
 filter=${1:-}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/digest-bench.XXXXXX")
 pin=

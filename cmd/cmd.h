@@ -62,6 +62,13 @@ int cmd_bad_usage(const char *usage);
  * $DIGEST_CONFIG and ./digest.conf. */
 struct config;
 void cmd_config_path_set(const char *path);
+/* The --config path, or NULL when none was given. */
+const char *cmd_config_path(void);
+/* --templates DIR (before the command): overrides the config's key. */
+void cmd_templates_set(const char *dir);
+/* Loads the configuration with the command line's overrides, quietly:
+ * 0, or -1 with err (c is filled either way; release it). */
+int cmd_config_read(struct config *c, char *err);
 /* Loads the configuration or prints why not: 0, or EX_CONFIG. */
 int cmd_config_load(struct config *c);
 

@@ -11,6 +11,7 @@
 
 static const char *db_path;
 static const char *config_path;
+static const char *templates_dir;
 
 void
 cmd_config_path_set(const char *path)
@@ -18,12 +19,36 @@ cmd_config_path_set(const char *path)
 	config_path = path;
 }
 
+void
+cmd_templates_set(const char *dir)
+{
+	templates_dir = dir;
+}
+
+int
+cmd_config_read(struct config *c, char *err)
+{
+	int rc = config_load(c, config_path, err);
+
+	if (templates_dir != NULL) {
+		free(c->templates);
+		c->templates = xstrdup(templates_dir);
+	}
+	return rc;
+}
+
+const char *
+cmd_config_path(void)
+{
+	return config_path;
+}
+
 int
 cmd_config_load(struct config *c)
 {
 	char err[ERR_LEN];
 
-	if (config_load(c, config_path, err) == -1) {
+	if (cmd_config_read(c, err) == -1) {
 		cmd_error("bad configuration: %s", err);
 		config_release(c);
 		return EX_CONFIG;

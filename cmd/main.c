@@ -8,7 +8,8 @@
 #include <locale.h>
 
 static const char main_usage[] =
-    "usage: digest [--config PATH] [--db PATH] COMMAND [ARGS...]\n"
+    "usage: digest [--config PATH] [--templates DIR] [--db PATH] COMMAND\n"
+    "              [ARGS...]\n"
     "       digest --help | --version\n"
     "\n"
     "Builds newsletter digests from feeds and mails them.\n"
@@ -52,6 +53,7 @@ main_print_usage(FILE *f)
 	fputs("\nOptions:\n"
 	    "  --config PATH      the configuration (default $DIGEST_CONFIG, else\n"
 	    "                     ./digest.conf when there is one)\n"
+	    "  --templates DIR    the templates (default: the configuration's)\n"
 	    "  --db PATH          the database (default $DIGEST_DB, else "
 	    "./digest.db)\n"
 	    "  -h, --help         this help; `digest COMMAND -h` for a "
@@ -119,6 +121,10 @@ main(int argc, char **argv)
 			cmd_config_path_set(argv[++i]);
 		} else if (strncmp(argv[i], "--config=", 9) == 0) {
 			cmd_config_path_set(argv[i] + 9);
+		} else if (strcmp(argv[i], "--templates") == 0 && i + 1 < argc) {
+			cmd_templates_set(argv[++i]);
+		} else if (strncmp(argv[i], "--templates=", 12) == 0) {
+			cmd_templates_set(argv[i] + 12);
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			cmd_db_path_set(argv[++i]);
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {

@@ -219,7 +219,7 @@ serve_view(struct MHD_Connection *conn, struct serve *s)
 				tagv[o.ntags++] = p;
 		}
 	}
-	if (config_load(&c, NULL, err) == -1) {
+	if (cmd_config_read(&c, err) == -1) {
 		config_release(&c);
 		free(copy);
 		return serve_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
