@@ -203,7 +203,8 @@ ingest_parse(const struct ingest_input *in, struct feed *out, char *err)
  * parsed, inside the source's one transaction. The store is the slower
  * half, so a large feed takes about the time of its SQLite writes.
  */
-#define INGEST_QUEUE 256
+#define INGEST_QUEUE 1024
+#define INGEST_BATCH 64	/* articles the parser queues at a time */
 
 struct ingest_pipe {
 	pthread_mutex_t mu;
@@ -212,9 +213,17 @@ struct ingest_pipe {
 	struct article q[INGEST_QUEUE];	/* owned: a ring of moved articles */
 	size_t head;
 	size_t n;
+	/* Stored articles go back to the parser to be freed: memory is
+	 * freed by the thread that allocated it, or malloc's arenas make
+	 * the two threads fight over a lock for every string. */
+	struct article used[INGEST_QUEUE];	/* owned */
+	size_t nused;
 	int done;			/* the parser has finished */
 	int abandoned;			/* the store failed: drop the rest */
 	/* The parser's side; read by the store only after the join. */
+	struct article local[INGEST_BATCH];	/* owned: not yet queued */
+	size_t nlocal;
+	struct article freeing[INGEST_QUEUE];	/* owned: taken from used */
 	const struct ingest_input *in;
 	int lead_sentences;
 	size_t lead_max_chars;
@@ -223,6 +232,34 @@ struct ingest_pipe {
 	int rc;
 	char err[ERR_LEN];
 };
+
+/* Queues the parser's local batch, waiting for room; the lock is taken
+ * once per batch, not once per article. */
+static void
+ingest_pipe_flush(struct ingest_pipe *p)
+{
+	size_t i, nfree;
+
+	pthread_mutex_lock(&p->mu);
+	nfree = p->nused;
+	memcpy(p->freeing, p->used, nfree * sizeof(p->used[0]));
+	p->nused = 0;
+	for (i = 0; i < p->nlocal; i++) {
+		while (p->n == INGEST_QUEUE && !p->abandoned)
+			pthread_cond_wait(&p->room, &p->mu);
+		if (p->abandoned) {
+			article_release(&p->local[i]);
+			continue;
+		}
+		p->q[(p->head + p->n) % INGEST_QUEUE] = p->local[i];
+		p->n++;
+	}
+	p->nlocal = 0;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < nfree; i++)
+		article_release(&p->freeing[i]);
+}
 
 /* The parser thread's hand-over: takes ownership of *a. */
 static void
@@ -234,18 +271,10 @@ ingest_pipe_put(struct article *a, void *arg)
 	free(a->lead);
 	a->lead = summary_lead(a->body ? a->body : "", a->body ?
 	    strlen(a->body) : 0, p->lead_sentences, p->lead_max_chars);
-	pthread_mutex_lock(&p->mu);
-	while (p->n == INGEST_QUEUE && !p->abandoned)
-		pthread_cond_wait(&p->room, &p->mu);
-	if (p->abandoned) {
-		article_release(a);
-	} else {
-		p->q[(p->head + p->n) % INGEST_QUEUE] = *a;
-		article_init(a);
-		if (p->n++ == 0)
-			pthread_cond_signal(&p->more);
-	}
-	pthread_mutex_unlock(&p->mu);
+	p->local[p->nlocal++] = *a;
+	article_init(a);
+	if (p->nlocal == INGEST_BATCH)
+		ingest_pipe_flush(p);
 }
 
 static void *
@@ -259,6 +288,7 @@ ingest_pipe_parse(void *arg)
 	/* Pages come back as a list: hand them over the same way. */
 	for (size_t i = 0; p->rc == 0 && i < p->feed.items.n; i++)
 		ingest_pipe_put(&p->feed.items.v[i], p);
+	ingest_pipe_flush(p);
 	pthread_mutex_lock(&p->mu);
 	p->done = 1;
 	pthread_cond_signal(&p->more);
@@ -273,19 +303,41 @@ static size_t
 ingest_pipe_take(struct ingest_pipe *p, struct article *batch)
 {
 	size_t n;
+	int was_full;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->n == 0 && !p->done)
 		pthread_cond_wait(&p->more, &p->mu);
+	was_full = p->n == INGEST_QUEUE;
+
 	for (n = 0; p->n > 0; n++) {
 		batch[n] = p->q[p->head];
 		p->head = (p->head + 1) % INGEST_QUEUE;
 		p->n--;
 	}
-	if (n > 0)
+	if (was_full)
 		pthread_cond_signal(&p->room);
 	pthread_mutex_unlock(&p->mu);
 	return n;
+}
+
+/* Hands n stored articles back to the parser, which frees them; what
+ * does not fit is freed here. */
+static void
+ingest_pipe_give_back(struct ingest_pipe *p, struct article *batch,
+    size_t n)
+{
+	size_t fit;
+
+	pthread_mutex_lock(&p->mu);
+	fit = p->done ? 0 : INGEST_QUEUE - p->nused;
+	if (fit > n)
+		fit = n;
+	memcpy(p->used + p->nused, batch, fit * sizeof(batch[0]));
+	p->nused += fit;
+	pthread_mutex_unlock(&p->mu);
+	while (fit < n)
+		article_release(&batch[fit++]);
 }
 
 /* After a store error: the parser drops what it still finds. */
@@ -347,13 +399,16 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 				rc = -1;
 			else if (rc == 0)
 				*(added ? &rep->added : &rep->updated) += 1;
-			article_release(&batch[i]);
 		}
+		ingest_pipe_give_back(p, batch, n);
 	}
 	free(batch);
 	if (rc == -1)
 		ingest_pipe_abandon(p);
 	pthread_join(parser, NULL);
+	/* What the parser had no chance to free. */
+	while (p->nused > 0)
+		article_release(&p->used[--p->nused]);
 	if (rc == 0 && p->rc == -1) {
 		db_rollback(db);
 		rep->added = rep->updated = 0;
