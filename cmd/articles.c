@@ -38,32 +38,6 @@ const char cmd_articles_usage[] =
     "                           ./digest.db)\n"
     "  -h, --help               this help\n";
 
-/* A JSON string from text that should be UTF-8; invalid bytes (which the
- * store should never hold) become U+FFFD rather than a NULL. */
-static json_t *
-articles_json_str(const char *s)
-{
-	json_t *j;
-	char *fixed;
-	size_t i, n, len, k;
-	uint32_t cp;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	len = strlen(s);
-	fixed = xmalloc(len * 3 + 1);
-	for (i = n = 0; i < len; i += k) {
-		k = utf8_decode(s + i, len - i, &cp);
-		n += utf8_encode(cp, fixed + n);
-	}
-	fixed[n] = '\0';
-	j = json_string(fixed);
-	free(fixed);
-	return j;
-}
-
 static json_t *
 articles_json_one(const struct article *a)
 {
@@ -73,16 +47,16 @@ articles_json_one(const struct article *a)
 
 	date_to_rfc3339(a->published, when);
 	for (i = 0; i < a->ntags; i++)
-		json_array_append_new(tags, articles_json_str(a->tags[i]));
+		json_array_append_new(tags, util_json_string(a->tags[i]));
 	json_object_set_new(o, "id", json_integer(a->id));
-	json_object_set_new(o, "guid", articles_json_str(a->guid));
-	json_object_set_new(o, "url", articles_json_str(a->url));
-	json_object_set_new(o, "title", articles_json_str(a->title));
-	json_object_set_new(o, "author", articles_json_str(a->author));
+	json_object_set_new(o, "guid", util_json_string(a->guid));
+	json_object_set_new(o, "url", util_json_string(a->url));
+	json_object_set_new(o, "title", util_json_string(a->title));
+	json_object_set_new(o, "author", util_json_string(a->author));
 	json_object_set_new(o, "published", json_string(when));
-	json_object_set_new(o, "source", articles_json_str(a->source));
+	json_object_set_new(o, "source", util_json_string(a->source));
 	json_object_set_new(o, "tags", tags);
-	json_object_set_new(o, "lead", articles_json_str(a->lead));
+	json_object_set_new(o, "lead", util_json_string(a->lead));
 	return o;
 }
 

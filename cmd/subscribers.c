@@ -975,33 +975,6 @@ cmd_subscribers_add(int argc, char **argv)
  * digest subscribers list
  */
 
-/* A JSON string from text that should be UTF-8; invalid bytes (which
- * the store never writes, but a file edited by hand may hold) become
- * U+FFFD rather than a NULL. */
-static json_t *
-subs_json_str(const char *s)
-{
-	json_t *j;
-	char *fixed;
-	size_t i, n, len, k;
-	uint32_t cp;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	len = strlen(s);
-	fixed = xmalloc(len * 3 + 1);
-	for (i = n = 0; i < len; i += k) {
-		k = utf8_decode(s + i, len - i, &cp);
-		n += utf8_encode(cp, fixed + n);
-	}
-	fixed[n] = '\0';
-	j = json_string(fixed);
-	free(fixed);
-	return j;
-}
-
 static json_t *
 subs_json_one(const struct store_subscriber *s)
 {
@@ -1011,10 +984,10 @@ subs_json_one(const struct store_subscriber *s)
 
 	date_to_rfc3339(s->created, when);
 	for (i = 0; i < s->ntags; i++)
-		json_array_append_new(tags, subs_json_str(s->tags[i]));
+		json_array_append_new(tags, util_json_string(s->tags[i]));
 	json_object_set_new(o, "id", json_integer(s->id));
-	json_object_set_new(o, "email", subs_json_str(s->email));
-	json_object_set_new(o, "name", subs_json_str(s->name));
+	json_object_set_new(o, "email", util_json_string(s->email));
+	json_object_set_new(o, "name", util_json_string(s->name));
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "status",
 	    json_string(store_status_name(s->status)));

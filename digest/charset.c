@@ -215,31 +215,6 @@ out_put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* UTF-8 to UTF-8: copies valid sequences, U+FFFD for each bad byte. */
-static void
-utf8_repair(const char *data, size_t len, struct out *o)
-{
-	size_t i = 0, start = 0, k;
-	uint32_t cp;
-
-	xgrow(&o->data, &o->cap, len + 1, 1);
-	while (i < len) {
-		if ((unsigned char)data[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = utf8_decode(data + i, len - i, &cp);
-		if (k > 1) {
-			i += k;
-			continue;
-		}
-		out_put(o, data + start, i - start);
-		out_put(o, replacement, 3);
-		start = ++i;
-	}
-	out_put(o, data + start, len - start);
-}
-
 /* The size of one code unit: what to skip over a sequence iconv refuses. */
 static size_t
 unit_size(const char *from)
@@ -313,7 +288,8 @@ charset_to_utf8(const char *data, size_t len, const char *from,
 			data += 3;
 			len -= 3;
 		}
-		utf8_repair(data, len, &o);
+		o.data = utf8_repair(data, len, &o.len);
+		o.cap = o.len + 1;
 	} else if (iconv_convert(data, len, from, &o, err) == -1) {
 		free(o.data);
 		return -1;

@@ -78,28 +78,11 @@ render_dates(int64_t when, char day[32], char longday[48])
 	    month_names[tm.tm_mon % 12], tm.tm_year + 1900);
 }
 
-/* A JSON string; NULL stays "" so that templates need no guards. The
- * store only holds UTF-8, but a stray byte must not lose the field. */
+/* A JSON string; NULL stays "" so that templates need no guards. */
 static json_t *
 str(const char *s)
 {
-	json_t *j = json_string(s ? s : "");
-	char *fixed;
-	size_t i, n = 0, len, k;
-	uint32_t cp;
-
-	if (j != NULL)
-		return j;
-	len = strlen(s);
-	fixed = xmalloc(len * 3 + 1);
-	for (i = 0; i < len; i += k) {
-		k = utf8_decode(s + i, len - i, &cp);
-		n += utf8_encode(cp, fixed + n);
-	}
-	fixed[n] = '\0';
-	j = json_string(fixed);
-	free(fixed);
-	return j;
+	return util_json_string(s ? s : "");
 }
 
 static json_t *

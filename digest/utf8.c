@@ -1,6 +1,8 @@
 #include "utf8.h"
+#include "util.h"
 
 #include <locale.h>
+#include <string.h>
 #include <wctype.h>
 
 size_t
@@ -106,6 +108,34 @@ utf8_count(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		count += ((unsigned char)s[i] & 0xC0) != 0x80;
 	return count;
+}
+
+char *
+utf8_repair(const char *s, size_t len, size_t *outlen)
+{
+	size_t i = 0, start = 0, n = 0, k;
+	char *out = xmalloc(len * 3 + 1);
+	uint32_t cp;
+
+	/* Valid runs are copied whole; only a bad byte costs a decode. */
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80 ||
+		    (k = utf8_decode(s + i, len - i, &cp)) > 1) {
+			i += (unsigned char)s[i] < 0x80 ? 1 : k;
+			continue;
+		}
+		memcpy(out + n, s + start, i - start);
+		n += i - start;
+		memcpy(out + n, "\xEF\xBF\xBD", 3);
+		n += 3;
+		start = ++i;
+	}
+	memcpy(out + n, s + start, len - start);
+	n += len - start;
+	out[n] = '\0';
+	if (outlen != NULL)
+		*outlen = n;
+	return out;
 }
 
 int

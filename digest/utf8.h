@@ -23,6 +23,11 @@ size_t utf8_cut(const char *s, size_t n, size_t max);
 /* The number of characters in s. */
 size_t utf8_count(const char *s, size_t n);
 
+/* Returns an allocated, NUL-terminated copy of s (len bytes, NULs
+ * allowed) in which every invalid byte is U+FFFD, and its length in
+ * *outlen (may be NULL); caller frees. */
+char *utf8_repair(const char *s, size_t len, size_t *outlen);
+
 int utf8_is_space(uint32_t cp);	/* ASCII and Unicode white space */
 int utf8_is_alnum(uint32_t cp);
 uint32_t utf8_lower(uint32_t cp);

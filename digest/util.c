@@ -2,6 +2,7 @@
 #include "utf8.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,4 +176,20 @@ util_trim(const char *s, size_t *len)
 	}
 	*len = n;
 	return s;
+}
+
+json_t *
+util_json_string(const char *s)
+{
+	json_t *j;
+	char *fixed;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	fixed = utf8_repair(s, strlen(s), NULL);
+	j = json_string(fixed);
+	free(fixed);
+	return j;
 }

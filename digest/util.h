@@ -44,4 +44,11 @@ int util_read_file(const char *path, size_t max, char **data, size_t *len,
  * returns the new start and updates *len. */
 const char *util_trim(const char *s, size_t *len);
 
+/* A JSON string of s, which should be UTF-8: invalid bytes (which the
+ * store never writes, but a file edited by hand may hold) become U+FFFD
+ * rather than make jansson return NULL. NULL gives JSON null. Returns a
+ * new reference. */
+struct json_t;
+struct json_t *util_json_string(const char *s);
+
 #endif
