@@ -119,9 +119,10 @@ utf8_repair(const char *s, size_t len, size_t *outlen)
 
 	/* Valid runs are copied whole; only a bad byte costs a decode. */
 	while (i < len) {
-		if ((unsigned char)s[i] < 0x80 ||
-		    (k = utf8_decode(s + i, len - i, &cp)) > 1) {
-			i += (unsigned char)s[i] < 0x80 ? 1 : k;
+		k = (unsigned char)s[i] < 0x80 ? 1 :
+		    utf8_decode(s + i, len - i, &cp);
+		if (k > 1 || (unsigned char)s[i] < 0x80) {
+			i += k;
 			continue;
 		}
 		memcpy(out + n, s + start, i - start);
