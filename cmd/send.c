@@ -60,6 +60,13 @@ send_ms_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static void
+send_done(void *tag, const struct transport_result *r, void *arg)
+{
+	(void)arg;
+	*(struct transport_result *)tag = *r;
+}
+
 /* Builds and delivers one subscriber's message; logs one line. */
 static void
 send_one(struct send_run *r, const struct store_subscriber *s)
@@ -69,8 +76,9 @@ send_one(struct send_run *r, const struct store_subscriber *s)
 	struct transport_result tr;
 	struct article_list l;
 	struct timespec t0;
-	char err[ERR_LEN];
+	char err[ERR_LEN], *msg;
 	json_t *data;
+	size_t len;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&rd, 0, sizeof(rd));
@@ -107,17 +115,27 @@ send_one(struct send_run *r, const struct store_subscriber *s)
 		    "ms=%.1f\n", r->e.id, s->email, l.n, m.eml.len,
 		    send_ms_since(&t0));
 		r->sent++;
-	} else if (r->t->send(r->t, r->e.cfg->from_address, s->email,
-	    m.eml.data, m.eml.len, &tr, err) == -1) {
-		printf("edition=%s to=%s status=deferred code=%d error=\"%s\"\n",
-		    r->e.id, s->email, tr.code, err);
+	} else if ((len = m.eml.len, msg = buf_detach(&m.eml, NULL),
+	    r->t->submit(r->t, r->e.cfg->from_address, s->email, msg, len,
+	    &tr, err)) == -1) {
+		printf("edition=%s to=%s status=failed error=\"%s\"\n",
+		    r->e.id, s->email, err);
 		r->failed++;
-		r->status = EX_TEMPFAIL;
+		r->status = EX_DATAERR;
 	} else {
-		printf("edition=%s to=%s status=sent articles=%zu code=%d "
-		    "message_id=%s ms=%.1f\n", r->e.id, s->email, l.n, tr.code,
-		    m.message_id, send_ms_since(&t0));
-		r->sent++;
+		r->t->poll(r->t, 0, send_done, &tr);
+		if (tr.code != 250) {
+			printf("edition=%s to=%s status=deferred code=%d "
+			    "error=\"%s\"\n", r->e.id, s->email, tr.code,
+			    tr.reply);
+			r->failed++;
+			r->status = EX_TEMPFAIL;
+		} else {
+			printf("edition=%s to=%s status=sent articles=%zu code=%d "
+			    "message_id=%s ms=%.1f\n", r->e.id, s->email, l.n,
+			    tr.code, m.message_id, send_ms_since(&t0));
+			r->sent++;
+		}
 	}
 	edition_message_release(&m);
 	json_decref(data);
@@ -207,7 +225,7 @@ cmd_send(int argc, char **argv)
 	if (!dry) {
 		snprintf(spec, sizeof(spec), "outbox:%s/%s", outbox ? outbox :
 		    c.outbox, r.e.id);
-		if ((r.t = transport_open(spec, err)) == NULL) {
+		if ((r.t = transport_open(spec, NULL, err)) == NULL) {
 			cmd_error("%s", err);
 			status = EX_CANTCREAT;
 			goto out;

@@ -16,9 +16,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Results wait here for the next poll(). */
+struct outbox_done {
+	void *tag;
+	struct transport_result r;
+};
+
 struct outbox {
 	char *dir;		/* owned */
 	unsigned long seq;	/* messages written so far */
+	struct outbox_done *done;	/* owned */
+	size_t ndone;
+	size_t done_cap;
 };
 
 /* Creates dir and its parents, like mkdir -p. */
@@ -94,30 +103,61 @@ outbox_write(const char *path, const char *tmp, const char *msg, size_t len,
 }
 
 static int
-outbox_send(struct transport *t, const char *from, const char *to,
-    const char *msg, size_t len, struct transport_result *r, char *err)
+outbox_submit(struct transport *t, const char *from, const char *to,
+    char *msg, size_t len, void *tag, char *err)
 {
 	struct outbox *o = t->state;
-	char name[300], path[4400], tmp[4420];
+	struct outbox_done *d;
+	char name[300], path[4400], tmp[4420], e[ERR_LEN];
 
-	(void)from;
+	if (transport_check_address("sender", from, err) == -1 ||
+	    transport_check_address("recipient", to, err) == -1) {
+		free(msg);
+		return -1;
+	}
+	xgrow(&o->done, &o->done_cap, o->ndone + 1, sizeof(*o->done));
+	d = &o->done[o->ndone++];
+	memset(d, 0, sizeof(*d));
+	d->tag = tag;
 	outbox_name(name, sizeof(name), o->seq + 1, to);
 	if (snprintf(path, sizeof(path), "%s/%s", o->dir, name) >=
 	    (int)sizeof(path) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", o->dir, name) >=
 	    (int)sizeof(tmp)) {
-		r->code = 554;
-		return util_err(err, "outbox path too long");
-	}
-	if (outbox_write(path, tmp, msg, len, err) == -1) {
+		d->r.code = 554;
+		snprintf(d->r.reply, sizeof(d->r.reply), "outbox path too long");
+	} else if (outbox_write(path, tmp, msg, len, e) == -1) {
 		/* A full disk or a permission can be mended: try later. */
-		r->code = 451;
-		snprintf(r->reply, sizeof(r->reply), "%.200s", err);
-		return -1;
+		d->r.code = 451;
+		snprintf(d->r.reply, sizeof(d->r.reply), "%.400s", e);
+	} else {
+		o->seq++;
+		d->r.code = 250;
+		snprintf(d->r.reply, sizeof(d->r.reply), "stored in %.400s",
+		    path);
 	}
-	o->seq++;
-	r->code = 250;
-	snprintf(r->reply, sizeof(r->reply), "stored in %.200s", path);
+	free(msg);
+	return 0;
+}
+
+static size_t
+outbox_capacity(struct transport *t)
+{
+	(void)t;
+	return 64;
+}
+
+static size_t
+outbox_poll(struct transport *t, int timeout_ms, transport_done_fn done,
+    void *arg)
+{
+	struct outbox *o = t->state;
+	size_t i, n = o->ndone;
+
+	(void)timeout_ms;
+	o->ndone = 0;
+	for (i = 0; i < n; i++)
+		done(o->done[i].tag, &o->done[i].r, arg);
 	return 0;
 }
 
@@ -127,6 +167,7 @@ outbox_close(struct transport *t)
 	struct outbox *o = t->state;
 
 	free(o->dir);
+	free(o->done);
 	free(o);
 	free(t);
 }
@@ -147,7 +188,9 @@ outbox_open(const char *dir, char *err)
 	o->dir = xstrdup(dir);
 	t = xcalloc(1, sizeof(*t));
 	t->name = "outbox";
-	t->send = outbox_send;
+	t->capacity = outbox_capacity;
+	t->submit = outbox_submit;
+	t->poll = outbox_poll;
 	t->close = outbox_close;
 	t->state = o;
 	return t;

@@ -4,11 +4,13 @@
 #include <string.h>
 
 struct transport *
-transport_open(const char *spec, char *err)
+transport_open(const char *spec, const struct smtp_opts *smtp, char *err)
 {
+	(void)smtp;
 	if (strncmp(spec, "outbox:", 7) == 0)
 		return outbox_open(spec + 7, err);
-	util_err(err, "unknown transport '%s' (expected outbox:DIR)", spec);
+	util_err(err, "unknown transport '%s' (expected outbox:DIR or an "
+	    "smtp:// or smtps:// URL)", spec);
 	return NULL;
 }
 
@@ -17,4 +19,28 @@ transport_close(struct transport *t)
 {
 	if (t != NULL)
 		t->close(t);
+}
+
+int
+transport_check_address(const char *what, const char *addr, char *err)
+{
+	const char *at = strchr(addr, '@');
+	size_t i;
+
+	if (at == NULL || strchr(at + 1, '@') != NULL || at == addr ||
+	    at[1] == '\0')
+		return util_err(err, "%s '%.80s' is not one address", what, addr);
+	for (i = 0; addr[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)addr[i];
+
+		/* A CR or LF would end the command and start another: a
+		 * second RCPT TO could be smuggled in (libcurl does not
+		 * check). */
+		if (c <= ' ' || c >= 0x7F || c == '<' || c == '>')
+			return util_err(err, "%s '%.80s' holds a character that "
+			    "cannot go in an envelope", what, addr);
+	}
+	if (i > 254)
+		return util_err(err, "%s is longer than 254 characters", what);
+	return 0;
 }
