@@ -38,6 +38,21 @@ static const struct config_key {
 	S("since", since, "7d"),
 	L("max_articles", max_articles, "10", 1, 1000),
 	L("text_width", text_width, "72", 40, 200),
+	S("smtp_url", smtp_url, ""),
+	S("smtp_tls", smtp_tls, "starttls"),
+	S("smtp_user", smtp_user, ""),
+	S("smtp_password_file", smtp_password_file, ""),
+	S("smtp_cafile", smtp_cafile, ""),
+	S("smtp_ehlo", smtp_ehlo, ""),
+	L("smtp_connections", smtp_connections, "1", 1, 32),
+	L("smtp_rate", smtp_rate, "0", 0, 100000),
+	L("smtp_timeout", smtp_timeout, "60", 1, 3600),
+	S("schedule_weekday", schedule_weekday, "mon"),
+	S("schedule_time", schedule_time, "08:00"),
+	S("schedule_timezone", schedule_timezone, "UTC"),
+	L("min_articles", min_articles, "1", 0, 1000),
+	L("send_empty", send_empty, "0", 0, 1),
+	L("bounce_limit", bounce_limit, "3", 1, 100),
 #undef S
 #undef L
 };

@@ -29,6 +29,23 @@ struct config {
 	char *since;		/* the window of a digest: 7d, 2w... */
 	long max_articles;	/* per digest */
 	long text_width;	/* the plain text part's line width */
+	/* Delivery: SMTP when smtp_url is set, else the outbox. */
+	char *smtp_url;		/* smtp://host:port or smtps://... */
+	char *smtp_tls;		/* for smtp://: "starttls" or "off" */
+	char *smtp_user;	/* "" = no AUTH */
+	char *smtp_password_file; /* "" = $DIGEST_SMTP_PASSWORD(_FILE) */
+	char *smtp_cafile;	/* "" = the system's trust store */
+	char *smtp_ehlo;	/* "" = libcurl's default */
+	long smtp_connections;
+	long smtp_rate;		/* messages per second; 0 = no limit */
+	long smtp_timeout;	/* seconds per message */
+	/* When an edition is due, and what it needs. */
+	char *schedule_weekday;	/* mon..sun */
+	char *schedule_time;	/* HH:MM */
+	char *schedule_timezone; /* an IANA name, "UTC" */
+	long min_articles;	/* fewer new articles: the edition is skipped */
+	long send_empty;	/* 1: mail subscribers with no articles too */
+	long bounce_limit;	/* hard bounces on this many editions in a row */
 };
 
 /* Reads the file at path (NULL: $DIGEST_CONFIG or ./digest.conf when it
