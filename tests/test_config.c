@@ -113,7 +113,7 @@ test_sample_names_every_key(void **state)
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		snprintf(key, sizeof(key), "\n%.*s = ", (int)strcspn(line, " "),
+		snprintf(key, sizeof(key), "\n%.*s =", (int)strcspn(line, " "),
 		    line);
 		if (strstr(sample, key) == NULL)
 			fail_msg("samples/digest.conf does not set '%s'", line);
