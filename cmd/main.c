@@ -36,6 +36,11 @@ const struct cmd cmd_table[] = {
 	  cmd_preview_usage },
 	{ "send", cmd_send, "deliver this edition to every subscriber",
 	  cmd_send_usage },
+	{ "editions", cmd_editions, "list the editions and their deliveries",
+	  cmd_editions_usage },
+	{ "editions show", cmd_editions_show,
+	  "who got an edition, who is deferred or failed and why",
+	  cmd_editions_show_usage },
 	{ "template render", cmd_template_render,
 	  "render a Mustache template with JSON data",
 	  cmd_template_render_usage },
@@ -69,17 +74,19 @@ main_lookup(int argc, char **argv, int *words)
 	const struct cmd *c;
 	size_t n0 = strlen(argv[0]);
 
-	for (c = cmd_table; c->name != NULL; c++) {
+	/* Two words first: "editions show" is not "editions" with an
+	 * argument. */
+	for (c = cmd_table; argc > 1 && c->name != NULL; c++)
+		if (strncmp(c->name, argv[0], n0) == 0 && c->name[n0] == ' ' &&
+		    strcmp(c->name + n0 + 1, argv[1]) == 0) {
+			*words = 2;
+			return c;
+		}
+	for (c = cmd_table; c->name != NULL; c++)
 		if (strcmp(c->name, argv[0]) == 0) {
 			*words = 1;
 			return c;
 		}
-		if (argc > 1 && strncmp(c->name, argv[0], n0) == 0 &&
-		    c->name[n0] == ' ' && strcmp(c->name + n0 + 1, argv[1]) == 0) {
-			*words = 2;
-			return c;
-		}
-	}
 	return NULL;
 }
 

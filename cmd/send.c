@@ -1,241 +1,510 @@
 /*
- * digest send: this edition to every confirmed subscriber, through a
- * transport. Each subscriber gets their own message: their articles
- * (their tags; none = all), their name, their links.
+ * digest send: this edition to every confirmed subscriber, exactly once,
+ * through SMTP when a server is configured, else into the outbox.
  */
 #include "cmd.h"
 #include "config.h"
 #include "date.h"
 #include "db.h"
 #include "edition.h"
+#include "journal.h"
+#include "send.h"
+#include "smtp.h"
+#include "addr.h"
 #include "store.h"
 #include "transport.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 const char cmd_send_usage[] =
     "usage: digest send [--edition ID] [--since WHEN] [--dry-run]\n"
-    "                   [--outbox DIR] [--db PATH]\n"
+    "                   [--test-to ADDR [--subscriber EMAIL]] [--smtp URL]\n"
+    "                   [--concurrency N] [--rate N] [--retry-failed]\n"
+    "                   [--outbox DIR] [--json] [--db PATH]\n"
     "\n"
-    "Builds this edition's message for every confirmed subscriber, from\n"
-    "their articles (their tags; none means every article), and delivers\n"
-    "it. Without an SMTP server configured, messages go to the outbox:\n"
-    "one .eml file per subscriber in OUTBOX/EDITION/. Subscribers with no\n"
-    "article in the window are skipped. One key=value line per subscriber\n"
-    "on standard output.\n"
+    "Sends an edition to every confirmed subscriber: their articles (their\n"
+    "tags; none means every article), each message their own, one SMTP\n"
+    "transaction each. The edition (default: this ISO week, 2026-W48) is\n"
+    "created on its first send with its articles frozen, so a repeated or\n"
+    "resumed send delivers the same content; it goes only to those who\n"
+    "have not had it. Without an SMTP server (--smtp or smtp_url in the\n"
+    "configuration) messages go to the outbox, OUTBOX/EDITION/*.eml.\n"
     "\n"
-    "      --edition ID         the edition id (default: this ISO week,\n"
-    "                           such as 2026-W48)\n"
-    "      --since WHEN         the window: 7d, 2w, a date, or all\n"
+    "      --edition ID         the edition (default: this ISO week)\n"
+    "      --since WHEN         a new edition's window: 7d, 2w, a date\n"
     "                           (default: the configuration's since)\n"
-    "  -n, --dry-run            build every message, deliver none\n"
-    "      --outbox DIR         the outbox directory (default: the\n"
-    "                           configuration's outbox)\n"
+    "  -n, --dry-run            build every message, deliver none, record\n"
+    "                           nothing\n"
+    "      --test-to ADDR       send one copy of a subscriber's message to\n"
+    "                           ADDR, subject marked [TEST], links inert;\n"
+    "                           recorded nowhere\n"
+    "      --subscriber EMAIL   whose message --test-to sends (default: the\n"
+    "                           first confirmed subscriber)\n"
+    "      --smtp URL           smtp://host:port or smtps://host:port\n"
+    "                           (default: the configuration's smtp_url)\n"
+    "  -c, --concurrency N      SMTP connections at once (default: the\n"
+    "                           configuration's smtp_connections)\n"
+    "      --rate N             at most N messages per second (default: the\n"
+    "                           configuration's smtp_rate; 0 = no limit)\n"
+    "      --retry-failed       try the permanently failed ones again\n"
+    "      --outbox DIR         the outbox (default: the configuration's)\n"
+    "      --json               a JSON summary on stdout; the log lines go\n"
+    "                           to stderr\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
     "  -h, --help               this help\n"
     "\n"
-    "Exit status: 0 when every message was delivered (or built, with\n"
-    "--dry-run), 65 when a message could not be built, 75 when a\n"
-    "delivery failed.\n";
+    "One key=value line per subscriber: edition= to= status= smtp= ms=.\n"
+    "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
+    "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
+    "Exit status: 0 all sent (or skipped), 75 some deferred (run again\n"
+    "later) or another run is sending, 69 some refused for good, 65 a\n"
+    "message could not be built.\n";
 
-struct send_run {
-	struct sqlite3 *db;
-	struct edition e;
-	struct transport *t;	/* NULL with --dry-run */
-	size_t sent, skipped, failed;
-	int status;
+struct send_cli {
+	const char *edition, *since, *test_to, *subscriber, *smtp, *outbox;
+	long concurrency;	/* -1: the configuration's */
+	double rate;		/* < 0: the configuration's */
+	int dry, retry_failed, json;
+	FILE *log;		/* where the key=value lines go */
+	int tty;
 };
 
-static double
-send_ms_since(const struct timespec *t0)
+/* Quotes a value for a key=value line: no space, quote or control
+ * character goes out raw. */
+static void
+send_kv(FILE *f, const char *key, const char *v)
 {
-	struct timespec t1;
+	const char *p;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	if (v == NULL || *v == '\0')
+		return;
+	fprintf(f, " %s=\"", key);
+	for (p = v; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7F)
+			fputc(' ', f);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }
 
 static void
-send_done(void *tag, const struct transport_result *r, void *arg)
+send_progress(const struct send_report *rep, int done)
+{
+	double rate = rep->elapsed > 0 ? (double)(rep->sent + rep->failed +
+	    rep->skipped) / rep->elapsed : 0;
+
+	fprintf(stderr, "\rsent %zu · deferred %zu · failed %zu · left %zu · "
+	    "%.0f msgs/s", rep->sent, rep->deferred, rep->failed, rep->left,
+	    rate);
+	if (rate > 0 && rep->left > 0)
+		fprintf(stderr, " · ETA %.0f s", (double)rep->left / rate);
+	fputs(done ? "\033[K\n" : "\033[K", stderr);
+}
+
+struct send_log_ctx {
+	struct send_cli *cli;
+	const char *edition;
+	size_t deferred_now;
+	double last_progress;
+};
+
+static void
+send_log(const struct send_event *ev, const struct send_report *rep,
+    void *arg)
+{
+	struct send_log_ctx *c = arg;
+	FILE *f = c->cli->log;
+
+	if (ev->status == JOURNAL_DEFERRED)
+		c->deferred_now++;
+	fprintf(f, "edition=%s to=%s status=%s", c->edition, ev->to,
+	    journal_status_name(ev->status));
+	if (ev->code != 0)
+		fprintf(f, " smtp=%d", ev->code);
+	send_kv(f, "queue_id", ev->queue_id);
+	send_kv(f, "message_id", ev->message_id);
+	if (ev->status != JOURNAL_SENT)
+		send_kv(f, "reply", ev->reply);
+	if (ev->articles > 0)
+		fprintf(f, " articles=%zu", ev->articles);
+	fprintf(f, " ms=%.0f\n", ev->ms);
+	if (c->cli->tty && rep->elapsed - c->last_progress > 0.2) {
+		struct send_report shown = *rep;
+
+		shown.deferred = c->deferred_now;
+		send_progress(&shown, 0);
+		c->last_progress = rep->elapsed;
+	}
+}
+
+/* The transport for this run: SMTP when a URL is given or configured,
+ * else the outbox for the edition. */
+static struct transport *
+send_transport(const struct send_cli *cli, const struct config *c,
+    const char *edition, char *err)
+{
+	struct smtp_opts so;
+	struct transport *t;
+	char spec[4200], *password = NULL;
+	const char *url = cli->smtp ? cli->smtp : c->smtp_url;
+
+	if (*url == '\0') {
+		snprintf(spec, sizeof(spec), "outbox:%s/%s", cli->outbox ?
+		    cli->outbox : c->outbox, edition);
+		return transport_open(spec, NULL, err);
+	}
+	memset(&so, 0, sizeof(so));
+	so.url = url;
+	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
+	    SMTP_TLS_STARTTLS;
+	so.user = *c->smtp_user ? c->smtp_user : NULL;
+	so.cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
+	so.ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
+	so.timeout_ms = c->smtp_timeout * 1000;
+	so.connections = (size_t)(cli->concurrency > 0 ? cli->concurrency :
+	    c->smtp_connections);
+	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
+	    c->smtp_password_file : NULL, &password, err) == -1)
+		return NULL;
+	so.password = password;
+	t = transport_open(url, &so, err);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return t;
+}
+
+/* The edition, created with its articles frozen on its first send. */
+static int
+send_open_edition(struct sqlite3 *db, const struct config *c,
+    const struct send_cli *cli, struct edition *e, int create, char *err)
+{
+	int rc;
+
+	if (edition_open(e, c, cli->edition, date_now(), cli->since, err) == -1)
+		return EX_DATAERR;
+	rc = journal_edition_get(db, e->id, &(struct journal_edition){ 0 }, err);
+	if (rc == -1)
+		return EX_IOERR;
+	if (rc == 1) {
+		e->frozen = 1;
+		return 0;
+	}
+	if (create && journal_edition_create(db, e->id, e->since, e->now + 1,
+	    0, date_now(), err) == -1)
+		return EX_IOERR;
+	e->frozen = create;
+	return 0;
+}
+
+static int
+send_status(const struct send_report *rep)
+{
+	if (rep->deferred > 0)
+		return EX_TEMPFAIL;
+	if (rep->failed > 0)
+		return EX_UNAVAILABLE;
+	return 0;
+}
+
+static void
+send_json(const char *edition, const struct send_report *rep)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "edition", json_string(edition));
+	json_object_set_new(o, "sent", json_integer((json_int_t)rep->sent));
+	json_object_set_new(o, "deferred",
+	    json_integer((json_int_t)rep->deferred));
+	json_object_set_new(o, "failed", json_integer((json_int_t)rep->failed));
+	json_object_set_new(o, "skipped",
+	    json_integer((json_int_t)rep->skipped));
+	json_object_set_new(o, "left", json_integer((json_int_t)rep->left));
+	json_object_set_new(o, "seconds", json_real(rep->elapsed));
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static void
+send_reader_of(const struct store_subscriber *s, struct edition_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->email = s->email;
+	r->name = s->name;
+	r->tags = (const char *const *)s->tags;
+	r->ntags = s->ntags;
+	r->unsubscribe_token = s->unsubscribe_token;
+	r->preferences_token = s->preferences_token;
+}
+
+/* --dry-run: every message built, none delivered, nothing recorded. */
+static int
+send_dry(struct sqlite3 *db, struct edition *e, const struct config *c,
+    struct send_cli *cli)
+{
+	struct store_subscriber_list l;
+	struct edition_message m;
+	struct edition_reader r;
+	struct send_report rep;
+	char err[ERR_LEN];
+	size_t i, articles;
+	int rc, status = 0;
+
+	memset(&l, 0, sizeof(l));
+	memset(&rep, 0, sizeof(rep));
+	if (store_subscriber_list(db, STORE_CONFIRMED, &l, err) == -1) {
+		cmd_error("cannot list subscribers: %s", err);
+		return EX_IOERR;
+	}
+	for (i = 0; i < l.n; i++) {
+		send_reader_of(&l.v[i], &r);
+		edition_message_init(&m);
+		rc = send_build(db, e, &r, (int)c->send_empty, &m, &articles, err);
+		if (rc == -1) {
+			cmd_error("cannot build the message for '%s': %s",
+			    l.v[i].email, err);
+			status = EX_DATAERR;
+		} else {
+			fprintf(cli->log, "edition=%s to=%s status=%s articles=%zu "
+			    "bytes=%zu\n", e->id, l.v[i].email, rc ? "built" :
+			    "skipped", articles, m.eml.len);
+			*(rc ? &rep.sent : &rep.skipped) += 1;
+		}
+		edition_message_release(&m);
+	}
+	fprintf(stderr, "digest: edition %s: %zu built, %zu skipped (no "
+	    "articles), nothing delivered (--dry-run)\n", e->id, rep.sent,
+	    rep.skipped);
+	if (cli->json)
+		send_json(e->id, &rep);
+	store_subscriber_list_release(&l);
+	return status;
+}
+
+static void
+send_test_done(void *tag, const struct transport_result *r, void *arg)
 {
 	(void)arg;
 	*(struct transport_result *)tag = *r;
 }
 
-/* Builds and delivers one subscriber's message; logs one line. */
-static void
-send_one(struct send_run *r, const struct store_subscriber *s)
+/* --test-to: one copy of a subscriber's message to any address. */
+static int
+send_test(struct sqlite3 *db, struct edition *e, const struct config *c,
+    struct send_cli *cli)
 {
-	struct edition_reader rd;
+	struct store_subscriber_list l;
+	struct store_subscriber s;
 	struct edition_message m;
+	struct edition_reader r;
 	struct transport_result tr;
-	struct article_list l;
-	struct timespec t0;
-	char err[ERR_LEN], *msg;
-	json_t *data;
-	size_t len;
+	struct transport *t;
+	char err[ERR_LEN], to[ADDR_MAX + 1];
+	size_t articles, len;
+	int rc, status = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&rd, 0, sizeof(rd));
-	rd.email = s->email;
-	rd.name = s->name;
-	rd.tags = (const char *const *)s->tags;
-	rd.ntags = s->ntags;
-	rd.unsubscribe_token = s->unsubscribe_token;
-	rd.preferences_token = s->preferences_token;
+	if (addr_from_text(cli->test_to, strlen(cli->test_to), to, err) == -1) {
+		cmd_error("invalid address '%s': %s", cli->test_to, err);
+		return EX_USAGE;
+	}
+	store_subscriber_init(&s);
 	memset(&l, 0, sizeof(l));
-	if (edition_select(r->db, &r->e, rd.tags, rd.ntags, &l, err) == -1) {
-		printf("edition=%s to=%s status=failed error=\"%s\"\n", r->e.id,
-		    s->email, err);
-		r->failed++;
-		r->status = EX_IOERR;
-		return;
+	if (cli->subscriber != NULL)
+		rc = store_subscriber_find(db, cli->subscriber, &s, err);
+	else if ((rc = store_subscriber_list(db, STORE_CONFIRMED, &l,
+	    err)) == 0 && (rc = l.n > 0) == 1) {
+		s = l.v[0];
+		store_subscriber_init(&l.v[0]);
 	}
-	if (l.n == 0) {
-		printf("edition=%s to=%s status=skipped reason=no-articles\n",
-		    r->e.id, s->email);
-		r->skipped++;
-		article_list_release(&l);
-		return;
+	if (rc != 1) {
+		cmd_error("%s", rc == 0 ? "no such subscriber to take the message "
+		    "of" : err);
+		store_subscriber_list_release(&l);
+		return rc == 0 ? EX_NOINPUT : EX_IOERR;
 	}
-	data = render_edition_data(r->e.cfg, r->e.id, r->e.now, &l);
+	send_reader_of(&s, &r);
+	/* A test copy's links must not unsubscribe the real subscriber. */
+	r.unsubscribe_token = r.preferences_token = NULL;
+	r.subject_prefix = "[TEST] ";
 	edition_message_init(&m);
-	if (edition_message_build(&r->e, data, &rd, &m, err) == -1) {
-		printf("edition=%s to=%s status=failed error=\"%s\"\n", r->e.id,
-		    s->email, err);
-		r->failed++;
-		r->status = EX_DATAERR;
-	} else if (r->t == NULL) {
-		printf("edition=%s to=%s status=built articles=%zu bytes=%zu "
-		    "ms=%.1f\n", r->e.id, s->email, l.n, m.eml.len,
-		    send_ms_since(&t0));
-		r->sent++;
-	} else if ((len = m.eml.len, msg = buf_detach(&m.eml, NULL),
-	    r->t->submit(r->t, r->e.cfg->from_address, s->email, msg, len,
-	    &tr, err)) == -1) {
-		printf("edition=%s to=%s status=failed error=\"%s\"\n",
-		    r->e.id, s->email, err);
-		r->failed++;
-		r->status = EX_DATAERR;
+	memset(&tr, 0, sizeof(tr));
+	rc = send_build(db, e, &r, 1, &m, &articles, err);
+	if (rc == -1) {
+		cmd_error("cannot build the message: %s", err);
+		status = EX_DATAERR;
+	} else if ((t = send_transport(cli, c, e->id, err)) == NULL) {
+		cmd_error("%s", err);
+		status = EX_CONFIG;
 	} else {
-		r->t->poll(r->t, 0, send_done, &tr);
-		if (tr.code != 250) {
-			printf("edition=%s to=%s status=deferred code=%d "
-			    "error=\"%s\"\n", r->e.id, s->email, tr.code,
-			    tr.reply);
-			r->failed++;
-			r->status = EX_TEMPFAIL;
+		len = m.eml.len;
+		if (t->submit(t, c->from_address, to, buf_detach(&m.eml, NULL),
+		    len, &tr, err) == -1) {
+			cmd_error("cannot send to '%s': %s", to, err);
+			status = EX_DATAERR;
 		} else {
-			printf("edition=%s to=%s status=sent articles=%zu code=%d "
-			    "message_id=%s ms=%.1f\n", r->e.id, s->email, l.n,
-			    tr.code, m.message_id, send_ms_since(&t0));
-			r->sent++;
+			while (t->poll(t, 1000, send_test_done, NULL) > 0)
+				;
+			fprintf(cli->log, "edition=%s to=%s status=%s smtp=%d "
+			    "test_of=%s articles=%zu\n", e->id, to,
+			    tr.code / 100 == 2 ? "sent" : "failed", tr.code,
+			    s.email, articles);
+			status = tr.code / 100 == 2 ? 0 : tr.code >= 500 ?
+			    EX_UNAVAILABLE : EX_TEMPFAIL;
 		}
+		transport_close(t);
 	}
 	edition_message_release(&m);
-	json_decref(data);
-	article_list_release(&l);
+	store_subscriber_release(&s);
+	store_subscriber_list_release(&l);
+	return status;
 }
 
 static int
-send_all(struct send_run *r)
+send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
+    struct send_cli *cli)
 {
-	struct store_subscriber_list subs;
+	struct send_log_ctx lc;
+	struct send_report rep;
+	struct send_opts so;
+	struct transport *t;
 	char err[ERR_LEN];
-	size_t i;
+	int rc;
 
-	memset(&subs, 0, sizeof(subs));
-	if (store_subscriber_list(r->db, STORE_CONFIRMED, &subs, err) == -1) {
-		cmd_error("cannot list subscribers: %s", err);
-		return EX_IOERR;
+	if ((t = send_transport(cli, c, e->id, err)) == NULL) {
+		cmd_error("%s", err);
+		return EX_CONFIG;
 	}
-	for (i = 0; i < subs.n; i++) {
-		send_one(r, &subs.v[i]);
-		if (cmd_stderr_is_tty())
-			fprintf(stderr, "\r%zu/%zu\033[K", i + 1, subs.n);
+	memset(&so, 0, sizeof(so));
+	so.rate = cli->rate >= 0 ? cli->rate : (double)c->smtp_rate;
+	so.retry_failed = cli->retry_failed;
+	so.send_empty = (int)c->send_empty;
+	so.bounce_limit = (int)c->bounce_limit;
+	memset(&lc, 0, sizeof(lc));
+	lc.cli = cli;
+	lc.edition = e->id;
+	rc = send_edition(db, e, t, &so, send_log, &lc, &rep, err);
+	transport_close(t);
+	if (cli->tty)
+		send_progress(&rep, 1);
+	if (rc == -1) {
+		cmd_error("edition %s: %s", e->id, err);
+		return send_was_locked(err) ? EX_TEMPFAIL : EX_IOERR;
 	}
-	if (cmd_stderr_is_tty())
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "digest: edition %s: %zu %s, %zu skipped (no articles), "
-	    "%zu failed\n", r->e.id, r->sent, r->t ? "sent" : "built",
-	    r->skipped, r->failed);
-	store_subscriber_list_release(&subs);
-	return r->status;
+	fprintf(stderr, "digest: edition %s: %zu sent, %zu deferred, %zu failed, "
+	    "%zu skipped in %.1f s\n", e->id, rep.sent, rep.deferred,
+	    rep.failed, rep.skipped, rep.elapsed);
+	if (cli->json)
+		send_json(e->id, &rep);
+	return send_status(&rep);
 }
 
-int
-cmd_send(int argc, char **argv)
+static int
+send_parse(int argc, char **argv, struct send_cli *cli)
 {
 	static const struct option longopts[] = {
 		CMD_COMMON_OPTIONS,
 		{ "edition", required_argument, NULL, 'E' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "test-to", required_argument, NULL, 'T' },
+		{ "subscriber", required_argument, NULL, 'u' },
+		{ "smtp", required_argument, NULL, 'M' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "retry-failed", no_argument, NULL, 'F' },
 		{ "outbox", required_argument, NULL, 'O' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *edition = NULL, *since = NULL, *outbox = NULL;
-	struct send_run r;
-	struct config c;
-	char err[ERR_LEN], spec[4200];
-	int ch, dry = 0, status;
+	long long v;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hnc:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			return cmd_help(cmd_send_usage);
+			return cmd_help(cmd_send_usage), -2;
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
-		case 'E':
-			edition = optarg;
+		case 'E': cli->edition = optarg; break;
+		case 'S': cli->since = optarg; break;
+		case 'n': cli->dry = 1; break;
+		case 'T': cli->test_to = optarg; break;
+		case 'u': cli->subscriber = optarg; break;
+		case 'M': cli->smtp = optarg; break;
+		case 'F': cli->retry_failed = 1; break;
+		case 'O': cli->outbox = optarg; break;
+		case 'j': cli->json = 1; break;
+		case 'c':
+			if (cmd_parse_count("--concurrency", optarg, 1, 32, &v) == -1)
+				return -1;
+			cli->concurrency = (long)v;
 			break;
-		case 'S':
-			since = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case 'O':
-			outbox = optarg;
+		case 'r':
+			if (cmd_parse_count("--rate", optarg, 0, 100000, &v) == -1)
+				return -1;
+			cli->rate = (double)v;
 			break;
 		default:
-			return cmd_bad_usage(cmd_send_usage);
+			return -1;
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (cli->subscriber && !cli->test_to) ||
+	    (cli->dry && cli->test_to))
+		return -1;
+	return 0;
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+	struct send_cli cli;
+	struct edition e;
+	struct config c;
+	struct sqlite3 *db;
+	char err[ERR_LEN];
+	int status, rc;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.concurrency = -1;
+	cli.rate = -1;
+	if ((rc = send_parse(argc, argv, &cli)) == -2)
+		return 0;
+	if (rc == -1)
 		return cmd_bad_usage(cmd_send_usage);
+	cli.log = cli.json ? stderr : stdout;
+	cli.tty = cmd_stderr_is_tty() && !cli.json;
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
-	memset(&r, 0, sizeof(r));
-	if ((r.db = cmd_db_open_existing(&status)) == NULL) {
+	if ((db = cmd_db_open_existing(&status)) == NULL) {
 		config_release(&c);
 		return status;
 	}
-	if (edition_open(&r.e, &c, edition, date_now(), since, err) == -1) {
+	memset(&e, 0, sizeof(e));
+	status = send_open_edition(db, &c, &cli, &e, !cli.dry && !cli.test_to,
+	    err);
+	if (status != 0)
 		cmd_error("cannot open the edition: %s", err);
-		status = EX_DATAERR;
-		goto out;
-	}
-	if (!dry) {
-		snprintf(spec, sizeof(spec), "outbox:%s/%s", outbox ? outbox :
-		    c.outbox, r.e.id);
-		if ((r.t = transport_open(spec, NULL, err)) == NULL) {
-			cmd_error("%s", err);
-			status = EX_CANTCREAT;
-			goto out;
-		}
-	}
-	status = send_all(&r);
-	transport_close(r.t);
-out:
-	edition_close(&r.e);
-	db_close(r.db);
+	else if (cli.dry)
+		status = send_dry(db, &e, &c, &cli);
+	else if (cli.test_to)
+		status = send_test(db, &e, &c, &cli);
+	else
+		status = send_real(db, &e, &c, &cli);
+	edition_close(&e);
+	db_close(db);
 	config_release(&c);
 	return status;
 }

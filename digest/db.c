@@ -73,6 +73,43 @@ static const char *const db_migrations[] = {
 	"  ON subscriber (unsubscribe_token);"
 	"CREATE UNIQUE INDEX subscriber_preferences_token"
 	"  ON subscriber (preferences_token);",
+	/* 4: editions with their frozen article sets, the journal of who
+	 * got which edition, and bounces in a row per subscriber. */
+	"CREATE TABLE edition ("
+	"  id TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL,"
+	"  slot INTEGER,"			/* the schedule's moment, if any */
+	"  status TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (status IN ('open', 'done', 'skipped')),"
+	"  note TEXT,"
+	"  lock_owner TEXT,"			/* the run sending it, or NULL */
+	"  lock_pid INTEGER,"
+	"  lock_host TEXT,"
+	"  lock_beat INTEGER"
+	");"
+	"CREATE TABLE edition_article ("
+	"  edition_id TEXT NOT NULL REFERENCES edition (id),"
+	"  article_id INTEGER NOT NULL REFERENCES article (id),"
+	"  PRIMARY KEY (edition_id, article_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE delivery ("
+	"  edition_id TEXT NOT NULL REFERENCES edition (id),"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscriber (id),"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"    ('pending', 'sent', 'deferred', 'failed', 'skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  code INTEGER,"
+	"  reply TEXT,"
+	"  queue_id TEXT,"
+	"  message_id TEXT,"
+	"  updated INTEGER,"
+	"  next_try INTEGER,"
+	"  PRIMARY KEY (edition_id, subscriber_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX delivery_status ON delivery (edition_id, status);"
+	"ALTER TABLE subscriber ADD COLUMN bounces INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -160,7 +197,7 @@ db_user_version(sqlite3 *db, int *version, char *err)
 /* Applies the migrations the file lacks. The version is read again inside
  * the write lock, so two processes opening a new file migrate it once. */
 static int
-db_migrate(sqlite3 *db, const char *path, char *err)
+db_migrate(sqlite3 *db, const char *path, int target, char *err)
 {
 	int version;
 	char sql[64];
@@ -171,12 +208,12 @@ db_migrate(sqlite3 *db, const char *path, char *err)
 		return util_err(err, "database '%s' has schema version %d, newer "
 		    "than this digest knows (%d): upgrade digest", path, version,
 		    DB_NMIGRATIONS);
-	while (version < DB_NMIGRATIONS) {
+	while (version < target) {
 		if (db_begin(db, err) == -1)
 			return -1;
 		if (db_user_version(db, &version, err) == -1)
 			goto fail;
-		if (version >= DB_NMIGRATIONS) {
+		if (version >= target) {
 			db_rollback(db);
 			break;
 		}
@@ -261,6 +298,12 @@ db_open_flags(const char *path, int flags, char *err)
 sqlite3 *
 db_open(const char *path, char *err)
 {
+	return db_open_version(path, DB_NMIGRATIONS, err);
+}
+
+sqlite3 *
+db_open_version(const char *path, int version, char *err)
+{
 	sqlite3 *db;
 	char e[ERR_LEN];
 
@@ -268,7 +311,7 @@ db_open(const char *path, char *err)
 	    err);
 	if (db == NULL)
 		return NULL;
-	if (db_migrate(db, path, e) == -1) {
+	if (db_migrate(db, path, version, e) == -1) {
 		util_err(err, "cannot open database '%s': %s", path, e);
 		sqlite3_close(db);
 		return NULL;

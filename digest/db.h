@@ -19,6 +19,10 @@ struct sqlite3;
 /* Opens (creating if needed) and migrates the database at path.
  * Returns the handle, or NULL with err. Close with db_close(). */
 struct sqlite3 *db_open(const char *path, char *err);
+/* As db_open, but migrates only up to schema version `version`: for
+ * tests of the migrations themselves. */
+struct sqlite3 *db_open_version(const char *path, int version, char *err);
+
 /* As db_open, but fails when the file does not exist and never writes. */
 struct sqlite3 *db_open_readonly(const char *path, char *err);
 void db_close(struct sqlite3 *db);

@@ -75,8 +75,12 @@ edition_select(struct sqlite3 *db, const struct edition *e,
 	memset(&q, 0, sizeof(q));
 	q.tags = tags;
 	q.ntags = ntags;
-	q.since = e->since;
-	q.until = e->now + 1;
+	if (e->frozen) {
+		q.edition = e->id;
+	} else {
+		q.since = e->since;
+		q.until = e->now + 1;
+	}
 	q.limit = (size_t)e->cfg->max_articles;
 	return select_articles(db, &q, out, err);
 }
@@ -156,6 +160,15 @@ edition_message_build(struct edition *e, json_t *edition_data,
 	json_decref(data);
 	if (rc == -1)
 		return -1;
+	if (r->subject_prefix != NULL) {
+		struct buf prefixed;
+
+		buf_init(&prefixed, m->subject.max + 64);
+		buf_puts(&prefixed, r->subject_prefix);
+		buf_append(&prefixed, m->subject.data, m->subject.len);
+		buf_release(&m->subject);
+		m->subject = prefixed;
+	}
 	edition_url(e, "/unsubscribe", r->unsubscribe_token, unsub);
 	snprintf(list_id, sizeof(list_id), "%s <%s>", c->name, c->list_id);
 	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",

@@ -26,6 +26,7 @@ struct edition {
 	char id[EDITION_ID_MAX];	/* "2026-W48" */
 	int64_t now;
 	int64_t since;			/* articles published from here on */
+	int frozen;			/* 1: the journal holds its article set */
 	struct render_templates tpl;
 };
 
@@ -47,10 +48,12 @@ struct edition_reader {
 	size_t ntags;
 	const char *unsubscribe_token;
 	const char *preferences_token;
+	const char *subject_prefix;	/* "[TEST] ", or NULL */
 };
 
 /* The articles a reader gets: their tags (any; none = all), newest
- * first, in the window, at most max_articles. 0, or -1 with err. */
+ * first, at most max_articles, from the edition's frozen set when it has
+ * one, else from the window. 0, or -1 with err. */
 int edition_select(struct sqlite3 *db, const struct edition *e,
     const char *const *tags, size_t ntags, struct article_list *out,
     char *err);

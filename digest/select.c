@@ -93,6 +93,9 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 			    "count(*) = %zu", want->n);
 		rc |= buf_puts(sql, ")");
 	}
+	if (q->edition != NULL)
+		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
+		    "edition_article WHERE edition_id = ?3)");
 	if (skip->n > 0) {
 		rc |= buf_puts(sql, " AND NOT EXISTS (SELECT 1 FROM article_tag x "
 		    "WHERE x.article_id = a.id AND x.tag_id IN (");
@@ -383,6 +386,8 @@ select_articles(sqlite3 *db, const struct select_query *q,
 		return -1;
 	sqlite3_bind_int64(st, 1, q->since);
 	sqlite3_bind_int64(st, 2, q->until > 0 ? q->until : INT64_MAX);
+	if (q->edition != NULL)
+		sqlite3_bind_text(st, 3, q->edition, -1, SQLITE_STATIC);
 	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -25,6 +25,8 @@ struct select_query {
 	int64_t since;			/* published >= since; 0 = no bound */
 	int64_t until;			/* published < until; 0 = no bound */
 	size_t limit;			/* 0 = no limit */
+	const char *edition;		/* only this edition's frozen set;
+					 * NULL = every stored article */
 };
 
 /* Appends the picked articles (with tags, body and lead) to out.

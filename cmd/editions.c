@@ -1,0 +1,219 @@
+/*
+ * digest editions: the editions made so far, and who got each one.
+ */
+#include "cmd.h"
+#include "date.h"
+#include "db.h"
+#include "journal.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <string.h>
+
+const char cmd_editions_usage[] =
+    "usage: digest editions [--json] [--db PATH]\n"
+    "\n"
+    "Lists the editions, newest first, with their article count and how\n"
+    "many subscribers each was sent to, deferred for, failed for, skipped\n"
+    "or still has to reach.\n"
+    "\n"
+    "      --json               a JSON array of objects\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+const char cmd_editions_show_usage[] =
+    "usage: digest editions show [--json] [--db PATH] ID\n"
+    "\n"
+    "Shows who got edition ID, who is deferred or failed and why: one line\n"
+    "per subscriber with the status, the SMTP reply and the time.\n"
+    "\n"
+    "      --json               a JSON object: the edition and its\n"
+    "                           deliveries\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+static json_t *
+editions_json(const struct journal_edition *e)
+{
+	char when[DATE_RFC3339_LEN];
+	json_t *o = json_object(), *counts = json_object();
+	int k;
+
+	date_to_rfc3339(e->created, when);
+	json_object_set_new(o, "id", json_string(e->id));
+	json_object_set_new(o, "created", json_string(when));
+	date_to_rfc3339(e->since, when);
+	json_object_set_new(o, "since", json_string(when));
+	date_to_rfc3339(e->until, when);
+	json_object_set_new(o, "until", json_string(when));
+	json_object_set_new(o, "status", json_string(e->status));
+	if (*e->note != '\0')
+		json_object_set_new(o, "note", util_json_string(e->note));
+	json_object_set_new(o, "articles", json_integer((json_int_t)e->articles));
+	for (k = 0; k < JOURNAL_NSTATUS; k++)
+		json_object_set_new(counts, journal_status_name(k),
+		    json_integer((json_int_t)e->count[k]));
+	json_object_set_new(o, "deliveries", counts);
+	return o;
+}
+
+static void
+editions_line(const struct journal_edition *e, void *arg)
+{
+	json_t *arr = arg;
+	char when[DATE_RFC3339_LEN];
+
+	if (arr != NULL) {
+		json_array_append_new(arr, editions_json(e));
+		return;
+	}
+	date_to_rfc3339(e->created, when);
+	printf("%-10s %-7s %s  %zu articles  sent %zu  deferred %zu  "
+	    "failed %zu  skipped %zu  pending %zu%s%s\n", e->id, e->status, when,
+	    e->articles, e->count[JOURNAL_SENT], e->count[JOURNAL_DEFERRED],
+	    e->count[JOURNAL_FAILED], e->count[JOURNAL_SKIPPED],
+	    e->count[JOURNAL_PENDING], *e->note ? "  " : "", e->note);
+}
+
+/* Parses [--json] and the common options; returns -1 for bad usage. */
+static int
+editions_opts(int argc, char **argv, const char *usage, int *json, int *help)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	(void)usage;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			*help = 1;
+			return 0;
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+cmd_editions(int argc, char **argv)
+{
+	struct sqlite3 *db;
+	json_t *arr = NULL;
+	char err[ERR_LEN];
+	int json = 0, help = 0, status = 0;
+
+	if (editions_opts(argc, argv, cmd_editions_usage, &json, &help) == -1 ||
+	    optind != argc)
+		return cmd_bad_usage(cmd_editions_usage);
+	if (help)
+		return cmd_help(cmd_editions_usage);
+	if ((db = cmd_db_open_existing(&status)) == NULL)
+		return status;
+	if (json)
+		arr = json_array();
+	if (journal_edition_each(db, editions_line, arr, err) == -1) {
+		cmd_error("cannot list editions: %s", err);
+		status = EX_IOERR;
+	} else if (json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	json_decref(arr);
+	db_close(db);
+	return status;
+}
+
+static void
+editions_delivery(const struct journal_delivery *d, void *arg)
+{
+	json_t *arr = arg, *o;
+	char when[DATE_RFC3339_LEN];
+
+	date_to_rfc3339(d->updated, when);
+	if (arr == NULL) {
+		printf("%-8s %s", d->status, d->email);
+		if (d->code != 0)
+			printf("  %d", d->code);
+		if (d->reply != NULL && *d->reply != '\0')
+			printf(" %s", d->reply);
+		printf("  (%s, %d tr%s)\n", when, d->attempts,
+		    d->attempts == 1 ? "y" : "ies");
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "email", util_json_string(d->email));
+	json_object_set_new(o, "status", json_string(d->status));
+	json_object_set_new(o, "attempts", json_integer(d->attempts));
+	if (d->code != 0)
+		json_object_set_new(o, "smtp", json_integer(d->code));
+	if (d->reply != NULL)
+		json_object_set_new(o, "reply", util_json_string(d->reply));
+	if (d->queue_id != NULL)
+		json_object_set_new(o, "queue_id", util_json_string(d->queue_id));
+	if (d->message_id != NULL)
+		json_object_set_new(o, "message_id",
+		    util_json_string(d->message_id));
+	json_object_set_new(o, "updated", json_string(when));
+	if (d->next_try != 0) {
+		date_to_rfc3339(d->next_try, when);
+		json_object_set_new(o, "next_try", json_string(when));
+	}
+	json_array_append_new(arr, o);
+}
+
+int
+cmd_editions_show(int argc, char **argv)
+{
+	struct journal_edition e;
+	struct sqlite3 *db;
+	json_t *arr = NULL, *o;
+	char err[ERR_LEN];
+	int json = 0, help = 0, status = 0, rc;
+
+	if (editions_opts(argc, argv, cmd_editions_show_usage, &json,
+	    &help) == -1)
+		return cmd_bad_usage(cmd_editions_show_usage);
+	if (help)
+		return cmd_help(cmd_editions_show_usage);
+	if (optind != argc - 1)
+		return cmd_bad_usage(cmd_editions_show_usage);
+	if ((db = cmd_db_open_existing(&status)) == NULL)
+		return status;
+	rc = journal_edition_get(db, argv[optind], &e, err);
+	if (rc != 1) {
+		cmd_error("%s", rc == 0 ? "no such edition" : err);
+		db_close(db);
+		return rc == 0 ? EX_NOINPUT : EX_IOERR;
+	}
+	if (json)
+		arr = json_array();
+	else
+		editions_line(&e, NULL);
+	if (journal_delivery_each(db, e.id, editions_delivery, arr, err) == -1) {
+		cmd_error("cannot read deliveries: %s", err);
+		status = EX_IOERR;
+	} else if (json) {
+		o = editions_json(&e);
+		json_object_set_new(o, "recipients", arr);
+		arr = NULL;
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	json_decref(arr);
+	db_close(db);
+	return status;
+}

@@ -1,0 +1,165 @@
+/*
+ * journal: the editions and, for each one, who got it.
+ *
+ * An edition is created once, with its article set frozen (the articles
+ * of its window, recorded in edition_article), so that a resumed or
+ * repeated send delivers the same content. It has a row per confirmed
+ * subscriber in delivery: pending, then sent (after the server's 250 to
+ * the final dot), deferred (to try again: attempts, next try), failed
+ * (refused for good, with the server's reply) or skipped (nothing for
+ * them). A send records results in small transactions between messages
+ * and never holds one across network I/O.
+ *
+ * Only one process sends an edition at a time: the edition row holds a
+ * lock (owner, pid, host, heartbeat) taken and renewed in the database,
+ * so it cannot outlive its process for long: a lock whose heartbeat is
+ * older than JOURNAL_LOCK_STALE seconds, or whose pid on this host is
+ * gone, may be taken over.
+ */
+#ifndef DIGEST_JOURNAL_H
+#define DIGEST_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+#define JOURNAL_LOCK_STALE 60
+#define JOURNAL_OWNER_MAX 64
+
+enum journal_status {
+	JOURNAL_PENDING = 0,
+	JOURNAL_SENT,
+	JOURNAL_DEFERRED,
+	JOURNAL_FAILED,
+	JOURNAL_SKIPPED,
+	JOURNAL_NSTATUS
+};
+
+const char *journal_status_name(enum journal_status st);
+
+struct journal_edition {
+	char id[32];
+	int64_t created;
+	int64_t since;
+	int64_t until;
+	int64_t slot;		/* 0: not made by the schedule */
+	char status[16];	/* open, done, skipped */
+	char note[256];
+	size_t articles;	/* in its frozen set */
+	size_t count[JOURNAL_NSTATUS];	/* deliveries by status */
+};
+
+/* Creates the edition id with the articles published in [since, until)
+ * frozen as its set, unless it exists: 1 created, 0 existed (nothing
+ * changed), -1 error. */
+int journal_edition_create(struct sqlite3 *db, const char *id, int64_t since,
+    int64_t until, int64_t slot, int64_t now, char *err);
+
+/* Records an edition that is not sent (too few new articles): status
+ * skipped, with note. 1 created, 0 existed, -1 error. */
+int journal_edition_skip(struct sqlite3 *db, const char *id, int64_t since,
+    int64_t until, int64_t slot, int64_t now, const char *note, char *err);
+
+/* Fills e: 1 found, 0 absent, -1 error. */
+int journal_edition_get(struct sqlite3 *db, const char *id,
+    struct journal_edition *e, char *err);
+
+/* The most recent edition (by created), for schedules: 1, 0 none, -1. */
+int journal_edition_last(struct sqlite3 *db, struct journal_edition *e,
+    char *err);
+
+/* Calls fn for every edition, newest first. 0, or -1 with err. */
+int journal_edition_each(struct sqlite3 *db,
+    void (*fn)(const struct journal_edition *e, void *arg), void *arg,
+    char *err);
+
+void journal_edition_mark(struct sqlite3 *db, const char *id,
+    const char *status);
+
+/*
+ * The lock. owner is the run's id (random). Returns 1 taken, 0 held by
+ * another live run (holder describes it: "pid 123 on host x since ..."),
+ * -1 error.
+ */
+int journal_lock(struct sqlite3 *db, const char *edition, const char *owner,
+    int64_t now, char *holder, size_t holder_size, char *err);
+void journal_unlock(struct sqlite3 *db, const char *edition,
+    const char *owner);
+
+/* Adds a pending delivery for every confirmed subscriber who has none
+ * yet (people who confirmed after the edition began are included on the
+ * next run). Returns how many were added, or -1. */
+int64_t journal_deliveries_add(struct sqlite3 *db, const char *edition,
+    char *err);
+
+/* Turns failed deliveries back into pending ones (--retry-failed).
+ * Returns how many, or -1. */
+int64_t journal_retry_failed(struct sqlite3 *db, const char *edition,
+    char *err);
+
+/* One delivery to make: the subscriber's id and what is needed to build
+ * their message. Strings owned by the item. */
+struct journal_item {
+	int64_t subscriber_id;
+	char *email;
+	char *name;
+	char *tags;		/* joined by ARTICLE_TAG_SEP */
+	char *unsubscribe_token;
+	char *preferences_token;
+	int attempts;
+	int confirmed;		/* 0: no longer confirmed: skip */
+};
+
+void journal_item_release(struct journal_item *it);
+
+/* Up to max deliveries still to make (pending, or deferred and due at
+ * now), with subscriber ids above after, in id order: the send streams
+ * through the journal in chunks. Fills items (caller releases each) and
+ * returns the count, or -1. */
+int journal_next(struct sqlite3 *db, const char *edition, int64_t after,
+    int64_t now, struct journal_item *items, size_t max, char *err);
+
+/* The earliest next try of a deferred delivery (wall clock), or 0 when
+ * none is deferred. */
+int64_t journal_next_due(struct sqlite3 *db, const char *edition);
+
+/* A result to record. */
+struct journal_result {
+	int64_t subscriber_id;
+	enum journal_status status;
+	int code;
+	const char *reply;	/* may be NULL */
+	const char *queue_id;	/* may be NULL */
+	const char *message_id;	/* may be NULL */
+	int64_t next_try;	/* for deferred */
+};
+
+/*
+ * Records n results in one transaction, renews the lock (the run must
+ * still own it: -1 with err otherwise), and keeps the bounce count:
+ * a failed delivery with a 5xx code adds one to the subscriber's
+ * consecutive bounces (once per edition) and marks them bounced at
+ * bounce_limit; a sent one sets it back to 0. Returns 0 or -1.
+ */
+int journal_record(struct sqlite3 *db, const char *edition,
+    const char *owner, const struct journal_result *r, size_t n,
+    int bounce_limit, int64_t now, char *err);
+
+/* Calls fn for each delivery of an edition, by subscriber address. */
+struct journal_delivery {
+	const char *email;
+	const char *status;
+	int attempts;
+	int code;		/* 0 when none */
+	const char *reply;	/* may be NULL */
+	const char *queue_id;
+	const char *message_id;
+	int64_t updated;
+	int64_t next_try;
+};
+int journal_delivery_each(struct sqlite3 *db, const char *edition,
+    void (*fn)(const struct journal_delivery *d, void *arg), void *arg,
+    char *err);
+
+#endif

@@ -1,0 +1,556 @@
+#include "send.h"
+#include "db.h"
+#include "token.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SEND_CHUNK 256		/* journal rows read at a time */
+#define SEND_CACHE 64		/* article sets kept rendered as data */
+#define SEND_POLL_MS 100
+#define SEND_BACKOFF_MAX 3600
+
+/* A reader's message on its way. */
+struct send_flight {
+	int used;
+	struct journal_item it;		/* owned */
+	char message_id[MIME_MESSAGE_ID_MAX];
+	size_t articles;
+	double t0;
+};
+
+/* The edition's data for one tag set: readers who chose the same topics
+ * get the same articles. */
+struct send_cached {
+	char *tags;		/* owned; the joined tags, the key */
+	json_t *data;		/* owned reference */
+	size_t articles;
+};
+
+struct send_run {
+	struct sqlite3 *db;
+	struct edition *e;
+	struct transport *t;
+	const struct send_opts *o;
+	send_log_fn log;
+	void *arg;
+	struct send_report *rep;
+	char owner[TOKEN_LEN + 1];
+	struct send_flight *fl;		/* owned; t->capacity() of them */
+	size_t nfl;
+	size_t inflight;
+	struct journal_result *res;	/* owned; results not yet recorded */
+	struct send_event *ev;		/* owned; their log events */
+	char **replies;			/* owned copies for res/ev */
+	size_t nres;
+	size_t res_cap;
+	size_t ev_cap;
+	size_t rep_cap;
+	struct send_cached cache[SEND_CACHE];
+	size_t ncache;
+	double rate;			/* now; 0 = no limit */
+	double tokens;
+	double last_refill;
+	double start;
+	int fatal;
+	char err[ERR_LEN];
+};
+
+static double
+send_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The journal's times are the wall clock's, not DIGEST_NOW's: they say
+ * when something really happened and when to really try again. */
+static int64_t
+send_wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+send_was_locked(const char *err)
+{
+	return strncmp(err, "edition is being sent", 21) == 0;
+}
+
+static json_t *
+send_data(struct send_run *run, const char *tags, const char *const *tagv,
+    size_t ntags, size_t *articles, char *err)
+{
+	struct article_list l;
+	size_t i;
+	json_t *d;
+
+	for (i = 0; i < run->ncache; i++)
+		if (strcmp(run->cache[i].tags, tags) == 0) {
+			*articles = run->cache[i].articles;
+			return run->cache[i].data;
+		}
+	memset(&l, 0, sizeof(l));
+	if (edition_select(run->db, run->e, tagv, ntags, &l, err) == -1)
+		return NULL;
+	d = render_edition_data(run->e->cfg, run->e->id, run->e->now, &l);
+	*articles = l.n;
+	article_list_release(&l);
+	if (run->ncache == SEND_CACHE) {
+		/* A cache, not a store: start again rather than grow. */
+		for (i = 0; i < run->ncache; i++) {
+			free(run->cache[i].tags);
+			json_decref(run->cache[i].data);
+		}
+		run->ncache = 0;
+	}
+	run->cache[run->ncache].tags = xstrdup(tags);
+	run->cache[run->ncache].data = d;
+	run->cache[run->ncache].articles = *articles;
+	run->ncache++;
+	return d;
+}
+
+/* Splits a journal item's joined tags into v (pointers into copy). */
+static size_t
+send_split_tags(char *copy, const char **v, size_t max)
+{
+	size_t n = 0;
+	char *p = copy, *sep;
+
+	while (p != NULL && *p != '\0' && n < max) {
+		sep = strchr(p, ARTICLE_TAG_SEP);
+		if (sep != NULL)
+			*sep = '\0';
+		v[n++] = p;
+		p = sep ? sep + 1 : NULL;
+	}
+	return n;
+}
+
+static int
+send_build_cached(struct send_run *run, const struct journal_item *it,
+    struct edition_message *m, size_t *articles, char *err)
+{
+	const char *tagv[ARTICLE_TAGS_MAX];
+	char *copy = xstrdup(it->tags ? it->tags : "");
+	struct edition_reader r;
+	json_t *data;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.email = it->email;
+	r.name = it->name;
+	r.tags = tagv;
+	r.ntags = send_split_tags(copy, tagv, ARTICLE_TAGS_MAX);
+	r.unsubscribe_token = it->unsubscribe_token;
+	r.preferences_token = it->preferences_token;
+	data = send_data(run, it->tags ? it->tags : "", tagv, r.ntags,
+	    articles, err);
+	if (data == NULL)
+		rc = -1;
+	else if (*articles == 0 && !run->o->send_empty)
+		rc = 0;
+	else
+		rc = edition_message_build(run->e, data, &r, m, err) == -1 ? -1 :
+		    1;
+	free(copy);
+	return rc;
+}
+
+int
+send_build(struct sqlite3 *db, struct edition *e,
+    const struct edition_reader *r, int send_empty, struct edition_message *m,
+    size_t *articles, char *err)
+{
+	struct article_list l;
+	json_t *data;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	if (edition_select(db, e, r->tags, r->ntags, &l, err) == -1)
+		return -1;
+	*articles = l.n;
+	if (l.n == 0 && !send_empty) {
+		article_list_release(&l);
+		return 0;
+	}
+	data = render_edition_data(e->cfg, e->id, e->now, &l);
+	rc = edition_message_build(e, data, r, m, err) == -1 ? -1 : 1;
+	json_decref(data);
+	article_list_release(&l);
+	return rc;
+}
+
+/* Queues a result for the next journal transaction, with its event. */
+static void
+send_result(struct send_run *run, const struct journal_item *it,
+    enum journal_status st, int code, const char *reply, const char *queue_id,
+    const char *message_id, size_t articles, double ms)
+{
+	struct journal_result *r;
+	struct send_event *ev;
+	int64_t backoff;
+
+	xgrow(&run->res, &run->res_cap, run->nres + 1, sizeof(*run->res));
+	xgrow(&run->ev, &run->ev_cap, run->nres + 1, sizeof(*run->ev));
+	xgrow(&run->replies, &run->rep_cap, 3 * (run->nres + 1),
+	    sizeof(*run->replies));
+	r = &run->res[run->nres];
+	ev = &run->ev[run->nres];
+	run->replies[3 * run->nres] = xstrdup(reply ? reply : "");
+	run->replies[3 * run->nres + 1] = xstrdup(it->email);
+	run->replies[3 * run->nres + 2] = xstrdup(queue_id ? queue_id : "");
+	memset(r, 0, sizeof(*r));
+	r->subscriber_id = it->subscriber_id;
+	r->status = st;
+	r->code = code;
+	r->reply = run->replies[3 * run->nres];
+	r->queue_id = run->replies[3 * run->nres + 2];
+	r->message_id = message_id && *message_id ? xstrdup(message_id) : NULL;
+	/* Backoff doubles with each try: 2 s, 4 s, 8 s... at most an hour. */
+	backoff = (int64_t)1 << (it->attempts + 1 < 12 ? it->attempts + 1 : 12);
+	r->next_try = send_wall() + (backoff > SEND_BACKOFF_MAX ?
+	    SEND_BACKOFF_MAX : backoff);
+	memset(ev, 0, sizeof(*ev));
+	ev->to = run->replies[3 * run->nres + 1];
+	ev->status = st;
+	ev->code = code;
+	ev->reply = r->reply;
+	ev->queue_id = r->queue_id;
+	ev->message_id = r->message_id;
+	ev->articles = articles;
+	ev->ms = ms;
+	run->nres++;
+}
+
+static void
+send_results_clear(struct send_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nres; i++) {
+		free(run->replies[3 * i]);
+		free(run->replies[3 * i + 1]);
+		free(run->replies[3 * i + 2]);
+		free((char *)run->res[i].message_id);
+	}
+	run->nres = 0;
+}
+
+/* Records the queued results in one transaction, then logs them. */
+static int
+send_flush(struct send_run *run)
+{
+	size_t i;
+
+	if (run->nres == 0)
+		return 0;
+	if (journal_record(run->db, run->e->id, run->owner, run->res,
+	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
+		run->fatal = 1;
+		send_results_clear(run);
+		return -1;
+	}
+	for (i = 0; i < run->nres; i++) {
+		switch (run->res[i].status) {
+		case JOURNAL_SENT:
+			run->rep->sent++;
+			break;
+		case JOURNAL_FAILED:
+			run->rep->failed++;
+			break;
+		case JOURNAL_SKIPPED:
+			run->rep->skipped++;
+			break;
+		default:
+			break;
+		}
+		if (run->rep->left > 0 && run->res[i].status != JOURNAL_DEFERRED)
+			run->rep->left--;
+		run->rep->rate = run->rate;
+		run->rep->elapsed = send_clock() - run->start;
+		if (run->log != NULL)
+			run->log(&run->ev[i], run->rep, run->arg);
+	}
+	send_results_clear(run);
+	return 0;
+}
+
+static int
+send_slowdown(int code)
+{
+	return code == 421 || code == 451 || code == 454;
+}
+
+/* The transport's verdict on one message. */
+static void
+send_done(void *tag, const struct transport_result *r, void *arg)
+{
+	struct send_run *run = arg;
+	struct send_flight *f = tag;
+	enum journal_status st;
+
+	if (r->code >= 200 && r->code < 300)
+		st = JOURNAL_SENT;
+	else if (r->code >= 500)
+		st = JOURNAL_FAILED;
+	else
+		st = JOURNAL_DEFERRED;
+	if (send_slowdown(r->code)) {
+		/* The server asks for less: it gets less, and nobody fails. */
+		double now_rate = run->rate > 0 ? run->rate :
+		    (double)(run->rep->sent + 1) / (send_clock() - run->start +
+		    1e-3);
+
+		run->rate = now_rate / 2 < 1 ? 1 : now_rate / 2;
+	}
+	send_result(run, &f->it, st, r->code, r->reply, r->queue_id,
+	    f->message_id, f->articles, (send_clock() - f->t0) * 1e3);
+	journal_item_release(&f->it);
+	f->used = 0;
+	run->inflight--;
+}
+
+/* Waits for the transport, then records what ended: before any new
+ * message starts, so a kill leaves at most one per connection unknown. */
+static int
+send_wait(struct send_run *run, int timeout_ms)
+{
+	run->t->poll(run->t, timeout_ms, send_done, run);
+	return send_flush(run);
+}
+
+/* Waits until the rate allows one more message. */
+static void
+send_pace(struct send_run *run)
+{
+	double now, wait;
+
+	if (run->rate <= 0)
+		return;
+	for (;;) {
+		now = send_clock();
+		run->tokens += (now - run->last_refill) * run->rate;
+		run->last_refill = now;
+		if (run->tokens > 1)
+			run->tokens = 1;
+		if (run->tokens >= 1) {
+			run->tokens -= 1;
+			return;
+		}
+		wait = (1 - run->tokens) / run->rate * 1e3;
+		/* Waiting is also when finished messages come in. */
+		if (run->inflight > 0)
+			send_wait(run, (int)ceil(wait));
+		else {
+			struct timespec ts = { (time_t)(wait / 1e3),
+			    (long)fmod(wait, 1e3) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static struct send_flight *
+send_free_slot(struct send_run *run)
+{
+	size_t i;
+
+	while (run->inflight == run->nfl && !run->fatal)
+		send_wait(run, SEND_POLL_MS);
+	for (i = 0; i < run->nfl; i++)
+		if (!run->fl[i].used)
+			return &run->fl[i];
+	return NULL;
+}
+
+/* Builds and starts one reader's message; takes ownership of it. */
+static void
+send_one(struct send_run *run, struct journal_item *it)
+{
+	struct edition_message m;
+	struct send_flight *f;
+	size_t articles = 0, len;
+	char *msg;
+	int rc;
+
+	if (!it->confirmed) {
+		send_result(run, it, JOURNAL_SKIPPED, 0, "no longer subscribed",
+		    NULL, NULL, 0, 0);
+		journal_item_release(it);
+		return;
+	}
+	edition_message_init(&m);
+	rc = send_build_cached(run, it, &m, &articles, run->err);
+	if (rc == -1) {
+		run->fatal = 1;
+	} else if (rc == 0) {
+		send_result(run, it, JOURNAL_SKIPPED, 0, "no articles", NULL,
+		    NULL, 0, 0);
+	} else if ((f = send_free_slot(run)) != NULL && !run->fatal) {
+		send_pace(run);
+		f->it = *it;
+		memset(it, 0, sizeof(*it));
+		memcpy(f->message_id, m.message_id, sizeof(f->message_id));
+		f->articles = articles;
+		f->t0 = send_clock();
+		len = m.eml.len;
+		msg = buf_detach(&m.eml, NULL);
+		if (run->t->submit(run->t, run->e->cfg->from_address,
+		    f->it.email, msg, len, f, run->err) == -1) {
+			/* Refused before it could start: an address that can
+			 * never be sent to. */
+			send_result(run, &f->it, JOURNAL_FAILED, 553, run->err,
+			    NULL, NULL, articles, 0);
+			journal_item_release(&f->it);
+		} else {
+			f->used = 1;
+			run->inflight++;
+		}
+	}
+	edition_message_release(&m);
+	journal_item_release(it);
+}
+
+/* One pass over the journal: everyone pending, and deferred ones due. */
+static void
+send_pass(struct send_run *run)
+{
+	struct journal_item items[SEND_CHUNK];
+	int64_t after = 0;
+	int n, i;
+
+	while (!run->fatal) {
+		n = journal_next(run->db, run->e->id, after, send_wall(), items,
+		    SEND_CHUNK, run->err);
+		if (n <= 0) {
+			if (n == -1)
+				run->fatal = 1;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			after = items[i].subscriber_id;
+			if (run->fatal)
+				journal_item_release(&items[i]);
+			else
+				send_one(run, &items[i]);
+		}
+		if (send_flush(run) == -1)
+			break;
+	}
+	while (run->inflight > 0 && !run->fatal)
+		send_wait(run, SEND_POLL_MS);
+	(void)send_flush(run);
+}
+
+static void
+send_run_free(struct send_run *run)
+{
+	size_t i;
+
+	send_results_clear(run);
+	for (i = 0; i < run->nfl; i++)
+		if (run->fl[i].used)
+			journal_item_release(&run->fl[i].it);
+	for (i = 0; i < run->ncache; i++) {
+		free(run->cache[i].tags);
+		json_decref(run->cache[i].data);
+	}
+	free(run->fl);
+	free(run->res);
+	free(run->ev);
+	free(run->replies);
+}
+
+static int
+send_prepare(struct send_run *run)
+{
+	struct journal_edition je;
+	char holder[256];
+	int rc;
+
+	if (token_new(run->owner, run->err) == -1)
+		return -1;
+	rc = journal_lock(run->db, run->e->id, run->owner, send_wall(), holder,
+	    sizeof(holder), run->err);
+	if (rc == 0)
+		util_err(run->err, "edition is being sent by another run (%s)",
+		    holder);
+	if (rc != 1)
+		return -1;
+	if ((run->o->retry_failed && journal_retry_failed(run->db, run->e->id,
+	    run->err) == -1) ||
+	    journal_deliveries_add(run->db, run->e->id, run->err) == -1 ||
+	    journal_edition_get(run->db, run->e->id, &je, run->err) != 1)
+		return -1;
+	run->rep->left = je.count[JOURNAL_PENDING] + je.count[JOURNAL_DEFERRED];
+	return 0;
+}
+
+int
+send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
+    const struct send_opts *o, send_log_fn log, void *arg,
+    struct send_report *rep, char *err)
+{
+	struct send_run run;
+	struct journal_edition je;
+	int64_t due, deadline = send_wall() + (o->retry_window == 0 ?
+	    SEND_RETRY_WINDOW : o->retry_window < 0 ? 0 : o->retry_window);
+	int tries = 0, rc = 0;
+
+	memset(&run, 0, sizeof(run));
+	memset(rep, 0, sizeof(*rep));
+	run.db = db;
+	run.e = e;
+	run.t = t;
+	run.o = o;
+	run.log = log;
+	run.arg = arg;
+	run.rep = rep;
+	run.rate = o->rate;
+	run.start = run.last_refill = send_clock();
+	run.nfl = t->capacity(t);
+	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
+	e->frozen = 1;
+	if (send_prepare(&run) == -1) {
+		util_err(err, "%s", run.err);
+		send_run_free(&run);
+		return -1;
+	}
+	for (;;) {
+		send_pass(&run);
+		tries++;
+		if (run.fatal)
+			break;
+		due = journal_next_due(db, e->id);
+		/* Deferred ones due within the window are tried again now;
+		 * later ones are the next run's. */
+		if (due == 0 || due > deadline || tries >= SEND_MAX_TRIES)
+			break;
+		while (send_wall() < due) {
+			struct timespec ts = { 0, 200000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (run.fatal) {
+		util_err(err, "%s", run.err);
+		rc = -1;
+	}
+	if (journal_edition_get(db, e->id, &je, run.err) == 1) {
+		rep->deferred = je.count[JOURNAL_DEFERRED];
+		rep->left = je.count[JOURNAL_PENDING] + je.count[JOURNAL_DEFERRED];
+		if (rep->left == 0 && !run.fatal)
+			journal_edition_mark(db, e->id, "done");
+	}
+	rep->elapsed = send_clock() - run.start;
+	journal_unlock(db, e->id, run.owner);
+	send_run_free(&run);
+	return rc;
+}

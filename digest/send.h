@@ -1,0 +1,86 @@
+/*
+ * send: one edition to every confirmed subscriber, exactly once.
+ *
+ * The journal (journal.h) says who is still to get it. Messages are
+ * built one reader at a time from the edition's frozen articles and
+ * handed to the transport, which may keep several in flight. Results are
+ * recorded after each wait for the transport and before the next message
+ * starts, so a run killed at any moment leaves at most one message per
+ * connection that the server accepted but the journal does not know:
+ * that one is sent again by the next run, nothing else is.
+ *
+ * A reply decides: 250 sent; 5xx failed for good (and a bounce); 4xx
+ * and lost connections deferred, tried again in this run after a short
+ * backoff while the run's retry window lasts, else by the next run;
+ * "slow down" replies (421, 451, 454) also halve the sending rate.
+ */
+#ifndef DIGEST_SEND_H
+#define DIGEST_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edition.h"
+#include "journal.h"
+#include "transport.h"
+
+struct sqlite3;
+
+#define SEND_RETRY_WINDOW 60	/* seconds a run waits for deferred ones */
+#define SEND_MAX_TRIES 4	/* tries of one message within a run */
+
+struct send_opts {
+	double rate;		/* messages per second; 0 = no limit */
+	int retry_failed;	/* failed ones are tried again */
+	int retry_window;	/* seconds; 0 = SEND_RETRY_WINDOW, -1 none */
+	int send_empty;		/* readers with no article get mail too */
+	int bounce_limit;
+};
+
+/* One reader's outcome, for the log line and the progress. */
+struct send_event {
+	const char *to;
+	enum journal_status status;
+	int code;		/* SMTP reply code; 0 none */
+	const char *reply;
+	const char *queue_id;
+	const char *message_id;
+	size_t articles;
+	double ms;
+};
+
+struct send_report {
+	size_t sent;
+	size_t deferred;	/* still deferred when the run ended */
+	size_t failed;
+	size_t skipped;
+	size_t left;		/* known still to do, for progress */
+	double rate;		/* the sending rate now, 0 = no limit */
+	double elapsed;		/* seconds */
+};
+
+typedef void (*send_log_fn)(const struct send_event *ev,
+    const struct send_report *rep, void *arg);
+
+/*
+ * Sends edition e (which must exist in the journal: journal_edition_
+ * create) through t, as run owner (a random id; the run takes the
+ * edition's lock). log is called for every reader's outcome. Returns 0
+ * with rep filled, or -1 with err (another run holds the lock: err says
+ * who; the journal is left consistent either way).
+ */
+int send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
+    const struct send_opts *o, send_log_fn log, void *arg,
+    struct send_report *rep, char *err);
+
+/* 1 when a failing lock is why send_edition returned -1. */
+int send_was_locked(const char *err);
+
+/* Builds one reader's message (their articles from the edition's frozen
+ * set) into m: 1 built, 0 nothing to send them (no article and
+ * send_empty off), -1 error. */
+int send_build(struct sqlite3 *db, struct edition *e,
+    const struct edition_reader *r, int send_empty, struct edition_message *m,
+    size_t *articles, char *err);
+
+#endif
