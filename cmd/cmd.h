@@ -12,6 +12,8 @@
 #include <sysexits.h>
 
 struct sqlite3;
+struct config;
+struct edition;
 
 struct cmd {
 	const char *name;	/* "ingest", "text lead" */
@@ -29,6 +31,7 @@ int cmd_text_lead(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_editions(int argc, char **argv);
+int cmd_run_due(int argc, char **argv);
 int cmd_editions_show(int argc, char **argv);
 int cmd_subscribers_add(int argc, char **argv);
 int cmd_subscribers_import(int argc, char **argv);
@@ -42,11 +45,18 @@ extern const char cmd_text_lead_usage[];
 extern const char cmd_preview_usage[];
 extern const char cmd_send_usage[];
 extern const char cmd_editions_usage[];
+extern const char cmd_run_due_usage[];
 extern const char cmd_editions_show_usage[];
 extern const char cmd_subscribers_add_usage[];
 extern const char cmd_subscribers_import_usage[];
 extern const char cmd_subscribers_list_usage[];
 extern const char cmd_template_render_usage[];
+
+/* Sends an existing edition as `digest send` does, with the
+ * configuration's delivery settings (for run-due). Returns the exit
+ * code. */
+int cmd_send_edition(struct sqlite3 *db, struct edition *e,
+    const struct config *c, int json);
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,7 +74,6 @@ int cmd_bad_usage(const char *usage);
 
 /* --config PATH (before the command); config_load falls back to
  * $DIGEST_CONFIG and ./digest.conf. */
-struct config;
 void cmd_config_path_set(const char *path);
 /* The --config path, or NULL when none was given. */
 const char *cmd_config_path(void);

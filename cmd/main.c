@@ -36,6 +36,8 @@ const struct cmd cmd_table[] = {
 	  cmd_preview_usage },
 	{ "send", cmd_send, "deliver this edition to every subscriber",
 	  cmd_send_usage },
+	{ "run-due", cmd_run_due, "send the edition that is due, if any",
+	  cmd_run_due_usage },
 	{ "editions", cmd_editions, "list the editions and their deliveries",
 	  cmd_editions_usage },
 	{ "editions show", cmd_editions_show,

@@ -373,6 +373,25 @@ send_test(struct sqlite3 *db, struct edition *e, const struct config *c,
 
 static int
 send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
+    struct send_cli *cli);
+
+int
+cmd_send_edition(struct sqlite3 *db, struct edition *e,
+    const struct config *c, int json)
+{
+	struct send_cli cli;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.concurrency = -1;
+	cli.rate = -1;
+	cli.json = json;
+	cli.log = json ? stderr : stdout;
+	cli.tty = cmd_stderr_is_tty() && !json;
+	return send_real(db, e, c, &cli);
+}
+
+static int
+send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
     struct send_cli *cli)
 {
 	struct send_log_ctx lc;

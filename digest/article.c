@@ -433,3 +433,24 @@ article_store_count(sqlite3 *db, char *err)
 	sqlite3_reset(st);
 	return n;
 }
+
+int64_t
+article_store_count_between(sqlite3 *db, int64_t since, int64_t until,
+    char *err)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	st = db_prepare(db, "SELECT count(*) FROM article WHERE published >= ?1 "
+	    "AND published < ?2", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		db_err(db, err, "counting articles");
+	sqlite3_reset(st);
+	return n;
+}

@@ -96,5 +96,8 @@ int article_store_get(struct sqlite3 *db, int64_t id, struct article *a,
 
 /* The number of stored articles, or -1. */
 int64_t article_store_count(struct sqlite3 *db, char *err);
+/* The number published in [since, until), or -1. */
+int64_t article_store_count_between(struct sqlite3 *db, int64_t since,
+    int64_t until, char *err);
 
 #endif

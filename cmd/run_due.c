@@ -1,0 +1,163 @@
+/*
+ * digest run-due: what cron or a systemd timer calls every hour. Sends
+ * the edition of the latest scheduled slot, once: a later call in the
+ * same week finds it sent and does nothing; after missed slots only the
+ * latest is sent (catching up once); a call after a crash resumes it.
+ */
+#include "cmd.h"
+#include "config.h"
+#include "date.h"
+#include "db.h"
+#include "edition.h"
+#include "journal.h"
+#include "schedule.h"
+#include "util.h"
+
+#include <string.h>
+
+#define RUN_DUE_FIRST_WINDOW (7 * 86400)
+
+const char cmd_run_due_usage[] =
+    "usage: digest run-due [--json] [--db PATH]\n"
+    "\n"
+    "Sends the edition that is due, and does nothing otherwise: call it\n"
+    "every hour (contrib/ has a systemd timer and a crontab line). The\n"
+    "schedule is the configuration's schedule_weekday, schedule_time and\n"
+    "schedule_timezone. The edition of the latest slot is created with the\n"
+    "articles published since the previous edition (the first takes the\n"
+    "last 7 days) and sent; with fewer than min_articles new articles it\n"
+    "is recorded as skipped instead. Missed slots are caught up once: only\n"
+    "the latest is sent. An edition a crash left half sent is resumed.\n"
+    "\n"
+    "      --json               a JSON summary of the send on stdout\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: as `digest send`; 0 when nothing is due.\n";
+
+/* The window of a new edition at slot: from where the last one ended. */
+static int64_t
+run_due_since(struct sqlite3 *db, int64_t slot)
+{
+	struct journal_edition last;
+	char err[ERR_LEN];
+
+	if (journal_edition_last(db, &last, err) == 1 && last.until < slot &&
+	    last.until > slot - 5 * RUN_DUE_FIRST_WINDOW)
+		return last.until;
+	return slot - RUN_DUE_FIRST_WINDOW;
+}
+
+/* Creates the edition of slot, or records it skipped: 1 created (to
+ * send), 0 skipped, -1 error (printed). */
+static int
+run_due_create(struct sqlite3 *db, const struct config *c, const char *id,
+    int64_t slot)
+{
+	int64_t since = run_due_since(db, slot), n;
+	char err[ERR_LEN], note[128];
+
+	n = article_store_count_between(db, since, slot, err);
+	if (n == -1) {
+		cmd_error("cannot count articles: %s", err);
+		return -1;
+	}
+	if (n < c->min_articles) {
+		snprintf(note, sizeof(note), "%lld new article%s, fewer than "
+		    "min_articles %ld", (long long)n, n == 1 ? "" : "s",
+		    c->min_articles);
+		if (journal_edition_skip(db, id, since, slot, slot, date_now(),
+		    note, err) == -1) {
+			cmd_error("cannot record edition %s: %s", id, err);
+			return -1;
+		}
+		printf("edition=%s status=skipped reason=\"%s\"\n", id, note);
+		return 0;
+	}
+	if (journal_edition_create(db, id, since, slot, slot, date_now(),
+	    err) == -1) {
+		cmd_error("cannot create edition %s: %s", id, err);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+run_due(struct sqlite3 *db, const struct config *c, int json)
+{
+	struct schedule sc;
+	struct journal_edition je;
+	struct edition e;
+	char err[ERR_LEN], id[SCHEDULE_ID_MAX];
+	int64_t slot;
+	int rc, status;
+
+	if (schedule_parse(c->schedule_weekday, c->schedule_time,
+	    c->schedule_timezone, &sc, err) == -1) {
+		cmd_error("bad schedule in the configuration: %s", err);
+		return EX_CONFIG;
+	}
+	slot = schedule_last_slot(&sc, date_now());
+	schedule_edition_id(slot, &sc, id);
+	rc = journal_edition_get(db, id, &je, err);
+	if (rc == -1) {
+		cmd_error("%s", err);
+		return EX_IOERR;
+	}
+	if (rc == 1 && strcmp(je.status, "open") != 0) {
+		printf("edition=%s status=%s nothing due\n", id, je.status);
+		return 0;
+	}
+	if (rc == 0 && (rc = run_due_create(db, c, id, slot)) != 1)
+		return rc == 0 ? 0 : EX_IOERR;
+	if (edition_open(&e, c, id, slot, NULL, err) == -1) {
+		cmd_error("cannot open edition %s: %s", id, err);
+		edition_close(&e);
+		return EX_DATAERR;
+	}
+	e.frozen = 1;
+	status = cmd_send_edition(db, &e, c, json);
+	edition_close(&e);
+	return status;
+}
+
+int
+cmd_run_due(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sqlite3 *db;
+	struct config c;
+	int ch, json = 0, status;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return cmd_help(cmd_run_due_usage);
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cmd_bad_usage(cmd_run_due_usage);
+		}
+	}
+	if (optind != argc)
+		return cmd_bad_usage(cmd_run_due_usage);
+	if ((status = cmd_config_load(&c)) != 0)
+		return status;
+	if ((db = cmd_db_open_existing(&status)) == NULL) {
+		config_release(&c);
+		return status;
+	}
+	status = run_due(db, &c, json);
+	db_close(db);
+	config_release(&c);
+	return status;
+}
