@@ -1,14 +1,29 @@
 #include "transport.h"
+#include "smtp.h"
 #include "util.h"
 
 #include <string.h>
+#include <strings.h>
 
 struct transport *
 transport_open(const char *spec, const struct smtp_opts *smtp, char *err)
 {
-	(void)smtp;
+	struct smtp_opts o;
+
 	if (strncmp(spec, "outbox:", 7) == 0)
 		return outbox_open(spec + 7, err);
+	if (strncasecmp(spec, "smtp://", 7) == 0 ||
+	    strncasecmp(spec, "smtps://", 8) == 0) {
+		/* Without options: the defaults, and STARTTLS required. */
+		if (smtp != NULL) {
+			o = *smtp;
+		} else {
+			memset(&o, 0, sizeof(o));
+			o.tls = SMTP_TLS_STARTTLS;
+		}
+		o.url = spec;
+		return smtp_open(&o, err);
+	}
 	util_err(err, "unknown transport '%s' (expected outbox:DIR or an "
 	    "smtp:// or smtps:// URL)", spec);
 	return NULL;

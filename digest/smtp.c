@@ -1,0 +1,825 @@
+/*
+ * smtp: the transport that hands messages to an SMTP server through
+ * libcurl (see smtp.h for the contract).
+ *
+ * One curl multi handle drives up to `connections` easy handles, the
+ * slots. A slot is set up once (URL, TLS, AUTH, timeouts, callbacks) and
+ * carries one message at a time; between messages only the envelope and
+ * the data change, so libcurl finds the connection the previous message
+ * left in the multi handle's cache and sends the next MAIL FROM on it.
+ *
+ * The server's replies are read through CURLOPT_DEBUGFUNCTION, which is
+ * the only way libcurl 7.88 shows their text. Only CURLINFO_HEADER_IN
+ * (the server's lines) is looked at; what we send (CURLINFO_HEADER_OUT,
+ * which holds the AUTH exchange) is never read or kept, and nothing is
+ * ever written to stderr.
+ */
+#include "smtp.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SMTP_CONNECT_TIMEOUT_MS 10000L
+#define SMTP_TIMEOUT_MS 60000L
+#define SMTP_CONNECTIONS_MAX 64
+#define SMTP_PROTOCOLS "smtp,smtps"
+/* PLAIN or LOGIN, whichever the server offers (libcurl tries LOGIN
+ * first); nothing weaker or stranger is negotiated. */
+#define SMTP_LOGIN_OPTIONS "AUTH=PLAIN;AUTH=LOGIN"
+#define SMTP_ADDRESS_MAX 255	/* transport_check_address allows 254 */
+#define SMTP_EHLO_MAX 253
+#define SMTP_PASSWORD_MAX 1024
+#define SMTP_PASSWORD_ENV "DIGEST_SMTP_PASSWORD"
+#define SMTP_PASSWORD_FILE_ENV "DIGEST_SMTP_PASSWORD_FILE"
+
+/* Sets one option unless an earlier one failed; *rc keeps the first
+ * failure, so a run of settings is checked once (as fetch.c does). */
+#define SMTP_SETOPT(rc, h, opt, val) do { \
+	if (*(rc) == CURLE_OK) \
+		*(rc) = curl_easy_setopt((h), (opt), (val)); \
+} while (0)
+
+struct smtp;
+
+/* One easy handle and the message it carries. */
+struct smtp_slot {
+	CURL *h;		/* owned; kept for the transport's life */
+	struct smtp *s;
+	int busy;
+	int retried;		/* this message is on its second attempt */
+	char *msg;		/* owned while busy */
+	size_t len;
+	size_t off;		/* how much the read callback has given */
+	void *tag;
+	double t0;		/* when submit() took the message */
+	char from[SMTP_ADDRESS_MAX + 1];
+	char to[SMTP_ADDRESS_MAX + 1];
+	struct curl_slist rcpt;	/* one node, pointing at `to` */
+	/* Replies of the current attempt (CURLINFO_HEADER_IN only). */
+	unsigned replies;
+	char last[TRANSPORT_REPLY_MAX];		/* the last reply line */
+	char last_fail[TRANSPORT_REPLY_MAX];	/* the last 4xx/5xx line */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct smtp {
+	CURLM *m;		/* owned */
+	struct smtp_slot *slots;	/* owned, nslots of them */
+	size_t nslots;
+	size_t busy;
+};
+
+static double
+smtp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- the password --------------------------------------------------- */
+
+/* Reads the first line of an open file (at most SMTP_PASSWORD_MAX bytes)
+ * into an allocated string; caller frees. 0, or -1 with err. */
+static int
+smtp_password_read(int fd, const char *path, char **password, char *err)
+{
+	char buf[SMTP_PASSWORD_MAX + 2];
+	size_t n = 0, len;
+	ssize_t k;
+	int rc = 0;
+
+	while (n < sizeof(buf) - 1) {
+		k = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = util_err(err, "cannot read '%s': %s", path,
+			    strerror(errno));
+			break;
+		}
+		if (k == 0 || memchr(buf + n, '\n', (size_t)k) != NULL) {
+			n += (size_t)k;
+			break;
+		}
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	len = strcspn(buf, "\n");
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (rc == 0 && len > SMTP_PASSWORD_MAX)
+		rc = util_err(err, "the password in '%s' is longer than %d "
+		    "bytes", path, SMTP_PASSWORD_MAX);
+	else if (rc == 0 && len == 0)
+		rc = util_err(err, "'%s' holds no password on its first line",
+		    path);
+	if (rc == 0)
+		*password = xstrndup(buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* The first line of path, refused when its group or others have any
+ * access: only its owner should know the password. */
+static int
+smtp_password_file(const char *path, char **password, char *err)
+{
+	struct stat st;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return util_err(err, "cannot open password file '%s': %s",
+		    path, strerror(errno));
+	/* fstat, not stat: the file checked is the file read. */
+	if (fstat(fd, &st) == -1)
+		rc = util_err(err, "cannot stat '%s': %s", path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = util_err(err, "password file '%s' is not a regular file",
+		    path);
+	else if ((st.st_mode & 077) != 0)
+		rc = util_err(err, "'%s' can be read by others: chmod 600 %s",
+		    path, path);
+	else
+		rc = smtp_password_read(fd, path, password, err);
+	close(fd);
+	return rc;
+}
+
+int
+smtp_password_load(const char *path, char **password, char *err)
+{
+	const char *env = getenv(SMTP_PASSWORD_ENV);
+
+	*password = NULL;
+	if (env != NULL && *env != '\0') {
+		if (strlen(env) > SMTP_PASSWORD_MAX)
+			return util_err(err, "$%s is longer than %d bytes",
+			    SMTP_PASSWORD_ENV, SMTP_PASSWORD_MAX);
+		*password = xstrdup(env);
+		return 0;
+	}
+	if (path == NULL || *path == '\0')
+		path = getenv(SMTP_PASSWORD_FILE_ENV);
+	if (path == NULL || *path == '\0')
+		return 0;
+	return smtp_password_file(path, password, err);
+}
+
+/* ---- options and the URL -------------------------------------------- */
+
+/* An EHLO name: a host name (letters, digits, '-', '.') or an address
+ * literal in brackets. It travels in the URL's path, which libcurl
+ * URL-decodes, so nothing that needs escaping is let through. */
+static int
+smtp_ehlo_check(const char *ehlo, char *err)
+{
+	size_t n = strlen(ehlo), i;
+	int literal = n >= 2 && ehlo[0] == '[' && ehlo[n - 1] == ']';
+
+	if (n == 0 || n > SMTP_EHLO_MAX)
+		return util_err(err, "the EHLO name must be 1 to %d "
+		    "characters", SMTP_EHLO_MAX);
+	for (i = literal; i < n - (size_t)literal; i++) {
+		char c = ehlo[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    (literal && c == ':')))
+			return util_err(err, "EHLO name '%.80s' is not a host "
+			    "name or an address literal", ehlo);
+	}
+	return 0;
+}
+
+/* A host the password may be sent to in plain text: this machine, named
+ * as an address (127.0.0.0/8, [::1]) or "localhost"; a DNS name such as
+ * 127.example.org is not. */
+static int
+smtp_host_is_loopback(const char *host)
+{
+	struct in_addr a;
+
+	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return 1;
+	return inet_pton(AF_INET, host, &a) == 1 &&
+	    (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Checks that what the URL says agrees with the TLS mode and AUTH. */
+static int
+smtp_url_check_security(const struct smtp_opts *o, int implicit,
+    const char *host, char *err)
+{
+	if (o->tls == SMTP_TLS_IMPLICIT && !implicit)
+		return util_err(err, "implicit TLS needs an smtps:// URL");
+	if (o->user == NULL)
+		return 0;
+	if (o->password == NULL || *o->password == '\0')
+		return util_err(err, "SMTP user '%.80s' has no password (set "
+		    "$%s or a password file)", o->user, SMTP_PASSWORD_ENV);
+	if (!implicit && o->tls == SMTP_TLS_OFF &&
+	    !smtp_host_is_loopback(host))
+		return util_err(err, "refusing to send the SMTP password in "
+		    "plain text to '%.80s': use STARTTLS or smtps://", host);
+	return 0;
+}
+
+/* Checks the parts of a parsed URL: scheme, host, nothing else. */
+static int
+smtp_url_check_parts(CURLU *u, const struct smtp_opts *o, char *err)
+{
+	static const struct {
+		CURLUPart part;
+		const char *what;
+	} refused[] = {
+		{ CURLUPART_USER, "a user name (set the SMTP user instead)" },
+		{ CURLUPART_PASSWORD, "a password (use $" SMTP_PASSWORD_ENV
+		    " or a password file)" },
+		{ CURLUPART_OPTIONS, "login options" },
+		{ CURLUPART_QUERY, "a query" },
+		{ CURLUPART_FRAGMENT, "a fragment" },
+	};
+	char *scheme = NULL, *host = NULL, *path = NULL, *v;
+	int rc = 0;
+	size_t i;
+
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0))
+		rc = util_err(err, "not an smtp:// or smtps:// URL");
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		rc = util_err(err, "the SMTP URL has no host");
+	for (i = 0; rc == 0 && i < sizeof(refused) / sizeof(refused[0]);
+	    i++) {
+		v = NULL;
+		if (curl_url_get(u, refused[i].part, &v, 0) == CURLUE_OK &&
+		    v != NULL && *v != '\0')
+			rc = util_err(err, "the SMTP URL must not hold %s",
+			    refused[i].what);
+		curl_free(v);
+	}
+	if (rc == 0 && curl_url_get(u, CURLUPART_PATH, &path, 0) ==
+	    CURLUE_OK && path != NULL && strcmp(path, "/") != 0)
+		rc = util_err(err, "the SMTP URL must not have a path (the "
+		    "EHLO name is an option of its own)");
+	if (rc == 0)
+		rc = smtp_url_check_security(o, strcmp(scheme, "smtps") == 0,
+		    host, err);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(path);
+	return rc;
+}
+
+/*
+ * The URL the slots use: o->url checked, with the EHLO name as its path
+ * (libcurl takes the EHLO domain from there). Returns an allocated
+ * string; caller frees. NULL with err when the URL or options are not
+ * acceptable. Error messages never repeat the URL: it could hold a
+ * password someone put there by mistake.
+ */
+static char *
+smtp_url_build(const struct smtp_opts *o, char *err)
+{
+	CURLU *u = curl_url();
+	char *s = NULL, *url = NULL, path[SMTP_EHLO_MAX + 2];
+
+	if (u == NULL) {
+		util_err(err, "cannot start libcurl's URL parser");
+		return NULL;
+	}
+	if (curl_url_set(u, CURLUPART_URL, o->url, 0) != CURLUE_OK)
+		util_err(err, "cannot parse the SMTP URL");
+	else if (smtp_url_check_parts(u, o, err) == -1)
+		;
+	else if (o->ehlo != NULL && smtp_ehlo_check(o->ehlo, err) == -1)
+		;
+	else if (o->ehlo != NULL && (snprintf(path, sizeof(path), "/%s",
+	    o->ehlo), curl_url_set(u, CURLUPART_PATH, path, 0)) != CURLUE_OK)
+		util_err(err, "cannot set the EHLO name");
+	else if (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+		util_err(err, "cannot rebuild the SMTP URL");
+	else
+		url = xstrdup(s);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return url;
+}
+
+/* ---- callbacks ------------------------------------------------------ */
+
+/* CURLOPT_READFUNCTION: the message bytes, unchanged (libcurl stuffs
+ * dots and ends the data). */
+static size_t
+smtp_read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct smtp_slot *sl = arg;
+	size_t k = size * n;
+
+	if (k > sl->len - sl->off)
+		k = sl->len - sl->off;
+	memcpy(buf, sl->msg + sl->off, k);
+	sl->off += k;
+	return k;
+}
+
+/* Copies one reply line into out: printable ASCII only (others become
+ * '?'), no line end, cut to fit. */
+static void
+smtp_reply_copy(char *out, const char *p, size_t len)
+{
+	size_t i;
+
+	if (len > TRANSPORT_REPLY_MAX - 1)
+		len = TRANSPORT_REPLY_MAX - 1;
+	for (i = 0; i < len; i++)
+		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+	out[len] = '\0';
+}
+
+/* One line the server sent: "NNN text" or "NNN-text". */
+static void
+smtp_reply_line(struct smtp_slot *sl, const char *p, size_t len)
+{
+	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+	if (len < 3 || p[0] < '1' || p[0] > '5' || p[1] < '0' ||
+	    p[1] > '9' || p[2] < '0' || p[2] > '9')
+		return;
+	sl->replies++;
+	smtp_reply_copy(sl->last, p, len);
+	if (p[0] == '4' || p[0] == '5')
+		smtp_reply_copy(sl->last_fail, p, len);
+}
+
+/* CURLOPT_DEBUGFUNCTION: keeps the server's reply lines. Everything else,
+ * above all what we send (the AUTH exchange is in CURLINFO_HEADER_OUT),
+ * is dropped unread. */
+static int
+smtp_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	const char *p = data, *end = data + size, *nl;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN)
+		return 0;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		smtp_reply_line(arg, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* ---- slots ---------------------------------------------------------- */
+
+/* The TLS options: required STARTTLS, implicit TLS (the smtps:// URL
+ * does it) or none; never CURLUSESSL_TRY, which stays in plain text
+ * without a word. */
+static CURLcode
+smtp_setup_tls(CURL *h, const struct smtp_opts *o)
+{
+	CURLcode rc = CURLE_OK;
+
+	SMTP_SETOPT(&rc, h, CURLOPT_USE_SSL, o->tls == SMTP_TLS_OFF ?
+	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	SMTP_SETOPT(&rc, h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SMTP_SETOPT(&rc, h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->cafile != NULL) {
+		/* The given CAs and only those: a private CA is not
+		 * widened by the system's store. */
+		SMTP_SETOPT(&rc, h, CURLOPT_CAINFO, o->cafile);
+		SMTP_SETOPT(&rc, h, CURLOPT_CAPATH, (char *)NULL);
+	}
+	return rc;
+}
+
+/* What stays the same for every message a slot carries. */
+static CURLcode
+smtp_setup_slot(struct smtp_slot *sl, const struct smtp_opts *o,
+    const char *url)
+{
+	CURL *h = sl->h;
+	CURLcode rc = CURLE_OK;
+
+	SMTP_SETOPT(&rc, h, CURLOPT_URL, url);
+	SMTP_SETOPT(&rc, h, CURLOPT_PROTOCOLS_STR, SMTP_PROTOCOLS);
+	SMTP_SETOPT(&rc, h, CURLOPT_NOSIGNAL, 1L);
+	SMTP_SETOPT(&rc, h, CURLOPT_ERRORBUFFER, sl->errbuf);
+	SMTP_SETOPT(&rc, h, CURLOPT_CONNECTTIMEOUT_MS,
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+	    SMTP_CONNECT_TIMEOUT_MS);
+	SMTP_SETOPT(&rc, h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ?
+	    o->timeout_ms : SMTP_TIMEOUT_MS);
+	SMTP_SETOPT(&rc, h, CURLOPT_UPLOAD, 1L);
+	SMTP_SETOPT(&rc, h, CURLOPT_READFUNCTION, smtp_read_cb);
+	SMTP_SETOPT(&rc, h, CURLOPT_READDATA, sl);
+	/* VERBOSE only feeds the debug callback, which keeps nothing but
+	 * the server's lines; without a callback it would print. */
+	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
+	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGDATA, sl);
+	SMTP_SETOPT(&rc, h, CURLOPT_VERBOSE, 1L);
+	if (rc == CURLE_OK)
+		rc = smtp_setup_tls(h, o);
+	if (o->user != NULL) {
+		SMTP_SETOPT(&rc, h, CURLOPT_USERNAME, o->user);
+		SMTP_SETOPT(&rc, h, CURLOPT_PASSWORD, o->password);
+		SMTP_SETOPT(&rc, h, CURLOPT_LOGIN_OPTIONS, SMTP_LOGIN_OPTIONS);
+	}
+	return rc;
+}
+
+/* Sets a slot's message up and hands it to the multi handle; fresh asks
+ * for a new connection. 0, or -1 with err. */
+static int
+smtp_slot_start(struct smtp_slot *sl, int fresh, char *err)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMcode mrc;
+
+	sl->off = 0;
+	sl->replies = 0;
+	sl->last[0] = sl->last_fail[0] = sl->errbuf[0] = '\0';
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_FROM, sl->from);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->len);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+	if (rc != CURLE_OK)
+		return util_err(err, "cannot set up libcurl: %s",
+		    curl_easy_strerror(rc));
+	if ((mrc = curl_multi_add_handle(sl->s->m, sl->h)) != CURLM_OK)
+		return util_err(err, "cannot start a transfer: %s",
+		    curl_multi_strerror(mrc));
+	return 0;
+}
+
+/* Ends a slot's message: frees it and makes the slot free. */
+static void
+smtp_slot_release(struct smtp_slot *sl)
+{
+	free(sl->msg);
+	sl->msg = NULL;
+	sl->len = sl->off = 0;
+	sl->tag = NULL;
+	sl->busy = 0;
+	sl->retried = 0;
+	sl->s->busy--;
+}
+
+/* ---- results -------------------------------------------------------- */
+
+/* The id in "... queued as 4F2A1C" (Postfix and others), or "". */
+static void
+smtp_queue_id(const char *reply, char *out)
+{
+	const char *p = strstr(reply, "queued as ");
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 10;
+	while (n < TRANSPORT_QUEUE_ID_MAX - 1 && p[n] != '\0' &&
+	    strchr(" \t;,()<>[]", p[n]) == NULL)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/*
+ * Whether a failed attempt is the one libcurl does not retry itself: a
+ * reused connection that the server had closed after the previous 250,
+ * so the first command got no reply at all. Nothing of this message can
+ * have been accepted (libcurl waits for each reply before the next
+ * command), so sending it again cannot deliver it twice. A timeout is
+ * not that case: the server may still be working on it.
+ */
+static int
+smtp_retry_wanted(struct smtp_slot *sl, CURLcode rc, long code)
+{
+	long connects = -1;
+
+	if (sl->retried || code != 0 || sl->replies != 0)
+		return 0;
+	if (rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR &&
+	    rc != CURLE_GOT_NOTHING)
+		return 0;
+	(void)curl_easy_getinfo(sl->h, CURLINFO_NUM_CONNECTS, &connects);
+	return connects == 0;
+}
+
+/*
+ * What decided a message. CURLE_OK: the final reply (250). A 4xx or 5xx
+ * reply: that code and its line. Anything else is a connection failure
+ * (reset, timeout, TLS): code 0, with libcurl's reason; the code libcurl
+ * last saw then is a positive one (354 when the server dropped us in the
+ * middle of DATA), which does not decide anything.
+ */
+static void
+smtp_result_fill(struct smtp_slot *sl, CURLcode rc, long code,
+    struct transport_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ms = smtp_now_ms() - sl->t0;
+	if (rc == CURLE_OK) {
+		r->code = (int)code;
+		snprintf(r->reply, sizeof(r->reply), "%s", sl->last);
+		smtp_queue_id(sl->last, r->queue_id);
+	} else if (code >= 400 && code <= 599) {
+		r->code = (int)code;
+		snprintf(r->reply, sizeof(r->reply), "%s", sl->last_fail[0] ?
+		    sl->last_fail : sl->last);
+	} else {
+		r->code = 0;
+		snprintf(r->reply, sizeof(r->reply), "%s (curl %d)",
+		    sl->errbuf[0] != '\0' ? sl->errbuf :
+		    curl_easy_strerror(rc), (int)rc);
+	}
+}
+
+/* A transfer ended: retried once on a fresh connection (see
+ * smtp_retry_wanted), or reported through done. Returns 1 when it was
+ * reported. */
+static int
+smtp_finish(struct smtp_slot *sl, CURLcode rc, transport_done_fn done,
+    void *arg)
+{
+	struct transport_result r;
+	long code = 0;
+	char err[ERR_LEN];
+	void *tag;
+
+	(void)curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, &code);
+	(void)curl_multi_remove_handle(sl->s->m, sl->h);
+	if (smtp_retry_wanted(sl, rc, code)) {
+		sl->retried = 1;
+		if (smtp_slot_start(sl, 1, err) == 0)
+			return 0;
+		smtp_result_fill(sl, rc, code, &r);
+		snprintf(r.reply, sizeof(r.reply), "cannot retry: %s", err);
+	} else {
+		smtp_result_fill(sl, rc, code, &r);
+	}
+	tag = sl->tag;
+	/* Free before done(): done may submit the next message here. */
+	smtp_slot_release(sl);
+	done(tag, &r, arg);
+	return 1;
+}
+
+/* Reports (or retries) every transfer that has ended; returns how many
+ * were reported. */
+static size_t
+smtp_collect(struct smtp *s, transport_done_fn done, void *arg)
+{
+	CURLMsg *m;
+	CURLcode rc;
+	size_t reported = 0;
+	char *priv;
+	int left;
+
+	while ((m = curl_multi_info_read(s->m, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		rc = m->data.result;
+		priv = NULL;
+		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    &priv);
+		if (priv != NULL)
+			reported += (size_t)smtp_finish(
+			    (struct smtp_slot *)(void *)priv, rc, done, arg);
+	}
+	return reported;
+}
+
+/* ---- the transport -------------------------------------------------- */
+
+static size_t
+smtp_capacity(struct transport *t)
+{
+	struct smtp *s = t->state;
+
+	return s->nslots;
+}
+
+/* The data must be CRLF lines: libcurl dot-stuffs only after CRLF, so a
+ * bare LF followed by "." would end the data early and what follows would
+ * be read as commands (SMTP smuggling); a bare CR is read as a line end
+ * by some servers. */
+static int
+smtp_message_check(const char *msg, size_t len, char *err)
+{
+	const char *p = msg, *end = msg + len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (p == msg || p[-1] != '\r')
+			return util_err(err, "the message has a bare LF at "
+			    "byte %zu: lines must end in CRLF",
+			    (size_t)(p - msg));
+		p++;
+	}
+	for (p = msg; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 == end || p[1] != '\n')
+			return util_err(err, "the message has a bare CR at "
+			    "byte %zu: lines must end in CRLF",
+			    (size_t)(p - msg));
+	return 0;
+}
+
+static struct smtp_slot *
+smtp_slot_free(struct smtp *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (!s->slots[i].busy)
+			return &s->slots[i];
+	return NULL;
+}
+
+/* Takes ownership of msg whatever happens. */
+static int
+smtp_submit(struct transport *t, const char *from, const char *to,
+    char *msg, size_t len, void *tag, char *err)
+{
+	struct smtp *s = t->state;
+	struct smtp_slot *sl;
+
+	if (transport_check_address("sender", from, err) == -1 ||
+	    transport_check_address("recipient", to, err) == -1 ||
+	    smtp_message_check(msg, len, err) == -1) {
+		free(msg);
+		return -1;
+	}
+	if ((sl = smtp_slot_free(s)) == NULL) {
+		free(msg);
+		return util_err(err, "all %zu SMTP connections are busy",
+		    s->nslots);
+	}
+	/* Both fit: transport_check_address allows 254 characters. */
+	snprintf(sl->from, sizeof(sl->from), "%s", from);
+	snprintf(sl->to, sizeof(sl->to), "%s", to);
+	sl->msg = msg;
+	sl->len = len;
+	sl->tag = tag;
+	sl->t0 = smtp_now_ms();
+	sl->busy = 1;
+	sl->retried = 0;
+	s->busy++;
+	if (smtp_slot_start(sl, 0, err) == -1) {
+		smtp_slot_release(sl);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the transfers until at least one ends or timeout_ms passes. */
+static size_t
+smtp_poll(struct transport *t, int timeout_ms, transport_done_fn done,
+    void *arg)
+{
+	struct smtp *s = t->state;
+	double deadline = smtp_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	size_t reported = 0;
+	int running, wait;
+
+	for (;;) {
+		(void)curl_multi_perform(s->m, &running);
+		reported += smtp_collect(s, done, arg);
+		if (reported > 0 || s->busy == 0)
+			break;
+		wait = (int)(deadline - smtp_now_ms());
+		if (wait <= 0)
+			break;
+		(void)curl_multi_poll(s->m, NULL, 0, wait, NULL);
+	}
+	return s->busy;
+}
+
+/* Messages still in flight are dropped (and freed) unreported; the
+ * connections are closed with QUIT by curl_multi_cleanup. */
+static void
+smtp_close(struct transport *t)
+{
+	struct smtp *s = t->state;
+	size_t i;
+
+	for (i = 0; i < s->nslots; i++) {
+		struct smtp_slot *sl = &s->slots[i];
+
+		if (sl->busy) {
+			(void)curl_multi_remove_handle(s->m, sl->h);
+			smtp_slot_release(sl);
+		}
+		if (sl->h != NULL)
+			curl_easy_cleanup(sl->h);
+	}
+	curl_multi_cleanup(s->m);
+	free(s->slots);
+	free(s);
+	free(t);
+	curl_global_cleanup();
+}
+
+/* Creates the slots' easy handles with the options every message shares.
+ * 0, or -1 with err (the handles made so far are left for smtp_close). */
+static int
+smtp_slots_init(struct smtp *s, const struct smtp_opts *o, const char *url,
+    char *err)
+{
+	CURLcode rc;
+	size_t i;
+
+	for (i = 0; i < s->nslots; i++) {
+		struct smtp_slot *sl = &s->slots[i];
+
+		sl->s = s;
+		sl->rcpt.data = sl->to;
+		sl->rcpt.next = NULL;
+		if ((sl->h = curl_easy_init()) == NULL)
+			return util_err(err, "cannot start libcurl");
+		rc = smtp_setup_slot(sl, o, url);
+		if (rc == CURLE_OK)
+			rc = curl_easy_setopt(sl->h, CURLOPT_PRIVATE, sl);
+		if (rc != CURLE_OK)
+			return util_err(err, "cannot set up libcurl for SMTP: "
+			    "%s", curl_easy_strerror(rc));
+	}
+	return 0;
+}
+
+/* The transport around s, with the backend's functions. */
+static struct transport *
+smtp_transport_new(struct smtp *s)
+{
+	struct transport *t = xcalloc(1, sizeof(*t));
+
+	t->name = "smtp";
+	t->capacity = smtp_capacity;
+	t->submit = smtp_submit;
+	t->poll = smtp_poll;
+	t->close = smtp_close;
+	t->state = s;
+	return t;
+}
+
+struct transport *
+smtp_open(const struct smtp_opts *o, char *err)
+{
+	size_t n = o->connections > 0 ? o->connections : 1;
+	struct transport *t;
+	struct smtp *s;
+	char *url;
+	int rc = 0;
+
+	if (o->url == NULL) {
+		util_err(err, "no SMTP URL");
+		return NULL;
+	}
+	if (n > SMTP_CONNECTIONS_MAX) {
+		util_err(err, "at most %d SMTP connections",
+		    SMTP_CONNECTIONS_MAX);
+		return NULL;
+	}
+	/* Counted: smtp_close calls curl_global_cleanup. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		util_err(err, "cannot start libcurl");
+		return NULL;
+	}
+	if ((url = smtp_url_build(o, err)) == NULL) {
+		curl_global_cleanup();
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->nslots = n;
+	s->slots = xcalloc(n, sizeof(*s->slots));
+	t = smtp_transport_new(s);
+	if ((s->m = curl_multi_init()) == NULL ||
+	    curl_multi_setopt(s->m, CURLMOPT_MAXCONNECTS, (long)n) !=
+	    CURLM_OK)
+		rc = util_err(err, "cannot start libcurl");
+	else
+		rc = smtp_slots_init(s, o, url, err);
+	free(url);
+	if (rc == -1) {
+		smtp_close(t);
+		return NULL;
+	}
+	return t;
+}
