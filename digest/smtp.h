@@ -29,7 +29,7 @@
  * the wait for the reply to the final ".", which libcurl does blocking,
  * inside the multi handle (smtp_done). With a server that takes long to
  * accept the data, N connections deliver fewer than N times as many
- * messages (100 ms per reply, 4 connections: 1.8 times one connection's
+ * messages (100 ms per reply, 4 connections: about twice one connection's
  * rate, not 4).
  */
 #ifndef DIGEST_SMTP_H
