@@ -7,6 +7,8 @@
  * carries one message at a time; between messages only the envelope and
  * the data change, so libcurl finds the connection the previous message
  * left in the multi handle's cache and sends the next MAIL FROM on it.
+ * (libcurl sends the final "." in a write of its own and then waits for
+ * its reply blocking, in smtp_done: see the limitation in smtp.h.)
  *
  * The server's replies are read through CURLOPT_DEBUGFUNCTION, which is
  * the only way libcurl 7.88 shows their text. Only CURLINFO_HEADER_IN
