@@ -145,10 +145,11 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 	date_to_rfc3339(d->updated, when);
 	if (arr == NULL) {
 		printf("%-8s %s", d->status, d->email);
-		if (d->code != 0)
-			printf("  %d", d->code);
+		/* The reply starts with its code; without one, the code. */
 		if (d->reply != NULL && *d->reply != '\0')
-			printf(" %s", d->reply);
+			printf("  %s", d->reply);
+		else if (d->code != 0)
+			printf("  %d", d->code);
 		printf("  (%s, %d tr%s)\n", when, d->attempts,
 		    d->attempts == 1 ? "y" : "ies");
 		return;

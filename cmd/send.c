@@ -399,7 +399,7 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 	struct send_opts so;
 	struct transport *t;
 	char err[ERR_LEN];
-	int rc;
+	enum send_status rc;
 
 	if ((t = send_transport(cli, c, e->id, err)) == NULL) {
 		cmd_error("%s", err);
@@ -409,6 +409,7 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 	so.rate = cli->rate >= 0 ? cli->rate : (double)c->smtp_rate;
 	so.retry_failed = cli->retry_failed;
 	so.send_empty = (int)c->send_empty;
+	so.retry_window = c->retry_window > 0 ? (int)c->retry_window : -1;
 	so.bounce_limit = (int)c->bounce_limit;
 	memset(&lc, 0, sizeof(lc));
 	lc.cli = cli;
@@ -417,9 +418,10 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 	transport_close(t);
 	if (cli->tty)
 		send_progress(&rep, 1);
-	if (rc == -1) {
+	if (rc != SEND_OK) {
 		cmd_error("edition %s: %s", e->id, err);
-		return send_was_locked(err) ? EX_TEMPFAIL : EX_IOERR;
+		return rc == SEND_LOCKED ? EX_TEMPFAIL : rc == SEND_REFUSED ?
+		    EX_UNAVAILABLE : EX_IOERR;
 	}
 	fprintf(stderr, "digest: edition %s: %zu sent, %zu deferred, %zu failed, "
 	    "%zu skipped in %.1f s\n", e->id, rep.sent, rep.deferred,

@@ -47,6 +47,7 @@ static const struct config_key {
 	L("smtp_connections", smtp_connections, "1", 1, 32),
 	L("smtp_rate", smtp_rate, "0", 0, 100000),
 	L("smtp_timeout", smtp_timeout, "60", 1, 3600),
+	L("retry_window", retry_window, "60", 0, 3600),
 	S("schedule_weekday", schedule_weekday, "mon"),
 	S("schedule_time", schedule_time, "08:00"),
 	S("schedule_timezone", schedule_timezone, "UTC"),

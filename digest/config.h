@@ -39,6 +39,7 @@ struct config {
 	long smtp_connections;
 	long smtp_rate;		/* messages per second; 0 = no limit */
 	long smtp_timeout;	/* seconds per message */
+	long retry_window;	/* seconds a run retries deferred ones */
 	/* When an edition is due, and what it needs. */
 	char *schedule_weekday;	/* mon..sun */
 	char *schedule_time;	/* HH:MM */

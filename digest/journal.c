@@ -468,7 +468,8 @@ journal_record_one(sqlite3 *db, const char *edition,
 	if (r->status == JOURNAL_SENT)
 		st = db_prepare(db, "UPDATE subscriber SET bounces = 0 "
 		    "WHERE id = ?1 AND bounces > 0", err);
-	else if (r->status == JOURNAL_FAILED && r->code >= 500)
+	else if (r->status == JOURNAL_FAILED && r->code >= 550 &&
+	    r->code <= 553)
 		st = db_prepare(db, "UPDATE subscriber SET bounces = bounces + 1, "
 		    "status = CASE WHEN bounces + 1 >= ?2 THEN 'bounced' "
 		    "ELSE status END WHERE id = ?1", err);

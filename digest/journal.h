@@ -138,7 +138,8 @@ struct journal_result {
 /*
  * Records n results in one transaction, renews the lock (the run must
  * still own it: -1 with err otherwise), and keeps the bounce count:
- * a failed delivery with a 5xx code adds one to the subscriber's
+ * a delivery failed with 550 to 553 (the mailbox refused: a hard
+ * bounce) adds one to the subscriber's
  * consecutive bounces (once per edition) and marks them bounced at
  * bounce_limit; a sent one sets it back to 0. Returns 0 or -1.
  */

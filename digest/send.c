@@ -55,7 +55,9 @@ struct send_run {
 	double tokens;
 	double last_refill;
 	double start;
+	double last_slowdown;
 	int fatal;
+	int refused;			/* fatal: the server refused us */
 	char err[ERR_LEN];
 };
 
@@ -74,12 +76,6 @@ static int64_t
 send_wall(void)
 {
 	return (int64_t)time(NULL);
-}
-
-int
-send_was_locked(const char *err)
-{
-	return strncmp(err, "edition is being sent", 21) == 0;
 }
 
 static json_t *
@@ -283,9 +279,50 @@ send_flush(struct send_run *run)
 }
 
 static int
+send_auth_refused(int code)
+{
+	return code == 530 || code == 534 || code == 535 || code == 538;
+}
+
+static int
 send_slowdown(int code)
 {
 	return code == 421 || code == 451 || code == 454;
+}
+
+/*
+ * The server asks for less: it gets half the rate, at most once a second
+ * (the replies to messages already in flight say the same thing again),
+ * never below one message a second, and nobody fails for it.
+ */
+static void
+send_slow_down(struct send_run *run)
+{
+	double now = send_clock(), elapsed = now - run->start;
+	double current = run->rate > 0 ? run->rate :
+	    (double)(run->rep->sent + run->nres + 1) / (elapsed > 1 ? elapsed : 1);
+
+	if (now - run->last_slowdown < 1)
+		return;
+	run->last_slowdown = now;
+	run->rate = current / 2 < 1 ? 1 : current / 2;
+}
+
+/* After a slow-down, each delivery earns the rate back one message a
+ * second at a time (AIMD, as TCP does), up to the configured rate; with
+ * none configured, past SEND_RATE_FREE the limit is lifted again. */
+#define SEND_RATE_FREE 1000.0
+
+static void
+send_speed_up(struct send_run *run)
+{
+	if (run->rate <= 0 || (run->o->rate > 0 && run->rate >= run->o->rate))
+		return;
+	run->rate += 1;
+	if (run->o->rate > 0 && run->rate > run->o->rate)
+		run->rate = run->o->rate;
+	else if (run->o->rate <= 0 && run->rate > SEND_RATE_FREE)
+		run->rate = 0;
 }
 
 /* The transport's verdict on one message. */
@@ -296,20 +333,25 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 	struct send_flight *f = tag;
 	enum journal_status st;
 
-	if (r->code >= 200 && r->code < 300)
+	if (r->code >= 200 && r->code < 300) {
 		st = JOURNAL_SENT;
-	else if (r->code >= 500)
-		st = JOURNAL_FAILED;
-	else
+	} else if (send_auth_refused(r->code)) {
+		/* Every message would fail the same way: stop, and keep the
+		 * reader's delivery to do once the configuration is fixed. */
 		st = JOURNAL_DEFERRED;
-	if (send_slowdown(r->code)) {
-		/* The server asks for less: it gets less, and nobody fails. */
-		double now_rate = run->rate > 0 ? run->rate :
-		    (double)(run->rep->sent + 1) / (send_clock() - run->start +
-		    1e-3);
-
-		run->rate = now_rate / 2 < 1 ? 1 : now_rate / 2;
+		if (!run->fatal)
+			util_err(run->err, "the server refused to authenticate "
+			    "us: %s", r->reply);
+		run->fatal = run->refused = 1;
+	} else if (r->code >= 500) {
+		st = JOURNAL_FAILED;
+	} else {
+		st = JOURNAL_DEFERRED;
 	}
+	if (send_slowdown(r->code))
+		send_slow_down(run);
+	else if (st == JOURNAL_SENT)
+		send_speed_up(run);
 	send_result(run, &f->it, st, r->code, r->reply, r->queue_id,
 	    f->message_id, f->articles, (send_clock() - f->t0) * 1e3);
 	journal_item_release(&f->it);
@@ -469,19 +511,21 @@ send_run_free(struct send_run *run)
 }
 
 static int
-send_prepare(struct send_run *run)
+send_prepare(struct send_run *run, int *locked)
 {
 	struct journal_edition je;
 	char holder[256];
 	int rc;
 
+	*locked = 0;
 	if (token_new(run->owner, run->err) == -1)
 		return -1;
 	rc = journal_lock(run->db, run->e->id, run->owner, send_wall(), holder,
 	    sizeof(holder), run->err);
-	if (rc == 0)
-		util_err(run->err, "edition is being sent by another run (%s)",
-		    holder);
+	if (rc == 0) {
+		util_err(run->err, "being sent by another run (%s)", holder);
+		*locked = 1;
+	}
 	if (rc != 1)
 		return -1;
 	if ((run->o->retry_failed && journal_retry_failed(run->db, run->e->id,
@@ -493,7 +537,7 @@ send_prepare(struct send_run *run)
 	return 0;
 }
 
-int
+enum send_status
 send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
     const struct send_opts *o, send_log_fn log, void *arg,
     struct send_report *rep, char *err)
@@ -502,7 +546,8 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	struct journal_edition je;
 	int64_t due, deadline = send_wall() + (o->retry_window == 0 ?
 	    SEND_RETRY_WINDOW : o->retry_window < 0 ? 0 : o->retry_window);
-	int tries = 0, rc = 0;
+	enum send_status rc = SEND_OK;
+	int tries = 0, locked;
 
 	memset(&run, 0, sizeof(run));
 	memset(rep, 0, sizeof(*rep));
@@ -518,10 +563,10 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	run.nfl = t->capacity(t);
 	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
 	e->frozen = 1;
-	if (send_prepare(&run) == -1) {
+	if (send_prepare(&run, &locked) == -1) {
 		util_err(err, "%s", run.err);
 		send_run_free(&run);
-		return -1;
+		return locked ? SEND_LOCKED : SEND_ERROR;
 	}
 	for (;;) {
 		send_pass(&run);
@@ -541,7 +586,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	}
 	if (run.fatal) {
 		util_err(err, "%s", run.err);
-		rc = -1;
+		rc = run.refused ? SEND_REFUSED : SEND_ERROR;
 	}
 	if (journal_edition_get(db, e->id, &je, run.err) == 1) {
 		rep->deferred = je.count[JOURNAL_DEFERRED];

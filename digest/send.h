@@ -9,10 +9,12 @@
  * connection that the server accepted but the journal does not know:
  * that one is sent again by the next run, nothing else is.
  *
- * A reply decides: 250 sent; 5xx failed for good (and a bounce); 4xx
- * and lost connections deferred, tried again in this run after a short
- * backoff while the run's retry window lasts, else by the next run;
- * "slow down" replies (421, 451, 454) also halve the sending rate.
+ * A reply decides: 250 sent; 5xx failed for good (550 to 553 also count
+ * as a bounce); 4xx and lost connections deferred, tried again in this
+ * run after a short backoff while the run's retry window lasts, else by
+ * the next run; "slow down" replies (421, 451, 454) also halve the
+ * sending rate. An authentication failure (530, 534, 535, 538) is ours,
+ * not the reader's: it stops the run and fails nobody.
  */
 #ifndef DIGEST_SEND_H
 #define DIGEST_SEND_H
@@ -62,19 +64,23 @@ struct send_report {
 typedef void (*send_log_fn)(const struct send_event *ev,
     const struct send_report *rep, void *arg);
 
+enum send_status {
+	SEND_OK = 0,
+	SEND_ERROR,		/* the store, a template: err says */
+	SEND_LOCKED,		/* another run is sending it: err says who */
+	SEND_REFUSED,		/* the server refused us (authentication):
+				 * the run stopped, nobody was marked failed */
+};
+
 /*
  * Sends edition e (which must exist in the journal: journal_edition_
- * create) through t, as run owner (a random id; the run takes the
- * edition's lock). log is called for every reader's outcome. Returns 0
- * with rep filled, or -1 with err (another run holds the lock: err says
- * who; the journal is left consistent either way).
+ * create) through t; the run takes the edition's lock. log is called for
+ * every reader's outcome. Fills rep and returns SEND_OK, or another
+ * status with err; the journal is consistent either way.
  */
-int send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
-    const struct send_opts *o, send_log_fn log, void *arg,
-    struct send_report *rep, char *err);
-
-/* 1 when a failing lock is why send_edition returned -1. */
-int send_was_locked(const char *err);
+enum send_status send_edition(struct sqlite3 *db, struct edition *e,
+    struct transport *t, const struct send_opts *o, send_log_fn log,
+    void *arg, struct send_report *rep, char *err);
 
 /* Builds one reader's message (their articles from the edition's frozen
  * set) into m: 1 built, 0 nothing to send them (no article and
