@@ -1,0 +1,99 @@
+# Exactly once, said and tested: kill -9 a send at random moments and
+# run it again until done; two sends of one edition at once; run-due
+# called twice in the same hour; bounces over editions in a row.
+. "$(dirname "$0")/../cli-lib.sh"
+. "$TESTS/smtp-lib.sh"
+need sqlite3
+export DIGEST_NOW=2026-11-28T12:00:00Z
+cd "$T" || fail "cd"
+"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
+N=${RESUME_PEOPLE:-1500}
+make_people "$N"
+
+# kill -9 at random points, 5 times, over 2 connections, against a server
+# slow enough that each kill lands in the middle of the work.
+start_smtpd kill --slow 2
+write_conf "$port" smtp_connections=2
+kills=0
+seed=$$
+while [ $kills -lt 5 ]; do
+	"$DIGEST" --config "$T/digest.conf" send --edition kill-1 >"$T/kill.out" 2>&1 &
+	pid=$!
+	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
+	ms=$(( 200 + seed % 900 ))
+	sleep "$(printf '0.%03d' "$ms")"
+	if kill -9 "$pid" 2>/dev/null; then
+		kills=$((kills + 1))
+	fi
+	wait "$pid" 2>/dev/null
+	# A run that finished before the kill came: nothing left to kill.
+	[ "$(journal kill-1 pending)" -eq 0 ] && [ "$(journal kill-1 deferred)" -eq 0 ] && break
+done
+send_until_done kill-1
+[ "$(journal kill-1 sent)" -eq "$N" ] || fail "journal: $(journal kill-1 sent) of $N sent"
+received "$T/kill.log" >"$T/got"
+[ "$(wc -l <"$T/got")" -eq "$N" ] || fail "$(wc -l <"$T/got") of $N got it: someone was missed"
+dups=$(awk '$2 > 1 { d += $2 - 1 } END { print d + 0 }' "$T/got")
+# At most one per connection per kill: the message the server had just
+# accepted when the journal could not yet know.
+[ "$dups" -le $((kills * 2)) ] || fail "$dups duplicates after $kills kills over 2 connections"
+echo "kill -9: $kills kills, $N recipients, $dups duplicates (at most $((kills * 2)))"
+stop_smtpd
+
+# Two sends of one edition at once: one sends, the other says who does
+# and exits 75; each reader gets one message.
+start_smtpd two --slow 1
+write_conf "$port"
+"$DIGEST" --config "$T/digest.conf" send --edition two-1 >"$T/a.out" 2>"$T/a.err" &
+a=$!
+sleep 0.3
+"$DIGEST" --config "$T/digest.conf" send --edition two-1 >"$T/b.out" 2>"$T/b.err"
+b=$?
+wait $a
+arc=$?
+[ $arc -eq 0 ] || fail "the first send: exit $arc"
+[ $b -eq 75 ] || fail "the second send: exit $b, not 75"
+grep -q "being sent by another run (pid $a on" "$T/b.err" || fail "the second send did not say who: $(cat "$T/b.err")"
+[ ! -s "$T/b.out" ] || fail "the second send sent something"
+received "$T/two.log" | awk '$2 != 1 { bad = 1 } END { exit bad }' || fail "two sends: duplicates"
+[ "$(received "$T/two.log" | wc -l)" -eq "$N" ] || fail "two sends: someone missed"
+stop_smtpd
+
+# run-due twice in the same hour sends once; an hour later, still once.
+sql "DELETE FROM subscriber WHERE id > 20" # a smaller list from here on
+start_smtpd due
+write_conf "$port" schedule_weekday=sat schedule_time=09:00 schedule_timezone=UTC
+run --config "$T/digest.conf" run-due
+expect_rc 0 "run-due"
+[ "$(grep -c status=sent "$T/out")" -eq 20 ] || fail "run-due sent $(grep -c status=sent "$T/out")"
+run --config "$T/digest.conf" run-due
+expect_rc 0 "run-due again"
+expect_out "edition=2026-W48 status=done nothing due" "run-due again"
+DIGEST_NOW=2026-11-28T13:00:00Z run --config "$T/digest.conf" run-due
+expect_out "nothing due" "run-due an hour later"
+[ "$(received "$T/due.log" | wc -l)" -eq 20 ] || fail "run-due: $(received "$T/due.log" | wc -l) got it"
+received "$T/due.log" | awk '$2 != 1 { bad = 1 } END { exit bad }' || fail "run-due sent twice"
+# A week later with no new article: skipped, and said why.
+DIGEST_NOW=2026-12-05T10:00:00Z run --config "$T/digest.conf" run-due
+expect_rc 0 "a week without articles"
+expect_out "edition=2026-W49 status=skipped" "a week without articles"
+run editions
+expect_out "2026-W49   skipped" "editions"
+stop_smtpd
+
+# Hard bounces on bounce_limit editions in a row: bounced, and skipped
+# from then on.
+start_smtpd bnc --reject reader00005@example.org
+write_conf "$port" bounce_limit=2
+run --config "$T/digest.conf" send --edition b-1
+expect_rc 69 "bounce 1"
+[ "$(sql "SELECT status FROM subscriber WHERE email = 'reader00005@example.org'")" = confirmed ] ||
+	fail "bounced after one edition"
+run --config "$T/digest.conf" send --edition b-2
+expect_rc 69 "bounce 2"
+[ "$(sql "SELECT status FROM subscriber WHERE email = 'reader00005@example.org'")" = bounced ] ||
+	fail "not bounced after two editions"
+run --config "$T/digest.conf" send --edition b-3
+expect_rc 0 "after the bounce"
+grep -q reader00005 "$T/out" && fail "a bounced subscriber was mailed"
+pass
