@@ -156,6 +156,7 @@ cmd_run_due(int argc, char **argv)
 		config_release(&c);
 		return status;
 	}
+	db_limit_memory(db, 8192, 0);
 	status = run_due(db, &c, json);
 	db_close(db);
 	config_release(&c);

@@ -513,6 +513,9 @@ cmd_send(int argc, char **argv)
 		config_release(&c);
 		return status;
 	}
+	/* A send walks the whole subscriber list once: caching it all
+	 * would only make the process as big as the store. */
+	db_limit_memory(db, 8192, 0);
 	memset(&e, 0, sizeof(e));
 	status = send_open_edition(db, &c, &cli, &e, !cli.dry && !cli.test_to,
 	    err);

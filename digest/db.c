@@ -345,6 +345,17 @@ db_open_readonly(const char *path, char *err)
 }
 
 void
+db_limit_memory(sqlite3 *db, long cache_kb, long long mmap_bytes)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%ld", cache_kb);
+	(void)db_exec(db, sql, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %lld", mmap_bytes);
+	(void)db_exec(db, sql, NULL);
+}
+
+void
 db_close(sqlite3 *db)
 {
 	sqlite3_stmt *st;

@@ -27,6 +27,11 @@ struct sqlite3 *db_open_version(const char *path, int version, char *err);
 struct sqlite3 *db_open_readonly(const char *path, char *err);
 void db_close(struct sqlite3 *db);
 
+/* Bounds the memory a connection uses: page cache in KB, memory map in
+ * bytes (0 = read through the page cache). For long runs over a large
+ * store, like a send, whose working set is small. */
+void db_limit_memory(struct sqlite3 *db, long cache_kb, long long mmap_bytes);
+
 /* The schema version this build writes. */
 int db_schema_version(void);
 
