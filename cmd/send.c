@@ -151,7 +151,7 @@ send_log(const struct send_event *ev, const struct send_report *rep,
  * else the outbox for the edition. */
 static struct transport *
 send_transport(const struct send_cli *cli, const struct config *c,
-    const char *edition, char *err)
+    const char *edition, int *status, char *err)
 {
 	struct smtp_opts so;
 	struct transport *t;
@@ -161,8 +161,10 @@ send_transport(const struct send_cli *cli, const struct config *c,
 	if (*url == '\0') {
 		snprintf(spec, sizeof(spec), "outbox:%s/%s", cli->outbox ?
 		    cli->outbox : c->outbox, edition);
+		*status = EX_CANTCREAT;
 		return transport_open(spec, NULL, err);
 	}
+	*status = EX_CONFIG;
 	memset(&so, 0, sizeof(so));
 	so.url = url;
 	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
@@ -344,9 +346,8 @@ send_test(struct sqlite3 *db, struct edition *e, const struct config *c,
 	if (rc == -1) {
 		cmd_error("cannot build the message: %s", err);
 		status = EX_DATAERR;
-	} else if ((t = send_transport(cli, c, e->id, err)) == NULL) {
+	} else if ((t = send_transport(cli, c, e->id, &status, err)) == NULL) {
 		cmd_error("%s", err);
-		status = EX_CONFIG;
 	} else {
 		len = m.eml.len;
 		if (t->submit(t, c->from_address, to, buf_detach(&m.eml, NULL),
@@ -400,10 +401,11 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 	struct transport *t;
 	char err[ERR_LEN];
 	enum send_status rc;
+	int rc_open;
 
-	if ((t = send_transport(cli, c, e->id, err)) == NULL) {
+	if ((t = send_transport(cli, c, e->id, &rc_open, err)) == NULL) {
 		cmd_error("%s", err);
-		return EX_CONFIG;
+		return rc_open;
 	}
 	memset(&so, 0, sizeof(so));
 	so.rate = cli->rate >= 0 ? cli->rate : (double)c->smtp_rate;

@@ -4,6 +4,8 @@
 #include "util.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +13,7 @@
 #define SEND_CHUNK 256		/* journal rows read at a time */
 #define SEND_CACHE 64		/* article sets kept rendered as data */
 #define SEND_POLL_MS 100
+#define SEND_AHEAD 64		/* messages built ahead of sending */
 #define SEND_BACKOFF_MAX 3600
 
 /* A reader's message on its way. */
@@ -28,6 +31,42 @@ struct send_cached {
 	char *tags;		/* owned; the joined tags, the key */
 	json_t *data;		/* owned reference */
 	size_t articles;
+};
+
+/* A reader's message built ahead of sending, or why there is none. */
+struct send_ready {
+	struct journal_item it;		/* owned */
+	char *msg;			/* owned; NULL: skip them */
+	size_t len;
+	const char *skip;		/* static: why they are skipped */
+	char message_id[MIME_MESSAGE_ID_MAX];
+	size_t articles;
+};
+
+/*
+ * Building a message (selection, templates, MIME) takes longer than
+ * sending it, and while the sender builds, no connection moves: so a
+ * second thread builds, with its own connection to the store, a few
+ * messages ahead, and the sender only submits, waits and records.
+ */
+struct send_builder {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more;		/* a message is ready, or done */
+	pthread_cond_t room;		/* one was taken, or stop */
+	struct send_ready q[SEND_AHEAD];	/* owned: a ring */
+	size_t head;
+	size_t n;
+	int done;			/* the pass is built */
+	int stop;			/* the sender gave up */
+	int failed;			/* the builder could not go on */
+	char err[ERR_LEN];
+	/* The builder's own; the sender touches none of these. */
+	struct sqlite3 *db;
+	struct edition *e;
+	const struct send_opts *o;
+	struct send_cached cache[SEND_CACHE];
+	size_t ncache;
 };
 
 struct send_run {
@@ -49,8 +88,7 @@ struct send_run {
 	size_t res_cap;
 	size_t ev_cap;
 	size_t rep_cap;
-	struct send_cached cache[SEND_CACHE];
-	size_t ncache;
+	struct send_builder b;
 	double rate;			/* now; 0 = no limit */
 	double tokens;
 	double last_refill;
@@ -79,8 +117,8 @@ send_wall(void)
 }
 
 static json_t *
-send_data(struct send_run *run, const char *tags, const char *const *tagv,
-    size_t ntags, size_t *articles, char *err)
+send_data(struct send_builder *run, const char *tags,
+    const char *const *tagv, size_t ntags, size_t *articles, char *err)
 {
 	struct article_list l;
 	size_t i;
@@ -130,7 +168,7 @@ send_split_tags(char *copy, const char **v, size_t max)
 }
 
 static int
-send_build_cached(struct send_run *run, const struct journal_item *it,
+send_build_cached(struct send_builder *run, const struct journal_item *it,
     struct edition_message *m, size_t *articles, char *err)
 {
 	const char *tagv[ARTICLE_TAGS_MAX];
@@ -412,79 +450,248 @@ send_free_slot(struct send_run *run)
 	return NULL;
 }
 
-/* Builds and starts one reader's message; takes ownership of it. */
+/*
+ * The builder thread.
+ */
+
+/* Queues r (moved) for the sender; waits while the queue is full. */
 static void
-send_one(struct send_run *run, struct journal_item *it)
+send_ahead_put(struct send_builder *b, struct send_ready *r)
+{
+	pthread_mutex_lock(&b->mu);
+	while (b->n == SEND_AHEAD && !b->stop)
+		pthread_cond_wait(&b->room, &b->mu);
+	if (b->stop) {
+		journal_item_release(&r->it);
+		free(r->msg);
+	} else {
+		b->q[(b->head + b->n) % SEND_AHEAD] = *r;
+		if (b->n++ == 0)
+			pthread_cond_signal(&b->more);
+	}
+	pthread_mutex_unlock(&b->mu);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+send_ahead_stopped(struct send_builder *b)
+{
+	int stop;
+
+	pthread_mutex_lock(&b->mu);
+	stop = b->stop;
+	pthread_mutex_unlock(&b->mu);
+	return stop;
+}
+
+/* Builds one reader's message, or notes why they get none: 0, or -1
+ * when building is impossible (a template, the store). */
+static int
+send_ahead_one(struct send_builder *b, struct journal_item *it)
 {
 	struct edition_message m;
-	struct send_flight *f;
-	size_t articles = 0, len;
-	char *msg;
-	int rc;
+	struct send_ready r;
+	int rc = 1;
 
-	if (!it->confirmed) {
-		send_result(run, it, JOURNAL_SKIPPED, 0, "no longer subscribed",
-		    NULL, NULL, 0, 0);
-		journal_item_release(it);
-		return;
-	}
+	memset(&r, 0, sizeof(r));
 	edition_message_init(&m);
-	rc = send_build_cached(run, it, &m, &articles, run->err);
+	if (!it->confirmed)
+		r.skip = "no longer subscribed";
+	else if ((rc = send_build_cached(b, it, &m, &r.articles, b->err)) == 0)
+		r.skip = "no articles";
 	if (rc == -1) {
-		run->fatal = 1;
-	} else if (rc == 0) {
-		send_result(run, it, JOURNAL_SKIPPED, 0, "no articles", NULL,
-		    NULL, 0, 0);
-	} else if ((f = send_free_slot(run)) != NULL && !run->fatal) {
-		send_pace(run);
-		f->it = *it;
-		memset(it, 0, sizeof(*it));
-		memcpy(f->message_id, m.message_id, sizeof(f->message_id));
-		f->articles = articles;
-		f->t0 = send_clock();
-		len = m.eml.len;
-		msg = buf_detach(&m.eml, NULL);
-		if (run->t->submit(run->t, run->e->cfg->from_address,
-		    f->it.email, msg, len, f, run->err) == -1) {
-			/* Refused before it could start: an address that can
-			 * never be sent to. */
-			send_result(run, &f->it, JOURNAL_FAILED, 553, run->err,
-			    NULL, NULL, articles, 0);
-			journal_item_release(&f->it);
-		} else {
-			f->used = 1;
-			run->inflight++;
-		}
+		edition_message_release(&m);
+		journal_item_release(it);
+		return -1;
 	}
+	if (r.skip == NULL) {
+		memcpy(r.message_id, m.message_id, sizeof(r.message_id));
+		r.len = m.eml.len;
+		r.msg = buf_detach(&m.eml, NULL);
+	}
+	r.it = *it;
+	memset(it, 0, sizeof(*it));
 	edition_message_release(&m);
-	journal_item_release(it);
+	send_ahead_put(b, &r);
+	return 0;
 }
 
 /* One pass over the journal: everyone pending, and deferred ones due. */
-static void
-send_pass(struct send_run *run)
+static void *
+send_ahead_main(void *arg)
 {
+	struct send_builder *b = arg;
 	struct journal_item items[SEND_CHUNK];
 	int64_t after = 0;
-	int n, i;
+	int n, i, failed = 0;
 
-	while (!run->fatal) {
-		n = journal_next(run->db, run->e->id, after, send_wall(), items,
-		    SEND_CHUNK, run->err);
+	while (!failed && !send_ahead_stopped(b)) {
+		n = journal_next(b->db, b->e->id, after, send_wall(), items,
+		    SEND_CHUNK, b->err);
 		if (n <= 0) {
-			if (n == -1)
-				run->fatal = 1;
+			failed = n == -1;
 			break;
 		}
 		for (i = 0; i < n; i++) {
 			after = items[i].subscriber_id;
-			if (run->fatal)
+			if (failed || send_ahead_one(b, &items[i]) == -1) {
+				failed = 1;
 				journal_item_release(&items[i]);
-			else
-				send_one(run, &items[i]);
+			}
 		}
-		if (send_flush(run) == -1)
-			break;
+	}
+	pthread_mutex_lock(&b->mu);
+	b->done = 1;
+	b->failed = failed;
+	pthread_cond_signal(&b->more);
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* The next built message, moved into r: 1, or 0 when the pass is done
+ * (or the builder failed: b->failed). */
+static int
+send_ahead_take(struct send_builder *b, struct send_ready *r)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&b->mu);
+	while (b->n == 0 && !b->done)
+		pthread_cond_wait(&b->more, &b->mu);
+	if (b->n > 0) {
+		*r = b->q[b->head];
+		b->head = (b->head + 1) % SEND_AHEAD;
+		b->n--;
+		got = 1;
+		pthread_cond_signal(&b->room);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return got;
+}
+
+static int
+send_ahead_start(struct send_builder *b)
+{
+	b->head = b->n = 0;
+	b->done = b->stop = b->failed = 0;
+	return pthread_create(&b->thread, NULL, send_ahead_main, b) == 0 ?
+	    0 : -1;
+}
+
+/* Stops the pass (when the sender gave up) and joins the builder. */
+static void
+send_ahead_finish(struct send_builder *b)
+{
+	struct send_ready r;
+
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->room);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	while (b->n > 0) {
+		r = b->q[b->head];
+		b->head = (b->head + 1) % SEND_AHEAD;
+		b->n--;
+		journal_item_release(&r.it);
+		free(r.msg);
+	}
+}
+
+/* Opens the builder's own connection to the store the sender uses. */
+static int
+send_ahead_open(struct send_run *run)
+{
+	struct send_builder *b = &run->b;
+	const char *path = sqlite3_db_filename(run->db, "main");
+
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->more, NULL);
+	pthread_cond_init(&b->room, NULL);
+	b->e = run->e;
+	b->o = run->o;
+	b->db = db_open(path ? path : "", run->err);
+	if (b->db == NULL)
+		return -1;
+	db_limit_memory(b->db, 8192, 0);
+	return 0;
+}
+
+static void
+send_ahead_close(struct send_builder *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncache; i++) {
+		free(b->cache[i].tags);
+		json_decref(b->cache[i].data);
+	}
+	db_close(b->db);
+	pthread_cond_destroy(&b->room);
+	pthread_cond_destroy(&b->more);
+	pthread_mutex_destroy(&b->mu);
+}
+
+/*
+ * The sender.
+ */
+
+/* Starts one built message (or records its skip); takes ownership. */
+static void
+send_one(struct send_run *run, struct send_ready *r)
+{
+	struct send_flight *f;
+
+	if (r->skip != NULL) {
+		send_result(run, &r->it, JOURNAL_SKIPPED, 0, r->skip, NULL, NULL,
+		    0, 0);
+		journal_item_release(&r->it);
+		return;
+	}
+	if ((f = send_free_slot(run)) == NULL || run->fatal) {
+		journal_item_release(&r->it);
+		free(r->msg);
+		return;
+	}
+	send_pace(run);
+	f->it = r->it;
+	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
+	f->articles = r->articles;
+	f->t0 = send_clock();
+	if (run->t->submit(run->t, run->e->cfg->from_address, f->it.email,
+	    r->msg, r->len, f, run->err) == -1) {
+		/* Refused before it could start: an address that can never
+		 * be sent to. */
+		send_result(run, &f->it, JOURNAL_FAILED, 553, run->err, NULL,
+		    NULL, r->articles, 0);
+		journal_item_release(&f->it);
+	} else {
+		f->used = 1;
+		run->inflight++;
+	}
+}
+
+/* One pass: what the builder makes, as it makes it. */
+static void
+send_pass(struct send_run *run)
+{
+	struct send_ready r;
+
+	if (send_ahead_start(&run->b) == -1) {
+		util_err(run->err, "cannot start a thread");
+		run->fatal = 1;
+		return;
+	}
+	while (!run->fatal && send_ahead_take(&run->b, &r)) {
+		send_one(run, &r);
+		/* Skips come in runs: record them in batches too. */
+		if (run->nres >= SEND_CHUNK)
+			(void)send_flush(run);
+	}
+	send_ahead_finish(&run->b);
+	if (run->b.failed && !run->fatal) {
+		util_err(run->err, "%s", run->b.err);
+		run->fatal = 1;
 	}
 	while (run->inflight > 0 && !run->fatal)
 		send_wait(run, SEND_POLL_MS);
@@ -500,10 +707,7 @@ send_run_free(struct send_run *run)
 	for (i = 0; i < run->nfl; i++)
 		if (run->fl[i].used)
 			journal_item_release(&run->fl[i].it);
-	for (i = 0; i < run->ncache; i++) {
-		free(run->cache[i].tags);
-		json_decref(run->cache[i].data);
-	}
+	send_ahead_close(&run->b);
 	free(run->fl);
 	free(run->res);
 	free(run->ev);
@@ -547,7 +751,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	int64_t due, deadline = send_wall() + (o->retry_window == 0 ?
 	    SEND_RETRY_WINDOW : o->retry_window < 0 ? 0 : o->retry_window);
 	enum send_status rc = SEND_OK;
-	int tries = 0, locked;
+	int tries = 0, locked = 0;
 
 	memset(&run, 0, sizeof(run));
 	memset(rep, 0, sizeof(*rep));
@@ -563,7 +767,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	run.nfl = t->capacity(t);
 	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
 	e->frozen = 1;
-	if (send_prepare(&run, &locked) == -1) {
+	if (send_ahead_open(&run) == -1 || send_prepare(&run, &locked) == -1) {
 		util_err(err, "%s", run.err);
 		send_run_free(&run);
 		return locked ? SEND_LOCKED : SEND_ERROR;

@@ -22,10 +22,10 @@ expect_rc 0 "send"
 # Four confirmed subscribers have articles; the pending one gets nothing;
 # the gardener is skipped.
 [ "$(grep -c 'status=sent' "$T/out")" -eq 4 ] || { cat "$T/out"; fail "sent"; }
-grep -q 'to=nothing.for.me@example.org status=skipped reason=no-articles' "$T/out" ||
+grep -q 'to=nothing.for.me@example.org status=skipped reply="no articles"' "$T/out" ||
 	fail "the subscriber with no articles was not skipped"
 grep -q 'tom.berg@example.org' "$T/out" && fail "a pending subscriber got mail"
-expect_err "edition 2026-W48: 4 sent, 1 skipped" "summary"
+expect_err "edition 2026-W48: 4 sent, 0 deferred, 0 failed, 1 skipped" "summary"
 ls "$T/outbox/2026-W48" >"$T/files"
 [ "$(wc -l <"$T/files")" -eq 4 ] || { cat "$T/files"; fail "outbox files"; }
 "$PY" - "$T/outbox/2026-W48"/*.eml <<'PYEOF' || fail "outbox messages"
