@@ -103,6 +103,30 @@ received "$T/slow.log" >"$T/got"
 [ "$(wc -l <"$T/got")" -eq 60 ] || fail "slow down: $(wc -l <"$T/got") got it"
 stop_smtpd
 
+# --json, --rate (a lower bound on the time only: a rate limit must hold
+# however fast the machine is), and the progress line on a terminal.
+start_smtpd misc
+write_conf "$port"
+start=$(date +%s%N)
+run --config "$T/digest.conf" send --edition rate-1 --rate 30 --json
+expect_rc 0 "--rate --json"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -ge 1800 ] || fail "60 messages at 30/s took $ms ms"
+"$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["edition"] == "rate-1" and d["sent"] == 60 and d["deferred"] == 0, d
+' "$T/out" || fail "--json summary"
+grep -q 'to=reader00000@example.org status=sent smtp=250' "$T/err" ||
+	fail "--json: the log lines go to stderr"
+if command -v script >/dev/null; then
+	script -qec "'$DIGEST' --config '$T/digest.conf' send --edition tty-1" \
+	    /dev/null >"$T/tty.out" 2>&1
+	grep -q 'sent 60 · deferred 0 · failed 0 · left 0' "$T/tty.out" ||
+		fail "no progress line on a terminal: $(tail -c 300 "$T/tty.out")"
+fi
+stop_smtpd
+
 # AUTH: the password from the environment, never on the command line or
 # in any output.
 start_smtpd auth --auth digest:s3cret-Pa55
