@@ -388,7 +388,8 @@ mime_header_is_plain(const char *value, int phrase)
  * mime_qp_bound or mime_b64_bound bytes) and return the end of what they
  * wrote: no allocation, no copy, no call per byte. The bytes are the
  * same as those of the byte-at-a-time encoders this module had before;
- * only the way there is shorter.
+ * only the way there is shorter. Most bytes are looked at 8 at a time, a
+ * word of 64 bits, with masks that flag each byte by its high bit.
  */
 
 #define MIME_ONES 0x0101010101010101ULL
@@ -404,11 +405,11 @@ mime_load8(const unsigned char *s)
 	return w;
 }
 
-/* The high bit of every byte of w that is "loud": not printable ASCII
- * or space, or '=' (a control, DEL, '=' or a non-ASCII byte). A quiet
- * byte stands for itself in QP wherever it is (a space unless a line
- * break follows) and is never an escape. Exact for each byte: no borrow
- * or carry crosses a byte. */
+/* The high bit of every byte of w that is "loud": a control, DEL, '='
+ * or a non-ASCII byte. The other bytes, printable ASCII and space, are
+ * quiet: they stand for themselves in QP wherever they are (a space
+ * unless a line break follows) and are never escapes. Exact for each
+ * byte: no borrow or carry crosses from one byte to the next. */
 static inline uint64_t
 mime_loud(uint64_t w)
 {
@@ -495,6 +496,30 @@ mime_utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* 1 when the 8 bytes at s are 4 characters of 2 bytes (U+0080 to
+ * U+07FF: Cyrillic, Greek, Hebrew, Arabic), all checked at once: each
+ * lead byte C2 to DF, each continuation 80 to BF. */
+static inline int
+mime_utf8_four2(const unsigned char *s)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w = mime_load8(s);
+
+	return (w & 0xC0E0C0E0C0E0C0E0ULL) == 0x80C080C080C080C0ULL &&
+	    (((w & 0x001E001E001E001EULL) + 0x007F007F007F007FULL) &
+	    0x0080008000800080ULL) == 0x0080008000800080ULL;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	uint64_t w = mime_load8(s);
+
+	return (w & 0xE0C0E0C0E0C0E0C0ULL) == 0xC080C080C080C080ULL &&
+	    (((w & 0x1E001E001E001E00ULL) + 0x7F007F007F007F00ULL) &
+	    0x8000800080008000ULL) == 0x8000800080008000ULL;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
 /*
  * One pass over a part of n bytes: returns the offset of its first byte
  * that is not valid UTF-8 (n when there is none) and stores in *escapes
@@ -539,7 +564,9 @@ mime_scan(const char *str, size_t n, size_t *escapes)
 		spaces = 0;
 		for (;;) {
 			c = s[i];
-			if (c - 0xC2u <= 0xDFu - 0xC2u && n - i >= 2 &&
+			if (n - i >= 8 && mime_utf8_four2(s + i))
+				i += 8;
+			else if (c - 0xC2u <= 0xDFu - 0xC2u && n - i >= 2 &&
 			    (s[i + 1] & 0xC0) == 0x80)
 				i += 2;
 			else if ((k = mime_utf8_len(s + i, n - i)) != 0)
@@ -611,19 +638,33 @@ mime_qp_bound(size_t n)
 	return 3 * n + 3 * (3 * n / 73 + 1);
 }
 
+/* Where mime_qp_encode stopped short, returning NULL. */
+struct mime_qp_stop {
+	size_t at;	/* the byte that is not UTF-8, or where checking resumes */
+	int bad;	/* 1: not UTF-8 at `at`; 0: base64 wins */
+};
+
 /*
- * Quoted-printable of s into out (mime_qp_bound(n) bytes); returns the
+ * Quoted-printable of s into o (mime_qp_bound(n) bytes); returns the
  * end. White space before a line break or the end is escaped, so no line
  * ends in white space; lines are at most 76 characters. Inside a line,
  * the bytes that stand for themselves are copied 8 at a time while the
  * line has room for them and for a soft break (the counter col); the
  * rest goes byte by byte.
+ *
+ * It also checks s, in the same pass: every non-ASCII byte comes by the
+ * escape loop, which checks each UTF-8 sequence as it starts, and counts
+ * the bytes that are escapes wherever they stand (mime_scan's count). It
+ * stops short, returning NULL and saying why in *stop, at the first byte
+ * that is not UTF-8, or once more than 1/6 of s is escapes: base64 is
+ * then the shorter, and everything before stop->at has been checked.
  */
 static char *
-mime_qp_encode(const char *str, size_t n, char *o)
+mime_qp_encode(const char *str, size_t n, char *o, struct mime_qp_stop *stop)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, col = 0, j, k, limit;
+	size_t i = 0, col = 0, j, k, limit, escapes = 0, most = n / 6;
+	size_t checked = 0;	/* the end of the last sequence checked */
 	uint64_t w, loud;
 	unsigned c;
 	int esc, at_end;
@@ -681,6 +722,20 @@ mime_qp_encode(const char *str, size_t n, char *o)
 			 * character, say): a soft break first when it does
 			 * not fit, column 76 being only for a line's last */
 			do {
+				if (c >= 0x80 && i >= checked) {
+					if ((k = mime_utf8_len(s + i,
+					    n - i)) == 0) {
+						stop->at = i;
+						stop->bad = 1;
+						return NULL;
+					}
+					checked = i + k;
+				}
+				if (++escapes > most) {
+					stop->at = checked > i ? checked : i + 1;
+					stop->bad = 0;
+					return NULL;
+				}
 				if (col + 3 > MIME_QP_LINE - 1 &&
 				    (col + 3 > MIME_QP_LINE ||
 				    !mime_is_line_end(s, n, i + 1))) {
@@ -704,6 +759,11 @@ mime_qp_encode(const char *str, size_t n, char *o)
 			i += c == '\n' ? 1 : 2;
 			col = 0;
 			continue;
+		}
+		if (c == '\r' && ++escapes > most) {	/* a CR without LF */
+			stop->at = i + 1;
+			stop->bad = 0;
+			return NULL;
 		}
 		at_end = mime_is_line_end(s, n, i + 1);
 		esc = c == ' ' || c == '\t' ? at_end :
@@ -902,38 +962,81 @@ mime_b64_encode(const char *str, size_t n, char *out)
 	return b.o;
 }
 
-/* A part checked and measured, ready to be written. */
+/* A part of the message, and once it is known how it goes out. QP
+ * writes an escaped byte in 3 characters and base64 every 3 bytes in 4,
+ * so base64 wins once more than 1/6 of the bytes need escaping. */
 struct mime_part {
+	const char *what;	/* "text" or "html" */
 	const char *s;
 	size_t n;
-	int base64;	/* else quoted-printable */
+	int known;	/* checked as UTF-8, the encoding decided */
+	int base64;	/* when known: base64, else quoted-printable */
 };
 
-/* QP writes an escaped byte in 3 characters and base64 every 3 bytes in
- * 4, so base64 wins once more than 1/6 of the bytes need escaping. */
+/* Enough for the part's encoding, whichever it turns out to be. */
 static size_t
 mime_part_bound(const struct mime_part *p)
 {
-	return p->base64 ? mime_b64_bound(p->n) : mime_qp_bound(p->n);
+	size_t qp = mime_qp_bound(p->n), b64 = mime_b64_bound(p->n);
+
+	return qp > b64 ? qp : b64;
 }
 
-static char *
-mime_part_encode(const struct mime_part *p, char *o)
-{
-	return p->base64 ? mime_b64_encode(p->s, p->n, o) :
-	    mime_qp_encode(p->s, p->n, o);
-}
-
-/* Checks the part s (n bytes) and fills in p: 0, or -1 with err. */
+/* Checks p as UTF-8 and decides its encoding, unless that is done: 0, or
+ * -1 with err. */
 static int
-mime_part_check(const char *what, const char *s, size_t n,
+mime_part_check(struct mime_part *p, char *err)
+{
+	size_t bad, escapes = 0;
+
+	if (p->known)
+		return 0;
+	if ((bad = mime_scan(p->s, p->n, &escapes)) < p->n)
+		return util_err(err, "%s part is not valid UTF-8 at offset %zu",
+		    p->what, bad);
+	p->known = 1;
+	p->base64 = escapes * 6 > p->n;
+	return 0;
+}
+
+/* 1 when s (n > 0) looks like more than 1/6 of it will be escapes: more
+ * than 1/6 of the bytes of 32 words taken across it (of all its bytes,
+ * when it is short) are non-ASCII (Cyrillic, CJK). Such a part is checked,
+ * and its encoding decided, before it is written; any other is checked as
+ * QP writes it (mime_qp_encode), which saves a pass, and goes base64 if
+ * its escapes tip it over after all. A guess: it decides how long the
+ * work takes, never which bytes are written. */
+static int
+mime_part_looks_base64(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, high = 0, step;
+
+	if (n < 256) {
+		for (i = 0; i < n; i++)
+			high += s[i] >> 7;
+		return high * 6 > n;
+	}
+	step = (n - 8) / 31;
+	for (i = 0; i < 32; i++)
+		high += (size_t)((((mime_load8(s + i * step) & MIME_HIGH) >> 7) *
+		    MIME_ONES) >> 56);
+	return high * 6 > 256;
+}
+
+/* The checks before anything is written, in the order they report:
+ * NULL, then NUL, then (for a part that looks base64) UTF-8. Fills in p:
+ * 0, or -1 with err. */
+static int
+mime_part_prepare(const char *what, const char *s, size_t n,
     struct mime_part *p, char *err)
 {
 	const char *nul;
-	size_t bad, escapes = 0;
 
+	p->what = what;
 	p->s = s;
 	p->n = n;
+	p->known = n == 0;
 	p->base64 = 0;
 	if (n == 0)
 		return 0;
@@ -942,11 +1045,7 @@ mime_part_check(const char *what, const char *s, size_t n,
 	if ((nul = memchr(s, '\0', n)) != NULL)
 		return util_err(err, "%s part holds a NUL byte at offset %zu",
 		    what, (size_t)(nul - s));
-	if ((bad = mime_scan(s, n, &escapes)) < n)
-		return util_err(err, "%s part is not valid UTF-8 at offset %zu",
-		    what, bad);
-	p->base64 = escapes * 6 > n;
-	return 0;
+	return mime_part_looks_base64(s, n) ? mime_part_check(p, err) : 0;
 }
 
 /* ---- Checks on what goes between < and > ---------------------------- */
@@ -1311,6 +1410,12 @@ mime_head_make(const struct mime_message *m, struct mime_head *h, char *err)
 
 /* ---- The message ---------------------------------------------------- */
 
+/*
+ * The checks, in the order they report: the fields, then each part
+ * (mime_part_prepare), the text before the html. A part that does not
+ * look base64 is checked as it is written, so when the html is refused
+ * here the text is checked first: its error comes first.
+ */
 static int
 mime_check(const struct mime_message *m, struct mime_part *text,
     struct mime_part *html, char *err)
@@ -1329,9 +1434,13 @@ mime_check(const struct mime_message *m, struct mime_part *text,
 		return -1;
 	if (m->subject == NULL)
 		return util_err(err, "subject is missing");
-	return mime_part_check("text", m->text, m->text_len, text, err) == -1 ||
-	    mime_part_check("html", m->html, m->html_len, html, err) == -1 ?
-	    -1 : 0;
+	if (mime_part_prepare("text", m->text, m->text_len, text, err) == -1)
+		return -1;
+	if (mime_part_prepare("html", m->html, m->html_len, html, err) == -1) {
+		(void)mime_part_check(text, err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Where libetpan's field writer writes: reserved space that a size bound
@@ -1411,22 +1520,56 @@ mime_put(char *o, const char *s, size_t n)
 #define MIME_FRAME_MAX (512 + 4 * MIME_UUID_LEN)
 
 static char *
-mime_part_head(char *o, const char *uuid, const char *type,
-    const struct mime_part *p)
+mime_part_head(char *o, const char *uuid, const char *type, int base64)
 {
 	o = MIME_PUT(o, "--=_");
 	o = mime_put(o, uuid, MIME_UUID_LEN);
 	o = MIME_PUT(o, "\r\nContent-Type: ");
 	o = mime_put(o, type, strlen(type));
 	o = MIME_PUT(o, "; charset=\"utf-8\"\r\nContent-Transfer-Encoding: ");
-	o = p->base64 ? MIME_PUT(o, "base64") :
-	    MIME_PUT(o, "quoted-printable");
+	o = base64 ? MIME_PUT(o, "base64") : MIME_PUT(o, "quoted-printable");
 	return MIME_PUT(o, "\r\n\r\n");
 }
 
 /*
+ * The part p after its delimiter line and headers, at o; returns the
+ * end, or NULL with err when p is not UTF-8 (which only a part not yet
+ * checked can find). QP is tried unless p is known to be base64; when
+ * the count of its escapes says base64 after all, the rest of p is
+ * checked and its headers and body are written again as base64.
+ */
+static char *
+mime_part_write(char *o, const char *uuid, const char *type,
+    struct mime_part *p, char *err)
+{
+	struct mime_qp_stop stop = { 0, 0 };
+	size_t bad, escapes;
+	char *end;
+
+	if (!p->known || !p->base64) {
+		end = mime_qp_encode(p->s, p->n,
+		    mime_part_head(o, uuid, type, 0), &stop);
+		if (end != NULL)
+			return end;
+		if (stop.bad) {
+			util_err(err, "%s part is not valid UTF-8 at offset %zu",
+			    p->what, stop.at);
+			return NULL;
+		}
+		bad = mime_scan(p->s + stop.at, p->n - stop.at, &escapes);
+		if (bad < p->n - stop.at) {
+			util_err(err, "%s part is not valid UTF-8 at offset %zu",
+			    p->what, stop.at + bad);
+			return NULL;
+		}
+	}
+	return mime_b64_encode(p->s, p->n, mime_part_head(o, uuid, type, 1));
+}
+
+/*
  * The whole message into [o, end), which mime_message_bound says is
- * enough; returns the end of what was written. After the header block,
+ * enough; returns the end of what was written, or NULL with err when a
+ * part is not UTF-8. After the header block,
  * the bytes libetpan's mailmime writer wrote for our tree: MIME-Version,
  * the multipart Content-Type (its parameter folded onto a line of its
  * own, as libetpan does once "; boundary=..." would pass column 78),
@@ -1438,8 +1581,8 @@ mime_part_head(char *o, const char *uuid, const char *type,
  */
 static char *
 mime_write(char *o, char *end, const struct mime_head *h, const char *id,
-    const char *uuid, const struct mime_part *text,
-    const struct mime_part *html)
+    const char *uuid, struct mime_part *text, struct mime_part *html,
+    char *err)
 {
 	struct mime_sink k = { o, end };
 	int col = 0;
@@ -1464,11 +1607,11 @@ mime_write(char *o, char *end, const struct mime_head *h, const char *id,
 	    "Content-Type: multipart/alternative; \r\n boundary=\"=_");
 	o = mime_put(o, uuid, MIME_UUID_LEN);
 	o = MIME_PUT(o, "\"\r\n\r\n");
-	o = mime_part_head(o, uuid, "text/plain", text);
-	o = mime_part_encode(text, o);
+	if ((o = mime_part_write(o, uuid, "text/plain", text, err)) == NULL)
+		return NULL;
 	o = MIME_PUT(o, "\r\n");
-	o = mime_part_head(o, uuid, "text/html", html);
-	o = mime_part_encode(html, o);
+	if ((o = mime_part_write(o, uuid, "text/html", html, err)) == NULL)
+		return NULL;
 	o = MIME_PUT(o, "\r\n--=_");
 	o = mime_put(o, uuid, MIME_UUID_LEN);
 	return MIME_PUT(o, "--\r\n");
@@ -1496,7 +1639,10 @@ mime_message_bound(const struct mime_head *h, const char *id,
  * fits under its maximum (capacity reserved with xgrow as buf_append
  * would, and len moved only at the end, so out is unchanged until then);
  * else, which only a message near the maximum meets, into a scratch
- * block first, so that the maximum is judged on the exact size.
+ * block first, so that the maximum is judged on the exact size. A part
+ * can still be refused while it is written (mime_part_write); the errors
+ * keep their order: the parts' come before the Date's and the List-Id's,
+ * whose values the header block needs first.
  */
 int
 mime_message_build(const struct mime_message *m, struct buf *out,
@@ -1520,6 +1666,9 @@ mime_message_build(const struct mime_message *m, struct buf *out,
 	memcpy(id + MIME_UUID_LEN + 1, m->message_id_domain, dlen + 1);
 	mime_head_init(&h);
 	if (mime_head_make(m, &h, err) == -1) {
+		/* a part's error comes first */
+		if (mime_part_check(&text, err) == 0)
+			(void)mime_part_check(&html, err);
 		mime_head_free(&h);
 		return -1;
 	}
@@ -1529,17 +1678,23 @@ mime_message_build(const struct mime_message *m, struct buf *out,
 		dst = out->data + out->len;
 	} else
 		dst = scratch = xmalloc(bound);
-	end = mime_write(dst, dst + bound, &h, id, uuid, &text, &html);
-	len = (size_t)(end - dst);
-	if (scratch == NULL) {
+	end = mime_write(dst, dst + bound, &h, id, uuid, &text, &html, err);
+	if (end == NULL) {
+		rc = -1;
+		if (scratch == NULL)
+			out->data[out->len] = '\0';	/* written over */
+	}
+	else if (scratch == NULL) {
+		len = (size_t)(end - dst);
 		out->len += len;
 		out->data[out->len] = '\0';
 	} else {
+		len = (size_t)(end - dst);
 		if (buf_append(out, scratch, len) == -1)
 			rc = util_err(err, "message of %zu bytes exceeds the "
 			    "output maximum of %zu", len, out->max);
-		free(scratch);
 	}
+	free(scratch);
 	mime_head_free(&h);
 	if (rc == 0 && message_id != NULL)
 		memcpy(message_id, id, strlen(id) + 1);
