@@ -1,6 +1,6 @@
 /*
  * mime: the message a subscriber receives, as RFC 5322 + MIME bytes,
- * built with libetpan.
+ * its header fields written (and folded) by libetpan.
  *
  * multipart/alternative with text/plain first and text/html second, both
  * UTF-8. Each part is quoted-printable, or base64 when QP would be the

@@ -1265,6 +1265,243 @@ test_output_max(void **state)
 	buf_release(&out);
 }
 
+/* ---- Exact bytes ---------------------------------------------------- */
+
+/* msg with the uuid of id (its first 36 characters) as "<UUID>", into
+ * out. */
+static void
+blank_uuid(const char *msg, const char *id, struct buf *out)
+{
+	const char *p = msg, *q;
+	char uuid[37];
+
+	memcpy(uuid, id, 36);
+	uuid[36] = '\0';
+	buf_init(out, OUT_MAX);
+	while ((q = strstr(p, uuid)) != NULL) {
+		assert_int_equal(buf_append(out, p, (size_t)(q - p)), 0);
+		assert_int_equal(buf_puts(out, "<UUID>"), 0);
+		p = q + 36;
+	}
+	assert_int_equal(buf_puts(out, p), 0);
+}
+
+static void
+expect_bytes(const struct mime_message *m, const char *want,
+    const char *where)
+{
+	struct buf out, got;
+	char id[MIME_MESSAGE_ID_MAX];
+
+	build(m, &out, id);
+	blank_uuid(out.data, id, &got);
+	if (strcmp(buf_cstr(&got), want) != 0)
+		fail_msg("%s: got\n%s\nexpected\n%s", where, buf_cstr(&got),
+		    want);
+	buf_release(&got);
+	buf_release(&out);
+}
+
+/*
+ * Whole messages, byte for byte but for the uuid: what the libetpan tree
+ * (mailmime_write_mem) wrote before the message was written directly,
+ * so the folding of every header field (libetpan's), the MIME framing
+ * and the part headers stay as they were. The folded case folds From, To,
+ * Subject, List-Id and List-Unsubscribe, and has a base64 part.
+ */
+static void
+test_exact_bytes(void **state)
+{
+	struct mime_message m = sample();
+
+	(void)state;
+	expect_bytes(&m,
+	    "From: The Digest <news@example.org>\r\n"
+	    "To: Ann Reader <ann@example.com>\r\n"
+	    "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+	    "Message-ID: <<UUID>@example.org>\r\n"
+	    "Subject: Weekly digest\r\n"
+	    "List-Id: The Digest <digest.example.org>\r\n"
+	    "List-Unsubscribe: <https://example.org/u/abc123>,\r\n"
+	    " <mailto:unsub@example.org>\r\n"
+	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; \r\n"
+	    " boundary=\"=_<UUID>\"\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/plain; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "Hello\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/html; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "<p>Hello</p>\r\n"
+	    "\r\n"
+	    "--=_<UUID>--\r\n", "sample");
+	m.from_name = "Dr. J\xc3\xbcrgen M\xc3\xbcller-L\xc3\xbc" "denscheidt, "
+	    "Abteilung f\xc3\xbcr \xc3\x96" "ffentlichkeitsarbeit und "
+	    "Kommunikation";
+	m.to_name = "Ann \"Annie\" O'Reader (Redaktion), Z\xc3\xbcrich";
+	m.to_addr = "a.very.long.local.part.for.folding.tests@"
+	    "subdomain.example.com";
+	m.subject = "Die Woche: \xc3\x84rzte, \xc3\x96" "fen und \xc3\x9c"
+	    "bermut \xe2\x80\x94 a subject long enough to be folded by "
+	    "libetpan more than once, surely";
+	m.list_id = "Liste f\xc3\xbcr \xc3\x84rzte und Zahn\xc3\xa4rzte in der "
+	    "Region <aerzte.region.example.org>";
+	m.unsubscribe_url = "https://example.org/unsubscribe/0123456789abcdef"
+	    "?list=aerzte";
+	m.unsubscribe_mailto = "mailto:unsubscribe@example.org?subject="
+	    "unsubscribe";
+	m.message_id_domain = "mail.example.org";
+	m.text = "Guten Tag,\n\ndie W\xc3\xb6" "che in K\xc3\xbcrze.\n";
+	m.text_len = strlen(m.text);
+	m.html = "<p>\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82</p>\n";
+	m.html_len = strlen(m.html);
+	expect_bytes(&m,
+	    "From: =?UTF-8?B?RHIuIErDvHJnZW4gTcO8bGxlci1Mw7xkZW5zY2hlaWR0LA==?=\r\n"
+	    " Abteilung =?UTF-8?Q?f=C3=BCr_=C3=96ffentlichkeitsarbeit?= und\r\n"
+	    " Kommunikation <news@example.org>\r\n"
+	    "To: Ann =?UTF-8?Q?=22Annie=22?= O'Reader\r\n"
+	    " =?UTF-8?B?KFJlZGFrdGlvbiksIFrDvHJpY2g=?=\r\n"
+	    " <a.very.long.local.part.for.folding.tests@subdomain.example.com>\r\n"
+	    "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+	    "Message-ID: <<UUID>@mail.example.org>\r\n"
+	    "Subject: Die Woche: =?UTF-8?B?w4RyenRlLCDDlmZlbg==?= und\r\n"
+	    " =?UTF-8?B?w5xiZXJtdXQg4oCU?= a subject long enough to be folded by\r\n"
+	    " libetpan more than once, surely\r\n"
+	    "List-Id: Liste =?UTF-8?B?ZsO8ciDDhHJ6dGU=?= und\r\n"
+	    " =?UTF-8?Q?Zahn=C3=A4rzte?= in der Region <aerzte.region.example.org>\r\n"
+	    "List-Unsubscribe: \r\n"
+	    " <https://example.org/unsubscribe/0123456789abcdef?list=aerzte>,\r\n"
+	    " <mailto:unsubscribe@example.org?subject=unsubscribe>\r\n"
+	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; \r\n"
+	    " boundary=\"=_<UUID>\"\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/plain; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "Guten Tag,\r\n"
+	    "\r\n"
+	    "die W=C3=B6che in K=C3=BCrze.\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/html; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "\r\n"
+	    "PHA+0J/RgNC40LLQtdGCPC9wPg0K\r\n"
+	    "\r\n"
+	    "--=_<UUID>--\r\n", "folded");
+	m.from_name = NULL;
+	m.to_name = "";
+	m.list_id = "plain.example.org";
+	m.unsubscribe_url = NULL;
+	m.subject = "";
+	m.text = "";
+	m.text_len = 0;
+	m.html = "x";
+	m.html_len = 1;
+	expect_bytes(&m,
+	    "From: news@example.org\r\n"
+	    "To: a.very.long.local.part.for.folding.tests@subdomain.example.com\r\n"
+	    "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+	    "Message-ID: <<UUID>@mail.example.org>\r\n"
+	    "Subject: \r\n"
+	    "List-Id: <plain.example.org>\r\n"
+	    "List-Unsubscribe: <mailto:unsubscribe@example.org?subject=unsubscribe>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; \r\n"
+	    " boundary=\"=_<UUID>\"\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/plain; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "\r\n"
+	    "--=_<UUID>\r\n"
+	    "Content-Type: text/html; charset=\"utf-8\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "x\r\n"
+	    "--=_<UUID>--\r\n", "minimal");
+}
+
+/* Appended after what out holds, growing it: the same message. */
+static void
+test_append(void **state)
+{
+	struct mime_message m = sample();
+	struct buf a, b, ga, gb;
+	char ida[MIME_MESSAGE_ID_MAX], idb[MIME_MESSAGE_ID_MAX], err[ERR_LEN];
+
+	(void)state;
+	build(&m, &a, ida);
+	buf_init(&b, OUT_MAX);
+	assert_int_equal(buf_puts(&b, "prefix"), 0);
+	assert_int_equal(mime_message_build(&m, &b, idb, err), 0);
+	assert_memory_equal(b.data, "prefix", 6);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_int_equal(b.len, 6 + a.len);
+	blank_uuid(a.data, ida, &ga);
+	blank_uuid(b.data + 6, idb, &gb);
+	assert_string_equal(buf_cstr(&ga), buf_cstr(&gb));
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&ga);
+	buf_release(&gb);
+}
+
+/* QP where the encoder copies runs of plain bytes 8 at a time: white
+ * space before a line break at every column, a space before a lone CR,
+ * tabs, '=' inside a run, escapes at the soft break, a guarded "From " at
+ * a soft break. */
+static void
+test_qp_runs(void **state)
+{
+	static const char *ends[] = { "\n", "\r\n", "" };
+	char in[256], want[256];
+	size_t k, e;
+
+	(void)state;
+	for (e = 0; e < 3; e++)
+		for (k = 1; k <= 75; k++) {
+			memset(in, 'x', k);
+			snprintf(in + k, sizeof(in) - k, " %s", ends[e]);
+			memset(want, 'x', k);
+			/* "=20" may end at column 76, and no later */
+			snprintf(want + k, sizeof(want) - k, "%s=20%s",
+			    k <= 73 ? "" : "=\r\n", *ends[e] ? "\r\n" : "");
+			expect_qp(in, want);
+		}
+	expect_qp("abcdefgh \rb\n", "abcdefgh =0Db\r\n");
+	expect_qp("a\tb c\td\t\n", "a\tb c\td=09\r\n");
+	expect_qp("abcdefghij=klmnopqrstuvwxyz\n",
+	    "abcdefghij=3Dklmnopqrstuvwxyz\r\n");
+	/* an escaped character whose first byte still fits, or not */
+	memset(in, 'x', 72);
+	memcpy(in + 72, "\xc3\xa9\n", 4);
+	memset(want, 'x', 72);
+	memcpy(want + 72, "=C3=\r\n=A9\r\n", 12);
+	expect_qp(in, want);
+	memset(in, 'x', 73);
+	memcpy(in + 73, "\xc3\xa9\n", 4);
+	memset(want, 'x', 73);
+	memcpy(want + 73, "=\r\n=C3=A9\r\n", 12);
+	expect_qp(in, want);
+	memset(in, 'x', 75);
+	memcpy(in + 75, "From y\n", 8);
+	memset(want, 'x', 75);
+	memcpy(want + 75, "=\r\n=46rom y\r\n", 14);
+	expect_qp(in, want);
+}
+
 int
 main(void)
 {
@@ -1282,6 +1519,9 @@ main(void)
 		cmocka_unit_test(test_qp_exact),
 		cmocka_unit_test(test_base64_canonical),
 		cmocka_unit_test(test_output_max),
+		cmocka_unit_test(test_exact_bytes),
+		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_qp_runs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
