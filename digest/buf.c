@@ -15,7 +15,7 @@ buf_init(struct buf *b, size_t max)
 }
 
 static int
-buf_reserve(struct buf *b, size_t n)
+buf_reserve_room(struct buf *b, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)
 		return -1;
@@ -26,7 +26,7 @@ buf_reserve(struct buf *b, size_t n)
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n) == -1)
+	if (buf_reserve_room(b, n) == -1)
 		return -1;
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);
@@ -61,13 +61,30 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
+	if (n < 0 || buf_reserve_room(b, (size_t)n) == -1)
 		return -1;
 	va_start(ap, fmt);
 	(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;
+}
+
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	if (buf_reserve_room(b, n) == -1)
+		return NULL;
+	return b->data + b->len;
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	if (b->data == NULL)
+		return;
+	b->len += n;
+	b->data[b->len] = '\0';
 }
 
 const char *

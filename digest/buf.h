@@ -26,6 +26,13 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Makes room for n more bytes and returns where they go (the caller
+ * writes there, then calls buf_commit with how many it wrote), or NULL
+ * when n more would exceed the maximum. */
+char *buf_reserve(struct buf *b, size_t n);
+/* Adds n bytes written after buf_reserve to the contents (0: restores
+ * the terminating NUL after an abandoned write). */
+void buf_commit(struct buf *b, size_t n);
 /* The contents as a C string ("" when empty); owned by the buffer. */
 const char *buf_cstr(const struct buf *b);
 void buf_truncate(struct buf *b, size_t len);

@@ -1636,8 +1636,8 @@ mime_message_bound(const struct mime_head *h, const char *id,
 
 /*
  * Checks, then writes the message once: straight into out when the bound
- * fits under its maximum (capacity reserved with xgrow as buf_append
- * would, and len moved only at the end, so out is unchanged until then);
+ * fits under its maximum (buf_reserve, and len moved only at the end by
+ * buf_commit, so out is unchanged until then);
  * else, which only a message near the maximum meets, into a scratch
  * block first, so that the maximum is judged on the exact size. A part
  * can still be refused while it is written (mime_part_write); the errors
@@ -1673,21 +1673,15 @@ mime_message_build(const struct mime_message *m, struct buf *out,
 		return -1;
 	}
 	bound = mime_message_bound(&h, id, &text, &html);
-	if (out->len <= out->max && bound <= out->max - out->len) {
-		xgrow(&out->data, &out->cap, out->len + bound + 1, 1);
-		dst = out->data + out->len;
-	} else
+	if ((dst = buf_reserve(out, bound)) == NULL)
 		dst = scratch = xmalloc(bound);
 	end = mime_write(dst, dst + bound, &h, id, uuid, &text, &html, err);
 	if (end == NULL) {
 		rc = -1;
 		if (scratch == NULL)
-			out->data[out->len] = '\0';	/* written over */
-	}
-	else if (scratch == NULL) {
-		len = (size_t)(end - dst);
-		out->len += len;
-		out->data[out->len] = '\0';
+			buf_commit(out, 0);	/* written over */
+	} else if (scratch == NULL) {
+		buf_commit(out, (size_t)(end - dst));
 	} else {
 		len = (size_t)(end - dst);
 		if (buf_append(out, scratch, len) == -1)
