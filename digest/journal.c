@@ -484,7 +484,7 @@ journal_record_one(sqlite3 *db, const char *edition,
 }
 
 int
-journal_record(sqlite3 *db, const char *edition, const char *owner,
+journal_record(sqlite3 *db, const char *edition, const char *owner, int beat,
     const struct journal_result *r, size_t n, int bounce_limit, int64_t now,
     char *err)
 {
@@ -493,6 +493,8 @@ journal_record(sqlite3 *db, const char *edition, const char *owner,
 
 	if (db_begin(db, err) == -1)
 		return -1;
+	if (!beat)
+		goto record;
 	/* The heartbeat, and the proof that this run still holds the lock:
 	 * a run whose lock was taken over must stop, not keep sending. */
 	st = db_prepare(db, "UPDATE edition SET lock_beat = ?3 WHERE id = ?1 "
@@ -509,6 +511,7 @@ journal_record(sqlite3 *db, const char *edition, const char *owner,
 		    edition);
 		goto fail;
 	}
+record:
 	for (i = 0; i < n; i++)
 		if (journal_record_one(db, edition, &r[i], bounce_limit, now,
 		    err) == -1)

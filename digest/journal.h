@@ -136,15 +136,16 @@ struct journal_result {
 };
 
 /*
- * Records n results in one transaction, renews the lock (the run must
- * still own it: -1 with err otherwise), and keeps the bounce count:
+ * Records n results in one transaction and keeps the bounce count; with
+ * beat, also renews the lock (the run must still own it: -1 with err
+ * otherwise). A run beats every few seconds, not for every result:
  * a delivery failed with 550 to 553 (the mailbox refused: a hard
  * bounce) adds one to the subscriber's
  * consecutive bounces (once per edition) and marks them bounced at
  * bounce_limit; a sent one sets it back to 0. Returns 0 or -1.
  */
 int journal_record(struct sqlite3 *db, const char *edition,
-    const char *owner, const struct journal_result *r, size_t n,
+    const char *owner, int beat, const struct journal_result *r, size_t n,
     int bounce_limit, int64_t now, char *err);
 
 /* Calls fn for each delivery of an edition, by subscriber address. */

@@ -14,6 +14,7 @@
 #define SEND_CACHE 64		/* article sets kept rendered as data */
 #define SEND_POLL_MS 100
 #define SEND_AHEAD 64		/* messages built ahead of sending */
+#define SEND_BEAT 2.0		/* seconds between heartbeats */
 #define SEND_BACKOFF_MAX 3600
 
 /* A reader's message on its way. */
@@ -94,6 +95,7 @@ struct send_run {
 	double last_refill;
 	double start;
 	double last_slowdown;
+	double last_beat;
 	int fatal;
 	int refused;			/* fatal: the server refused us */
 	char err[ERR_LEN];
@@ -282,10 +284,16 @@ static int
 send_flush(struct send_run *run)
 {
 	size_t i;
+	int beat;
 
 	if (run->nres == 0)
 		return 0;
-	if (journal_record(run->db, run->e->id, run->owner, run->res,
+	/* The heartbeat goes with the results, every few seconds: far
+	 * inside the time after which another run may take the lock. */
+	beat = send_clock() - run->last_beat >= SEND_BEAT;
+	if (beat)
+		run->last_beat = send_clock();
+	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
 	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
 		run->fatal = 1;
 		send_results_clear(run);

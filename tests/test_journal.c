@@ -180,10 +180,10 @@ test_record_and_bounces(void **state)
 	for (i = 0; i < n; i++)
 		journal_item_release(&items[i]);
 	/* Only the lock's owner may record. */
-	assert_int_equal(journal_record(db, "2026-W48", "intruder", r, 3, 2,
+	assert_int_equal(journal_record(db, "2026-W48", "intruder", 1, r, 3, 2,
 	    NOW, err), -1);
 	assert_non_null(strstr(err, "taken over"));
-	assert_int_equal(journal_record(db, "2026-W48", "me", r, 3, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W48", "me", 1, r, 3, 2, NOW,
 	    err), 0);
 	assert_int_equal(journal_edition_get(db, "2026-W48", &e, err), 1);
 	assert_int_equal(e.count[JOURNAL_SENT], 1);
@@ -201,7 +201,7 @@ test_record_and_bounces(void **state)
 	assert_int_equal(journal_lock(db, "2026-W49", "me", NOW, NULL, 0, err),
 	    1);
 	assert_int_equal(journal_deliveries_add(db, "2026-W49", err), 3);
-	assert_int_equal(journal_record(db, "2026-W49", "me", &r[2], 1, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W49", "me", 1, &r[2], 1, 2, NOW,
 	    err), 0);
 	store_subscriber_init(&s);
 	for (k = 0; k < 2; k++) {
