@@ -569,9 +569,12 @@ send_ahead_take(struct send_builder *b, struct send_ready *r)
 	if (b->n > 0) {
 		*r = b->q[b->head];
 		b->head = (b->head + 1) % SEND_AHEAD;
-		b->n--;
 		got = 1;
-		pthread_cond_signal(&b->room);
+		/* The builder waits only on a full queue: woken when half
+		 * of it is gone, it builds a run of messages rather than one
+		 * message per wake-up. */
+		if (--b->n == SEND_AHEAD / 2)
+			pthread_cond_signal(&b->room);
 	}
 	pthread_mutex_unlock(&b->mu);
 	return got;

@@ -2,13 +2,16 @@
  * smtp: the transport that hands messages to an SMTP server through
  * libcurl (see smtp.h for the contract).
  *
- * One curl multi handle drives up to `connections` easy handles, the
- * slots. A slot is set up once (URL, TLS, AUTH, timeouts, callbacks) and
- * carries one message at a time; between messages only the envelope and
- * the data change, so libcurl finds the connection the previous message
- * left in the multi handle's cache and sends the next MAIL FROM on it.
- * (libcurl sends the final "." in a write of its own and then waits for
- * its reply blocking, in smtp_done: see the limitation in smtp.h.)
+ * Each of up to `connections` slots is a thread with its own easy handle,
+ * set up once (URL, TLS, AUTH, timeouts, callbacks), that carries one
+ * message at a time with curl_easy_perform; between messages only the
+ * envelope and the data change, so libcurl finds the connection the
+ * previous message left in the handle's cache and sends the next MAIL
+ * FROM on it. Threads rather than one multi handle because libcurl 7.88
+ * waits for the reply to the final "." blocking (smtp_done): in a multi
+ * handle that wait stalls every other connection, in a thread only its
+ * own. The caller's thread submits and polls; a slot's fields are handed
+ * between the two under the transport's mutex.
  *
  * The server's replies are read through CURLOPT_DEBUGFUNCTION, which is
  * the only way libcurl 7.88 shows their text. Only CURLINFO_HEADER_IN
@@ -23,6 +26,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +58,18 @@
 
 struct smtp;
 
-/* One easy handle and the message it carries. */
+/* One connection: its thread, its easy handle and the message it
+ * carries. busy, queued, ended and result are guarded by smtp.mu; the
+ * rest belongs to the thread from queued until ended. */
 struct smtp_slot {
 	CURL *h;		/* owned; kept for the transport's life */
 	struct smtp *s;
-	int busy;
+	pthread_t th;
+	pthread_cond_t go;	/* queued, or the transport is closing */
+	int started;		/* th runs and must be joined */
+	int busy;		/* submitted and not yet reported */
+	int queued;		/* waiting for the thread to take it */
+	int ended;		/* result is ready for poll() */
 	int retried;		/* this message is on its second attempt */
 	char *msg;		/* owned while busy */
 	size_t len;
@@ -72,10 +84,13 @@ struct smtp_slot {
 	char last[TRANSPORT_REPLY_MAX];		/* the last reply line */
 	char last_fail[TRANSPORT_REPLY_MAX];	/* the last 4xx/5xx line */
 	char errbuf[CURL_ERROR_SIZE];
+	struct transport_result result;
 };
 
 struct smtp {
-	CURLM *m;		/* owned */
+	pthread_mutex_t mu;
+	pthread_cond_t ended;	/* a slot's result is ready */
+	atomic_int closing;	/* read by the progress callbacks */
 	struct smtp_slot *slots;	/* owned, nslots of them */
 	size_t nslots;
 	size_t busy;
@@ -389,6 +404,19 @@ smtp_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	return 0;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: stops a transfer when the transport closes
+ * (not in the wait for the final reply, which libcurl does not report:
+ * the timeout bounds that one). */
+static int
+smtp_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct smtp_slot *sl = arg;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return atomic_load(&sl->s->closing) ? 1 : 0;
+}
+
 /* ---- slots ---------------------------------------------------------- */
 
 /* The TLS options: required STARTTLS, implicit TLS (the smtps:// URL
@@ -437,6 +465,9 @@ smtp_setup_slot(struct smtp_slot *sl, const struct smtp_opts *o,
 	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
 	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGDATA, sl);
 	SMTP_SETOPT(&rc, h, CURLOPT_VERBOSE, 1L);
+	SMTP_SETOPT(&rc, h, CURLOPT_XFERINFOFUNCTION, smtp_progress_cb);
+	SMTP_SETOPT(&rc, h, CURLOPT_XFERINFODATA, sl);
+	SMTP_SETOPT(&rc, h, CURLOPT_NOPROGRESS, 0L);
 	if (rc == CURLE_OK)
 		rc = smtp_setup_tls(h, o);
 	if (o->user != NULL) {
@@ -447,31 +478,8 @@ smtp_setup_slot(struct smtp_slot *sl, const struct smtp_opts *o,
 	return rc;
 }
 
-/* Sets a slot's message up and hands it to the multi handle; fresh asks
- * for a new connection. 0, or -1 with err. */
-static int
-smtp_slot_start(struct smtp_slot *sl, int fresh, char *err)
-{
-	CURLcode rc = CURLE_OK;
-	CURLMcode mrc;
-
-	sl->off = 0;
-	sl->replies = 0;
-	sl->last[0] = sl->last_fail[0] = sl->errbuf[0] = '\0';
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_FROM, sl->from);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->len);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
-	if (rc != CURLE_OK)
-		return util_err(err, "cannot set up libcurl: %s",
-		    curl_easy_strerror(rc));
-	if ((mrc = curl_multi_add_handle(sl->s->m, sl->h)) != CURLM_OK)
-		return util_err(err, "cannot start a transfer: %s",
-		    curl_multi_strerror(mrc));
-	return 0;
-}
-
-/* Ends a slot's message: frees it and makes the slot free. */
+/* Ends a slot's message: frees it and makes the slot free. Called with
+ * the mutex held. */
 static void
 smtp_slot_release(struct smtp_slot *sl)
 {
@@ -479,7 +487,7 @@ smtp_slot_release(struct smtp_slot *sl)
 	sl->msg = NULL;
 	sl->len = sl->off = 0;
 	sl->tag = NULL;
-	sl->busy = 0;
+	sl->busy = sl->queued = sl->ended = 0;
 	sl->retried = 0;
 	sl->s->busy--;
 }
@@ -555,59 +563,78 @@ smtp_result_fill(struct smtp_slot *sl, CURLcode rc, long code,
 	}
 }
 
-/* A transfer ended: retried once on a fresh connection (see
- * smtp_retry_wanted), or reported through done. Returns 1 when it was
- * reported. */
-static int
-smtp_finish(struct smtp_slot *sl, CURLcode rc, transport_done_fn done,
-    void *arg)
+/* One attempt at the slot's message; fresh asks for a new connection.
+ * Returns libcurl's verdict and puts the last reply code in *code. */
+static CURLcode
+smtp_attempt(struct smtp_slot *sl, int fresh, long *code)
 {
-	struct transport_result r;
-	long code = 0;
-	char err[ERR_LEN];
-	void *tag;
+	CURLcode rc = CURLE_OK;
 
-	(void)curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, &code);
-	(void)curl_multi_remove_handle(sl->s->m, sl->h);
-	if (smtp_retry_wanted(sl, rc, code)) {
-		sl->retried = 1;
-		if (smtp_slot_start(sl, 1, err) == 0)
-			return 0;
-		smtp_result_fill(sl, rc, code, &r);
-		snprintf(r.reply, sizeof(r.reply), "cannot retry: %s", err);
-	} else {
-		smtp_result_fill(sl, rc, code, &r);
-	}
-	tag = sl->tag;
-	/* Free before done(): done may submit the next message here. */
-	smtp_slot_release(sl);
-	done(tag, &r, arg);
-	return 1;
+	sl->off = 0;
+	sl->replies = 0;
+	sl->last[0] = sl->last_fail[0] = sl->errbuf[0] = '\0';
+	*code = 0;
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_FROM, sl->from);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->len);
+	SMTP_SETOPT(&rc, sl->h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(sl->h);
+	(void)curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, code);
+	return rc;
 }
 
-/* Reports (or retries) every transfer that has ended; returns how many
- * were reported. */
-static size_t
-smtp_collect(struct smtp *s, transport_done_fn done, void *arg)
+/* Delivers the slot's message, retried once on a new connection when
+ * smtp_retry_wanted says so, and fills its result. */
+static void
+smtp_deliver(struct smtp_slot *sl)
 {
-	CURLMsg *m;
 	CURLcode rc;
-	size_t reported = 0;
-	char *priv;
-	int left;
+	long code;
 
-	while ((m = curl_multi_info_read(s->m, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		rc = m->data.result;
-		priv = NULL;
-		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-		    &priv);
-		if (priv != NULL)
-			reported += (size_t)smtp_finish(
-			    (struct smtp_slot *)(void *)priv, rc, done, arg);
+	rc = smtp_attempt(sl, 0, &code);
+	if (smtp_retry_wanted(sl, rc, code)) {
+		sl->retried = 1;
+		rc = smtp_attempt(sl, 1, &code);
 	}
-	return reported;
+	smtp_result_fill(sl, rc, code, &sl->result);
+}
+
+/* A slot's thread: delivers each message it is given until the
+ * transport closes. */
+static void *
+smtp_slot_main(void *arg)
+{
+	struct smtp_slot *sl = arg;
+	struct smtp *s = sl->s;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!sl->queued && !atomic_load(&s->closing))
+			pthread_cond_wait(&sl->go, &s->mu);
+		if (!sl->queued)
+			break;
+		sl->queued = 0;
+		pthread_mutex_unlock(&s->mu);
+		smtp_deliver(sl);
+		pthread_mutex_lock(&s->mu);
+		sl->ended = 1;
+		pthread_cond_signal(&s->ended);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* A slot whose result is ready, or NULL. Called with the mutex held. */
+static struct smtp_slot *
+smtp_slot_ended(struct smtp *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].ended)
+			return &s->slots[i];
+	return NULL;
 }
 
 /* ---- the transport -------------------------------------------------- */
@@ -644,6 +671,7 @@ smtp_message_check(const char *msg, size_t len, char *err)
 	return 0;
 }
 
+/* A slot with no message, or NULL. Called with the mutex held. */
 static struct smtp_slot *
 smtp_slot_free(struct smtp *s)
 {
@@ -669,7 +697,9 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 		free(msg);
 		return -1;
 	}
+	pthread_mutex_lock(&s->mu);
 	if ((sl = smtp_slot_free(s)) == NULL) {
+		pthread_mutex_unlock(&s->mu);
 		free(msg);
 		return util_err(err, "all %zu SMTP connections are busy",
 		    s->nslots);
@@ -681,66 +711,94 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 	sl->len = len;
 	sl->tag = tag;
 	sl->t0 = smtp_now_ms();
-	sl->busy = 1;
+	sl->busy = sl->queued = 1;
 	sl->retried = 0;
 	s->busy++;
-	if (smtp_slot_start(sl, 0, err) == -1) {
-		smtp_slot_release(sl);
-		return -1;
-	}
+	pthread_cond_signal(&sl->go);
+	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
 
-/* Runs the transfers until at least one ends or timeout_ms passes. */
+/* Reports every message that has ended, waiting up to timeout_ms for
+ * the first. done() runs without the mutex: it may submit. */
 static size_t
 smtp_poll(struct transport *t, int timeout_ms, transport_done_fn done,
     void *arg)
 {
 	struct smtp *s = t->state;
-	double deadline = smtp_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	size_t reported = 0;
-	int running, wait;
+	struct transport_result r;
+	struct smtp_slot *sl;
+	struct timespec deadline;
+	size_t reported = 0, busy;
+	void *tag;
 
-	for (;;) {
-		(void)curl_multi_perform(s->m, &running);
-		reported += smtp_collect(s, done, arg);
-		if (reported > 0 || s->busy == 0)
-			break;
-		wait = (int)(deadline - smtp_now_ms());
-		if (wait <= 0)
-			break;
-		(void)curl_multi_poll(s->m, NULL, 0, wait, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
 	}
-	return s->busy;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if ((sl = smtp_slot_ended(s)) != NULL) {
+			r = sl->result;
+			tag = sl->tag;
+			smtp_slot_release(sl);
+			pthread_mutex_unlock(&s->mu);
+			done(tag, &r, arg);
+			reported++;
+			pthread_mutex_lock(&s->mu);
+			continue;
+		}
+		if (reported > 0 || s->busy == 0 ||
+		    pthread_cond_timedwait(&s->ended, &s->mu, &deadline) ==
+		    ETIMEDOUT)
+			break;
+	}
+	busy = s->busy;
+	pthread_mutex_unlock(&s->mu);
+	return busy;
 }
 
-/* Messages still in flight are dropped (and freed) unreported; the
- * connections are closed with QUIT by curl_multi_cleanup. */
+/* Messages still in flight are dropped (and freed) unreported: a
+ * transfer still sending stops at once, one waiting for its final reply
+ * gets it or times out. curl_easy_cleanup closes each connection with
+ * QUIT. */
 static void
 smtp_close(struct transport *t)
 {
 	struct smtp *s = t->state;
 	size_t i;
 
+	pthread_mutex_lock(&s->mu);
+	atomic_store(&s->closing, 1);
+	for (i = 0; i < s->nslots; i++)
+		pthread_cond_signal(&s->slots[i].go);
+	pthread_mutex_unlock(&s->mu);
 	for (i = 0; i < s->nslots; i++) {
 		struct smtp_slot *sl = &s->slots[i];
 
-		if (sl->busy) {
-			(void)curl_multi_remove_handle(s->m, sl->h);
+		if (sl->started)
+			pthread_join(sl->th, NULL);
+		if (sl->busy)
 			smtp_slot_release(sl);
-		}
 		if (sl->h != NULL)
 			curl_easy_cleanup(sl->h);
+		pthread_cond_destroy(&sl->go);
 	}
-	curl_multi_cleanup(s->m);
+	pthread_cond_destroy(&s->ended);
+	pthread_mutex_destroy(&s->mu);
 	free(s->slots);
 	free(s);
 	free(t);
 	curl_global_cleanup();
 }
 
-/* Creates the slots' easy handles with the options every message shares.
- * 0, or -1 with err (the handles made so far are left for smtp_close). */
+/* Creates the slots' easy handles, with the options every message
+ * shares, and their threads. 0, or -1 with err (what was made so far is
+ * left for smtp_close). */
 static int
 smtp_slots_init(struct smtp *s, const struct smtp_opts *o, const char *url,
     char *err)
@@ -757,13 +815,37 @@ smtp_slots_init(struct smtp *s, const struct smtp_opts *o, const char *url,
 		if ((sl->h = curl_easy_init()) == NULL)
 			return util_err(err, "cannot start libcurl");
 		rc = smtp_setup_slot(sl, o, url);
-		if (rc == CURLE_OK)
-			rc = curl_easy_setopt(sl->h, CURLOPT_PRIVATE, sl);
 		if (rc != CURLE_OK)
 			return util_err(err, "cannot set up libcurl for SMTP: "
 			    "%s", curl_easy_strerror(rc));
+		if (pthread_create(&sl->th, NULL, smtp_slot_main, sl) != 0)
+			return util_err(err, "cannot start a thread for an "
+			    "SMTP connection");
+		sl->started = 1;
 	}
 	return 0;
+}
+
+/* The state for n slots, its mutex and conditions ready. The ended
+ * condition waits on the monotonic clock, like smtp_now_ms. */
+static struct smtp *
+smtp_state_new(size_t n)
+{
+	struct smtp *s = xcalloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+	size_t i;
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->ended, &ca);
+	pthread_condattr_destroy(&ca);
+	atomic_init(&s->closing, 0);
+	s->nslots = n;
+	s->slots = xcalloc(n, sizeof(*s->slots));
+	for (i = 0; i < n; i++)
+		pthread_cond_init(&s->slots[i].go, NULL);
+	return s;
 }
 
 /* The transport around s, with the backend's functions. */
@@ -808,16 +890,9 @@ smtp_open(const struct smtp_opts *o, char *err)
 		curl_global_cleanup();
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->nslots = n;
-	s->slots = xcalloc(n, sizeof(*s->slots));
+	s = smtp_state_new(n);
 	t = smtp_transport_new(s);
-	if ((s->m = curl_multi_init()) == NULL ||
-	    curl_multi_setopt(s->m, CURLMOPT_MAXCONNECTS, (long)n) !=
-	    CURLM_OK)
-		rc = util_err(err, "cannot start libcurl");
-	else
-		rc = smtp_slots_init(s, o, url, err);
+	rc = smtp_slots_init(s, o, url, err);
 	free(url);
 	if (rc == -1) {
 		smtp_close(t);

@@ -1,7 +1,7 @@
 /*
  * smtp: the transport that hands messages to an SMTP server through
- * libcurl, over up to N connections kept open and reused, driven by one
- * curl multi handle.
+ * libcurl, over up to N connections kept open and reused, each driven
+ * by a thread of its own.
  *
  * TLS is required or off, never "try" (CURLUSESSL_TRY silently stays in
  * plain text): smtp:// with tls = SMTP_TLS_STARTTLS demands STARTTLS,
@@ -24,13 +24,6 @@
  * had closed after the previous 250 (libcurl's receive error, no reply
  * at all to MAIL FROM, so nothing can have been delivered) is retried
  * once on a new connection before it is reported.
- *
- * Limitation (libcurl 7.88): the connections overlap in everything but
- * the wait for the reply to the final ".", which libcurl does blocking,
- * inside the multi handle (smtp_done). With a server that takes long to
- * accept the data, N connections deliver fewer than N times as many
- * messages (100 ms per reply, 4 connections: about twice one connection's
- * rate, not 4).
  */
 #ifndef DIGEST_SMTP_H
 #define DIGEST_SMTP_H
