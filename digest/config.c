@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,10 @@ static const struct config_key {
 	L("min_articles", min_articles, "1", 0, 1000),
 	L("send_empty", send_empty, "0", 0, 1),
 	L("bounce_limit", bounce_limit, "3", 1, 100),
+	S("listen", listen, "127.0.0.1:8080"),
+	S("topics", topics, ""),
+	S("cors_origins", cors_origins, ""),
+	L("signup_rate", signup_rate, "10", 1, 100000),
 #undef S
 #undef L
 };
@@ -259,4 +264,20 @@ config_dump(const struct config *c, struct buf *out)
 		else
 			buf_printf(out, "%s = %s\n", k->key, *config_str(m, k));
 	}
+}
+
+void
+config_link(const struct config *c, const char *path, const char *token,
+    char *out, size_t size)
+{
+	const char *base = c->base_url;
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (token == NULL)
+		snprintf(out, size, "#");
+	else
+		snprintf(out, size, "%.*s%s%stoken=%s", (int)n, base, path,
+		    strchr(path, '?') ? "&" : "?", token);
 }

@@ -47,6 +47,13 @@ struct config {
 	long min_articles;	/* fewer new articles: the edition is skipped */
 	long send_empty;	/* 1: mail subscribers with no articles too */
 	long bounce_limit;	/* hard bounces on this many editions in a row */
+	/* digest serve, the signup backend */
+	char *listen;		/* ADDRESS:PORT */
+	char *topics;		/* the tags the form offers, comma-separated;
+				 * "": the stored articles' commonest */
+	char *cors_origins;	/* origins whose pages may post the form,
+				 * space- or comma-separated */
+	long signup_rate;	/* signups per minute from one address */
 };
 
 /* Reads the file at path (NULL: $DIGEST_CONFIG or ./digest.conf when it
@@ -60,5 +67,11 @@ void config_release(struct config *c);
  * `digest config`), in the table's order. */
 struct buf;
 void config_dump(const struct config *c, struct buf *out);
+
+/* The link to one of digest serve's pages: base_url, path and the
+ * token ("https://x.org/news/unsubscribe?token=..."); "#" when token is
+ * NULL. Cut to size. */
+void config_link(const struct config *c, const char *path,
+    const char *token, char *out, size_t size);
 
 #endif

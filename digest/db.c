@@ -110,6 +110,42 @@ static const char *const db_migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX delivery_status ON delivery (edition_id, status);"
 	"ALTER TABLE subscriber ADD COLUMN bounces INTEGER NOT NULL DEFAULT 0;",
+	/* 5: signups: the address as typed, the life of a subscription,
+	 * the consent record, the confirmation link's secret, and the
+	 * queue of confirmation mails. Tokens are found by their first 8
+	 * characters (an index on the expression) and then compared whole
+	 * in constant time, never by an index on the whole secret. */
+	"ALTER TABLE subscriber ADD COLUMN email_input TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN confirmed INTEGER;"
+	"ALTER TABLE subscriber ADD COLUMN unsubscribed INTEGER;"
+	"ALTER TABLE subscriber ADD COLUMN consent_time INTEGER;"
+	"ALTER TABLE subscriber ADD COLUMN consent_ip TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN consent_agent TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN consent_form TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN confirm_token TEXT;"
+	"ALTER TABLE subscriber ADD COLUMN confirm_created INTEGER;"
+	"CREATE INDEX subscriber_confirm_sel"
+	"  ON subscriber (substr(confirm_token, 1, 8));"
+	"CREATE INDEX subscriber_unsubscribe_sel"
+	"  ON subscriber (substr(unsubscribe_token, 1, 8));"
+	"CREATE INDEX subscriber_preferences_sel"
+	"  ON subscriber (substr(preferences_token, 1, 8));"
+	"CREATE TABLE mail_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('confirm')),"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscriber (id),"
+	"  created INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (status IN ('queued', 'sent', 'failed', 'dropped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  code INTEGER,"
+	"  reply TEXT,"
+	"  sent INTEGER"
+	");"
+	"CREATE INDEX mail_queue_due ON mail_queue (status, next_try);"
+	"CREATE INDEX mail_queue_subscriber"
+	"  ON mail_queue (subscriber_id, created);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

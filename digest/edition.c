@@ -109,16 +109,7 @@ static void
 edition_url(const struct edition *e, const char *path, const char *token,
     char out[EDITION_URL_MAX])
 {
-	const char *base = e->cfg->base_url;
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	if (token == NULL)
-		snprintf(out, EDITION_URL_MAX, "#");
-	else
-		snprintf(out, EDITION_URL_MAX, "%.*s%s%stoken=%s", (int)n, base,
-		    path, strchr(path, '?') ? "&" : "?", token);
+	config_link(e->cfg, path, token, out, EDITION_URL_MAX);
 }
 
 json_t *

@@ -13,8 +13,8 @@ static const char *const month_names[] = { "January", "February", "March",
     "April", "May", "June", "July", "August", "September", "October",
     "November", "December" };
 
-static struct template *
-render_load_one(const char *dir, const char *file, char *err)
+struct template *
+render_template_load(const char *dir, const char *file, char *err)
 {
 	struct template *t;
 	char path[4096], *text, e[ERR_LEN];
@@ -41,9 +41,9 @@ render_templates_load(struct render_templates *t, const char *dir,
 {
 	memset(t, 0, sizeof(*t));
 	t->dir = xstrdup(dir);
-	t->html = render_load_one(t->dir, "digest.html.mustache", err);
+	t->html = render_template_load(t->dir, "digest.html.mustache", err);
 	if (t->html != NULL)
-		t->text = render_load_one(t->dir, "digest.txt.mustache", err);
+		t->text = render_template_load(t->dir, "digest.txt.mustache", err);
 	if (t->text != NULL)
 		t->subject = template_compile(subject, strlen(subject),
 		    "the subject", NULL, NULL, err);
@@ -138,8 +138,8 @@ render_article(const struct article *a, size_t number)
 	return o;
 }
 
-static json_t *
-render_newsletter(const struct config *c)
+json_t *
+render_newsletter_data(const struct config *c)
 {
 	json_t *o = json_object();
 
@@ -231,7 +231,7 @@ render_edition_data(const struct config *c, const char *edition_id,
 			json_array_append_new(links, link);
 		}
 	}
-	json_object_set_new(d, "newsletter", render_newsletter(c));
+	json_object_set_new(d, "newsletter", render_newsletter_data(c));
 	json_object_set_new(d, "edition", render_edition(c, edition_id, date,
 	    articles));
 	json_object_set_new(d, "articles", arr);
@@ -242,9 +242,23 @@ render_edition_data(const struct config *c, const char *edition_id,
 }
 
 json_t *
+render_subscriber_data(const char *email, const char *name,
+    const char *const *tags, size_t ntags)
+{
+	json_t *sub = json_object();
+
+	json_object_set_new(sub, "email", str(email));
+	json_object_set_new(sub, "name", str(name));
+	json_object_set_new(sub, "has_name", json_boolean(name && *name));
+	json_object_set_new(sub, "tags", render_tags(tags, ntags, sub,
+	    "has_tags", "tags_text"));
+	return sub;
+}
+
+json_t *
 render_reader_data(json_t *edition, const struct render_reader *r)
 {
-	json_t *d = json_object(), *sub = json_object(), *urls = json_object();
+	json_t *d = json_object(), *sub, *urls = json_object();
 	const char *key;
 	json_t *v;
 
@@ -252,11 +266,7 @@ render_reader_data(json_t *edition, const struct render_reader *r)
 	 * serves every reader who gets it. */
 	json_object_foreach(edition, key, v)
 		json_object_set(d, key, v);
-	json_object_set_new(sub, "email", str(r->email));
-	json_object_set_new(sub, "name", str(r->name));
-	json_object_set_new(sub, "has_name", json_boolean(r->name && *r->name));
-	json_object_set_new(sub, "tags", render_tags(r->tags, r->ntags, sub,
-	    "has_tags", "tags_text"));
+	sub = render_subscriber_data(r->email, r->name, r->tags, r->ntags);
 	json_object_set_new(urls, "unsubscribe", str(r->unsubscribe_url));
 	json_object_set_new(urls, "preferences", str(r->preferences_url));
 	json_object_set_new(urls, "web_view", str(r->web_view_url));

@@ -31,6 +31,15 @@ struct render_templates {
 	struct template *subject;	/* owned; the config's subject */
 };
 
+/* Compiles DIR/FILE, its partials found in DIR: the template (caller
+ * frees), or NULL with err. */
+struct template *render_template_load(const char *dir, const char *file,
+    char *err);
+
+/* The "newsletter" object every template gets (name, url, language,
+ * from_name, from_address). Returns a new reference. */
+json_t *render_newsletter_data(const struct config *c);
+
 int render_templates_load(struct render_templates *t, const char *dir,
     const char *subject, char *err);
 void render_templates_release(struct render_templates *t);
@@ -51,6 +60,11 @@ struct render_reader {
  * who gets that set. Returns a new reference; caller decrefs. */
 json_t *render_edition_data(const struct config *c, const char *edition_id,
     int64_t date, const struct article_list *articles);
+
+/* The "subscriber" object (email, name, has_name, tags, has_tags,
+ * tags_text). Returns a new reference. */
+json_t *render_subscriber_data(const char *email, const char *name,
+    const char *const *tags, size_t ntags);
 
 /* The whole data for one reader: the edition's data plus subscriber and
  * urls. Returns a new reference; caller decrefs. */

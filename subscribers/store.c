@@ -3,6 +3,7 @@
 #include "article.h"
 #include "date.h"
 #include "db.h"
+#include "token.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -20,7 +21,8 @@ static const char *const store_status_names[] = {
 	((int)(sizeof(store_status_names) / sizeof(store_status_names[0])))
 
 #define STORE_COLUMNS "id, email, name, tags, status, created, " \
-	"unsubscribe_token, preferences_token"
+	"unsubscribe_token, preferences_token, confirm_token, " \
+	"confirm_created, confirmed"
 
 void
 store_subscriber_init(struct store_subscriber *s)
@@ -40,6 +42,7 @@ store_subscriber_release(struct store_subscriber *s)
 	free(s->tags);
 	free(s->unsubscribe_token);
 	free(s->preferences_token);
+	free(s->confirm_token);
 	store_subscriber_init(s);
 }
 
@@ -153,6 +156,9 @@ store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
 	s->created = sqlite3_column_int64(st, 5);
 	s->unsubscribe_token = store_column_dup(st, 6);
 	s->preferences_token = store_column_dup(st, 7);
+	s->confirm_token = store_column_dup(st, 8);
+	s->confirm_created = sqlite3_column_int64(st, 9);
+	s->confirmed = sqlite3_column_int64(st, 10);
 }
 
 /* What put refuses before it touches the table, so that the table only
@@ -309,4 +315,53 @@ store_subscriber_list(sqlite3 *db, int status,
 	if (rc != SQLITE_DONE)
 		return db_err(db, err, "listing subscribers");
 	return 0;
+}
+
+/* The statement finding the rows whose token of that kind starts like
+ * the given one: built once per kind, then cached by db_prepare. */
+static sqlite3_stmt *
+store_token_stmt(sqlite3 *db, enum store_token kind, char *err)
+{
+	static const char *const sql[] = {
+		[STORE_TOKEN_CONFIRM] = "SELECT " STORE_COLUMNS ", "
+		    "confirm_token FROM subscriber WHERE "
+		    "substr(confirm_token, 1, 8) = substr(?1, 1, 8)",
+		[STORE_TOKEN_UNSUBSCRIBE] = "SELECT " STORE_COLUMNS ", "
+		    "unsubscribe_token FROM subscriber WHERE "
+		    "substr(unsubscribe_token, 1, 8) = substr(?1, 1, 8)",
+		[STORE_TOKEN_PREFERENCES] = "SELECT " STORE_COLUMNS ", "
+		    "preferences_token FROM subscriber WHERE "
+		    "substr(preferences_token, 1, 8) = substr(?1, 1, 8)",
+	};
+
+	return db_prepare(db, sql[kind], err);
+}
+
+/*
+ * The index finds candidates by a prefix only; the whole secret is then
+ * compared in constant time, so the time a guess takes says nothing
+ * about how much of it was right beyond its first 8 characters.
+ */
+int
+store_subscriber_by_token(sqlite3 *db, enum store_token kind,
+    const char *token, struct store_subscriber *s, char *err)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if (token == NULL || strlen(token) != TOKEN_LEN)
+		return 0;
+	if ((st = store_token_stmt(db, kind, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!found && token_equal(token,
+		    (const char *)sqlite3_column_text(st, 11))) {
+			store_from_row(st, s);
+			found = 1;
+		}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "finding a subscriber by a link");
+	return found;
 }

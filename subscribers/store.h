@@ -38,6 +38,16 @@ struct store_subscriber {
 	int64_t created;	/* UTC seconds */
 	char *unsubscribe_token;	/* owned; set by the store */
 	char *preferences_token;	/* owned; set by the store */
+	char *confirm_token;	/* owned; NULL until a signup asks */
+	int64_t confirm_created;	/* when confirm_token was made */
+	int64_t confirmed;	/* when they confirmed; 0: not yet */
+};
+
+/* The secrets in a subscriber's links, one per purpose. */
+enum store_token {
+	STORE_TOKEN_CONFIRM = 0,
+	STORE_TOKEN_UNSUBSCRIBE,
+	STORE_TOKEN_PREFERENCES,
 };
 
 struct store_subscriber_list {
@@ -85,5 +95,11 @@ int store_subscriber_find(struct sqlite3 *db, const char *email,
  * -1 for all) to out, by id. 0, or -1 with err. */
 int store_subscriber_list(struct sqlite3 *db, int status,
     struct store_subscriber_list *out, char *err);
+
+/* The subscriber whose token of that kind is token (compared whole, in
+ * constant time): 1 found (s, initialized by the caller, filled), 0 none,
+ * -1 error. */
+int store_subscriber_by_token(struct sqlite3 *db, enum store_token kind,
+    const char *token, struct store_subscriber *s, char *err);
 
 #endif

@@ -1,0 +1,256 @@
+#include "mailq.h"
+#include "article.h"
+#include "buf.h"
+#include "config.h"
+#include "date.h"
+#include "db.h"
+#include "mime.h"
+#include "render.h"
+#include "store.h"
+#include "template.h"
+#include "transport.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAILQ_LINK_MAX 2048
+#define MAILQ_BACKOFF_MAX 3600
+
+int
+mailq_templates_load(struct mailq_templates *t, const char *dir, char *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->html = render_template_load(dir, "confirm.html.mustache", err);
+	if (t->html != NULL)
+		t->text = render_template_load(dir, "confirm.txt.mustache", err);
+	if (t->text == NULL) {
+		mailq_templates_release(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mailq_templates_release(struct mailq_templates *t)
+{
+	template_free(t->html);
+	template_free(t->text);
+	memset(t, 0, sizeof(*t));
+}
+
+/* One queued mail and whom it is for. */
+struct mailq_item {
+	int64_t id;
+	int attempts;
+	int64_t created;
+	struct store_subscriber s;	/* owned */
+	int pending;			/* still waiting for a confirmation */
+};
+
+/* The mails due at now, oldest first: how many (at most max), or -1. */
+static int
+mailq_due(struct sqlite3 *db, int64_t now, struct mailq_item *v, int max,
+    char *err)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	st = db_prepare(db, "SELECT q.id, q.attempts, q.created, s.email, "
+	    "s.name, s.tags, s.confirm_token, s.status = 'pending' FROM "
+	    "mail_queue q JOIN subscriber s ON s.id = q.subscriber_id WHERE "
+	    "q.status = 'queued' AND q.next_try <= ?1 ORDER BY q.next_try, "
+	    "q.id LIMIT ?2", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mailq_item *it = &v[n++];
+		const char *tags = (const char *)sqlite3_column_text(st, 5);
+		const unsigned char *tok = sqlite3_column_text(st, 6);
+		const unsigned char *name = sqlite3_column_text(st, 4);
+
+		store_subscriber_init(&it->s);
+		it->id = sqlite3_column_int64(st, 0);
+		it->attempts = sqlite3_column_int(st, 1);
+		it->created = sqlite3_column_int64(st, 2);
+		it->s.email = xstrdup((const char *)sqlite3_column_text(st, 3));
+		it->s.name = name ? xstrdup((const char *)name) : NULL;
+		it->s.confirm_token = tok ? xstrdup((const char *)tok) : NULL;
+		it->pending = sqlite3_column_int(st, 7) && tok != NULL;
+		while (tags != NULL && *tags != '\0') {
+			const char *sep = strchr(tags, ARTICLE_TAG_SEP);
+			size_t len = sep ? (size_t)(sep - tags) : strlen(tags);
+
+			store_subscriber_tag_add(&it->s, tags, len);
+			tags = sep ? sep + 1 : NULL;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		while (n > 0)
+			store_subscriber_release(&v[--n].s);
+		return db_err(db, err, "reading the mail queue");
+	}
+	return n;
+}
+
+/* Records what became of one mail: dropped when its subscriber no
+ * longer waits for it; else code 2xx sent, 5xx (or a mail that can never
+ * be built: final) failed, else tried again later, until MAILQ_GIVE_UP
+ * after it was queued. */
+static int
+mailq_record(struct sqlite3 *db, const struct mailq_item *it, int code,
+    const char *reply, int final, int64_t now, char *err)
+{
+	const char *status = !it->pending ? "dropped" :
+	    code >= 200 && code < 300 ? "sent" :
+	    code >= 500 || final || now - it->created > MAILQ_GIVE_UP ?
+	    "failed" : "queued";
+	int64_t backoff = (int64_t)60 << (it->attempts < 6 ? it->attempts : 6);
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, "UPDATE mail_queue SET status = ?2, attempts = "
+	    "attempts + 1, code = ?3, reply = ?4, next_try = ?5, sent = CASE "
+	    "WHEN ?2 = 'sent' THEN ?6 END WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, it->id);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, code);
+	sqlite3_bind_text(st, 4, reply, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now + (backoff > MAILQ_BACKOFF_MAX ?
+	    MAILQ_BACKOFF_MAX : backoff));
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "recording a mail");
+}
+
+/* The confirmation mail's data: newsletter, subscriber, urls.confirm. */
+static json_t *
+mailq_data(const struct config *c, const struct store_subscriber *s)
+{
+	char link[MAILQ_LINK_MAX];
+	json_t *d = json_object(), *urls = json_object();
+
+	config_link(c, "/confirm", s->confirm_token, link, sizeof(link));
+	json_object_set_new(d, "newsletter", render_newsletter_data(c));
+	json_object_set_new(d, "subscriber", render_subscriber_data(s->email,
+	    s->name, (const char *const *)s->tags, s->ntags));
+	json_object_set_new(urls, "confirm", json_string(link));
+	json_object_set_new(d, "urls", urls);
+	return d;
+}
+
+/* Builds the whole message into out: 0, or -1 with err. */
+static int
+mailq_build(const struct config *c, struct mailq_templates *tpl,
+    const struct store_subscriber *s, struct buf *out, char *err)
+{
+	struct buf html, text, subject;
+	struct mime_message mm;
+	json_t *data = mailq_data(c, s);
+	char *wrapped = NULL;
+	int rc;
+
+	buf_init(&html, RENDER_MAX_BYTES);
+	buf_init(&text, RENDER_MAX_BYTES);
+	buf_init(&subject, 4096);
+	buf_printf(&subject, "Confirm your subscription to %s", c->name);
+	rc = template_render(tpl->html, data, &html, err);
+	if (rc == 0)
+		rc = template_render(tpl->text, data, &text, err);
+	if (rc == 0) {
+		wrapped = render_text_wrap(buf_cstr(&text), text.len,
+		    (size_t)c->text_width);
+		memset(&mm, 0, sizeof(mm));
+		mm.from_name = *c->from_name ? c->from_name : c->name;
+		mm.from_addr = c->from_address;
+		/* The address alone: the name a stranger typed goes into no
+		 * header. */
+		mm.to_addr = s->email;
+		mm.subject = buf_cstr(&subject);
+		mm.message_id_domain = c->message_id_domain;
+		mm.date = date_now();
+		mm.text = wrapped;
+		mm.text_len = strlen(wrapped);
+		mm.html = buf_cstr(&html);
+		mm.html_len = html.len;
+		rc = mime_message_build(&mm, out, NULL, err);
+	}
+	free(wrapped);
+	json_decref(data);
+	buf_release(&html);
+	buf_release(&text);
+	buf_release(&subject);
+	return rc;
+}
+
+static void
+mailq_done(void *tag, const struct transport_result *r, void *arg)
+{
+	(void)arg;
+	*(struct transport_result *)tag = *r;
+}
+
+/* Delivers one mail through t and waits for the verdict in r. */
+static void
+mailq_deliver(const struct config *c, struct mailq_templates *tpl,
+    struct transport *t, const struct mailq_item *it,
+    struct transport_result *r, int *final)
+{
+	struct buf eml;
+	char err[ERR_LEN];
+	size_t len;
+
+	memset(r, 0, sizeof(*r));
+	*final = 0;
+	buf_init(&eml, 4 * RENDER_MAX_BYTES);
+	if (mailq_build(c, tpl, &it->s, &eml, err) == -1) {
+		snprintf(r->reply, sizeof(r->reply), "cannot build: %s", err);
+		*final = 1;
+	} else {
+		len = eml.len;
+		if (t->submit(t, c->from_address, it->s.email,
+		    buf_detach(&eml, NULL), len, r, err) == -1) {
+			snprintf(r->reply, sizeof(r->reply), "%s", err);
+			*final = 1;
+		} else {
+			while (t->poll(t, 1000, mailq_done, NULL) > 0)
+				;
+		}
+	}
+	buf_release(&eml);
+}
+
+int
+mailq_run(struct sqlite3 *db, const struct config *c,
+    struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
+    char *err)
+{
+	struct mailq_item *v = xcalloc((size_t)max, sizeof(*v));
+	struct transport_result r;
+	int n, i, final, rc = 0;
+
+	n = mailq_due(db, now, v, max, err);
+	for (i = 0; i < n; i++) {
+		if (!v[i].pending) {
+			/* Confirmed, unsubscribed or forgotten meanwhile. */
+			memset(&r, 0, sizeof(r));
+			snprintf(r.reply, sizeof(r.reply), "no longer pending");
+			final = 1;
+		} else {
+			mailq_deliver(c, tpl, t, &v[i], &r, &final);
+		}
+		if (rc == 0 && mailq_record(db, &v[i], r.code, r.reply, final,
+		    now, err) == -1)
+			rc = -1;
+		store_subscriber_release(&v[i].s);
+	}
+	free(v);
+	return n == -1 || rc == -1 ? -1 : n;
+}

@@ -1,0 +1,41 @@
+/*
+ * mailq: the confirmation mails, queued in the database by signup.h and
+ * delivered by `digest serve`'s mail thread through the same transport
+ * as digests (SMTP or the outbox). A signup never waits on SMTP, and a
+ * mail queued before the server stops goes out after it starts again.
+ *
+ * A mail is built when it is sent, from the subscriber's current confirm
+ * token, so a renewed link replaces an older one still waiting. 2xx:
+ * sent; 5xx: failed with the server's reply; 4xx or no answer: tried
+ * again after 1, 2, 4... minutes (at most an hour), for a day.
+ */
+#ifndef DIGEST_MAILQ_H
+#define DIGEST_MAILQ_H
+
+#include <stdint.h>
+
+struct sqlite3;
+struct config;
+struct transport;
+struct template;
+
+#define MAILQ_GIVE_UP (24 * 3600)
+
+/* The compiled confirmation templates. */
+struct mailq_templates {
+	struct template *html;		/* owned; confirm.html.mustache */
+	struct template *text;		/* owned; confirm.txt.mustache */
+};
+
+int mailq_templates_load(struct mailq_templates *t, const char *dir,
+    char *err);
+void mailq_templates_release(struct mailq_templates *t);
+
+/* Sends up to max mails that are due at now, one at a time through t.
+ * Returns how many were handled (sent, failed or deferred), or -1 with
+ * err when the store fails. */
+int mailq_run(struct sqlite3 *db, const struct config *c,
+    struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
+    char *err);
+
+#endif
