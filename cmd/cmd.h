@@ -37,6 +37,7 @@ int cmd_subscribers_add(int argc, char **argv);
 int cmd_subscribers_import(int argc, char **argv);
 int cmd_subscribers_list(int argc, char **argv);
 int cmd_template_render(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -51,6 +52,7 @@ extern const char cmd_subscribers_add_usage[];
 extern const char cmd_subscribers_import_usage[];
 extern const char cmd_subscribers_list_usage[];
 extern const char cmd_template_render_usage[];
+extern const char cmd_serve_usage[];
 
 /* Sends an existing edition as `digest send` does, with the
  * configuration's delivery settings (for run-due). Returns the exit
@@ -105,5 +107,19 @@ int cmd_read_input(const char *path, char **data, size_t *len);
 
 /* 1 when stderr is a terminal, so progress may be shown. */
 int cmd_stderr_is_tty(void);
+
+/* The transport a command delivers through: SMTP when smtp (or the
+ * configuration's smtp_url) is a URL, with the configuration's options
+ * and the password from the environment; else the outbox directory.
+ * connections: 0 for the configuration's. NULL with err, and *status the
+ * exit code to give. */
+struct transport;
+struct transport *cmd_transport_open(const struct config *c,
+    const char *smtp, const char *outbox, long connections, int *status,
+    char *err);
+
+/* "IPv4ADDR:PORT" (--listen) into sin: 0, or -1. */
+struct sockaddr_in;
+int cmd_parse_listen(const char *s, struct sockaddr_in *sin);
 
 #endif

@@ -1,10 +1,16 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
+#include "smtp.h"
+#include "transport.h"
 #include "util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define CMD_INPUT_MAX (256u << 20)
@@ -156,4 +162,59 @@ int
 cmd_stderr_is_tty(void)
 {
 	return isatty(STDERR_FILENO);
+}
+
+struct transport *
+cmd_transport_open(const struct config *c, const char *smtp,
+    const char *outbox, long connections, int *status, char *err)
+{
+	struct smtp_opts so;
+	struct transport *t;
+	char spec[4200], *password = NULL;
+	const char *url = smtp ? smtp : c->smtp_url;
+
+	if (*url == '\0') {
+		snprintf(spec, sizeof(spec), "outbox:%s", outbox);
+		*status = EX_CANTCREAT;
+		return transport_open(spec, NULL, err);
+	}
+	*status = EX_CONFIG;
+	memset(&so, 0, sizeof(so));
+	so.url = url;
+	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
+	    SMTP_TLS_STARTTLS;
+	so.user = *c->smtp_user ? c->smtp_user : NULL;
+	so.cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
+	so.ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
+	so.timeout_ms = c->smtp_timeout * 1000;
+	so.connections = (size_t)(connections > 0 ? connections :
+	    c->smtp_connections);
+	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
+	    c->smtp_password_file : NULL, &password, err) == -1)
+		return NULL;
+	so.password = password;
+	t = transport_open(url, &so, err);
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return t;
+}
+
+int
+cmd_parse_listen(const char *s, struct sockaddr_in *sin)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	long long port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host) ||
+	    util_parse_long(colon + 1, 1, 65535, &port) == -1)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
 }

@@ -43,6 +43,8 @@ const struct cmd cmd_table[] = {
 	{ "editions show", cmd_editions_show,
 	  "who got an edition, who is deferred or failed and why",
 	  cmd_editions_show_usage },
+	{ "serve", cmd_serve, "run the signup form backend",
+	    cmd_serve_usage },
 	{ "template render", cmd_template_render,
 	  "render a Mustache template with JSON data",
 	  cmd_template_render_usage },

@@ -259,25 +259,6 @@ serve_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	return serve_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 }
 
-/* "ADDR:PORT" into sin: 0, or -1. */
-static int
-serve_parse_listen(const char *s, struct sockaddr_in *sin)
-{
-	const char *colon = strrchr(s, ':');
-	char host[64];
-	long long port;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host) ||
-	    util_parse_long(colon + 1, 1, 65535, &port) == -1)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
 int
 preview_serve_main(struct preview_opts *o)
 {
@@ -289,7 +270,7 @@ preview_serve_main(struct preview_opts *o)
 	sigset_t set, old;
 	int sig;
 
-	if (serve_parse_listen(listen, &sin) == -1) {
+	if (cmd_parse_listen(listen, &sin) == -1) {
 		cmd_error("invalid --listen '%s': expected IPv4ADDR:PORT", listen);
 		return EX_USAGE;
 	}

@@ -153,38 +153,12 @@ static struct transport *
 send_transport(const struct send_cli *cli, const struct config *c,
     const char *edition, int *status, char *err)
 {
-	struct smtp_opts so;
-	struct transport *t;
-	char spec[4200], *password = NULL;
-	const char *url = cli->smtp ? cli->smtp : c->smtp_url;
+	char outbox[4200];
 
-	if (*url == '\0') {
-		snprintf(spec, sizeof(spec), "outbox:%s/%s", cli->outbox ?
-		    cli->outbox : c->outbox, edition);
-		*status = EX_CANTCREAT;
-		return transport_open(spec, NULL, err);
-	}
-	*status = EX_CONFIG;
-	memset(&so, 0, sizeof(so));
-	so.url = url;
-	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
-	    SMTP_TLS_STARTTLS;
-	so.user = *c->smtp_user ? c->smtp_user : NULL;
-	so.cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
-	so.ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
-	so.timeout_ms = c->smtp_timeout * 1000;
-	so.connections = (size_t)(cli->concurrency > 0 ? cli->concurrency :
-	    c->smtp_connections);
-	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
-	    c->smtp_password_file : NULL, &password, err) == -1)
-		return NULL;
-	so.password = password;
-	t = transport_open(url, &so, err);
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
-	return t;
+	snprintf(outbox, sizeof(outbox), "%s/%s", cli->outbox ? cli->outbox :
+	    c->outbox, edition);
+	return cmd_transport_open(c, cli->smtp, outbox, cli->concurrency,
+	    status, err);
 }
 
 /* The edition, created with its articles frozen on its first send. */

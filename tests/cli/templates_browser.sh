@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../cli-lib.sh"
 tpl=$TOP/templates
 data=$TESTS/data/render
-pages="subscribe check-inbox confirmed unsubscribe unsubscribed preferences error"
+pages="subscribe check-inbox confirmed unsubscribe unsubscribed preferences error expired"
 
 render() { # template name (digest.html), data file, output file
 	"$DIGEST" template render --data "$2" "$tpl/$1.mustache" >"$3" ||
