@@ -12,6 +12,8 @@
 #include "testutil.h"
 #include "addr.h"
 
+#include <jansson.h>
+
 /* An out buffer with a canary after it, refilled before each call, so
  * that a write past ADDR_MAX + 1 bytes, or any write on failure, shows. */
 struct addr_out {
@@ -141,6 +143,52 @@ test_addr_len(void **state)
 	assert_non_null(strstr(err, "empty"));
 }
 
+/* The reference: every input of ../shared/testdata/email/signup_cases.json
+ * must get email-validator 1.3.0's verdict from addr_parse (as given, no
+ * trimming). Every disagreement is listed before the test fails. */
+static void
+test_addr_reference(void **state)
+{
+	const char *path;
+	json_error_t jerr;
+	json_t *cases, *c;
+	struct addr a;
+	char err[ERR_LEN];
+	size_t i, agree = 0, len;
+	const char *in, *verdict;
+	int rc, want;
+
+	(void)state;
+	TU_SHARED_OR_SKIP(path, "testdata/email/signup_cases.json");
+	cases = json_load_file(path, JSON_ALLOW_NUL, &jerr);
+	if (cases == NULL || !json_is_array(cases))
+		fail_msg("%s: line %d: %s", path, jerr.line, jerr.text);
+	json_array_foreach(cases, i, c) {
+		in = json_string_value(json_object_get(c, "address"));
+		len = json_string_length(json_object_get(c, "address"));
+		verdict = json_string_value(json_object_get(c, "verdict"));
+		if (in == NULL || verdict == NULL)
+			fail_msg("%s: case %zu has no address or verdict", path,
+			    i);
+		want = strcmp(verdict, "valid") == 0 ? 0 : -1;
+		err[0] = '\0';
+		rc = addr_parse(in, len, &a, err);
+		if (rc == want) {
+			agree++;
+			continue;
+		}
+		print_error("%s: '%s': expected %s, got %s%s%s\n",
+		    json_string_value(json_object_get(c, "id")),
+		    tu_show(in, len), verdict, rc == 0 ? "valid " : "invalid: ",
+		    rc == 0 ? a.text : err, rc == 0 ? "" : "");
+	}
+	print_message("agreement: %zu of %zu\n", agree, json_array_size(cases));
+	if (agree != json_array_size(cases))
+		fail_msg("%zu of %zu disagree with email-validator",
+		    json_array_size(cases) - agree, json_array_size(cases));
+	json_decref(cases);
+}
+
 /* Appends a random pick of tokens to in (at *n, at most max bytes). */
 static void
 random_tokens(char *in, size_t *n, size_t max, const char *const *tok,
@@ -221,6 +269,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_reference),
 		cmocka_unit_test(test_addr_table),
 		cmocka_unit_test(test_addr_idempotent),
 		cmocka_unit_test(test_addr_case),
