@@ -521,7 +521,8 @@ static const char *const addr_popular[] = {
 	"aol.com", "protonmail.com", "proton.me", "gmx.de", "gmx.net",
 	"web.de", "yahoo.co.uk", "hotmail.co.uk", "yahoo.fr", "hotmail.fr",
 	"orange.fr", "free.fr", "mail.ru", "yandex.ru", "comcast.net",
-	"verizon.net", "att.net", "qq.com", "163.com",
+	"verizon.net", "att.net", "qq.com", "163.com", "mail.com", "email.com",
+	"ymail.com", "gmx.com", "live.co.uk", "sky.com",
 };
 
 /* Typos further than one edit from what was meant. */
