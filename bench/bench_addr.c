@@ -70,7 +70,7 @@ generate(char *out, size_t size)
 	    "uni-stuttgart.de", "Example.COM", "sub.domain.io", "web.de",
 	    "proton.me" };
 	static const char *const intl[] = { "jos\xc3\xa9@example.com",
-	    "user@b\xc3\xbc" "cher.de", "\xe7\x94\xa8\xe6\x88\xb7@example.cn",
+	    "user@gr\xc3\xbcn.de", "\xe7\x94\xa8\xe6\x88\xb7@example.cn",
 	    "m\xc3\xbcller@m\xc3\xbcnchen.de", "a@xn--bcher-kva.de" };
 	static const char *const bad[] = { "john..doe@gmail.com",
 	    "john.doe@gmail", "john.doe gmail.com", "john@gmail,com",
