@@ -1147,9 +1147,10 @@ struct subs_check {
 	int tempfail;		/* some DNS lookup failed */
 };
 
+/* Prints the line of an address that failed, with a hint when its domain
+ * looks like a typo. */
 static void
-subs_check_invalid(struct subs_check *c, const char *s, size_t len,
-    const char *reason)
+subs_check_invalid(const char *s, size_t len, const char *reason)
 {
 	char show[SUBS_SHOW_LEN], hint[ADDR_MAX + 1];
 
@@ -1158,7 +1159,6 @@ subs_check_invalid(struct subs_check *c, const char *s, size_t len,
 		printf(" (did you mean %s?)", subs_show(hint, strlen(hint),
 		    show));
 	fputc('\n', stdout);
-	c->invalid = 1;
 }
 
 /* Checks one address and prints its line. */
@@ -1169,16 +1169,19 @@ subs_check_one(struct subs_check *c, const char *s, size_t len)
 	int rc;
 
 	if (addr_from_text(s, len, out, err) == -1) {
-		subs_check_invalid(c, s, len, err);
+		subs_check_invalid(s, len, err);
+		c->invalid = 1;
 		return;
 	}
+	/* A failed lookup says nothing about the address: it is reported
+	 * as invalid but only makes the exit status EX_TEMPFAIL. */
 	if (c->mx && (rc = addr_mx_check(strchr(out, '@') + 1,
 	    SUBS_MX_TIMEOUT_MS, err)) != 1) {
-		subs_check_invalid(c, s, len, err);
-		if (rc == -1) {
-			c->invalid = 0;
+		subs_check_invalid(s, len, err);
+		if (rc == -1)
 			c->tempfail = 1;
-		}
+		else
+			c->invalid = 1;
 		return;
 	}
 	if (addr_suggest(out, strlen(out), hint))
