@@ -36,6 +36,7 @@ int cmd_editions_show(int argc, char **argv);
 int cmd_subscribers_add(int argc, char **argv);
 int cmd_subscribers_import(int argc, char **argv);
 int cmd_subscribers_list(int argc, char **argv);
+int cmd_subscribers_check(int argc, char **argv);
 int cmd_template_render(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
@@ -51,6 +52,7 @@ extern const char cmd_editions_show_usage[];
 extern const char cmd_subscribers_add_usage[];
 extern const char cmd_subscribers_import_usage[];
 extern const char cmd_subscribers_list_usage[];
+extern const char cmd_subscribers_check_usage[];
 extern const char cmd_template_render_usage[];
 extern const char cmd_serve_usage[];
 

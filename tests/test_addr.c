@@ -1,6 +1,8 @@
 /*
- * addr: the cases live in tests/data/subscribers/addr.txt; this file runs
- * them, checks that a normalized address normalizes to itself, and feeds
+ * addr: the 782 inputs of ../shared/testdata/email/signup_cases.json
+ * against email-validator's verdict; the cases of
+ * tests/data/subscribers/addr.txt; reasons, hints, huge input; this file
+ * also checks that a normalized address normalizes to itself, and feeds
  * random bytes to the validator.
  */
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 
 #include "testutil.h"
 #include "addr.h"
+
+#include <jansson.h>
 
 /* An out buffer with a canary after it, refilled before each call, so
  * that a write past ADDR_MAX + 1 bytes, or any write on failure, shows. */
@@ -141,6 +145,205 @@ test_addr_len(void **state)
 	assert_non_null(strstr(err, "empty"));
 }
 
+/* The reference: every input of ../shared/testdata/email/signup_cases.json
+ * must get email-validator 1.3.0's verdict from addr_parse (as given, no
+ * trimming). Every disagreement is listed before the test fails. */
+static void
+test_addr_reference(void **state)
+{
+	const char *path;
+	json_error_t jerr;
+	json_t *cases, *c;
+	struct addr a;
+	char err[ERR_LEN];
+	size_t i, agree = 0, len;
+	const char *in, *verdict;
+	int rc, want;
+
+	(void)state;
+	TU_SHARED_OR_SKIP(path, "testdata/email/signup_cases.json");
+	cases = json_load_file(path, JSON_ALLOW_NUL, &jerr);
+	if (cases == NULL || !json_is_array(cases))
+		fail_msg("%s: line %d: %s", path, jerr.line, jerr.text);
+	json_array_foreach(cases, i, c) {
+		in = json_string_value(json_object_get(c, "address"));
+		len = json_string_length(json_object_get(c, "address"));
+		verdict = json_string_value(json_object_get(c, "verdict"));
+		if (in == NULL || verdict == NULL)
+			fail_msg("%s: case %zu has no address or verdict", path,
+			    i);
+		want = strcmp(verdict, "valid") == 0 ? 0 : -1;
+		err[0] = '\0';
+		rc = addr_parse(in, len, &a, err);
+		if (rc == want) {
+			agree++;
+			continue;
+		}
+		print_error("%s: '%s': expected %s, got %s%s%s\n",
+		    json_string_value(json_object_get(c, "id")),
+		    tu_show(in, len), verdict, rc == 0 ? "valid " : "invalid: ",
+		    rc == 0 ? a.text : err, rc == 0 ? "" : "");
+	}
+	print_message("agreement: %zu of %zu\n", agree, json_array_size(cases));
+	if (agree != json_array_size(cases))
+		fail_msg("%zu of %zu disagree with email-validator",
+		    json_array_size(cases) - agree, json_array_size(cases));
+	json_decref(cases);
+}
+
+/* addr_parse takes the text as given (the reference's verdict); only
+ * addr_from_text trims. It says where the '@' is and whether the local
+ * part needs SMTPUTF8. */
+static void
+test_addr_parse_fields(void **state)
+{
+	struct addr a;
+	char out[ADDR_MAX + 1], err[ERR_LEN];
+	const char *in;
+
+	(void)state;
+	assert_int_equal(addr_parse(" a@b.com", 8, &a, err), -1);
+	assert_non_null(strstr(err, "space"));
+	assert_int_equal(addr_from_text(" a@b.com", 8, out, err), 0);
+	assert_string_equal(out, "a@b.com");
+	in = "J\xc3\xb6rg@B\xc3\xbc" "cher.DE";
+	assert_int_equal(addr_parse(in, strlen(in), &a, err), 0);
+	assert_string_equal(a.text, "J\xc3\xb6rg@xn--bcher-kva.de");
+	assert_int_equal(a.local_len, 5);
+	assert_int_equal(a.smtputf8, 1);
+	in = "jorg@xn--bcher-kva.de";
+	assert_int_equal(addr_parse(in, strlen(in), &a, err), 0);
+	assert_int_equal(a.smtputf8, 0);
+	/* NFD and NFC give one stored form */
+	in = "jo\xcc\x88rg@example.de";
+	assert_int_equal(addr_parse(in, strlen(in), &a, err), 0);
+	assert_string_equal(a.text, "j\xc3\xb6rg@example.de");
+	/* 64 two-byte letters: the limit counts characters, as the
+	 * reference does; 65 are too many */
+	{
+		char lp[200];
+		size_t i;
+
+		for (i = 0; i < 65; i++)
+			memcpy(lp + 2 * i, "\xc3\xbc", 2);
+		memcpy(lp + 128, "@b.com", 6);
+		assert_int_equal(addr_parse(lp, 134, &a, err), 0);
+		memmove(lp + 130, lp + 128, 6);
+		memcpy(lp + 128, "\xc3\xbc", 2);
+		assert_int_equal(addr_parse(lp, 136, &a, err), -1);
+		assert_non_null(strstr(err, "longer than 64"));
+	}
+}
+
+/* Reasons a person understands, for the commonest mistakes. */
+static void
+test_addr_reasons(void **state)
+{
+	static const struct {
+		const char *in, *reason;
+	} cases[] = {
+		{ "john@gmail", "the part after @ needs a dot, like "
+		    "example.com" },
+		{ "john.gmail.com", "the address needs an @, like "
+		    "name@example.com" },
+		{ "John Doe <john@x.com>", "give the bare address" },
+		{ "mailto:john@x.com", "without 'mailto:'" },
+		{ "a@example.local", "special-use name" },
+		{ "a@127.0.0.1", "is an IP address" },
+		{ "a@[127.0.0.1]", "IP addresses in brackets" },
+		{ "\"a b\"@x.com", "quoted addresses are not supported" },
+		{ "a@b.com\r\nBcc: c@d.com", "line break" },
+		{ "a@b.com\nx", "line break" },
+	};
+	struct addr a;
+	char err[ERR_LEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (addr_parse(cases[i].in, strlen(cases[i].in), &a, err) != -1 ||
+		    strstr(err, cases[i].reason) == NULL)
+			fail_msg("'%s': got '%s', expected '%s'",
+			    tu_show(cases[i].in, strlen(cases[i].in)), err,
+			    cases[i].reason);
+	}
+}
+
+/* "did you mean": typos of popular domains, one edit away or in the
+ * table; nothing for a correct or an unrelated domain. */
+static void
+test_addr_suggest(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "j@gmial.com", "j@gmail.com" },
+		{ "j@gmail.con", "j@gmail.com" },
+		{ "j@GMAIL.CON", "j@gmail.com" },
+		{ "j@gmai.com", "j@gmail.com" },
+		{ "j@gmaill.com", "j@gmail.com" },
+		{ "j@gmail,com", "j@gmail.com" },
+		{ "j@gmailcom", "j@gmail.com" },
+		{ "j@gmail", "j@gmail.com" },
+		{ "j@gamil.con", "j@gmail.com" },
+		{ "j@hotmial.com", "j@hotmail.com" },
+		{ "j@yaho.com", "j@yahoo.com" },
+		{ "j@outlok.com", "j@outlook.com" },
+		{ " j@iclod.com ", "j@icloud.com" },
+		{ "j@gmail.com", NULL },
+		{ "j@example.com", NULL },
+		{ "j@mail.com", NULL },
+		{ "j@", NULL },
+		{ "gmial.com", NULL },
+		{ "@gmial.com", NULL },
+	};
+	char out[ADDR_MAX + 1];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = addr_suggest(cases[i][0], strlen(cases[i][0]), out);
+		if (rc != (cases[i][1] != NULL) ||
+		    (rc && strcmp(out, cases[i][1]) != 0))
+			fail_msg("'%s': got %d '%s', expected '%s'", cases[i][0],
+			    rc, rc ? out : "", cases[i][1] ? cases[i][1] : "");
+	}
+}
+
+/* A megabyte, of letters or of NULs or with the @ at its end, is
+ * refused at once, with one short reason; the same in the domain. */
+static void
+test_addr_huge(void **state)
+{
+	size_t n = 1 << 20;
+	char *big = malloc(n), err[ERR_LEN], out[ADDR_MAX + 1];
+	struct addr a;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', n);
+	big[n - 7] = '@';
+	memcpy(big + n - 6, "b.com", 5);
+	big[n - 1] = 'm';
+	assert_int_equal(addr_parse(big, n, &a, err), -1);
+	assert_non_null(strstr(err, "longer than 64"));
+	big[0] = 'x';
+	big[1] = '@';
+	assert_int_equal(addr_parse(big, n, &a, err), -1);
+	memset(big, 'a', n);
+	big[1] = '@';
+	big[n / 2] = '.';
+	assert_int_equal(addr_parse(big, n, &a, err), -1);
+	assert_non_null(strstr(err, "longer than"));
+	/* the IDNA path too */
+	memcpy(big + 2, "\xc3\xa4", 2);
+	assert_int_equal(addr_parse(big, n, &a, err), -1);
+	memset(big, 0, n);
+	assert_int_equal(addr_from_text(big, n, out, err), -1);
+	assert_non_null(strstr(err, "NUL"));
+	assert_true(strlen(err) < 100);
+	free(big);
+}
+
 /* Appends a random pick of tokens to in (at *n, at most max bytes). */
 static void
 random_tokens(char *in, size_t *n, size_t max, const char *const *tok,
@@ -221,10 +424,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_reference),
 		cmocka_unit_test(test_addr_table),
 		cmocka_unit_test(test_addr_idempotent),
 		cmocka_unit_test(test_addr_case),
 		cmocka_unit_test(test_addr_len),
+		cmocka_unit_test(test_addr_parse_fields),
+		cmocka_unit_test(test_addr_reasons),
+		cmocka_unit_test(test_addr_suggest),
+		cmocka_unit_test(test_addr_huge),
 		cmocka_unit_test(test_addr_random),
 	};
 

@@ -96,10 +96,13 @@ run subscribers add "$(printf 'a@b.com\r\nBcc: x@y.com')"
 expect_rc 65 "an address with CRLF"
 expect_err_is "an address with CRLF" \
     "digest: invalid address 'a@b.com\r\nBcc: x@y.com': the address contains a line break"
-run subscribers add 'Zoë@example.de'
-expect_rc 65 "a non-ASCII address"
-expect_one_line_err "a non-ASCII address"
-expect_err "not supported yet" "a non-ASCII address"
+run subscribers add --db "$T/intl.db" 'Zoë@ExÄmple.de'
+expect_rc 0 "a non-ASCII address"
+expect_out "added Zoë@xn--exmple-cua.de (confirmed)" "a non-ASCII address"
+run subscribers add "$(printf 'Zo\303\253\302\205x@gmail.com')"
+expect_rc 65 "a C1 control character"
+expect_one_line_err "a C1 control character"
+expect_err "control character (U+0085)" "a C1 control character"
 run subscribers add x@example.org --name "$(printf 'X\nBcc: y@example.org')"
 expect_rc 65 "a name with a line break"
 expect_err_is "a name with a line break" \
