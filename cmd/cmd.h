@@ -39,6 +39,9 @@ int cmd_subscribers_list(int argc, char **argv);
 int cmd_subscribers_check(int argc, char **argv);
 int cmd_template_render(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_subscribers_show(int argc, char **argv);
+int cmd_subscribers_remove(int argc, char **argv);
+int cmd_subscribers_export(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -55,6 +58,9 @@ extern const char cmd_subscribers_list_usage[];
 extern const char cmd_subscribers_check_usage[];
 extern const char cmd_template_render_usage[];
 extern const char cmd_serve_usage[];
+extern const char cmd_subscribers_show_usage[];
+extern const char cmd_subscribers_remove_usage[];
+extern const char cmd_subscribers_export_usage[];
 
 /* Sends an existing edition as `digest send` does, with the
  * configuration's delivery settings (for run-due). Returns the exit

@@ -7,6 +7,7 @@
 #include "utf8.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,9 +235,13 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 	if (store_subscriber_check(s, err) == -1)
 		return -1;
 	tags = article_tags_join_list(s->tags, s->ntags);
+	/* Added by the publisher (add, import): the consent record says
+	 * so, and a confirmed one is confirmed from the start. */
 	st = db_prepare(db, "INSERT INTO subscriber (email, name, tags, "
-	    "status, created, unsubscribe_token, preferences_token) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, digest_token(), digest_token()) "
+	    "status, created, unsubscribe_token, preferences_token, "
+	    "consent_time, consent_form, confirmed) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, digest_token(), digest_token(), ?5, 'digest subscribers', "
+	    "CASE WHEN ?4 = 'confirmed' THEN ?5 END) "
 	    "ON CONFLICT (email) DO NOTHING RETURNING id, created", err);
 	if (st == NULL) {
 		free(tags);
@@ -247,13 +252,15 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 	rc = store_step_returning(db, st, &id, &created, err);
 	if (rc == 0) {
 		st = db_prepare(db, "UPDATE subscriber SET name = ?2, "
-		    "tags = ?3, status = ?4 WHERE email = ?1 "
-		    "RETURNING id, created", err);
+		    "tags = ?3, status = ?4, confirmed = CASE WHEN ?4 = "
+		    "'confirmed' THEN coalesce(confirmed, ?5) END WHERE "
+		    "email = ?1 RETURNING id, created", err);
 		if (st == NULL) {
 			free(tags);
 			return -1;
 		}
 		store_bind(st, s, tags);
+		sqlite3_bind_int64(st, 5, date_now());
 		rc = store_step_returning(db, st, &id, &created, err);
 		if (rc == 0)
 			rc = util_err(err, "subscriber '%s' was removed while "
@@ -364,4 +371,131 @@ store_subscriber_by_token(sqlite3 *db, enum store_token kind,
 	if (rc != SQLITE_DONE)
 		return db_err(db, err, "finding a subscriber by a link");
 	return found;
+}
+
+/* Column i as JSON: text, integer, or null. */
+static json_t *
+store_json_column(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(st, i));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		return util_json_string((const char *)sqlite3_column_text(st,
+		    i));
+	}
+}
+
+/* What is known of a subscriber, as a person asking for their data
+ * would want it; the secrets of their links are left out. */
+#define STORE_RECORD_COLUMNS "id, email, email_input, name, tags, status, " \
+	"created, confirmed, unsubscribed, bounces, consent_time, " \
+	"consent_ip, consent_agent, consent_form"
+
+static json_t *
+store_record_from_row(sqlite3_stmt *st)
+{
+	json_t *o = json_object(), *tags = json_array();
+	const char *joined = (const char *)sqlite3_column_text(st, 4), *sep;
+	int i, n = sqlite3_column_count(st);
+
+	for (i = 0; i < n; i++)
+		if (i != 4)
+			json_object_set_new(o, sqlite3_column_name(st, i),
+			    store_json_column(st, i));
+	while (joined != NULL && *joined != '\0') {
+		sep = strchr(joined, ARTICLE_TAG_SEP);
+		json_array_append_new(tags, json_stringn(joined, sep ?
+		    (size_t)(sep - joined) : strlen(joined)));
+		joined = sep ? sep + 1 : NULL;
+	}
+	json_object_set_new(o, "tags", tags);
+	return o;
+}
+
+int
+store_subscriber_records(sqlite3 *db, const char *email, int status,
+    json_t **out, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, "SELECT " STORE_RECORD_COLUMNS " FROM subscriber "
+	    "WHERE (?1 IS NULL OR email = ?1) AND (?2 IS NULL OR status = ?2) "
+	    "ORDER BY id", err);
+	if (st == NULL)
+		return -1;
+	if (email != NULL)
+		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if (status >= 0 && status < STORE_NSTATUS)
+		sqlite3_bind_text(st, 2, store_status_name(status), -1,
+		    SQLITE_STATIC);
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(*out, store_record_from_row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return db_err(db, err, "reading subscribers");
+	}
+	return 0;
+}
+
+/*
+ * Forgetting erases every row about the person: the subscriber, their
+ * place in each edition's journal and their confirmation mails. What
+ * was sent to them is then no longer known, so a later send of an
+ * edition they had would not know them either: they are gone.
+ */
+int
+store_subscriber_remove(sqlite3 *db, const char *email, int forget,
+    char *err)
+{
+	static const char *const erase[] = {
+		"DELETE FROM delivery WHERE subscriber_id = ?1",
+		"DELETE FROM mail_queue WHERE subscriber_id = ?1",
+		"DELETE FROM subscriber WHERE id = ?1",
+	};
+	struct store_subscriber s;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	store_subscriber_init(&s);
+	if (db_begin(db, err) == -1)
+		return -1;
+	rc = store_subscriber_find(db, email, &s, err);
+	for (i = 0; rc == 1 && i < (forget ? 3 : 0); i++) {
+		if ((st = db_prepare(db, erase[i], err)) == NULL) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, s.id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_err(db, err, "forgetting a subscriber");
+		sqlite3_reset(st);
+	}
+	if (rc == 1 && !forget) {
+		st = db_prepare(db, "UPDATE subscriber SET status = "
+		    "'unsubscribed', unsubscribed = ?2, confirm_token = NULL "
+		    "WHERE id = ?1", err);
+		if (st == NULL) {
+			rc = -1;
+		} else {
+			sqlite3_bind_int64(st, 1, s.id);
+			sqlite3_bind_int64(st, 2, date_now());
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = db_err(db, err, "removing a subscriber");
+			sqlite3_reset(st);
+		}
+	}
+	store_subscriber_release(&s);
+	if (rc == -1 || db_commit(db, err) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return rc;
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct sqlite3;
 
 #define STORE_TAGS_MAX 64	/* tags kept per subscriber; more are dropped */
@@ -101,5 +103,19 @@ int store_subscriber_list(struct sqlite3 *db, int status,
  * -1 error. */
 int store_subscriber_by_token(struct sqlite3 *db, enum store_token kind,
     const char *token, struct store_subscriber *s, char *err);
+
+/* The whole record of the subscriber with that normalized address (NULL:
+ * everyone, or those with status, an enum store_status or -1), as a JSON
+ * array of objects: every column but the link secrets, tags as an array.
+ * *out is a new reference. 0, or -1 with err. */
+
+int store_subscriber_records(struct sqlite3 *db, const char *email,
+    int status, json_t **out, char *err);
+
+/* Unsubscribes the subscriber with that normalized address, keeping the
+ * record; with forget, erases them and everything stored about them.
+ * 1 done, 0 no such subscriber, -1 error. */
+int store_subscriber_remove(struct sqlite3 *db, const char *email,
+    int forget, char *err);
 
 #endif

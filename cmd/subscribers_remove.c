@@ -1,0 +1,73 @@
+/*
+ * digest subscribers remove: unsubscribe someone, or forget them.
+ */
+#include "cmd.h"
+#include "addr.h"
+#include "db.h"
+#include "store.h"
+#include "util.h"
+
+#include <string.h>
+
+const char cmd_subscribers_remove_usage[] =
+    "usage: digest subscribers remove [--forget] [--db PATH] EMAIL...\n"
+    "\n"
+    "Unsubscribes each EMAIL: they get no more digests, and their record\n"
+    "(when they signed up and left, the consent record) is kept. With\n"
+    "--forget, erases them instead: the subscriber, their deliveries and\n"
+    "their confirmation mails, everything stored about them.\n"
+    "\n"
+    "      --forget             erase every trace of them\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+int
+cmd_subscribers_remove(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "forget", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[ERR_LEN], email[ADDR_MAX + 1];
+	struct sqlite3 *db;
+	int c, i, rc, forget = 0, status = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return cmd_help(cmd_subscribers_remove_usage);
+		if (c == 'f')
+			forget = 1;
+		else if (c == CMD_DB_OPTION_ID)
+			cmd_db_path_set(optarg);
+		else
+			return cmd_bad_usage(cmd_subscribers_remove_usage);
+	}
+	if (optind == argc)
+		return cmd_bad_usage(cmd_subscribers_remove_usage);
+	if ((db = cmd_db_open_existing(&status)) == NULL)
+		return status;
+	for (i = optind; i < argc; i++) {
+		if (addr_from_text(argv[i], strlen(argv[i]), email, err) == -1) {
+			cmd_error("invalid address '%s': %s", argv[i], err);
+			status = EX_DATAERR;
+			continue;
+		}
+		rc = store_subscriber_remove(db, email, forget, err);
+		if (rc == -1) {
+			cmd_error("cannot remove '%s': %s", email, err);
+			status = EX_IOERR;
+			break;
+		}
+		if (rc == 0) {
+			cmd_error("no subscriber '%s'", email);
+			if (status == 0)
+				status = EX_NOINPUT;
+			continue;
+		}
+		printf("%s %s\n", forget ? "forgotten" : "unsubscribed", email);
+	}
+	db_close(db);
+	return status;
+}

@@ -1,0 +1,67 @@
+/*
+ * digest subscribers show: everything stored about one subscriber.
+ */
+#include "cmd.h"
+#include "addr.h"
+#include "db.h"
+#include "store.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <string.h>
+
+const char cmd_subscribers_show_usage[] =
+    "usage: digest subscribers show [--db PATH] EMAIL\n"
+    "\n"
+    "Prints, as JSON, what is stored about the subscriber EMAIL: the\n"
+    "address as typed and as stored, name, tags, status, when they signed\n"
+    "up, confirmed or left, hard bounces in a row, and the consent record\n"
+    "(when, from which IP address, with which browser, through which\n"
+    "form). The secrets of their links are not shown.\n"
+    "\n"
+    "      --db PATH            the database (default $DIGEST_DB, else\n"
+    "                           ./digest.db)\n"
+    "  -h, --help               this help\n";
+
+int
+cmd_subscribers_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[ERR_LEN], email[ADDR_MAX + 1];
+	struct sqlite3 *db;
+	json_t *records;
+	int c, status = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return cmd_help(cmd_subscribers_show_usage);
+		if (c != CMD_DB_OPTION_ID)
+			return cmd_bad_usage(cmd_subscribers_show_usage);
+		cmd_db_path_set(optarg);
+	}
+	if (optind + 1 != argc)
+		return cmd_bad_usage(cmd_subscribers_show_usage);
+	if (addr_from_text(argv[optind], strlen(argv[optind]), email,
+	    err) == -1) {
+		cmd_error("invalid address '%s': %s", argv[optind], err);
+		return EX_DATAERR;
+	}
+	if ((db = cmd_db_open_existing(&status)) == NULL)
+		return status;
+	if (store_subscriber_records(db, email, -1, &records, err) == -1) {
+		cmd_error("cannot read '%s': %s", cmd_db_path(), err);
+		status = EX_IOERR;
+	} else if (json_array_size(records) == 0) {
+		cmd_error("no subscriber '%s'", email);
+		status = EX_NOINPUT;
+	} else {
+		json_dumpf(json_array_get(records, 0), stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	}
+	json_decref(records);
+	db_close(db);
+	return status;
+}
