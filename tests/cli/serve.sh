@@ -163,6 +163,22 @@ for k in $(seq 1 40); do
 done
 [ $limited = 1 ] || fail "no 429 past signup_rate"
 
+# Slow clients: 30 connections that send half a request and stall do
+# not keep the server from answering others at once.
+"$PY" - "$port" <<'PY' &
+import socket, sys, time
+conns = []
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"POST /subscribe HTTP/1.1\r\nHost: x\r\nContent-Le")
+    conns.append(s)
+time.sleep(3)
+PY
+slow=$!
+sleep 0.5
+expect_code 200 "answering while slow clients stall" GET /healthz
+wait $slow
+
 # Tokens never reach the log; the server is still up.
 grep -q "$tok\|$ut\|$pt" "$T/serve.log" && fail "a token in the log"
 expect_code 200 "still up" GET /healthz
