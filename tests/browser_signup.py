@@ -310,7 +310,9 @@ class Chromium:
         try:
             r = self.call("Runtime.evaluate", {"expression": expr, "returnByValue": True})
         except Failure as e:
-            if "context" in str(e).lower():
+            # "Execution context was destroyed", "Cannot find context
+            # with specified id", "Inspected target navigated or closed".
+            if re.search(r"context|navigated", str(e), re.I):
                 return None
             raise
         if "exceptionDetails" in r:
@@ -450,7 +452,8 @@ def main():
         c = Chromium(exe, args.timeout, args.pidfile)
         text = (subscribe if args.cmd == "subscribe" else confirm)(c, args)
         if c.problems:
-            raise Failure("problems in the page:\n  " + "\n  ".join(c.problems))
+            problems, c.problems = c.problems, []
+            raise Failure("problems in the page:\n  " + "\n  ".join(problems))
         print(text)
         return 0
     except (Failure, OSError) as e:

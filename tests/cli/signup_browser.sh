@@ -41,7 +41,7 @@ until curl -s -o /dev/null "$base/healthz"; do
 done
 
 browser() { # subscribe|confirm URL [args]
-	"$PY" "$TESTS/browser_signup.py" --pidfile "$T/chromium.pid" "$@" \
+	TMPDIR=$T "$PY" "$TESTS/browser_signup.py" --pidfile "$T/chromium.pid" "$@" \
 		>"$T/page" 2>"$T/browser.err"
 	brc=$?
 	[ $brc -eq 77 ] && skip "$(cat "$T/page")"
