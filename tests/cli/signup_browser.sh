@@ -1,0 +1,105 @@
+# The double opt-in end to end, in headless Chromium against a running
+# digest serve (tests/browser_signup.py drives the browser over the
+# DevTools protocol): type an address and a name into the form, tick two
+# topics, press Subscribe; take the link from the confirmation mail in
+# the outbox; check that fetching it (a mail scanner) confirms nothing;
+# open it in the browser, whose page posts it by itself; then the
+# subscriber is confirmed with those topics, and `digest preview` shows
+# them a digest of articles on those topics.
+. "$(dirname "$0")/../cli-lib.sh"
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+	skip "chromium not installed"
+need sqlite3
+need curl
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+# science and climate both have articles in the sample feed's last week.
+cat >"$T/digest.conf" <<CONF
+name = Test News
+base_url = $base
+templates = $TOP/templates
+outbox = $T/outbox
+topics = science, climate, politics
+from_address = news@example.org
+message_id_domain = example.org
+CONF
+"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
+	2>"$T/serve.log" &
+server=$!
+stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
+on_exit stop_server
+# The driver stops Chromium itself; this is for a driver that was killed.
+stop_chromium() {
+	[ -s "$T/chromium.pid" ] && kill -KILL -- "-$(cat "$T/chromium.pid")" 2>/dev/null
+	return 0
+}
+on_exit stop_chromium
+i=0
+until curl -s -o /dev/null "$base/healthz"; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
+	sleep 0.1
+done
+
+browser() { # subscribe|confirm URL [args]
+	TMPDIR=$T "$PY" "$TESTS/browser_signup.py" --pidfile "$T/chromium.pid" "$@" \
+		>"$T/page" 2>"$T/browser.err"
+	brc=$?
+	[ $brc -eq 77 ] && skip "$(cat "$T/page")"
+	[ $brc -eq 0 ] || {
+		cat "$T/browser.err"; echo "--- serve.log"; tail -n 20 "$T/serve.log"
+		fail "browser: $1"
+	}
+}
+addr=zoe@example.org
+
+# 1. The form, as a person fills it.
+browser subscribe "$base/subscribe" --email "$addr" --name 'Zoë Müller' \
+	--tag science --tag climate
+[ "$(sql "SELECT status, tags FROM subscriber")" = \
+	"pending|science$(printf '\037')climate" ] ||
+	fail "after the form: $(sql 'SELECT * FROM subscriber')"
+[ "$(sql "SELECT name FROM subscriber")" = 'Zoë Müller' ] || fail "the name typed"
+
+# 2. The confirmation mail and its link.
+i=0
+until ls "$T/outbox/confirm/"*.eml >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "no confirmation mail: $(cat "$T/serve.log")"
+	sleep 0.1
+done
+link=$("$PY" - "$T/outbox/confirm/"*.eml <<'PY'
+import email, email.policy, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+assert m['To'].addresses[0].addr_spec == 'zoe@example.org', m['To']
+text = m.get_body(('plain',)).get_content()
+links = re.findall(r'^(https?://\S+/confirm\?token=\S+)$', text, re.M)
+assert len(links) == 1, text
+print(links[0])
+PY
+) || fail "the confirmation mail"
+case $link in "$base/confirm?token="*) ;; *) fail "confirm link '$link'" ;; esac
+
+# 3. A mail scanner fetches the link: nothing changes. The browser
+# opens it: the page's script posts the token, and it is confirmed.
+curl -sf -o "$T/scanned" "$link" || fail "fetching the link"
+[ "$(sql "SELECT status FROM subscriber")" = pending ] || fail "fetching the link confirmed"
+browser confirm "$link" --expect-text "$addr"
+[ "$(sql "SELECT status, tags FROM subscriber")" = \
+	"confirmed|science$(printf '\037')climate" ] ||
+	fail "after the confirm page: $(sql 'SELECT * FROM subscriber')"
+
+# 4. Something to show: their digest holds the science and climate
+# stories of the week, and no other. A digest's List-Unsubscribe must be
+# https (RFC 8058), as base_url is behind the TLS proxy in production.
+export DIGEST_NOW=2026-11-28T12:00:00Z
+sed 's|^base_url = .*|base_url = https://news.example.org|' "$T/digest.conf" >"$T/send.conf"
+"$DIGEST" --config "$T/send.conf" ingest "$TOP/samples/feed.xml" >/dev/null ||
+	fail "ingest"
+run --config "$T/send.conf" preview --subscriber "$addr" --format text
+expect_rc 0 "preview"
+expect_out "Storm surge barrier passes its first real test" "climate and science"
+expect_out "Harbor school district wins" "science"
+grep -q "City council approves\|Market hall reopens" "$T/out" &&
+	fail "the digest has stories on other topics"
+expect_err "$addr, edition 2026-W48: 2 articles" "the pick report"
+expect_err "matched science" "the pick report"
+pass
