@@ -1142,20 +1142,30 @@ mime_check_addr(const char *field, const char *v, char *err)
 	return 0;
 }
 
-/* A List-Unsubscribe URI: scheme checked, and no comma (RFC 2369 wants
- * literal commas encoded: they separate the URIs). */
+/* Whether v is scheme followed by something. */
+static int
+mime_has_scheme(const char *v, const char *scheme)
+{
+	return strncasecmp(v, scheme, strlen(scheme)) == 0 &&
+	    v[strlen(scheme)] != '\0';
+}
+
+/* A List-Unsubscribe URI: scheme checked (the second one, when not
+ * NULL, is also allowed), and no comma (RFC 2369 wants literal commas
+ * encoded: they separate the URIs). */
 static int
 mime_check_uri(const char *field, const char *v, const char *scheme,
-    char *err)
+    const char *or_scheme, char *err)
 {
 	char shown[4 * MIME_SHOW_MAX + 8];
 
 	if (mime_check_token(field, v, ",", MIME_URL_MAX, err) == -1)
 		return -1;
-	if (strncasecmp(v, scheme, strlen(scheme)) != 0 ||
-	    v[strlen(scheme)] == '\0')
-		return util_err(err, "%s '%s' does not start with %s", field,
-		    mime_show(v, shown, sizeof(shown)), scheme);
+	if (!mime_has_scheme(v, scheme) && (or_scheme == NULL ||
+	    !mime_has_scheme(v, or_scheme)))
+		return util_err(err, "%s '%s' does not start with %s%s%s",
+		    field, mime_show(v, shown, sizeof(shown)), scheme,
+		    or_scheme ? " or " : "", or_scheme ? or_scheme : "");
 	return 0;
 }
 
@@ -1404,7 +1414,10 @@ mime_head_make(const struct mime_message *m, struct mime_head *h, char *err)
 	h->to = mime_mailbox_value(h, m->to_name, m->to_addr);
 	h->subject = mime_head_encode(h, m->subject, 0);
 	h->unsub = mime_unsubscribe_value(h, m);
-	h->post = m->unsubscribe_url != NULL;
+	/* One-click (RFC 8058) is for https only; an http link (a server
+	 * tried out on this machine) is a plain RFC 2369 link. */
+	h->post = m->unsubscribe_url != NULL &&
+	    mime_has_scheme(m->unsubscribe_url, "https://");
 	return 0;
 }
 
@@ -1424,10 +1437,11 @@ mime_check(const struct mime_message *m, struct mime_part *text,
 	    mime_check_addr("to address", m->to_addr, err) == -1)
 		return -1;
 	if (m->unsubscribe_url != NULL && mime_check_uri("unsubscribe url",
-	    m->unsubscribe_url, "https://", err) == -1)
+	    m->unsubscribe_url, "https://", "http://", err) == -1)
 		return -1;
 	if (m->unsubscribe_mailto != NULL && mime_check_uri(
-	    "unsubscribe mailto", m->unsubscribe_mailto, "mailto:", err) == -1)
+	    "unsubscribe mailto", m->unsubscribe_mailto, "mailto:", NULL,
+	    err) == -1)
 		return -1;
 	if (mime_check_domain("message id domain", m->message_id_domain,
 	    MIME_DOMAIN_MAX, 0, err) == -1)

@@ -30,7 +30,8 @@
  * address, URL, list id or domain that holds a control character, a
  * space, '<', '>', '"' or a non-ASCII byte is refused, as is an address
  * without exactly one '@' or with one of RFC 5322's specials "(),:;[\]",
- * an unsubscribe URL that is not https:// or holds a ',' (RFC 2369), and
+ * an unsubscribe URL that is not https:// or http:// or holds a ','
+ * (RFC 2369), and
  * a part that holds a NUL byte or is not valid UTF-8. Full address
  * validation is subscribers/addr's job; this is the last line of defence.
  */
@@ -49,7 +50,8 @@ struct mime_message {
 	const char *to_addr;		/* required */
 	const char *subject;		/* UTF-8, required ("" is allowed) */
 	const char *list_id;		/* "Name <id.example.org>", or NULL */
-	const char *unsubscribe_url;	/* https://..., or NULL */
+	const char *unsubscribe_url;	/* https://... (one-click), http://...,
+					 * or NULL */
 	const char *unsubscribe_mailto;	/* mailto:..., or NULL */
 	const char *message_id_domain;	/* the part after '@' */
 	int64_t date;			/* UTC seconds, years 1900 to 9999 */

@@ -645,7 +645,8 @@ expected_names(const struct mime_message *m, char *out, size_t size)
 	    "MIME-Version,Content-Type", m->list_id ? ",List-Id" : "",
 	    m->unsubscribe_url || m->unsubscribe_mailto ?
 	    ",List-Unsubscribe" : "",
-	    m->unsubscribe_url ? ",List-Unsubscribe-Post" : "");
+	    m->unsubscribe_url && strncmp(m->unsubscribe_url, "https://", 8) ==
+	    0 ? ",List-Unsubscribe-Post" : "");
 }
 
 /* The checks that need no Python: the failures, printed. */
@@ -1125,6 +1126,16 @@ test_list_headers(void **state)
 	assert_string_equal(header_value(out.data, "List-Unsubscribe-Post"),
 	    "List-Unsubscribe=One-Click");
 	assert_string_equal(header_value(out.data, "MIME-Version"), "1.0");
+	buf_release(&out);
+
+	/* An http link (a server tried out locally): listed, but no
+	 * one-click, which RFC 8058 allows over https only. */
+	m.unsubscribe_url = "http://127.0.0.1:8080/unsubscribe?token=abc";
+	build(&m, &out, NULL);
+	assert_string_equal(header_value(out.data, "List-Unsubscribe"),
+	    "<http://127.0.0.1:8080/unsubscribe?token=abc>, "
+	    "<mailto:unsub@example.org>");
+	assert_null(header_value(out.data, "List-Unsubscribe-Post"));
 	buf_release(&out);
 
 	m.unsubscribe_url = NULL;
