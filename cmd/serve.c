@@ -15,8 +15,11 @@
 #include "config.h"
 #include "date.h"
 #include "db.h"
+#include "edition.h"
+#include "journal.h"
 #include "mailq.h"
 #include "render.h"
+#include "send.h"
 #include "signup.h"
 #include "store.h"
 #include "template.h"
@@ -868,6 +871,63 @@ serve_preferences(struct serve *s, struct MHD_Connection *conn, int post,
 	return ret;
 }
 
+/* The web view of an edition, the link at the top of every digest: the
+ * digest as that subscriber got it (their topics, their links). */
+static enum MHD_Result
+serve_view(struct serve *s, struct MHD_Connection *conn)
+{
+	const char *id = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "edition");
+	struct store_subscriber sub;
+	struct journal_edition je;
+	struct edition_message m;
+	struct edition_reader r;
+	struct edition e;
+	char err[ERR_LEN];
+	enum MHD_Result ret;
+	size_t articles;
+	int rc;
+
+	store_subscriber_init(&sub);
+	rc = store_subscriber_by_token(s->db, STORE_TOKEN_PREFERENCES,
+	    serve_token(conn, NULL), &sub, err);
+	if (rc == 1 && (id == NULL || strlen(id) >= EDITION_ID_MAX))
+		rc = 0;
+	if (rc == 1)
+		rc = journal_edition_get(s->db, id, &je, err);
+	if (rc != 1) {
+		store_subscriber_release(&sub);
+		return rc == 0 ? serve_unknown_link(s, conn) :
+		    serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "Please try again", "The edition cannot be read now.");
+	}
+	memset(&r, 0, sizeof(r));
+	r.email = sub.email;
+	r.name = sub.name;
+	r.tags = (const char *const *)sub.tags;
+	r.ntags = sub.ntags;
+	r.unsubscribe_token = sub.unsubscribe_token;
+	r.preferences_token = sub.preferences_token;
+	edition_message_init(&m);
+	rc = edition_open(&e, s->c, id, date_now(), NULL, err);
+	if (rc == 0) {
+		e.frozen = 1;	/* its articles are the ones it was sent with */
+		rc = send_build(s->db, &e, &r, 1, &m, &articles, err);
+		edition_close(&e);
+	}
+	if (rc == -1) {
+		fprintf(stderr, "digest serve: edition %s: %s\n", id, err);
+		ret = serve_error_page(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Please try again", "The edition cannot be shown now.");
+	} else {
+		ret = serve_send(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+		    buf_cstr(&m.html), m.html.len, 0, NULL);
+	}
+	edition_message_release(&m);
+	store_subscriber_release(&sub);
+	return ret;
+}
+
 /* ---- routing -------------------------------------------------------- */
 
 static enum MHD_Result
@@ -948,6 +1008,8 @@ serve_route(struct serve *s, struct MHD_Connection *conn, const char *method,
 		return serve_unsubscribe(s, conn, 0, NULL);
 	if (strcmp(url, "/preferences") == 0 && get)
 		return serve_preferences(s, conn, 0, NULL);
+	if (strcmp(url, "/view") == 0 && get)
+		return serve_view(s, conn);
 	if (post && (strcmp(url, "/confirm") == 0 || strcmp(url, "/resend") ==
 	    0 || strcmp(url, "/unsubscribe") == 0 ||
 	    strcmp(url, "/preferences") == 0))

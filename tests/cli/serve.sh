@@ -179,6 +179,26 @@ sleep 0.5
 expect_code 200 "answering while slow clients stall" GET /healthz
 wait $slow
 
+# The web view: the link in a digest shows that digest in the browser.
+export DIGEST_NOW=2026-11-28T12:00:00Z
+"$DIGEST" --config "$T/digest.conf" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
+"$DIGEST" --config "$T/digest.conf" subscribers add --tags science view@example.org >/dev/null ||
+	fail "add"
+"$DIGEST" --config "$T/digest.conf" send --edition web-1 >/dev/null 2>&1 || fail "send"
+unset DIGEST_NOW
+vt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'view@example.org'")
+eml=$(ls "$T/outbox/web-1/"*view@example.org.eml)
+"$PY" - "$eml" "$base/view?edition=web-1&token=$vt" <<'PY' || fail "the digest's web view link"
+import email, email.policy, html, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+assert sys.argv[2] in html.unescape(m.get_body(('html',)).get_content()), sys.argv[2]
+PY
+expect_code 200 "web view" GET "/view?edition=web-1&token=$vt"
+body_has "Storm surge barrier" "the web view shows the subscriber's digest"
+expect_code 404 "web view, no such edition" GET "/view?edition=nope&token=$vt"
+expect_code 404 "web view, no token" GET "/view?edition=web-1"
+expect_code 404 "web view, another kind of token" GET "/view?edition=web-1&token=$ut"
+
 # Tokens never reach the log; the server is still up.
 grep -q "$tok\|$ut\|$pt" "$T/serve.log" && fail "a token in the log"
 expect_code 200 "still up" GET /healthz
