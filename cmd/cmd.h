@@ -126,6 +126,10 @@ struct transport *cmd_transport_open(const struct config *c,
     const char *smtp, const char *outbox, long connections, int *status,
     char *err);
 
+/* A --status value: the enum store_status it names, or -1 (said on
+ * stderr). */
+int cmd_status_option(const char *arg);
+
 /* "IPv4ADDR:PORT" (--listen) into sin: 0, or -1. */
 struct sockaddr_in;
 int cmd_parse_listen(const char *s, struct sockaddr_in *sin);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "db.h"
 #include "smtp.h"
+#include "store.h"
 #include "transport.h"
 #include "util.h"
 
@@ -217,4 +218,17 @@ cmd_parse_listen(const char *s, struct sockaddr_in *sin)
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+int
+cmd_status_option(const char *arg)
+{
+	enum store_status st;
+
+	if (store_status_from_name(arg, &st) == -1) {
+		cmd_error("invalid value '%s' for --status: expected pending, "
+		    "confirmed, unsubscribed or bounced", arg);
+		return -1;
+	}
+	return (int)st;
 }

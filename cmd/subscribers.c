@@ -1085,7 +1085,6 @@ cmd_subscribers_list(int argc, char **argv)
 	};
 	struct store_subscriber_list list;
 	struct sqlite3 *db;
-	enum store_status st;
 	char err[ERR_LEN];
 	int c, json = 0, status = 0, which = -1;
 
@@ -1097,13 +1096,8 @@ cmd_subscribers_list(int argc, char **argv)
 			cmd_db_path_set(optarg);
 			break;
 		case 's':
-			if (store_status_from_name(optarg, &st) == -1) {
-				cmd_error("invalid value '%s' for --status: "
-				    "expected pending, confirmed, unsubscribed "
-				    "or bounced", optarg);
+			if ((which = cmd_status_option(optarg)) == -1)
 				return EX_USAGE;
-			}
-			which = (int)st;
 			break;
 		case 'j':
 			json = 1;

@@ -89,7 +89,6 @@ cmd_subscribers_export(int argc, char **argv)
 	};
 	char err[ERR_LEN];
 	struct sqlite3 *db;
-	enum store_status st;
 	json_t *records;
 	int c, json = 0, which = -1, status = 0;
 
@@ -107,13 +106,8 @@ cmd_subscribers_export(int argc, char **argv)
 			json = strcmp(optarg, "json") == 0;
 			break;
 		case 's':
-			if (store_status_from_name(optarg, &st) == -1) {
-				cmd_error("invalid value '%s' for --status: "
-				    "expected pending, confirmed, unsubscribed "
-				    "or bounced", optarg);
+			if ((which = cmd_status_option(optarg)) == -1)
 				return EX_USAGE;
-			}
-			which = (int)st;
 			break;
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);

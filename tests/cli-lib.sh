@@ -54,3 +54,29 @@ shared() { # rel
 	fi
 	SHARED_PATH="$SHARED/$1"
 }
+
+# A free TCP port on 127.0.0.1 (free now: bind it soon).
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_serve PORT [DIGEST_NOW]: `digest serve` with $T/digest.conf on
+# 127.0.0.1:PORT, stderr appended to $T/serve.log, up when this returns;
+# stop_serve stops it (also on exit).
+serve_pid=
+start_serve() {
+	DIGEST_NOW=${2:-} "$DIGEST" --config "$T/digest.conf" serve \
+	    --listen "127.0.0.1:$1" 2>>"$T/serve.log" &
+	serve_pid=$!
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$1/healthz"; do
+		i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
+		sleep 0.1
+	done
+}
+stop_serve() {
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+	serve_pid=
+	return 0
+}
+on_exit stop_serve

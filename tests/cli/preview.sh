@@ -135,7 +135,7 @@ expect_err "$T/none/digest.html.mustache" "missing templates"
 need curl
 cp -r "$TOP/templates" "$T/tpl"
 sed "s|^templates = .*|templates = $T/tpl|" "$conf" >"$T/digest.conf"
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$DIGEST" --config "$T/digest.conf" preview --serve --listen "127.0.0.1:$port" 2>"$T/serve.log" &
 server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }

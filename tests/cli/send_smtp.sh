@@ -14,7 +14,7 @@ make_people 60
 if [ -x /usr/sbin/smtp-sink ]; then
 	# smtp-sink drops to user nobody, who must reach the folder.
 	chmod 755 "$T" && mkdir "$T/sink" && chmod 777 "$T/sink"
-	sport=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sport=$(free_port)
 	/usr/sbin/smtp-sink -u nobody -d "$T/sink/%M." "127.0.0.1:$sport" 100 &
 	servers="$servers $!"
 	sleep 0.3

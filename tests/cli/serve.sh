@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../cli-lib.sh"
 need sqlite3
 need curl
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 cat >"$T/digest.conf" <<CONF
 name = Test News
@@ -20,16 +20,7 @@ message_id_domain = example.org
 signup_rate = 30
 cors_origins = https://site.example.org
 CONF
-"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
-	2>"$T/serve.log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_exit stop_server
-i=0
-until curl -s -o /dev/null "$base/healthz"; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
-	sleep 0.1
-done
+start_serve "$port"
 
 # code METHOD PATH [curl args...]: the status; the body in $T/body.
 code() {

@@ -11,7 +11,7 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 	skip "chromium not installed"
 need sqlite3
 need curl
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 # science and climate both have articles in the sample feed's last week.
 cat >"$T/digest.conf" <<CONF
@@ -23,22 +23,13 @@ topics = science, climate, politics
 from_address = news@example.org
 message_id_domain = example.org
 CONF
-"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
-	2>"$T/serve.log" &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_exit stop_server
 # The driver stops Chromium itself; this is for a driver that was killed.
 stop_chromium() {
 	[ -s "$T/chromium.pid" ] && kill -KILL -- "-$(cat "$T/chromium.pid")" 2>/dev/null
 	return 0
 }
 on_exit stop_chromium
-i=0
-until curl -s -o /dev/null "$base/healthz"; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
-	sleep 0.1
-done
+start_serve "$port"
 
 browser() { # subscribe|confirm URL [args]
 	TMPDIR=$T "$PY" "$TESTS/browser_signup.py" --pidfile "$T/chromium.pid" "$@" \

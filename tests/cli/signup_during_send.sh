@@ -8,17 +8,10 @@ export DIGEST_NOW=2026-11-28T12:00:00Z
 "$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
 make_people 2000
 start_smtpd sink
-hport=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 write_conf "$port" "base_url=https://news.example.org" "outbox=$T/outbox" \
 	"smtp_connections=2" "signup_rate=1000"
-"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$hport" \
-	2>"$T/serve.log" &
-servers="$servers $!"
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$hport/healthz"; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
-	sleep 0.1
-done
+start_serve "$hport"
 
 "$DIGEST" --config "$T/digest.conf" send --edition load-1 >"$T/send.out" 2>"$T/send.err" &
 sender=$!

@@ -5,21 +5,9 @@
 . "$(dirname "$0")/../cli-lib.sh"
 . "$TESTS/smtp-lib.sh"
 need curl
-hport=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port)
 base="http://127.0.0.1:$hport"
 
-serve() { # [DIGEST_NOW value]
-	DIGEST_NOW=${1:-} "$DIGEST" --config "$T/digest.conf" serve \
-	    --listen "127.0.0.1:$hport" 2>>"$T/serve.log" &
-	server=$!
-	i=0
-	until curl -s -o /dev/null "$base/healthz"; do
-		i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
-		sleep 0.1
-	done
-}
-stop_serve() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_exit stop_serve
 wait_for() { # sql condition, what
 	i=0
 	until [ "$(sql "SELECT count(*) FROM mail_queue WHERE $1")" -gt 0 ]; do
@@ -31,7 +19,7 @@ wait_for() { # sql condition, what
 # Every RCPT gets 451: the mail stays queued, tried once, with the reply.
 start_smtpd busy --rcpt-4xx-share 1
 write_conf "$port" "base_url=$base" "signup_rate=100"
-serve
+start_serve "$hport"
 curl -s -o /dev/null -d 'email=ann@example.org' "$base/subscribe"
 wait_for "attempts = 1" "a first try"
 [ "$(sql "SELECT status, code FROM mail_queue")" = "queued|451" ] ||
@@ -43,7 +31,7 @@ stop_smtpd
 # the retry is due): the queued mail goes out, with the current link.
 start_smtpd good
 write_conf "$port" "base_url=$base" "signup_rate=100"
-serve "$(($(date +%s) + 120))"
+start_serve "$hport" "$(($(date +%s) + 120))"
 wait_for "status = 'sent'" "the retry after a restart"
 tok=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'ann@example.org'")
 "$PY" - "$T/good.log" "$tok" <<'PY' || fail "the delivered confirmation"
@@ -58,7 +46,7 @@ stop_smtpd
 # A 5xx: failed, with the server's reply; no retry.
 start_smtpd refusing --reject bob@example.org
 write_conf "$port" "base_url=$base" "signup_rate=100"
-serve
+start_serve "$hport"
 curl -s -o /dev/null -d 'email=bob@example.org' "$base/subscribe"
 wait_for "status = 'failed'" "a refused mail"
 sql "SELECT code, reply FROM mail_queue WHERE status = 'failed'" | grep -q '^550|.*User unknown' ||
