@@ -1126,6 +1126,7 @@ serve_mailer(void *arg)
 	char err[ERR_LEN], outbox[4200];
 	int status, n;
 
+	pthread_setname_np(pthread_self(), "serve-mail");
 	snprintf(outbox, sizeof(outbox), "%s/confirm", s->c->outbox);
 	db = db_open(cmd_db_path(), err);
 	if (db == NULL || mailq_templates_load(&tpl, s->c->templates,
@@ -1240,6 +1241,7 @@ serve_loop(void *arg)
 {
 	struct serve *s = arg;
 
+	pthread_setname_np(pthread_self(), "serve-http");
 	while (!atomic_load(&s->loop_stop)) {
 		MHD_run_wait(s->daemon, 250);
 		serve_signups_commit(s);
