@@ -138,9 +138,9 @@ struct serve_form {
 };
 
 enum serve_signup_state {
-	SIGNUP_NONE = 0,
-	SIGNUP_WAITING,		/* checked, suspended until the commit */
-	SIGNUP_STORED,		/* result holds the outcome: answer it */
+	SERVE_SIGNUP_NONE = 0,
+	SERVE_SIGNUP_WAITING,		/* checked, suspended until the commit */
+	SERVE_SIGNUP_STORED,		/* result holds the outcome: answer it */
 };
 
 /* One request's state, across libmicrohttpd's calls. */
@@ -678,9 +678,9 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 	int json = serve_wants_json(conn), rc;
 	struct serve_waiting *w;
 
-	if (rq->signup == SIGNUP_STORED)
+	if (rq->signup == SERVE_SIGNUP_STORED)
 		return serve_subscribe_answer(s, conn, f, rq->result, rq->err);
-	if (rq->signup == SIGNUP_WAITING)
+	if (rq->signup == SERVE_SIGNUP_WAITING)
 		return MHD_YES;
 	serve_client_ip(conn, rq->ip);
 	if (!serve_rate_ok(s, rq->ip))
@@ -720,7 +720,7 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 	w = &s->waiting[s->nwaiting++];
 	w->conn = conn;
 	w->rq = rq;
-	rq->signup = SIGNUP_WAITING;
+	rq->signup = SERVE_SIGNUP_WAITING;
 	MHD_suspend_connection(conn);
 	return MHD_YES;
 }
@@ -749,8 +749,10 @@ serve_signups_commit(struct serve *s)
 		if (!ok)
 			snprintf(rq->err, sizeof(rq->err), "%s", err);
 		else if (signup_store_checked(s->db, &rq->sf, rq->email, now,
-		    rq->err) == 0)
-			rq->result = SIGNUP_OK, stored++;
+		    rq->err) == 0) {
+			rq->result = SIGNUP_OK;
+			stored++;
+		}
 	}
 	if (ok && db_commit(s->db, err) == -1) {
 		db_rollback(s->db);
@@ -761,7 +763,7 @@ serve_signups_commit(struct serve *s)
 		stored = 0;
 	}
 	for (i = 0; i < s->nwaiting; i++) {
-		s->waiting[i].rq->signup = SIGNUP_STORED;
+		s->waiting[i].rq->signup = SERVE_SIGNUP_STORED;
 		MHD_resume_connection(s->waiting[i].conn);
 	}
 	s->nwaiting = 0;
