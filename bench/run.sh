@@ -2,7 +2,8 @@
 # Runs every benchmark program in $BUILD/bench (`make bench B=name` runs
 # those whose name contains "name") in a scratch directory. Single-threaded
 # work is measured pinned to one core (when taskset is there); ingest and
-# send, which use two threads (and send a server process too), get both.
+# send, which use two threads (and send a server process too), get both,
+# as does serve (the server and wrk).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILD:=$(dirname "$here")/build}"
@@ -20,7 +21,8 @@ for b in "$BUILD"/bench/bench_*; do
 	case "$(basename "$b")" in
 	# Ingest runs two threads; send runs two and the SMTP servers it
 	# measures against: pinned, they would all share one core.
-	bench_ingest | bench_send) ( cd "$scratch" && "$b" ) || status=1 ;;
+	# serve: the server's two threads and wrk.
+	bench_ingest | bench_send | bench_serve) ( cd "$scratch" && "$b" ) || status=1 ;;
 	*) ( cd "$scratch" && $pin "$b" ) || status=1 ;;
 	esac
 done

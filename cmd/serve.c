@@ -2,9 +2,16 @@
  * digest serve: the signup backend. libmicrohttpd serves the pages of
  * templates/ and takes the forms: signup (double opt-in), confirm,
  * unsubscribe (RFC 8058 one-click too), preferences. One server thread
- * owns the database connection the requests use, so requests never
- * contend with each other for it; a second thread delivers the queued
- * confirmation mails (mailq.h) with its own connection and transport.
+ * runs libmicrohttpd's event loop and owns the database connection the
+ * requests use, so requests never contend with each other for it; a
+ * second thread delivers the queued confirmation mails (mailq.h) with its
+ * own connection and transport.
+ *
+ * Group commit: a signup is checked at once, then its connection waits
+ * (suspended) until the end of the loop's round, when every signup of
+ * the round is stored in one transaction; after its COMMIT each is
+ * answered. So every answer still follows its own commit, and a round
+ * of signups costs one commit instead of one each.
  *
  * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it, from the
  * Content-Length before a byte is read), header memory, an idle timeout,
@@ -36,6 +43,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -110,13 +118,13 @@ struct serve {
 	pthread_cond_t wake;
 	int stop;
 	int queued;			/* a signup queued a mail */
-};
-
-/* One request's state, across libmicrohttpd's calls. */
-struct serve_req {
-	struct buf body;
-	size_t seen;		/* body bytes received, kept or not */
-	int too_big;
+	/* The server thread. */
+	struct MHD_Daemon *daemon;
+	pthread_t loop;
+	atomic_int loop_stop;
+	/* The signups of this round of the loop, for one commit. */
+	struct serve_waiting *waiting;	/* owned */
+	size_t nwaiting, waiting_cap;
 };
 
 /* A form, from urlencoded or JSON: values owned. */
@@ -130,6 +138,33 @@ struct serve_form {
 	char *tags[SERVE_TAGS_MAX];
 	size_t ntags;
 	int has_tags;		/* a tags field was there, even empty */
+};
+
+enum serve_signup_state {
+	SERVE_SIGNUP_NONE = 0,
+	SERVE_SIGNUP_WAITING,		/* checked, suspended until the commit */
+	SERVE_SIGNUP_STORED,		/* result holds the outcome: answer it */
+};
+
+/* One request's state, across libmicrohttpd's calls. */
+struct serve_req {
+	struct buf body;
+	size_t seen;		/* body bytes received, kept or not */
+	int too_big;
+	/* A signup waiting for the round's commit: what it needs then. */
+	enum serve_signup_state signup;
+	struct serve_form form;		/* owned */
+	struct signup_form sf;		/* borrows form, ip */
+	char ip[INET6_ADDRSTRLEN];
+	char email[ADDR_MAX + 1];
+	char err[ERR_LEN];
+	enum signup_result result;
+};
+
+/* A suspended signup of this round. */
+struct serve_waiting {
+	struct MHD_Connection *conn;
+	struct serve_req *rq;
 };
 
 static double
@@ -596,86 +631,147 @@ serve_mail_wake(struct serve *s)
 #define SERVE_SIGNUP_DONE "Check your inbox: we sent a link to confirm " \
 	"your subscription."
 
+/* The answer to a signup: the same for every address it could be. */
+static enum MHD_Result
+serve_subscribe_answer(struct serve *s, struct MHD_Connection *conn,
+    const struct serve_form *f, enum signup_result rc, const char *err)
+{
+	const char *origin = serve_cors(s, conn);
+	int json = serve_wants_json(conn);
+	json_t *d;
+
+	if (rc == SIGNUP_ERROR) {
+		fprintf(stderr, "digest serve: %s\n", err);
+		return json ? serve_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 0,
+		    "The signup could not be stored: please try again.",
+		    origin) : serve_error_page(s, conn,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again",
+		    "The signup could not be stored: please try again.");
+	}
+	if (rc == SIGNUP_BAD) {
+		if (json)
+			return serve_json(conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
+			    0, err, origin);
+		d = serve_page_data(s, "Subscribe", NULL);
+		serve_data_form(d, f->email, f->name, f->tags, f->ntags, err);
+		return serve_page(s, conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		    PAGE_SUBSCRIBE, d);
+	}
+	if (json)
+		return serve_json(conn, MHD_HTTP_OK, 1, SERVE_SIGNUP_DONE,
+		    origin);
+	d = serve_page_data(s, "Check your inbox", NULL);
+	serve_data_form(d, f->email, NULL, NULL, 0, NULL);
+	return serve_page(s, conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
+}
+
+/*
+ * POST /subscribe: checks the form and, when it is fit to store, suspends
+ * the connection until serve_signups_commit has stored it with the rest
+ * of the round; libmicrohttpd calls again after that, and the stored
+ * outcome is answered.
+ */
 static enum MHD_Result
 serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
     struct serve_req *rq)
 {
-	struct serve_form f;
-	struct signup_form sf;
-	char err[ERR_LEN], ip[INET6_ADDRSTRLEN], email[ADDR_MAX + 1];
+	struct serve_form *f = &rq->form;
+	struct signup_form *sf = &rq->sf;
 	const char *origin = serve_cors(s, conn);
 	int json = serve_wants_json(conn), rc;
-	enum MHD_Result ret;
-	json_t *d;
+	struct serve_waiting *w;
 
-	memset(&f, 0, sizeof(f));
-	serve_client_ip(conn, ip);
-	if (!serve_rate_ok(s, ip))
+	if (rq->signup == SERVE_SIGNUP_STORED)
+		return serve_subscribe_answer(s, conn, f, rq->result, rq->err);
+	if (rq->signup == SERVE_SIGNUP_WAITING)
+		return MHD_YES;
+	serve_client_ip(conn, rq->ip);
+	if (!serve_rate_ok(s, rq->ip))
 		return json ? serve_json(conn, MHD_HTTP_TOO_MANY_REQUESTS, 0,
 		    "Too many signups from your address: try again in a "
 		    "minute.", origin) : serve_error_page(s, conn,
 		    MHD_HTTP_TOO_MANY_REQUESTS, "Too many signups",
 		    "Too many signups from your address: try again in a "
 		    "minute.");
-	rc = serve_parse_body(conn, rq, &f, err);
-	if (rc == 0 && f.email == NULL)
-		rc = util_err(err, "the form has no email field");
-	if (rc < 0) {
-		serve_form_release(&f);
+	rc = serve_parse_body(conn, rq, f, rq->err);
+	if (rc == 0 && f->email == NULL)
+		rc = util_err(rq->err, "the form has no email field");
+	if (rc < 0)
 		return json ? serve_json(conn, rc == -2 ?
 		    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE : MHD_HTTP_BAD_REQUEST, 0,
-		    err, origin) : serve_error_page(s, conn, rc == -2 ?
+		    rq->err, origin) : serve_error_page(s, conn, rc == -2 ?
 		    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE : MHD_HTTP_BAD_REQUEST,
-		    "This form cannot be read", err);
-	}
-	if (f.website != NULL && *f.website != '\0') {
+		    "This form cannot be read", rq->err);
+	if (f->website != NULL && *f->website != '\0')
 		/* The honeypot: a bot. It gets the answer a person gets,
 		 * so it learns nothing, and nothing is stored. */
-		rc = SIGNUP_OK;
-		snprintf(email, sizeof(email), "%s", "");
-	} else {
-		memset(&sf, 0, sizeof(sf));
-		sf.email = f.email;
-		sf.email_len = f.email_len;
-		sf.name = f.name && *f.name ? f.name : NULL;
-		sf.tags = (const char *const *)f.tags;
-		sf.ntags = f.ntags;
-		sf.ip = ip;
-		sf.agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_USER_AGENT);
-		sf.form = origin ? origin : "web";
-		rc = signup_request(s->db, &sf, date_now(), email, err);
-	}
-	if (rc == SIGNUP_ERROR) {
-		fprintf(stderr, "digest serve: %s\n", err);
-		ret = json ? serve_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 0,
-		    "The signup could not be stored: please try again.",
-		    origin) : serve_error_page(s, conn,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again",
-		    "The signup could not be stored: please try again.");
-	} else if (rc == SIGNUP_BAD) {
-		if (json) {
-			ret = serve_json(conn, MHD_HTTP_UNPROCESSABLE_CONTENT, 0,
-			    err, origin);
-		} else {
-			d = serve_page_data(s, "Subscribe", NULL);
-			serve_data_form(d, f.email, f.name, f.tags, f.ntags, err);
-			ret = serve_page(s, conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
-			    PAGE_SUBSCRIBE, d);
+		return serve_subscribe_answer(s, conn, f, SIGNUP_OK, NULL);
+	memset(sf, 0, sizeof(*sf));
+	sf->email = f->email;
+	sf->email_len = f->email_len;
+	sf->name = f->name && *f->name ? f->name : NULL;
+	sf->tags = (const char *const *)f->tags;
+	sf->ntags = f->ntags;
+	sf->ip = rq->ip;
+	sf->agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
+	sf->form = origin ? origin : "web";
+	if (signup_check(sf, rq->email, rq->err) == SIGNUP_BAD)
+		return serve_subscribe_answer(s, conn, f, SIGNUP_BAD, rq->err);
+	xgrow(&s->waiting, &s->waiting_cap, s->nwaiting + 1,
+	    sizeof(*s->waiting));
+	w = &s->waiting[s->nwaiting++];
+	w->conn = conn;
+	w->rq = rq;
+	rq->signup = SERVE_SIGNUP_WAITING;
+	MHD_suspend_connection(conn);
+	return MHD_YES;
+}
+
+/*
+ * Stores the round's signups in one transaction and, after its COMMIT,
+ * lets their connections go on to their answers. A signup the store
+ * refuses is undone alone (signup_store_checked); a failed BEGIN or
+ * COMMIT fails them all, and all get "please try again".
+ */
+static void
+serve_signups_commit(struct serve *s)
+{
+	char err[ERR_LEN];
+	int64_t now = date_now();
+	size_t i, stored = 0;
+	int ok;
+
+	if (s->nwaiting == 0)
+		return;
+	ok = db_begin(s->db, err) == 0;
+	for (i = 0; i < s->nwaiting; i++) {
+		struct serve_req *rq = s->waiting[i].rq;
+
+		rq->result = SIGNUP_ERROR;
+		if (!ok)
+			snprintf(rq->err, sizeof(rq->err), "%s", err);
+		else if (signup_store_checked(s->db, &rq->sf, rq->email, now,
+		    rq->err) == 0) {
+			rq->result = SIGNUP_OK;
+			stored++;
 		}
-	} else {
+	}
+	if (ok && db_commit(s->db, err) == -1) {
+		db_rollback(s->db);
+		for (i = 0; i < s->nwaiting; i++) {
+			s->waiting[i].rq->result = SIGNUP_ERROR;
+			snprintf(s->waiting[i].rq->err, ERR_LEN, "%s", err);
+		}
+		stored = 0;
+	}
+	for (i = 0; i < s->nwaiting; i++) {
+		s->waiting[i].rq->signup = SERVE_SIGNUP_STORED;
+		MHD_resume_connection(s->waiting[i].conn);
+	}
+	s->nwaiting = 0;
+	if (stored > 0)
 		serve_mail_wake(s);
-		if (json) {
-			ret = serve_json(conn, MHD_HTTP_OK, 1, SERVE_SIGNUP_DONE,
-			    origin);
-		} else {
-			d = serve_page_data(s, "Check your inbox", NULL);
-			serve_data_form(d, f.email, NULL, NULL, 0, NULL);
-			ret = serve_page(s, conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
-		}
-	}
-	serve_form_release(&f);
-	return ret;
 }
 
 /* ---- links ---------------------------------------------------------- */
@@ -1075,6 +1171,7 @@ serve_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 	(void)arg, (void)conn, (void)toe;
 	if (rq != NULL) {
 		buf_release(&rq->body);
+		serve_form_release(&rq->form);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -1093,6 +1190,7 @@ serve_mailer(void *arg)
 	char err[ERR_LEN], outbox[4200];
 	int status, n;
 
+	pthread_setname_np(pthread_self(), "serve-mail");
 	snprintf(outbox, sizeof(outbox), "%s/confirm", s->c->outbox);
 	db = db_open(cmd_db_path(), err);
 	if (db == NULL || mailq_templates_load(&tpl, s->c->templates,
@@ -1194,15 +1292,31 @@ serve_teardown(struct serve *s)
 		template_free(s->pages[i]);
 	json_decref(s->topics);
 	free(s->buckets);
+	free(s->waiting);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->mu);
 	db_close(s->db);
 }
 
+/* The server thread: one round of libmicrohttpd's loop (every
+ * connection that is ready), then one commit for the round's signups. */
+static void *
+serve_loop(void *arg)
+{
+	struct serve *s = arg;
+
+	pthread_setname_np(pthread_self(), "serve-http");
+	while (!atomic_load(&s->loop_stop)) {
+		MHD_run_wait(s->daemon, 250);
+		serve_signups_commit(s);
+	}
+	return NULL;
+}
+
 static struct MHD_Daemon *
 serve_start(struct serve *s, struct sockaddr_in *sin)
 {
-	return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, serve_handle, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sin,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT,
@@ -1295,10 +1409,14 @@ cmd_serve(int argc, char **argv)
 		config_release(&c);
 		return EX_UNAVAILABLE;
 	}
+	s.daemon = d;
+	pthread_create(&s.loop, NULL, serve_loop, &s);
 	pthread_create(&s.mailer, NULL, serve_mailer, &s);
 	fprintf(stderr, "digest: serving signups at http://%s/subscribe\n",
 	    listen);
 	sigwait(&set, &sig);
+	atomic_store(&s.loop_stop, 1);
+	pthread_join(s.loop, NULL);
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&s.mu);
 	s.stop = 1;

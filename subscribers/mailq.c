@@ -227,30 +227,47 @@ mailq_deliver(const struct config *c, struct mailq_templates *tpl,
 	buf_release(&eml);
 }
 
+/*
+ * Delivers the due mails first and then records what became of all of
+ * them in one transaction: the signup server shares the write lock, and
+ * one commit per batch (never one per mail, never across the delivery)
+ * leaves it the gaps deps.md asks for. A mail delivered whose record
+ * then fails stays queued and goes out again: twice rather than never.
+ */
 int
 mailq_run(struct sqlite3 *db, const struct config *c,
     struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
     char *err)
 {
 	struct mailq_item *v = xcalloc((size_t)max, sizeof(*v));
-	struct transport_result r;
-	int n, i, final, rc = 0;
+	struct transport_result *r = xcalloc((size_t)max, sizeof(*r));
+	int *final = xcalloc((size_t)max, sizeof(*final));
+	int n, i, rc = 0;
 
 	n = mailq_due(db, now, v, max, err);
 	for (i = 0; i < n; i++) {
 		if (!v[i].pending) {
 			/* Confirmed, unsubscribed or forgotten meanwhile. */
-			memset(&r, 0, sizeof(r));
-			snprintf(r.reply, sizeof(r.reply), "no longer pending");
-			final = 1;
+			snprintf(r[i].reply, sizeof(r[i].reply),
+			    "no longer pending");
+			final[i] = 1;
 		} else {
-			mailq_deliver(c, tpl, t, &v[i], &r, &final);
+			mailq_deliver(c, tpl, t, &v[i], &r[i], &final[i]);
 		}
-		if (rc == 0 && mailq_record(db, &v[i], r.code, r.reply, final,
-		    now, err) == -1)
-			rc = -1;
-		store_subscriber_release(&v[i].s);
 	}
+	if (n > 0 && (rc = db_begin(db, err)) == 0) {
+		for (i = 0; i < n && rc == 0; i++)
+			rc = mailq_record(db, &v[i], r[i].code, r[i].reply,
+			    final[i], now, err);
+		if (rc == -1 || db_commit(db, err) == -1) {
+			db_rollback(db);
+			rc = -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		store_subscriber_release(&v[i].s);
 	free(v);
+	free(r);
+	free(final);
 	return n == -1 || rc == -1 ? -1 : n;
 }

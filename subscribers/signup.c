@@ -196,8 +196,8 @@ signup_store(struct sqlite3 *db, const struct signup_form *f,
 }
 
 enum signup_result
-signup_request(struct sqlite3 *db, const struct signup_form *f, int64_t now,
-    char email[ADDR_MAX + 1], char *err)
+signup_check(const struct signup_form *f, char email[ADDR_MAX + 1],
+    char *err)
 {
 	char e[ERR_LEN];
 
@@ -210,6 +210,41 @@ signup_request(struct sqlite3 *db, const struct signup_form *f, int64_t now,
 		util_err(err, "%s", e);
 		return SIGNUP_BAD;
 	}
+	return SIGNUP_OK;
+}
+
+/* Runs one statement without bindings: 0, or -1 with err. */
+static int
+signup_run(struct sqlite3 *db, const char *sql, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, err);
+
+	return st == NULL ? -1 : signup_step(db, st, sql, err);
+}
+
+int
+signup_store_checked(struct sqlite3 *db, const struct signup_form *f,
+    const char *email, int64_t now, char *err)
+{
+	if (signup_run(db, "SAVEPOINT signup", err) == -1)
+		return -1;
+	if (signup_store(db, f, email, now, err) == -1) {
+		/* This signup's changes go, the transaction's others stay. */
+		(void)signup_run(db, "ROLLBACK TO signup", NULL);
+		(void)signup_run(db, "RELEASE signup", NULL);
+		return -1;
+	}
+	return signup_run(db, "RELEASE signup", err);
+}
+
+enum signup_result
+signup_request(struct sqlite3 *db, const struct signup_form *f, int64_t now,
+    char email[ADDR_MAX + 1], char *err)
+{
+	enum signup_result r = signup_check(f, email, err);
+
+	if (r != SIGNUP_OK)
+		return r;
 	if (db_begin(db, err) == -1)
 		return SIGNUP_ERROR;
 	if (signup_store(db, f, email, now, err) == -1 ||

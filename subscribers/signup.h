@@ -53,6 +53,21 @@ enum signup_result signup_request(struct sqlite3 *db,
     const struct signup_form *f, int64_t now, char email[ADDR_MAX + 1],
     char *err);
 
+/* signup_request in parts, for a server that commits the signups of
+ * several requests in one transaction before it answers any of them
+ * (group commit). signup_check checks the form and normalizes the
+ * address into email: SIGNUP_OK or SIGNUP_BAD, without the store. */
+enum signup_result signup_check(const struct signup_form *f,
+    char email[ADDR_MAX + 1], char *err);
+
+/* Stores a signup that signup_check passed, inside the caller's write
+ * transaction (BEGIN IMMEDIATE), as signup_request would: 0, or -1 with
+ * err, and then this signup's changes are undone (a savepoint) while
+ * the transaction goes on. Nothing is durable before the caller's
+ * COMMIT, so nobody may be answered before it. */
+int signup_store_checked(struct sqlite3 *db, const struct signup_form *f,
+    const char *email, int64_t now, char *err);
+
 /* What a link's token found. */
 enum signup_link {
 	SIGNUP_LINK_ERROR = -1,	/* err */

@@ -87,6 +87,23 @@ body_has "Check your inbox" "same answer for a confirmed address"
 [ "$(sql "SELECT name, tags, status, consent_time FROM subscriber WHERE id = 1")" = "$before" ] ||
 	fail "a signup changed a confirmed subscriber"
 
+# Signups at the same time are stored together (group commit), each
+# answered after the commit: all of them there, the same answer for all,
+# and one address given twice in the same round is one subscriber with
+# one mail.
+pids=
+for k in 1 2 3 4 5 6 7 7; do
+	curl -s -o /dev/null -w '%{http_code}\n' -d "email=g$k@example.org" \
+		"$base/subscribe" >>"$T/group" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+[ "$(sort -u "$T/group")" = 200 ] || fail "signups at the same time: $(cat "$T/group")"
+[ "$(sql "SELECT count(*) FROM subscriber WHERE email LIKE 'g_@example.org'")" = 7 ] ||
+	fail "signups at the same time: $(sql "SELECT email FROM subscriber")"
+[ "$(sql "SELECT count(*) FROM mail_queue q JOIN subscriber s ON s.id = q.subscriber_id
+	WHERE s.email = 'g7@example.org'")" = 1 ] || fail "one address twice: two mails"
+
 # An expired confirm link: a page offering a fresh one.
 expect_code 200 "second signup" POST /subscribe -d 'email=old@example.org'
 old=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'old@example.org'")
