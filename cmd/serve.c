@@ -59,6 +59,7 @@
 #define SERVE_TOPICS 12		/* offered when the config names none */
 #define SERVE_RATE_SLOTS 4096	/* per-IP buckets; a collision evicts */
 #define SERVE_MAIL_BATCH 32
+#define SERVE_CACHE_KB 8192	/* each connection's page cache */
 #define SERVE_LINK_MAX 2048
 
 const char cmd_serve_usage[] =
@@ -1193,6 +1194,8 @@ serve_mailer(void *arg)
 	pthread_setname_np(pthread_self(), "serve-mail");
 	snprintf(outbox, sizeof(outbox), "%s/confirm", s->c->outbox);
 	db = db_open(cmd_db_path(), err);
+	if (db != NULL)
+		db_limit_memory(db, SERVE_CACHE_KB, 0);
 	if (db == NULL || mailq_templates_load(&tpl, s->c->templates,
 	    err) == -1 || (t = cmd_transport_open(s->c, NULL, outbox, 1,
 	    &status, err)) == NULL) {
@@ -1391,6 +1394,10 @@ cmd_serve(int argc, char **argv)
 		config_release(&c);
 		return status;
 	}
+	/* A long-running server touches a few pages per request: a small
+	 * cache and no memory map keep its memory flat however large the
+	 * store grows. */
+	db_limit_memory(s.db, SERVE_CACHE_KB, 0);
 	if (serve_setup(&s, err) == -1) {
 		cmd_error("%s", err);
 		serve_teardown(&s);
