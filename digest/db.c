@@ -127,6 +127,10 @@ static const char *const db_migrations[] = {
 	/* The whole-token unique indexes go: no query finds a token by
 	 * its whole value, and each cost a random page write per signup. */
 	"DROP INDEX subscriber_unsubscribe_token;"
+	/* The journal's status index cost a page write with every result a
+	 * send records (~9% of a send): its readers walk an edition's rows
+	 * by the primary key, from where they last stopped, instead. */
+	"DROP INDEX delivery_status;"
 	"DROP INDEX subscriber_preferences_token;"
 	"CREATE INDEX subscriber_confirm_sel"
 	"  ON subscriber (substr(confirm_token, 1, 8));"
