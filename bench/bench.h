@@ -7,9 +7,15 @@
 #ifndef DIGEST_BENCH_H
 #define DIGEST_BENCH_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double
 bench_now(void)
@@ -43,6 +49,28 @@ bench_rand(uint64_t *state)
 	*state ^= *state >> 7;
 	*state ^= *state << 17;
 	return *state;
+}
+
+/* A free TCP port on 127.0.0.1, for a server a bench starts (free now:
+ * bind it soon). Exits when there is none. */
+static inline int
+bench_free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		fprintf(stderr, "bench: no free port\n");
+		exit(1);
+	}
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
 }
 
 #endif

@@ -32,24 +32,6 @@ static const char *const topics[N_TAGS] = { "politics", "science",
     "climate", "business", "culture", "health", "technology", "transport",
     "education", "sport", "opinion", "local" };
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		exit(1);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* Starts smtp-sink on port, discarding messages: its pid. */
 static pid_t
 start_sink(int port)
@@ -222,7 +204,7 @@ main(void)
 		return 0;
 	}
 	setenv("DIGEST_NOW", "2026-11-28T12:00:00Z", 1);
-	port = free_port();
+	port = bench_free_port();
 	sink = start_sink(port);
 	fill("bench_send.db", counts[0]);
 	for (c = 0; c < 2; c++) {

@@ -56,24 +56,6 @@ struct run {
 };
 
 static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		exit(1);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
 port_open(int port)
 {
 	struct sockaddr_in sin;
@@ -385,7 +367,7 @@ main(void)
 		snprintf(outbox, sizeof(outbox), "bench_serve.outbox");
 		mkdir(outbox, 0755);
 	}
-	port = free_port();
+	port = bench_free_port();
 	write_conf("bench_serve.conf", top, port, outbox);
 	for (i = 0; i < SERVE_RUNS; i++) {
 		if (run_once(digest, top, outbox, port, SERVE_SECONDS, 0, r) ==

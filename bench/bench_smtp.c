@@ -45,23 +45,6 @@ struct sink {
 	char out[64];		/* the file its counters (-c) go to */
 };
 
-/* A port nobody listens on: bound, then closed, so it is free. */
-static int
-free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* Whether something accepts connections on 127.0.0.1:port. */
 static int
 port_open(int port)
@@ -93,8 +76,7 @@ sink_start(struct sink *s)
 		argv[3] = "1000";
 		argv[4] = NULL;
 	}
-	if ((s->port = free_port()) == -1)
-		return -1;
+	s->port = bench_free_port();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", s->port);
 	snprintf(s->out, sizeof(s->out), "smtp-sink.%d.out", s->port);
 	posix_spawn_file_actions_init(&fa);

@@ -36,7 +36,7 @@ struct render_templates {
 struct template *render_template_load(const char *dir, const char *file,
     char *err);
 
-/* The "newsletter" object every template gets (name, url, language,
+/* The "newsletter" object every template is given (name, url, language,
  * from_name, from_address). Returns a new reference. */
 json_t *render_newsletter_data(const struct config *c);
 
