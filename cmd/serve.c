@@ -439,8 +439,7 @@ serve_page_data(struct serve *s, const char *title, const char *message)
 	json_object_set_new(d, "newsletter", render_newsletter_data(s->c));
 	json_object_set_new(d, "page", json_pack("{s:s}", "title", title));
 	json_object_set_new(d, "message", json_string(message ? message : ""));
-	config_link(s->c, "/subscribe", "", link, sizeof(link));
-	link[strlen(link) - strlen("?token=")] = '\0';
+	config_page(s->c, "/subscribe", link, sizeof(link));
 	json_object_set_new(urls, "subscribe", json_string(link));
 	json_object_set_new(form, "action", json_string(link));
 	json_object_set_new(form, "email", json_string(""));
@@ -805,8 +804,7 @@ serve_confirm_get(struct serve *s, struct MHD_Connection *conn)
 	if (token == NULL || strlen(token) != TOKEN_LEN)
 		return serve_unknown_link(s, conn);
 	d = serve_page_data(s, "Confirm your subscription", NULL);
-	config_link(s->c, "/confirm", "", link, sizeof(link));
-	link[strlen(link) - strlen("?token=")] = '\0';
+	config_page(s->c, "/confirm", link, sizeof(link));
 	json_object_set_new(json_object_get(d, "form"), "action",
 	    json_string(link));
 	json_object_set_new(d, "token", json_string(token));
@@ -834,8 +832,7 @@ serve_confirm_post(struct serve *s, struct MHD_Connection *conn,
 	case SIGNUP_LINK_EXPIRED:
 		d = serve_page_data(s, "This link has expired", "Confirmation "
 		    "links work for 7 days. We can send you a new one.");
-		config_link(s->c, "/resend", "", link, sizeof(link));
-		link[strlen(link) - strlen("?token=")] = '\0';
+		config_page(s->c, "/resend", link, sizeof(link));
 		json_object_set_new(json_object_get(d, "form"), "action",
 		    json_string(link));
 		json_object_set_new(d, "token", json_string(token));

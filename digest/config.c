@@ -267,17 +267,28 @@ config_dump(const struct config *c, struct buf *out)
 }
 
 void
-config_link(const struct config *c, const char *path, const char *token,
-    char *out, size_t size)
+config_page(const struct config *c, const char *path, char *out,
+    size_t size)
 {
 	const char *base = c->base_url;
 	size_t n = strlen(base);
 
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	if (token == NULL)
+	snprintf(out, size, "%.*s%s", (int)n, base, path);
+}
+
+void
+config_link(const struct config *c, const char *path, const char *token,
+    char *out, size_t size)
+{
+	char page[4096];
+
+	if (token == NULL) {
 		snprintf(out, size, "#");
-	else
-		snprintf(out, size, "%.*s%s%stoken=%s", (int)n, base, path,
-		    strchr(path, '?') ? "&" : "?", token);
+		return;
+	}
+	config_page(c, path, page, sizeof(page));
+	snprintf(out, size, "%s%stoken=%s", page, strchr(path, '?') ? "&" :
+	    "?", token);
 }

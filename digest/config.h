@@ -68,6 +68,11 @@ void config_release(struct config *c);
 struct buf;
 void config_dump(const struct config *c, struct buf *out);
 
+/* The address of one of digest serve's pages: base_url and path
+ * ("https://x.org/news/subscribe"). Cut to size. */
+void config_page(const struct config *c, const char *path, char *out,
+    size_t size);
+
 /* The link to one of digest serve's pages: base_url, path and the
  * token ("https://x.org/news/unsubscribe?token=..."); "#" when token is
  * NULL. Cut to size. */
