@@ -80,13 +80,7 @@ mailq_due(struct sqlite3 *db, int64_t now, struct mailq_item *v, int max,
 		it->s.name = name ? xstrdup((const char *)name) : NULL;
 		it->s.confirm_token = tok ? xstrdup((const char *)tok) : NULL;
 		it->pending = sqlite3_column_int(st, 7) && tok != NULL;
-		while (tags != NULL && *tags != '\0') {
-			const char *sep = strchr(tags, ARTICLE_TAG_SEP);
-			size_t len = sep ? (size_t)(sep - tags) : strlen(tags);
-
-			store_subscriber_tag_add(&it->s, tags, len);
-			tags = sep ? sep + 1 : NULL;
-		}
+		store_subscriber_tags_add_joined(&it->s, tags);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

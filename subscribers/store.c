@@ -119,8 +119,9 @@ store_name_check(const char *name, size_t len, char *err)
 	return 0;
 }
 
-static void
-store_tags_split(struct store_subscriber *s, const char *joined)
+void
+store_subscriber_tags_add_joined(struct store_subscriber *s,
+    const char *joined)
 {
 	const char *sep;
 
@@ -149,7 +150,8 @@ store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
 	s->id = sqlite3_column_int64(st, 0);
 	s->email = store_column_dup(st, 1);
 	s->name = store_column_dup(st, 2);
-	store_tags_split(s, (const char *)sqlite3_column_text(st, 3));
+	store_subscriber_tags_add_joined(s,
+	    (const char *)sqlite3_column_text(st, 3));
 	/* The table's CHECK admits only the four names. */
 	if (status == NULL || store_status_from_name((const char *)status,
 	    &s->status) == -1)

@@ -65,6 +65,10 @@ void store_subscriber_release(struct store_subscriber *s);
  * STORE_TAGS_MAX. */
 void store_subscriber_tag_add(struct store_subscriber *s, const char *tag,
     size_t len);
+/* Adds each tag of joined (as the table keeps them, separated by
+ * ARTICLE_TAG_SEP; NULL: none), as store_subscriber_tag_add does. */
+void store_subscriber_tags_add_joined(struct store_subscriber *s,
+    const char *joined);
 void store_subscriber_list_release(struct store_subscriber_list *l);
 
 const char *store_status_name(enum store_status st);
