@@ -299,6 +299,8 @@ send_flush(struct send_run *run)
 		send_results_clear(run);
 		return -1;
 	}
+	if (run->t->settle != NULL)
+		run->t->settle(run->t);
 	for (i = 0; i < run->nres; i++) {
 		switch (run->res[i].status) {
 		case JOURNAL_SENT:
@@ -405,8 +407,9 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 	run->inflight--;
 }
 
-/* Waits for the transport, then records what ended: before any new
- * message starts, so a kill leaves at most one per connection unknown. */
+/* Waits for the transport, then records what ended: before the next
+ * message of its connection ends, so a kill leaves at most one per
+ * connection unknown (transport.h, settle). */
 static int
 send_wait(struct send_run *run, int timeout_ms)
 {

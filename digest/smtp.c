@@ -2,16 +2,18 @@
  * smtp: the transport that hands messages to an SMTP server through
  * libcurl (see smtp.h for the contract).
  *
- * Each of up to `connections` slots is a thread with its own easy handle,
- * set up once (URL, TLS, AUTH, timeouts, callbacks), that carries one
- * message at a time with curl_easy_perform; between messages only the
- * envelope and the data change, so libcurl finds the connection the
+ * Each of up to `connections` connections is a thread with its own easy
+ * handle, set up once (URL, TLS, AUTH, timeouts, callbacks), that carries
+ * one message at a time with curl_easy_perform; between messages only
+ * the envelope and the data change, so libcurl finds the connection the
  * previous message left in the handle's cache and sends the next MAIL
  * FROM on it. Threads rather than one multi handle because libcurl 7.88
  * waits for the reply to the final "." blocking (smtp_done): in a multi
  * handle that wait stalls every other connection, in a thread only its
- * own. The caller's thread submits and polls; a slot's fields are handed
- * between the two under the transport's mutex.
+ * own. The caller's thread submits and polls; a slot (one message) is
+ * handed between the two under the transport's mutex, and each
+ * connection has a second slot so that its next message is there the
+ * moment the server accepts the current one.
  *
  * The server's replies are read through CURLOPT_DEBUGFUNCTION, which is
  * the only way libcurl 7.88 shows their text. Only CURLINFO_HEADER_IN
@@ -28,6 +30,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,42 +60,72 @@
 } while (0)
 
 struct smtp;
+struct smtp_conn;
 
-/* One connection: its thread, its easy handle and the message it
- * carries. busy, queued, ended and result are guarded by smtp.mu; the
- * rest belongs to the thread from queued until ended. */
+/*
+ * Each connection carries at most SMTP_DEPTH messages: one on the wire
+ * and the next, waiting. The next one starts as soon as the server has
+ * accepted the previous one, while the caller records that (see the
+ * gate at smtp_read_cb).
+ */
+#define SMTP_DEPTH 2
+
+/* One message. busy, queued, ended, seq and result are guarded by
+ * smtp.mu; the rest belongs to the connection's thread from queued until
+ * ended. */
 struct smtp_slot {
-	CURL *h;		/* owned; kept for the transport's life */
-	struct smtp *s;
-	pthread_t th;
-	pthread_cond_t go;	/* queued, or the transport is closing */
-	int started;		/* th runs and must be joined */
+	struct smtp_conn *c;
 	int busy;		/* submitted and not yet reported */
 	int queued;		/* waiting for the thread to take it */
 	int ended;		/* result is ready for poll() */
-	int retried;		/* this message is on its second attempt */
+	unsigned long seq;	/* the connection carries them in this order */
 	char *msg;		/* owned while busy */
 	size_t len;
-	size_t off;		/* how much the read callback has given */
 	void *tag;
 	double t0;		/* when submit() took the message */
 	char from[SMTP_ADDRESS_MAX + 1];
 	char to[SMTP_ADDRESS_MAX + 1];
 	struct curl_slist rcpt;	/* one node, pointing at `to` */
-	/* Replies of the current attempt (CURLINFO_HEADER_IN only). */
-	unsigned replies;
+	struct transport_result result;
+};
+
+/*
+ * One connection: its thread, its easy handle and the messages it
+ * carries. The counters, guarded by smtp.mu, count messages the server
+ * accepted: the thread may end a message (send the data's last byte, and
+ * so let libcurl send the final ".") only when every earlier accepted one
+ * is recorded, so a kill leaves at most one accepted message per
+ * connection unrecorded.
+ */
+struct smtp_conn {
+	CURL *h;		/* owned; kept for the transport's life */
+	struct smtp *s;
+	pthread_t th;
+	pthread_cond_t go;	/* queued, recorded, or closing */
+	int started;		/* th runs and must be joined */
+	unsigned nbusy;		/* busy slots */
+	unsigned long next_seq;
+	unsigned long accepted;	/* 2xx results */
+	unsigned long reported;	/* of those, reported by poll() */
+	unsigned long recorded;	/* of those, recorded by the caller */
+	struct smtp_slot slots[SMTP_DEPTH];
+	/* The thread's own: the message on the wire and its attempt. */
+	struct smtp_slot *cur;
+	size_t off;		/* how much the read callback has given */
+	int gated;		/* the last byte passed the gate */
+	int retried;		/* this message is on its second attempt */
+	unsigned replies;	/* CURLINFO_HEADER_IN reply lines */
 	char last[TRANSPORT_REPLY_MAX];		/* the last reply line */
 	char last_fail[TRANSPORT_REPLY_MAX];	/* the last 4xx/5xx line */
 	char errbuf[CURL_ERROR_SIZE];
-	struct transport_result result;
 };
 
 struct smtp {
 	pthread_mutex_t mu;
 	pthread_cond_t ended;	/* a slot's result is ready */
-	atomic_int closing;	/* read by the progress callbacks */
-	struct smtp_slot *slots;	/* owned, nslots of them */
-	size_t nslots;
+	atomic_int closing;	/* read by the callbacks */
+	struct smtp_conn *conns;	/* owned, nconns of them */
+	size_t nconns;
 	size_t busy;
 };
 
@@ -338,18 +371,46 @@ smtp_url_build(const struct smtp_opts *o, char *err)
 
 /* ---- callbacks ------------------------------------------------------ */
 
+/*
+ * The gate: waits until every message this connection had accepted
+ * before is recorded (smtp_settle). It stands before the data's last
+ * byte because libcurl sends the final "." as soon as it has them all,
+ * and the reply to that dot is what delivers. The commands and the rest
+ * of the data go out meanwhile, so recording one message overlaps
+ * sending the next. 0, or -1 when the transport is closing.
+ */
+static int
+smtp_gate(struct smtp_conn *c)
+{
+	struct smtp *s = c->s;
+
+	pthread_mutex_lock(&s->mu);
+	while (c->recorded < c->accepted && !atomic_load(&s->closing))
+		pthread_cond_wait(&c->go, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return atomic_load(&s->closing) ? -1 : 0;
+}
+
 /* CURLOPT_READFUNCTION: the message bytes, unchanged (libcurl stuffs
- * dots and ends the data). */
+ * dots and ends the data), the last one through the gate. */
 static size_t
 smtp_read_cb(char *buf, size_t size, size_t n, void *arg)
 {
-	struct smtp_slot *sl = arg;
-	size_t k = size * n;
+	struct smtp_conn *c = arg;
+	const struct smtp_slot *sl = c->cur;
+	size_t k = size * n, left = sl->len - c->off;
 
-	if (k > sl->len - sl->off)
-		k = sl->len - sl->off;
-	memcpy(buf, sl->msg + sl->off, k);
-	sl->off += k;
+	if (!c->gated && left <= 1) {
+		if (smtp_gate(c) == -1)
+			return CURL_READFUNC_ABORT;
+		c->gated = 1;
+	} else if (!c->gated && k >= left) {
+		k = left - 1;
+	}
+	if (k > left)
+		k = left;
+	memcpy(buf, sl->msg + c->off, k);
+	c->off += k;
 	return k;
 }
 
@@ -369,17 +430,17 @@ smtp_reply_copy(char *out, const char *p, size_t len)
 
 /* One line the server sent: "NNN text" or "NNN-text". */
 static void
-smtp_reply_line(struct smtp_slot *sl, const char *p, size_t len)
+smtp_reply_line(struct smtp_conn *c, const char *p, size_t len)
 {
 	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
 		len--;
 	if (len < 3 || p[0] < '1' || p[0] > '5' || p[1] < '0' ||
 	    p[1] > '9' || p[2] < '0' || p[2] > '9')
 		return;
-	sl->replies++;
-	smtp_reply_copy(sl->last, p, len);
+	c->replies++;
+	smtp_reply_copy(c->last, p, len);
 	if (p[0] == '4' || p[0] == '5')
-		smtp_reply_copy(sl->last_fail, p, len);
+		smtp_reply_copy(c->last_fail, p, len);
 }
 
 /* CURLOPT_DEBUGFUNCTION: keeps the server's reply lines. Everything else,
@@ -411,13 +472,13 @@ static int
 smtp_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	struct smtp_slot *sl = arg;
+	struct smtp_conn *c = arg;
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return atomic_load(&sl->s->closing) ? 1 : 0;
+	return atomic_load(&c->s->closing) ? 1 : 0;
 }
 
-/* ---- slots ---------------------------------------------------------- */
+/* ---- connections ---------------------------------------------------- */
 
 /* The TLS options: required STARTTLS, implicit TLS (the smtps:// URL
  * does it) or none; never CURLUSESSL_TRY, which stays in plain text
@@ -440,18 +501,18 @@ smtp_setup_tls(CURL *h, const struct smtp_opts *o)
 	return rc;
 }
 
-/* What stays the same for every message a slot carries. */
+/* What stays the same for every message a connection carries. */
 static CURLcode
-smtp_setup_slot(struct smtp_slot *sl, const struct smtp_opts *o,
+smtp_setup_conn(struct smtp_conn *c, const struct smtp_opts *o,
     const char *url)
 {
-	CURL *h = sl->h;
+	CURL *h = c->h;
 	CURLcode rc = CURLE_OK;
 
 	SMTP_SETOPT(&rc, h, CURLOPT_URL, url);
 	SMTP_SETOPT(&rc, h, CURLOPT_PROTOCOLS_STR, SMTP_PROTOCOLS);
 	SMTP_SETOPT(&rc, h, CURLOPT_NOSIGNAL, 1L);
-	SMTP_SETOPT(&rc, h, CURLOPT_ERRORBUFFER, sl->errbuf);
+	SMTP_SETOPT(&rc, h, CURLOPT_ERRORBUFFER, c->errbuf);
 	SMTP_SETOPT(&rc, h, CURLOPT_CONNECTTIMEOUT_MS,
 	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
 	    SMTP_CONNECT_TIMEOUT_MS);
@@ -459,14 +520,14 @@ smtp_setup_slot(struct smtp_slot *sl, const struct smtp_opts *o,
 	    o->timeout_ms : SMTP_TIMEOUT_MS);
 	SMTP_SETOPT(&rc, h, CURLOPT_UPLOAD, 1L);
 	SMTP_SETOPT(&rc, h, CURLOPT_READFUNCTION, smtp_read_cb);
-	SMTP_SETOPT(&rc, h, CURLOPT_READDATA, sl);
+	SMTP_SETOPT(&rc, h, CURLOPT_READDATA, c);
 	/* VERBOSE only feeds the debug callback, which keeps nothing but
 	 * the server's lines; without a callback it would print. */
 	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
-	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGDATA, sl);
+	SMTP_SETOPT(&rc, h, CURLOPT_DEBUGDATA, c);
 	SMTP_SETOPT(&rc, h, CURLOPT_VERBOSE, 1L);
 	SMTP_SETOPT(&rc, h, CURLOPT_XFERINFOFUNCTION, smtp_progress_cb);
-	SMTP_SETOPT(&rc, h, CURLOPT_XFERINFODATA, sl);
+	SMTP_SETOPT(&rc, h, CURLOPT_XFERINFODATA, c);
 	SMTP_SETOPT(&rc, h, CURLOPT_NOPROGRESS, 0L);
 	if (rc == CURLE_OK)
 		rc = smtp_setup_tls(h, o);
@@ -485,11 +546,11 @@ smtp_slot_release(struct smtp_slot *sl)
 {
 	free(sl->msg);
 	sl->msg = NULL;
-	sl->len = sl->off = 0;
+	sl->len = 0;
 	sl->tag = NULL;
 	sl->busy = sl->queued = sl->ended = 0;
-	sl->retried = 0;
-	sl->s->busy--;
+	sl->c->nbusy--;
+	sl->c->s->busy--;
 }
 
 /* ---- results -------------------------------------------------------- */
@@ -521,16 +582,16 @@ smtp_queue_id(const char *reply, char *out)
  * not that case: the server may still be working on it.
  */
 static int
-smtp_retry_wanted(struct smtp_slot *sl, CURLcode rc, long code)
+smtp_retry_wanted(struct smtp_conn *c, CURLcode rc, long code)
 {
 	long connects = -1;
 
-	if (sl->retried || code != 0 || sl->replies != 0)
+	if (c->retried || code != 0 || c->replies != 0)
 		return 0;
 	if (rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR &&
 	    rc != CURLE_GOT_NOTHING)
 		return 0;
-	(void)curl_easy_getinfo(sl->h, CURLINFO_NUM_CONNECTS, &connects);
+	(void)curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0;
 }
 
@@ -542,83 +603,106 @@ smtp_retry_wanted(struct smtp_slot *sl, CURLcode rc, long code)
  * middle of DATA), which does not decide anything.
  */
 static void
-smtp_result_fill(struct smtp_slot *sl, CURLcode rc, long code,
+smtp_result_fill(const struct smtp_conn *c, CURLcode rc, long code,
     struct transport_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->ms = smtp_now_ms() - sl->t0;
+	r->ms = smtp_now_ms() - c->cur->t0;
 	if (rc == CURLE_OK) {
 		r->code = (int)code;
-		snprintf(r->reply, sizeof(r->reply), "%s", sl->last);
-		smtp_queue_id(sl->last, r->queue_id);
+		snprintf(r->reply, sizeof(r->reply), "%s", c->last);
+		smtp_queue_id(c->last, r->queue_id);
 	} else if (code >= 400 && code <= 599) {
 		r->code = (int)code;
-		snprintf(r->reply, sizeof(r->reply), "%s", sl->last_fail[0] ?
-		    sl->last_fail : sl->last);
+		snprintf(r->reply, sizeof(r->reply), "%s", c->last_fail[0] ?
+		    c->last_fail : c->last);
 	} else {
 		r->code = 0;
 		snprintf(r->reply, sizeof(r->reply), "%s (curl %d)",
-		    sl->errbuf[0] != '\0' ? sl->errbuf :
+		    c->errbuf[0] != '\0' ? c->errbuf :
 		    curl_easy_strerror(rc), (int)rc);
 	}
 }
 
-/* One attempt at the slot's message; fresh asks for a new connection.
+/* One attempt at the current message; fresh asks for a new connection.
  * Returns libcurl's verdict and puts the last reply code in *code. */
 static CURLcode
-smtp_attempt(struct smtp_slot *sl, int fresh, long *code)
+smtp_attempt(struct smtp_conn *c, int fresh, long *code)
 {
+	struct smtp_slot *sl = c->cur;
 	CURLcode rc = CURLE_OK;
 
-	sl->off = 0;
-	sl->replies = 0;
-	sl->last[0] = sl->last_fail[0] = sl->errbuf[0] = '\0';
+	c->off = 0;
+	c->gated = 0;
+	c->replies = 0;
+	c->last[0] = c->last_fail[0] = c->errbuf[0] = '\0';
 	*code = 0;
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_FROM, sl->from);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->len);
-	SMTP_SETOPT(&rc, sl->h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+	SMTP_SETOPT(&rc, c->h, CURLOPT_MAIL_FROM, sl->from);
+	SMTP_SETOPT(&rc, c->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
+	SMTP_SETOPT(&rc, c->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sl->len);
+	SMTP_SETOPT(&rc, c->h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 	if (rc == CURLE_OK)
-		rc = curl_easy_perform(sl->h);
-	(void)curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, code);
+		rc = curl_easy_perform(c->h);
+	(void)curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, code);
 	return rc;
 }
 
-/* Delivers the slot's message, retried once on a new connection when
+/* Delivers the current message, retried once on a new connection when
  * smtp_retry_wanted says so, and fills its result. */
 static void
-smtp_deliver(struct smtp_slot *sl)
+smtp_deliver(struct smtp_conn *c)
 {
 	CURLcode rc;
 	long code;
 
-	rc = smtp_attempt(sl, 0, &code);
-	if (smtp_retry_wanted(sl, rc, code)) {
-		sl->retried = 1;
-		rc = smtp_attempt(sl, 1, &code);
+	c->retried = 0;
+	rc = smtp_attempt(c, 0, &code);
+	if (smtp_retry_wanted(c, rc, code)) {
+		c->retried = 1;
+		rc = smtp_attempt(c, 1, &code);
 	}
-	smtp_result_fill(sl, rc, code, &sl->result);
+	smtp_result_fill(c, rc, code, &c->cur->result);
 }
 
-/* A slot's thread: delivers each message it is given until the
- * transport closes. */
-static void *
-smtp_slot_main(void *arg)
+/* The queued slot submitted first, or NULL. Called with the mutex held. */
+static struct smtp_slot *
+smtp_conn_next(struct smtp_conn *c)
 {
-	struct smtp_slot *sl = arg;
-	struct smtp *s = sl->s;
+	struct smtp_slot *next = NULL;
+	size_t i;
+
+	for (i = 0; i < SMTP_DEPTH; i++)
+		if (c->slots[i].queued &&
+		    (next == NULL || c->slots[i].seq < next->seq))
+			next = &c->slots[i];
+	return next;
+}
+
+/* A connection's thread: delivers each message it is given, in order,
+ * until the transport closes. */
+static void *
+smtp_conn_main(void *arg)
+{
+	struct smtp_conn *c = arg;
+	struct smtp *s = c->s;
+	struct smtp_slot *sl;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!sl->queued && !atomic_load(&s->closing))
-			pthread_cond_wait(&sl->go, &s->mu);
-		if (!sl->queued)
+		while ((sl = smtp_conn_next(c)) == NULL &&
+		    !atomic_load(&s->closing))
+			pthread_cond_wait(&c->go, &s->mu);
+		if (sl == NULL || atomic_load(&s->closing))
 			break;
 		sl->queued = 0;
+		c->cur = sl;
 		pthread_mutex_unlock(&s->mu);
-		smtp_deliver(sl);
+		smtp_deliver(c);
 		pthread_mutex_lock(&s->mu);
+		if (sl->result.code >= 200 && sl->result.code < 300)
+			c->accepted++;
 		sl->ended = 1;
+		c->cur = NULL;
 		pthread_cond_signal(&s->ended);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -629,11 +713,12 @@ smtp_slot_main(void *arg)
 static struct smtp_slot *
 smtp_slot_ended(struct smtp *s)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < s->nslots; i++)
-		if (s->slots[i].ended)
-			return &s->slots[i];
+	for (i = 0; i < s->nconns; i++)
+		for (j = 0; j < SMTP_DEPTH; j++)
+			if (s->conns[i].slots[j].ended)
+				return &s->conns[i].slots[j];
 	return NULL;
 }
 
@@ -644,7 +729,32 @@ smtp_capacity(struct transport *t)
 {
 	struct smtp *s = t->state;
 
-	return s->nslots;
+	return s->nconns * SMTP_DEPTH;
+}
+
+#define SMTP_ONES 0x0101010101010101ULL
+#define SMTP_HIGHS 0x8080808080808080ULL
+/* Whether any byte of w is zero (exact as a yes or no). */
+#define SMTP_HAS_ZERO(w) ((((w) - SMTP_ONES) & ~(w) & SMTP_HIGHS) != 0)
+
+/* The offset of the first CR or LF at or after i, or len. Eight bytes
+ * at a time: the check runs on the caller's thread, on every byte of
+ * every message, where two memchr passes cost more than building the
+ * message's headers. */
+static size_t
+smtp_line_end(const char *msg, size_t len, size_t i)
+{
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, msg + i, 8);
+		if (SMTP_HAS_ZERO(w ^ (SMTP_ONES * '\r')) ||
+		    SMTP_HAS_ZERO(w ^ (SMTP_ONES * '\n')))
+			break;
+	}
+	while (i < len && msg[i] != '\r' && msg[i] != '\n')
+		i++;
+	return i;
 }
 
 /* The data must be CRLF lines: libcurl dot-stuffs only after CRLF, so a
@@ -654,33 +764,63 @@ smtp_capacity(struct transport *t)
 static int
 smtp_message_check(const char *msg, size_t len, char *err)
 {
-	const char *p = msg, *end = msg + len;
+	size_t i = 0;
 
-	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (p == msg || p[-1] != '\r')
+	while ((i = smtp_line_end(msg, len, i)) < len) {
+		if (msg[i] == '\n')
 			return util_err(err, "the message has a bare LF at "
-			    "byte %zu: lines must end in CRLF",
-			    (size_t)(p - msg));
-		p++;
-	}
-	for (p = msg; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
-		if (p + 1 == end || p[1] != '\n')
+			    "byte %zu: lines must end in CRLF", i);
+		if (i + 1 == len || msg[i + 1] != '\n')
 			return util_err(err, "the message has a bare CR at "
-			    "byte %zu: lines must end in CRLF",
-			    (size_t)(p - msg));
+			    "byte %zu: lines must end in CRLF", i);
+		i += 2;
+	}
 	return 0;
 }
 
-/* A slot with no message, or NULL. Called with the mutex held. */
+/* A free slot on the connection with the fewest messages, so that every
+ * connection gets one before any gets a second; NULL when all are full.
+ * Called with the mutex held. */
 static struct smtp_slot *
 smtp_slot_free(struct smtp *s)
 {
+	struct smtp_conn *best = NULL;
 	size_t i;
 
-	for (i = 0; i < s->nslots; i++)
-		if (!s->slots[i].busy)
-			return &s->slots[i];
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i].nbusy < SMTP_DEPTH &&
+		    (best == NULL || s->conns[i].nbusy < best->nbusy))
+			best = &s->conns[i];
+	if (best == NULL)
+		return NULL;
+	for (i = 0; i < SMTP_DEPTH; i++)
+		if (!best->slots[i].busy)
+			return &best->slots[i];
 	return NULL;
+}
+
+/* Everything poll() has reported counts as recorded: opens the gates.
+ * Called with the mutex held. */
+static void
+smtp_settle_locked(struct smtp *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i].recorded != s->conns[i].reported) {
+			s->conns[i].recorded = s->conns[i].reported;
+			pthread_cond_signal(&s->conns[i].go);
+		}
+}
+
+static void
+smtp_settle(struct transport *t)
+{
+	struct smtp *s = t->state;
+
+	pthread_mutex_lock(&s->mu);
+	smtp_settle_locked(s);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* Takes ownership of msg whatever happens. */
@@ -698,11 +838,12 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 		return -1;
 	}
 	pthread_mutex_lock(&s->mu);
+	smtp_settle_locked(s);
 	if ((sl = smtp_slot_free(s)) == NULL) {
 		pthread_mutex_unlock(&s->mu);
 		free(msg);
 		return util_err(err, "all %zu SMTP connections are busy",
-		    s->nslots);
+		    s->nconns);
 	}
 	/* Both fit: transport_check_address allows 254 characters. */
 	snprintf(sl->from, sizeof(sl->from), "%s", from);
@@ -712,9 +853,10 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 	sl->tag = tag;
 	sl->t0 = smtp_now_ms();
 	sl->busy = sl->queued = 1;
-	sl->retried = 0;
+	sl->seq = sl->c->next_seq++;
+	sl->c->nbusy++;
 	s->busy++;
-	pthread_cond_signal(&sl->go);
+	pthread_cond_signal(&sl->c->go);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
@@ -741,10 +883,13 @@ smtp_poll(struct transport *t, int timeout_ms, transport_done_fn done,
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&s->mu);
+	smtp_settle_locked(s);
 	for (;;) {
 		if ((sl = smtp_slot_ended(s)) != NULL) {
 			r = sl->result;
 			tag = sl->tag;
+			if (r.code >= 200 && r.code < 300)
+				sl->c->reported++;
 			smtp_slot_release(sl);
 			pthread_mutex_unlock(&s->mu);
 			done(tag, &r, arg);
@@ -770,70 +915,68 @@ static void
 smtp_close(struct transport *t)
 {
 	struct smtp *s = t->state;
-	size_t i;
+	size_t i, j;
 
 	pthread_mutex_lock(&s->mu);
 	atomic_store(&s->closing, 1);
-	for (i = 0; i < s->nslots; i++)
-		pthread_cond_signal(&s->slots[i].go);
+	for (i = 0; i < s->nconns; i++)
+		pthread_cond_signal(&s->conns[i].go);
 	pthread_mutex_unlock(&s->mu);
-	for (i = 0; i < s->nslots; i++) {
-		struct smtp_slot *sl = &s->slots[i];
+	for (i = 0; i < s->nconns; i++) {
+		struct smtp_conn *c = &s->conns[i];
 
-		if (sl->started)
-			pthread_join(sl->th, NULL);
-		if (sl->busy)
-			smtp_slot_release(sl);
-		if (sl->h != NULL)
-			curl_easy_cleanup(sl->h);
-		pthread_cond_destroy(&sl->go);
+		if (c->started)
+			pthread_join(c->th, NULL);
+		for (j = 0; j < SMTP_DEPTH; j++)
+			if (c->slots[j].busy)
+				smtp_slot_release(&c->slots[j]);
+		if (c->h != NULL)
+			curl_easy_cleanup(c->h);
+		pthread_cond_destroy(&c->go);
 	}
 	pthread_cond_destroy(&s->ended);
 	pthread_mutex_destroy(&s->mu);
-	free(s->slots);
+	free(s->conns);
 	free(s);
 	free(t);
 	curl_global_cleanup();
 }
 
-/* Creates the slots' easy handles, with the options every message
+/* Creates the connections' easy handles, with the options every message
  * shares, and their threads. 0, or -1 with err (what was made so far is
  * left for smtp_close). */
 static int
-smtp_slots_init(struct smtp *s, const struct smtp_opts *o, const char *url,
+smtp_conns_init(struct smtp *s, const struct smtp_opts *o, const char *url,
     char *err)
 {
 	CURLcode rc;
 	size_t i;
 
-	for (i = 0; i < s->nslots; i++) {
-		struct smtp_slot *sl = &s->slots[i];
+	for (i = 0; i < s->nconns; i++) {
+		struct smtp_conn *c = &s->conns[i];
 
-		sl->s = s;
-		sl->rcpt.data = sl->to;
-		sl->rcpt.next = NULL;
-		if ((sl->h = curl_easy_init()) == NULL)
+		if ((c->h = curl_easy_init()) == NULL)
 			return util_err(err, "cannot start libcurl");
-		rc = smtp_setup_slot(sl, o, url);
+		rc = smtp_setup_conn(c, o, url);
 		if (rc != CURLE_OK)
 			return util_err(err, "cannot set up libcurl for SMTP: "
 			    "%s", curl_easy_strerror(rc));
-		if (pthread_create(&sl->th, NULL, smtp_slot_main, sl) != 0)
+		if (pthread_create(&c->th, NULL, smtp_conn_main, c) != 0)
 			return util_err(err, "cannot start a thread for an "
 			    "SMTP connection");
-		sl->started = 1;
+		c->started = 1;
 	}
 	return 0;
 }
 
-/* The state for n slots, its mutex and conditions ready. The ended
- * condition waits on the monotonic clock, like smtp_now_ms. */
+/* The state for n connections, its mutex and conditions ready. The
+ * ended condition waits on the monotonic clock, like smtp_now_ms. */
 static struct smtp *
 smtp_state_new(size_t n)
 {
 	struct smtp *s = xcalloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	size_t i;
+	size_t i, j;
 
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -841,10 +984,19 @@ smtp_state_new(size_t n)
 	pthread_cond_init(&s->ended, &ca);
 	pthread_condattr_destroy(&ca);
 	atomic_init(&s->closing, 0);
-	s->nslots = n;
-	s->slots = xcalloc(n, sizeof(*s->slots));
-	for (i = 0; i < n; i++)
-		pthread_cond_init(&s->slots[i].go, NULL);
+	s->nconns = n;
+	s->conns = xcalloc(n, sizeof(*s->conns));
+	for (i = 0; i < n; i++) {
+		struct smtp_conn *c = &s->conns[i];
+
+		c->s = s;
+		pthread_cond_init(&c->go, NULL);
+		for (j = 0; j < SMTP_DEPTH; j++) {
+			c->slots[j].c = c;
+			c->slots[j].rcpt.data = c->slots[j].to;
+			c->slots[j].rcpt.next = NULL;
+		}
+	}
 	return s;
 }
 
@@ -858,6 +1010,7 @@ smtp_transport_new(struct smtp *s)
 	t->capacity = smtp_capacity;
 	t->submit = smtp_submit;
 	t->poll = smtp_poll;
+	t->settle = smtp_settle;
 	t->close = smtp_close;
 	t->state = s;
 	return t;
@@ -892,7 +1045,7 @@ smtp_open(const struct smtp_opts *o, char *err)
 	}
 	s = smtp_state_new(n);
 	t = smtp_transport_new(s);
-	rc = smtp_slots_init(s, o, url, err);
+	rc = smtp_conns_init(s, o, url, err);
 	free(url);
 	if (rc == -1) {
 		smtp_close(t);

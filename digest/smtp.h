@@ -57,8 +57,9 @@ struct smtp_opts {
 };
 
 /* Opens the transport (no connection is made before the first message):
- * capacity() is o->connections, submit() refuses a message when that
- * many are in flight. Returns it (transport_close frees it, closing the
+ * capacity() is twice o->connections (each connection sends one message
+ * and holds the next, to start it the moment the first is accepted),
+ * submit() refuses a message when that many are in flight. Returns it (transport_close frees it, closing the
  * connections with QUIT and dropping unreported messages), or NULL with
  * err when the URL or the options are not acceptable. */
 struct transport *smtp_open(const struct smtp_opts *o, char *err);

@@ -47,6 +47,14 @@ struct transport {
 	 * each ended one, and returns how many are still in flight. */
 	size_t (*poll)(struct transport *t, int timeout_ms,
 	    transport_done_fn done, void *arg);
+	/* Says that every result poll() has reported is recorded. A
+	 * connection holds back the end of its next message until the
+	 * previous one it delivered is recorded, so that a crash leaves at
+	 * most one delivered message per connection unrecorded. submit()
+	 * and poll() settle too (a caller that keeps no record need do
+	 * nothing); calling it as soon as the record is written lets the
+	 * next message end sooner. NULL when the backend has no such wait. */
+	void (*settle)(struct transport *t);
 	void (*close)(struct transport *t);
 	void *state;		/* owned by the backend */
 };

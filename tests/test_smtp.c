@@ -1285,7 +1285,7 @@ test_open_refused(void **state)
 	/* STARTTLS, or a loopback host, may take the password. */
 	o.connections = 4;
 	assert_non_null(t = smtp_open(&o, err));
-	assert_int_equal(t->capacity(t), 4);
+	assert_int_equal(t->capacity(t), 8);
 	transport_close(t);
 	o.tls = SMTP_TLS_OFF;
 	o.url = "smtp://127.0.0.1:25";
@@ -1336,6 +1336,29 @@ test_injection_refused(void **state)
 	assert_int_equal(t->submit(t, FROM, "r@example.org", msg, strlen(msg),
 	    out, err), -1);
 	assert_contains(err, "bare CR");
+	/* Found wherever they are: the check reads 8 bytes at a time. */
+	for (size_t at = 0; at < 40; at++) {
+		char *m = xstrdup("Subject: a long enough subject\r\n\r\n"
+		    "body line\r\n");
+		char want[64];
+
+		/* A lone CR or LF at `at`, where it may have been half of a
+		 * CRLF pair: the other half goes. */
+		m[at] = at % 2 ? '\n' : '\r';
+		if (m[at] == '\r' && m[at + 1] == '\n')
+			m[at + 1] = 'x';
+		if (m[at] == '\n' && at > 0 && m[at - 1] == '\r')
+			m[at - 1] = 'y';
+		snprintf(want, sizeof(want), "bare %s at byte %zu",
+		    at % 2 ? "LF" : "CR", at);
+		assert_int_equal(t->submit(t, FROM, "r@example.org", m,
+		    strlen(m), out, err), -1);
+		assert_contains(err, want);
+	}
+	msg = xstrdup("Subject: x\r\n\r\nends in a bare CR\r");
+	assert_int_equal(t->submit(t, FROM, "r@example.org", msg, strlen(msg),
+	    out, err), -1);
+	assert_contains(err, "bare CR at byte 31");
 	assert_int_equal(t->poll(t, 300, on_done, &ended), 0);
 	assert_int_equal(ended, 0);
 	transport_close(t);
@@ -1344,16 +1367,17 @@ test_injection_refused(void **state)
 	json_decref(log);
 }
 
-/* One message per connection may be in flight: the next is refused. */
+/* Two messages per connection may be in flight (one sent, the next
+ * held ready): the third is refused. */
 static void
 test_capacity(void **state)
 {
 	const char *extra[] = { NULL };
 	struct smtp_opts o = base_opts(1);
-	struct outcome out[2];
-	char err[ERR_LEN], *msg;
+	struct outcome out[3];
+	char err[ERR_LEN], *msg, to[64];
 	struct transport *t;
-	size_t len, ended = 0;
+	size_t i, len, ended = 0;
 
 	(void)state;
 	NEED_AIOSMTPD();
@@ -1361,20 +1385,73 @@ test_capacity(void **state)
 	o.url = server_url("smtp");
 	t = open_or_fail(&o);
 	memset(out, 0, sizeof(out));
-	assert_int_equal(t->capacity(t), 1);
-	msg = make_message(0, 0, &len);
-	assert_int_equal(t->submit(t, FROM, "r000@example.org", msg, len,
-	    &out[0], err), 0);
-	msg = make_message(1, 0, &len);
-	assert_int_equal(t->submit(t, FROM, "r001@example.org", msg, len,
-	    &out[1], err), -1);
+	assert_int_equal(t->capacity(t), 2);
+	for (i = 0; i < 3; i++) {
+		rcpt_of(i, to, sizeof(to));
+		msg = make_message(i, 0, &len);
+		assert_int_equal(t->submit(t, FROM, to, msg, len, &out[i],
+		    err), i < 2 ? 0 : -1);
+	}
 	assert_contains(err, "busy");
 	while (t->poll(t, 1000, on_done, &ended) > 0)
 		;
+	assert_int_equal(ended, 2);
+	assert_int_equal(out[0].r.code, 250);
+	assert_int_equal(out[1].r.code, 250);
+	assert_int_equal(out[2].reported, 0);
+	transport_close(t);
+}
+
+/*
+ * The gate: once the server has accepted a message, the connection's
+ * next one goes no further than its last byte until the first is
+ * recorded (settle), so a crash leaves at most one accepted message per
+ * connection unrecorded. The server's own log says when each was
+ * accepted.
+ */
+static void
+test_gate(void **state)
+{
+	const char *extra[] = { NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[2];
+	char err[ERR_LEN], *msg, to[64];
+	struct transport *t;
+	size_t i, len, ended = 0;
+	json_t *log;
+
+	(void)state;
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	o.url = server_url("smtp");
+	t = open_or_fail(&o);
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < 2; i++) {
+		rcpt_of(i, to, sizeof(to));
+		msg = make_message(i, 200, &len);
+		assert_int_equal(t->submit(t, FROM, to, msg, len, &out[i],
+		    err), 0);
+	}
+	/* The first report, and nothing said about recording it. */
+	while (ended == 0)
+		t->poll(t, 1000, on_done, &ended);
 	assert_int_equal(ended, 1);
 	assert_int_equal(out[0].r.code, 250);
+	usleep(500000);
+	log = log_load();
+	assert_int_equal(log_deliveries(log, 0), 1);
+	assert_int_equal(log_deliveries(log, 1), 0);
+	assert_int_equal(log_count(log, "accepted", 0), 1);
+	json_decref(log);
 	assert_int_equal(out[1].reported, 0);
+	t->settle(t);
+	while (t->poll(t, 1000, on_done, &ended) > 0)
+		;
+	assert_int_equal(out[1].r.code, 250);
 	transport_close(t);
+	log = log_load();
+	assert_log_matches(log, out, 2);
+	json_decref(log);
 }
 
 /* ---- (d) the password ----------------------------------------------- */
@@ -1468,6 +1545,7 @@ main(void)
 		T(test_open_refused),
 		T(test_injection_refused),
 		T(test_capacity),
+		T(test_gate),
 		T(test_password_load),
 	};
 #undef T
