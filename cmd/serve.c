@@ -23,6 +23,7 @@
 #include "date.h"
 #include "db.h"
 #include "edition.h"
+#include "form.h"
 #include "journal.h"
 #include "mailq.h"
 #include "render.h"
@@ -55,7 +56,6 @@
 #define SERVE_CONNECTIONS 1024
 #define SERVE_PER_IP 64
 #define SERVE_TIMEOUT 15	/* seconds a connection may idle */
-#define SERVE_TAGS_MAX 64
 #define SERVE_TOPICS 12		/* offered when the config names none */
 #define SERVE_RATE_SLOTS 4096	/* per-IP buckets; a collision evicts */
 #define SERVE_MAIL_BATCH 32
@@ -128,19 +128,6 @@ struct serve {
 	size_t nwaiting, waiting_cap;
 };
 
-/* A form, from urlencoded or JSON: values owned. */
-struct serve_form {
-	char *email;
-	size_t email_len;
-	char *name;
-	char *website;		/* the honeypot */
-	char *token;
-	char *one_click;	/* List-Unsubscribe */
-	char *tags[SERVE_TAGS_MAX];
-	size_t ntags;
-	int has_tags;		/* a tags field was there, even empty */
-};
-
 enum serve_signup_state {
 	SERVE_SIGNUP_NONE = 0,
 	SERVE_SIGNUP_WAITING,		/* checked, suspended until the commit */
@@ -154,7 +141,7 @@ struct serve_req {
 	int too_big;
 	/* A signup waiting for the round's commit: what it needs then. */
 	enum serve_signup_state signup;
-	struct serve_form form;		/* owned */
+	struct form form;		/* owned */
 	struct signup_form sf;		/* borrows form, ip */
 	char ip[INET6_ADDRSTRLEN];
 	char email[ADDR_MAX + 1];
@@ -177,197 +164,11 @@ serve_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-serve_form_release(struct serve_form *f)
-{
-	size_t i;
-
-	free(f->email);
-	free(f->name);
-	free(f->website);
-	free(f->token);
-	free(f->one_click);
-	for (i = 0; i < f->ntags; i++)
-		free(f->tags[i]);
-	memset(f, 0, sizeof(*f));
-}
-
-/* ---- parsing forms -------------------------------------------------- */
-
-static int
-serve_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes one urlencoded value: an allocated string (caller frees) and
- * its length, or NULL with err for a bad escape, a NUL byte or text that
- * is not UTF-8. */
-static char *
-serve_decode(const char *s, size_t len, size_t *out_len, char *err)
-{
-	char *out = xmalloc(len + 1);
-	size_t i, n = 0;
-	int hi, lo;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			out[n++] = ' ';
-		} else if (s[i] != '%') {
-			out[n++] = s[i];
-		} else if (i + 2 < len + 0 && (hi = serve_hex(s[i + 1])) >= 0 &&
-		    (lo = serve_hex(s[i + 2])) >= 0) {
-			out[n++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			free(out);
-			util_err(err, "the form holds a broken %%-escape");
-			return NULL;
-		}
-	}
-	out[n] = '\0';
-	if (memchr(out, '\0', n) != NULL || !utf8_valid(out, n)) {
-		free(out);
-		util_err(err, "the form holds a NUL byte or text that is not "
-		    "UTF-8");
-		return NULL;
-	}
-	*out_len = n;
-	return out;
-}
-
-/* Stores one field; a single-valued field given twice is refused (which
- * of the two would count is anyone's guess). Takes v. */
-static int
-serve_form_set(struct serve_form *f, const char *key, char *v, size_t len,
-    char *err)
-{
-	char **slot = NULL;
-
-	if (strcmp(key, "email") == 0)
-		slot = &f->email;
-	else if (strcmp(key, "name") == 0)
-		slot = &f->name;
-	else if (strcmp(key, "website") == 0)
-		slot = &f->website;
-	else if (strcmp(key, "token") == 0)
-		slot = &f->token;
-	else if (strcmp(key, "List-Unsubscribe") == 0)
-		slot = &f->one_click;
-	if (strcmp(key, "tags") == 0) {
-		f->has_tags = 1;
-		if (f->ntags < SERVE_TAGS_MAX && *v != '\0')
-			f->tags[f->ntags++] = v;
-		else
-			free(v);
-		return 0;
-	}
-	if (slot == NULL) {
-		free(v);
-		return 0;
-	}
-	if (*slot != NULL) {
-		free(v);
-		return util_err(err, "the field '%s' is given twice", key);
-	}
-	*slot = v;
-	if (slot == &f->email)
-		f->email_len = len;
-	return 0;
-}
-
-static int
-serve_parse_urlencoded(const char *body, size_t len, struct serve_form *f,
-    char *err)
-{
-	const char *p = body, *end = body + len, *amp, *eq;
-	char *key, *v;
-	size_t klen, vlen;
-
-	while (p < end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (amp == NULL)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (amp > p) {
-			key = serve_decode(p, (size_t)((eq ? eq : amp) - p),
-			    &klen, err);
-			if (key == NULL)
-				return -1;
-			v = eq ? serve_decode(eq + 1, (size_t)(amp - eq - 1),
-			    &vlen, err) : xstrdup("");
-			if (v == NULL || serve_form_set(f, key, v, eq ? vlen :
-			    0, err) == -1) {
-				free(key);
-				return -1;
-			}
-			free(key);
-		}
-		p = amp + 1;
-	}
-	return 0;
-}
-
-/* A JSON value of the form: a string, or for tags an array of them. */
-static int
-serve_json_field(struct serve_form *f, const char *key, json_t *v,
-    char *err)
-{
-	size_t i;
-	json_t *e;
-
-	if (strcmp(key, "tags") == 0 && json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e))
-				return util_err(err, "tags must be strings");
-			if (serve_form_set(f, key, xstrdup(json_string_value(e)),
-			    json_string_length(e), err) == -1)
-				return -1;
-		}
-		f->has_tags = 1;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return util_err(err, "the field '%s' must be a string", key);
-	return serve_form_set(f, key, xstrndup(json_string_value(v),
-	    json_string_length(v)), json_string_length(v), err);
-}
-
-static int
-serve_parse_json(const char *body, size_t len, struct serve_form *f,
-    char *err)
-{
-	json_error_t je;
-	const char *key;
-	json_t *root, *v;
-	int rc = 0;
-
-	/* jansson refuses invalid UTF-8, and NUL inside strings unless
-	 * asked; duplicate keys are refused as in a form. */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return util_err(err, "the JSON body cannot be read: %s",
-		    je.text);
-	if (!json_is_object(root))
-		rc = util_err(err, "the JSON body must be an object");
-	json_object_foreach(root, key, v)
-		if (rc == 0)
-			rc = serve_json_field(f, key, v, err);
-	json_decref(root);
-	return rc;
-}
-
 /* The body as its Content-Type says: 0, -1 with err (400), or -2 for a
  * type that is neither (415). */
 static int
 serve_parse_body(struct MHD_Connection *conn, struct serve_req *rq,
-    struct serve_form *f, char *err)
+    struct form *f, char *err)
 {
 	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -378,10 +179,10 @@ serve_parse_body(struct MHD_Connection *conn, struct serve_req *rq,
 	n = strcspn(type, "; \t");
 	if (n == 33 && strncasecmp(type, "application/x-www-form-urlencoded",
 	    n) == 0)
-		return serve_parse_urlencoded(rq->body.data ? rq->body.data :
+		return form_from_urlencoded(rq->body.data ? rq->body.data :
 		    "", rq->body.len, f, err);
 	if (n == 16 && strncasecmp(type, "application/json", n) == 0)
-		return serve_parse_json(rq->body.data ? rq->body.data : "",
+		return form_from_json(rq->body.data ? rq->body.data : "",
 		    rq->body.len, f, err);
 	util_err(err, "send the form as application/x-www-form-urlencoded or "
 	    "application/json");
@@ -634,7 +435,7 @@ serve_mail_wake(struct serve *s)
 /* The answer to a signup: the same for every address it could be. */
 static enum MHD_Result
 serve_subscribe_answer(struct serve *s, struct MHD_Connection *conn,
-    const struct serve_form *f, enum signup_result rc, const char *err)
+    const struct form *f, enum signup_result rc, const char *err)
 {
 	const char *origin = serve_cors(s, conn);
 	int json = serve_wants_json(conn);
@@ -675,7 +476,7 @@ static enum MHD_Result
 serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
     struct serve_req *rq)
 {
-	struct serve_form *f = &rq->form;
+	struct form *f = &rq->form;
 	struct signup_form *sf = &rq->sf;
 	const char *origin = serve_cors(s, conn);
 	int json = serve_wants_json(conn), rc;
@@ -778,7 +579,7 @@ serve_signups_commit(struct serve *s)
 
 /* The token of a link: the form's, else the query's. */
 static const char *
-serve_token(struct MHD_Connection *conn, const struct serve_form *f)
+serve_token(struct MHD_Connection *conn, const struct form *f)
 {
 	if (f != NULL && f->token != NULL)
 		return f->token;
@@ -813,7 +614,7 @@ serve_confirm_get(struct serve *s, struct MHD_Connection *conn)
 
 static enum MHD_Result
 serve_confirm_post(struct serve *s, struct MHD_Connection *conn,
-    const struct serve_form *f)
+    const struct form *f)
 {
 	const char *token = serve_token(conn, f);
 	struct store_subscriber sub;
@@ -853,7 +654,7 @@ serve_confirm_post(struct serve *s, struct MHD_Connection *conn,
 
 static enum MHD_Result
 serve_resend_post(struct serve *s, struct MHD_Connection *conn,
-    const struct serve_form *f)
+    const struct form *f)
 {
 	char err[ERR_LEN];
 	int rc = signup_resend(s->db, serve_token(conn, f), date_now(), err);
@@ -873,7 +674,7 @@ serve_resend_post(struct serve *s, struct MHD_Connection *conn,
 
 static enum MHD_Result
 serve_unsubscribe(struct serve *s, struct MHD_Connection *conn, int post,
-    const struct serve_form *f)
+    const struct form *f)
 {
 	const char *token = serve_token(conn, NULL);
 	struct store_subscriber sub;
@@ -917,7 +718,7 @@ serve_unsubscribe(struct serve *s, struct MHD_Connection *conn, int post,
 
 static enum MHD_Result
 serve_preferences(struct serve *s, struct MHD_Connection *conn, int post,
-    const struct serve_form *f)
+    const struct form *f)
 {
 	const char *token = serve_token(conn, post ? f : NULL);
 	struct store_subscriber sub;
@@ -1056,7 +857,7 @@ static enum MHD_Result
 serve_form_post(struct serve *s, struct MHD_Connection *conn,
     struct serve_req *rq, const char *url)
 {
-	struct serve_form f;
+	struct form f;
 	char err[ERR_LEN];
 	enum MHD_Result ret;
 	int rc;
@@ -1075,7 +876,7 @@ serve_form_post(struct serve *s, struct MHD_Connection *conn,
 		ret = serve_unsubscribe(s, conn, 1, &f);
 	else
 		ret = serve_preferences(s, conn, 1, &f);
-	serve_form_release(&f);
+	form_release(&f);
 	return ret;
 }
 
@@ -1169,7 +970,7 @@ serve_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 	(void)arg, (void)conn, (void)toe;
 	if (rq != NULL) {
 		buf_release(&rq->body);
-		serve_form_release(&rq->form);
+		form_release(&rq->form);
 		free(rq);
 		*con_cls = NULL;
 	}
