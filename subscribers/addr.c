@@ -421,11 +421,16 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	size_t n;
 	int rc;
 
+	/* The error quotes the domain: from the terminated copy, as s is
+	 * a slice of the input with no NUL after it. */
 	in = xstrndup(s, len);
 	rc = idn2_to_ascii_8z(in, &ascii, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		addr_idna_error(rc, in, err);
+		free(in);
+		return -1;
+	}
 	free(in);
-	if (rc != IDN2_OK)
-		return addr_idna_error(rc, s, err);
 	n = strlen(ascii);
 	if (n == 0 || n > ADDR_DOMAIN_MAX) {
 		free(ascii);

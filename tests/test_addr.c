@@ -344,6 +344,21 @@ test_addr_huge(void **state)
 	free(big);
 }
 
+/* A domain libidn2 refuses is quoted in the error from the input's
+ * len bytes only, never from what follows them (found by fuzz_addr:
+ * the input is not NUL-terminated). */
+static void
+test_addr_idna_error_slice(void **state)
+{
+	static const char in[] = "!@\xdf\xbbSECRET";
+	char err[ERR_LEN];
+	struct addr a;
+
+	(void)state;
+	assert_int_equal(addr_parse(in, 4, &a, err), -1);
+	assert_null(strstr(err, "SECRET"));
+}
+
 /* Appends a random pick of tokens to in (at *n, at most max bytes). */
 static void
 random_tokens(char *in, size_t *n, size_t max, const char *const *tok,
@@ -433,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_addr_reasons),
 		cmocka_unit_test(test_addr_suggest),
 		cmocka_unit_test(test_addr_huge),
+		cmocka_unit_test(test_addr_idna_error_slice),
 		cmocka_unit_test(test_addr_random),
 	};
 
