@@ -858,10 +858,11 @@ stop_decide(const struct scan *sc, size_t p)
 		v.end = 0;	/* an elision mark, "[...]" */
 	} else if (spaced && attached) {
 		/* "compounds. . . . The": the period ends the sentence and
-		 * the ellipsis opens the next one. */
+		 * the ellipsis opens the next one. Glued dots ("A.. . B")
+		 * have no space to split at: the run ends the sentence. */
 		if (w.kind == NEXT_UPPER) {
 			v.end = 1;
-			v.pos = first;
+			v.pos = space_len(s, first, n) > 0 ? first : i;
 		}
 	} else if (dots >= 4) {
 		v.end = w.kind != NEXT_LOWER;	/* a period and an ellipsis */

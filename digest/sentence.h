@@ -8,7 +8,8 @@
  * (a paragraph break always ends a sentence) and Unicode punctuation.
  *
  * The splitter only finds boundaries: sentences are spans of the input,
- * so their concatenation with the white space between them is the input.
+ * so their concatenation with the white space between them is the input,
+ * and two sentences always have some white space between them.
  * White space is what utf8_is_space() says (no-break space included); a
  * blank line ends a sentence, a single newline does not. It allocates
  * nothing, keeps no state outside the iterator, takes any bytes (invalid
