@@ -200,6 +200,14 @@ addr_local_unicode(const char *s, size_t len, struct addr_work *w,
 		free(r);
 		return util_err(err, "the part before @ is too long");
 	}
+	/* NFC can turn a character into ASCII the raw check let through
+	 * as non-ASCII (U+037E becomes ';'): the stored form must pass the
+	 * ASCII rules too, or it would not validate again. */
+	if (memchr(w->nfc, '@', n) != NULL)
+		return util_err(err, "the address has more than one @");
+	if (addr_check_chars(w->nfc, n, err) == -1 ||
+	    addr_check_dots(w->nfc, n, "before", err) == -1)
+		return -1;
 	for (i = 0; i < n; i += k) {
 		k = utf8_decode(w->nfc + i, n - i, &cp);
 		if (addr_check_local_char(cp, i == 0, err) == -1)
