@@ -1074,6 +1074,14 @@ render_value(struct render *r, const json_t *v, int escape)
 	}
 }
 
+/* The name of node n: its segments in u, or NULL for "." (a unit whose
+ * names are all "." has no segment array to point into). */
+static const struct seg *
+render_name(const struct unit *u, const struct node *n)
+{
+	return n->nseg > 0 ? u->seg + n->seg : NULL;
+}
+
 /* Resolves a name on the context stack (see template.h); NULL when it is
  * missing. */
 static const json_t *
@@ -1183,7 +1191,7 @@ render_section(struct render *r, struct unit *u, size_t i,
     const struct frame *ctx, const struct chain *ch)
 {
 	const struct node *n = &u->node[i];
-	const json_t *v = render_lookup(ctx, u->seg + n->seg, n->nseg);
+	const json_t *v = render_lookup(ctx, render_name(u, n), n->nseg);
 	struct frame f;
 	size_t k, count;
 	int rc = 0;
@@ -1373,7 +1381,7 @@ render_node(struct render *r, struct unit *u, size_t i,
 	case OP_RAW:
 		if (r->line != LINE_NORMAL && render_settle(r) == -1)
 			return -1;
-		v = render_lookup(ctx, u->seg + n->seg, n->nseg);
+		v = render_lookup(ctx, render_name(u, n), n->nseg);
 		return v != NULL ? render_value(r, v, n->op == OP_VAR) : 0;
 	case OP_SECTION:
 	case OP_INVERTED:
