@@ -170,7 +170,15 @@ html_text_append(struct html_text *t, const char *s, size_t n)
 char *
 html_text_finish(struct html_text *t, size_t *len)
 {
-	char *out = t->data ? t->data : xstrdup("");
+	char *out;
+
+	/* A cut at max can end inside "a b" or a break: the text still
+	 * ends without white space. Only ASCII ones can be there: other
+	 * white space is never written. */
+	while (t->full && t->len > 0 && (t->data[t->len - 1] == ' ' ||
+	    t->data[t->len - 1] == '\n'))
+		t->data[--t->len] = '\0';
+	out = t->data ? t->data : xstrdup("");
 
 	if (len != NULL)
 		*len = t->len;

@@ -88,6 +88,26 @@ test_max_is_respected_on_a_character(void **state)
 	free(got);
 }
 
+/* A cut at max inside "word word" or a paragraph break leaves no white
+ * space at the end (found by fuzz_html). */
+static void
+test_max_cut_leaves_no_space(void **state)
+{
+	const char *html = "<p>one two</p><p>three</p>";
+	char *got;
+
+	(void)state;
+	got = html_to_text(html, strlen(html), 4);
+	assert_string_equal(got, "one");
+	free(got);
+	got = html_to_text(html, strlen(html), 8);
+	assert_string_equal(got, "one two");
+	free(got);
+	got = html_plain_to_text("one two\n\nthree", 15, 9);
+	assert_string_equal(got, "one two");
+	free(got);
+}
+
 static void
 test_hostile_input(void **state)
 {
@@ -120,6 +140,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases_file),
 		cmocka_unit_test(test_max_is_respected_on_a_character),
+		cmocka_unit_test(test_max_cut_leaves_no_space),
 		cmocka_unit_test(test_hostile_input),
 	};
 
