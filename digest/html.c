@@ -149,8 +149,8 @@ html_text_append(struct html_text *t, const char *s, size_t n)
 				t->pending = PENDING_SPACE;
 			i++;
 		} else if (c < 0x80) {
-			/* Controls (NUL included) never reach the text. */
-			html_text_flush_break(t);
+			/* Controls (NUL included) never reach the text, and
+			 * leave the white space around them one run. */
 			i++;
 		} else if ((k = utf8_decode(s + i, n - i, &cp)) > 1 &&
 		    utf8_is_space(cp)) {

@@ -108,6 +108,24 @@ test_max_cut_leaves_no_space(void **state)
 	free(got);
 }
 
+/* A control character between spaces is dropped and the spaces stay one
+ * run, on the quick path as in libxml2's (found by fuzz_html). */
+static void
+test_control_between_spaces(void **state)
+{
+	const char *html = "<p>  lots \x1e of</p>";
+	char *got;
+
+	(void)state;
+	got = html_quick_to_text(html, strlen(html), 100);
+	assert_non_null(got);
+	assert_string_equal(got, "lots of");
+	free(got);
+	got = html_parsed_to_text(html, strlen(html), 100);
+	assert_string_equal(got, "lots of");
+	free(got);
+}
+
 static void
 test_hostile_input(void **state)
 {
@@ -141,6 +159,7 @@ main(void)
 		cmocka_unit_test(test_cases_file),
 		cmocka_unit_test(test_max_is_respected_on_a_character),
 		cmocka_unit_test(test_max_cut_leaves_no_space),
+		cmocka_unit_test(test_control_between_spaces),
 		cmocka_unit_test(test_hostile_input),
 	};
 
