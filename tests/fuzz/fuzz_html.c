@@ -23,6 +23,21 @@ fuzz_text(const char *t, size_t max)
 	    strstr(t, "\n ") == NULL && strstr(t, "  ") == NULL);
 }
 
+/* libxml2 drops C0 controls, form feed included, where HTML reads a form
+ * feed as white space (and the quick path does): the two paths are only
+ * compared on text without them. */
+static int
+fuzz_no_controls(const char *s, size_t n)
+{
+	while (n-- > 0) {
+		if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' &&
+		    *s != '\r')
+			return 0;
+		s++;
+	}
+	return 1;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,12 +57,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * blank line is a paragraph), so hold quick to parsed, as html.h
 	 * does, not to html_to_text. */
 	b = html_quick_to_text(s, size - 1, max);
-	if (b != NULL) {
+	if (b != NULL && fuzz_no_controls(s, size - 1)) {
 		a = html_parsed_to_text(s, size - 1, max);
 		FUZZ_CHECK(strcmp(a, b) == 0);
 		free(a);
-		free(b);
 	}
+	free(b);
 	a = html_plain_to_text(s, size - 1, max);
 	fuzz_text(a, max);
 	free(a);
