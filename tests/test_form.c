@@ -1,0 +1,118 @@
+/*
+ * Tests for subscribers/form.c: urlencoded and JSON bodies, as a table
+ * of body and verdict, plus the fields a good body fills.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include "buf.h"
+#include "form.h"
+
+struct form_case {
+	int json;
+	const char *body;
+	const char *err;	/* NULL: accepted; else a part of err */
+};
+
+static const struct form_case form_cases[] = {
+	{ 0, "", NULL },
+	{ 0, "&&=&x", NULL },
+	{ 0, "email=a%40b.org&name=Zo%C3%AB+M", NULL },
+	{ 0, "email=a%00b@example.org", "NUL" },
+	{ 0, "email=%ff@example.org", "UTF-8" },
+	{ 0, "email=a%zz@example.org", "%-escape" },
+	{ 0, "email=a%4", "%-escape" },
+	{ 0, "email=a@b.org&email=c@d.org", "given twice" },
+	{ 0, "tags=a&tags=&tags=b", NULL },
+	{ 1, "{\"email\":\"a@b.org\",\"tags\":[\"x\",\"y\"]}", NULL },
+	{ 1, "{\"email\":\"a@b.org\",\"email\":\"c@d.org\"}", "cannot be read" },
+	{ 1, "{\"email\":\"a\\u0000b\"}", "cannot be read" },
+	{ 1, "[]", "must be an object" },
+	{ 1, "{\"name\":3}", "must be a string" },
+	{ 1, "{\"tags\":[1]}", "tags must be strings" },
+};
+
+static void
+test_form_cases(void **state)
+{
+	struct form f;
+	char err[ERR_LEN];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(form_cases) / sizeof(form_cases[0]); i++) {
+		const struct form_case *c = &form_cases[i];
+
+		memset(&f, 0, sizeof(f));
+		err[0] = '\0';
+		rc = (c->json ? form_from_json : form_from_urlencoded)(c->body,
+		    strlen(c->body), &f, err);
+		if (c->err == NULL && rc != 0)
+			fail_msg("'%s': refused: %s", c->body, err);
+		if (c->err != NULL && (rc != -1 || strstr(err, c->err) == NULL))
+			fail_msg("'%s': rc %d, err '%s', want '%s'", c->body, rc,
+			    err, c->err);
+		form_release(&f);
+	}
+}
+
+static void
+test_form_fields(void **state)
+{
+	static const char body[] = "email=+Zoe%40Example.ORG+&name=Zo%C3%AB"
+	    "&tags=science&tags=&tags=climate&website=&other=1";
+	struct form f;
+	char err[ERR_LEN];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(form_from_urlencoded(body, strlen(body), &f, err), 0);
+	assert_string_equal(f.email, " Zoe@Example.ORG ");
+	assert_int_equal(f.email_len, 17);
+	assert_string_equal(f.name, "Zo\xc3\xab");
+	assert_string_equal(f.website, "");
+	assert_null(f.token);
+	assert_int_equal(f.ntags, 2);
+	assert_string_equal(f.tags[1], "climate");
+	assert_true(f.has_tags);
+	form_release(&f);
+	assert_null(f.email);
+}
+
+/* Tags past FORM_TAGS_MAX are dropped, not an error. */
+static void
+test_form_tags_max(void **state)
+{
+	struct buf b;
+	struct form f;
+	char err[ERR_LEN];
+	int i;
+
+	(void)state;
+	buf_init(&b, 1 << 16);
+	for (i = 0; i < FORM_TAGS_MAX + 5; i++)
+		assert_int_equal(buf_printf(&b, "tags=t%d&", i), 0);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(form_from_urlencoded(b.data, b.len, &f, err), 0);
+	assert_int_equal(f.ntags, FORM_TAGS_MAX);
+	form_release(&f);
+	buf_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_form_cases),
+		cmocka_unit_test(test_form_fields),
+		cmocka_unit_test(test_form_tags_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
