@@ -121,6 +121,8 @@ clean:
 #
 #   make fuzz-build            libFuzzer targets in build/fuzz/fuzz/
 #   make fuzz FUZZ_SECONDS=N   runs each target N seconds on its corpus
+#   make fuzz T="addr date"    only those targets
+#   tests/fuzz/seed.sh         rebuilds the seeds from tests/data, templates
 #
 # The targets are clang-only: the library is built again by the SAN=1
 # machinery above into its own O=build/fuzz, with the fuzzer's coverage
@@ -143,6 +145,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB) tests/fuzz/fuzz.h
 		$(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 fuzz-bins: $(FUZZ_BIN)
+	@:
 
 fuzz-build:
 	$(Q)$(MAKE) --no-print-directory SAN=1 FUZZ=1 O=build/fuzz \
