@@ -4,7 +4,8 @@
  * builds ends every line in CRLF, has no line over 998 octets, and its
  * header holds exactly the fields mime.h lists, each once, the rest of
  * its lines folded (starting with a space or tab): nothing in a value
- * starts a header line of its own. A part that is not valid UTF-8 is
+ * starts a header line of its own; each part, QP or base64, decodes to
+ * its input with line breaks as CRLF. A part that is not valid UTF-8 is
  * refused, never written.
  */
 #include "buf.h"
@@ -65,6 +66,105 @@ fuzz_message(const char *m, size_t n)
 	    seen[3] == 1 && seen[4] == 1 && seen[8] == 1);
 }
 
+static int
+fuzz_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void
+fuzz_qp_decode(const char *s, size_t n, struct buf *out)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '=') {
+			FUZZ_CHECK(buf_putc(out, s[i]) == 0);
+			continue;
+		}
+		FUZZ_CHECK(i + 2 < n);
+		if (s[i + 1] == '\r' && s[i + 2] == '\n') {	/* soft break */
+			i += 2;
+			continue;
+		}
+		hi = fuzz_hex(s[i + 1]);
+		lo = fuzz_hex(s[i + 2]);
+		FUZZ_CHECK(hi >= 0 && lo >= 0);
+		FUZZ_CHECK(buf_putc(out, (char)(hi << 4 | lo)) == 0);
+		i += 2;
+	}
+}
+
+static void
+fuzz_b64_decode(const char *s, size_t n, struct buf *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p;
+	uint32_t acc = 0;
+	size_t i;
+	int bits = 0;
+
+	for (i = 0; i < n && s[i] != '='; i++) {
+		if (s[i] == '\r' || s[i] == '\n')
+			continue;
+		p = s[i] != '\0' ? strchr(tab, s[i]) : NULL;
+		FUZZ_CHECK(p != NULL);
+		acc = acc << 6 | (uint32_t)(p - tab);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			FUZZ_CHECK(buf_putc(out, (char)(acc >> bits)) == 0);
+		}
+	}
+}
+
+/* The part of the given type decodes to its input, with each LF that
+ * has no CR before it written as CRLF (mime.h: line breaks as CRLF). */
+static void
+fuzz_part(const char *m, size_t n, const char *type, const char *in,
+    size_t in_len)
+{
+	struct buf head, got, want;
+	const char *p, *body, *end;
+	size_t i;
+	int b64;
+
+	buf_init(&head, 256);
+	FUZZ_CHECK(buf_printf(&head, "\r\nContent-Type: %s; charset=\"utf-8\""
+	    "\r\nContent-Transfer-Encoding: ", type) == 0);
+	p = memmem(m, n, head.data, head.len);
+	FUZZ_CHECK(p != NULL);
+	p += head.len;
+	b64 = (size_t)(m + n - p) >= 6 && memcmp(p, "base64", 6) == 0;
+	body = memmem(p, (size_t)(m + n - p), "\r\n\r\n", 4);
+	FUZZ_CHECK(body != NULL);
+	body += 4;
+	end = memmem(body, (size_t)(m + n - body), "\r\n--=_", 6);
+	FUZZ_CHECK(end != NULL);
+	buf_init(&got, FUZZ_MSG_MAX);
+	buf_init(&want, FUZZ_MSG_MAX);
+	if (b64)
+		fuzz_b64_decode(body, (size_t)(end - body), &got);
+	else
+		fuzz_qp_decode(body, (size_t)(end - body), &got);
+	for (i = 0; i < in_len; i++) {
+		if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
+			FUZZ_CHECK(buf_putc(&want, '\r') == 0);
+		FUZZ_CHECK(buf_putc(&want, in[i]) == 0);
+	}
+	FUZZ_CHECK(got.len == want.len && (got.len == 0 ||
+	    memcmp(got.data, want.data, got.len) == 0));
+	buf_release(&head);
+	buf_release(&got);
+	buf_release(&want);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -101,8 +201,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = mime_message_build(&m, &out, id, err);
 	if (!utf8_valid(m.text, m.text_len) || !utf8_valid(m.html, m.html_len))
 		FUZZ_CHECK(rc == -1);
-	if (rc == 0)
+	if (rc == 0) {
 		fuzz_message(out.data, out.len);
+		fuzz_part(out.data, out.len, "text/plain", m.text, m.text_len);
+		fuzz_part(out.data, out.len, "text/html", m.html, m.html_len);
+	}
 	else
 		FUZZ_CHECK(out.len == 0 && memchr(err, '\0', ERR_LEN) != NULL);
 	buf_release(&out);
