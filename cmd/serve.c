@@ -15,7 +15,9 @@
  *
  * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it, from the
  * Content-Length before a byte is read), header memory, an idle timeout,
- * connections in all and per IP, and signups per minute per IP (429).
+ * a deadline for a request's headers (against clients that trickle a
+ * byte at a time), connections in all and per IP, and signups per
+ * minute per IP (429).
  * Tokens never reach a log line: only the path is logged, not the query.
  */
 #include "cmd.h"
@@ -47,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define SERVE_BODY_MAX 16384
@@ -55,6 +58,7 @@
 #define SERVE_CONNECTIONS 1024
 #define SERVE_PER_IP 64
 #define SERVE_TIMEOUT 15	/* seconds a connection may idle */
+#define SERVE_HEADER_TIME 15	/* seconds to send a request's headers */
 #define SERVE_TAGS_MAX 64
 #define SERVE_TOPICS 12		/* offered when the config names none */
 #define SERVE_RATE_SLOTS 4096	/* per-IP buckets; a collision evicts */
@@ -126,6 +130,18 @@ struct serve {
 	/* The signups of this round of the loop, for one commit. */
 	struct serve_waiting *waiting;	/* owned */
 	size_t nwaiting, waiting_cap;
+	/* Open connections, for the header deadline (server thread). */
+	struct serve_conn *conns;	/* owned list */
+	time_t last_sweep;
+};
+
+/* An open connection waiting for its headers since `since` (0: it has
+ * them, and the request is being answered). The idle timeout alone
+ * keeps a client that sends a byte every few seconds forever. */
+struct serve_conn {
+	struct serve_conn *prev, *next;
+	int fd;
+	time_t since;
 };
 
 /* A form, from urlencoded or JSON: values owned. */
@@ -1130,6 +1146,11 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (rq == NULL) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+		if (ci != NULL && ci->socket_context != NULL)
+			((struct serve_conn *)ci->socket_context)->since = 0;
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body, SERVE_BODY_MAX);
 		*con_cls = rq;
@@ -1166,12 +1187,69 @@ serve_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 {
 	struct serve_req *rq = *con_cls;
 
-	(void)arg, (void)conn, (void)toe;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)arg, (void)toe;
+	/* A kept-alive connection: the next request's headers are due. */
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct serve_conn *)ci->socket_context)->since = time(NULL);
 	if (rq != NULL) {
 		buf_release(&rq->body);
 		serve_form_release(&rq->form);
 		free(rq);
 		*con_cls = NULL;
+	}
+}
+
+static void
+serve_connection(void *arg, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode what)
+{
+	struct serve *s = arg;
+	struct serve_conn *sc = *socket_ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		sc = xcalloc(1, sizeof(*sc));
+		sc->fd = ci != NULL ? ci->connect_fd : -1;
+		sc->since = time(NULL);
+		sc->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = sc;
+		s->conns = sc;
+		*socket_ctx = sc;
+	} else if (sc != NULL) {
+		if (sc->prev != NULL)
+			sc->prev->next = sc->next;
+		else
+			s->conns = sc->next;
+		if (sc->next != NULL)
+			sc->next->prev = sc->prev;
+		free(sc);
+		*socket_ctx = NULL;
+	}
+}
+
+/* Cuts off, once a second, the connections whose headers are overdue:
+ * shut down, libmicrohttpd sees the end and closes them. */
+static void
+serve_sweep(struct serve *s)
+{
+	time_t now = time(NULL);
+	struct serve_conn *sc;
+
+	if (now == s->last_sweep)
+		return;
+	s->last_sweep = now;
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (sc->since != 0 && now - sc->since > SERVE_HEADER_TIME &&
+		    sc->fd != -1) {
+			shutdown(sc->fd, SHUT_RDWR);
+			sc->since = 0;
+		}
 	}
 }
 
@@ -1309,6 +1387,7 @@ serve_loop(void *arg)
 	while (!atomic_load(&s->loop_stop)) {
 		MHD_run_wait(s->daemon, 250);
 		serve_signups_commit(s);
+		serve_sweep(s);
 	}
 	return NULL;
 }
@@ -1324,6 +1403,7 @@ serve_start(struct serve *s, struct sockaddr_in *sin)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVE_PER_IP,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_HEADER_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, serve_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, serve_connection, s,
 	    MHD_OPTION_END);
 }
 
