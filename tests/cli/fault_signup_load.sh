@@ -1,7 +1,7 @@
 # digest serve under load: wrk signing people up for 15 s (the script of
 # bench/serve_signup.lua), with slowloris clients (headers a byte a
-# second, for at most 40 s) and 1 MB posts mixed in. It stays up (/healthz answers during
-# and after), its memory after the run is within a bounded factor of
+# second, for at most 40 s) and 1 MB posts mixed in. It stays up
+# (/healthz answers during and after), its memory after the run is within a bounded factor of
 # that after a warm-up, every signup answered 2xx is in the database
 # (and no other), the 1 MB posts get 413, and the slow clients are cut
 # off by the server. FAULT_LOAD_SECONDS changes the length of the run.
