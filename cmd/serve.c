@@ -13,11 +13,12 @@
  * answered. So every answer still follows its own commit, and a round
  * of signups costs one commit instead of one each.
  *
- * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it, from the
- * Content-Length before a byte is read), header memory, an idle timeout,
- * a deadline for a request's headers (against clients that trickle a
- * byte at a time), connections in all and per IP, and signups per
- * minute per IP (429).
+ * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it: from the
+ * Content-Length before a byte is read when the client asked for 100
+ * Continue, else after reading up to SERVE_DISCARD_MAX), header memory,
+ * an idle timeout, a deadline for a request's headers (against clients
+ * that trickle a byte at a time), connections in all and per IP, and
+ * signups per minute per IP (429).
  * Tokens never reach a log line: only the path is logged, not the query.
  */
 #include "cmd.h"
@@ -1142,7 +1143,8 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 {
 	struct serve *s = arg;
 	struct serve_req *rq = *con_cls;
-	const char *cl;
+	const char *cl, *expect;
+	unsigned long long len;
 
 	(void)version;
 	if (rq == NULL) {
@@ -1156,11 +1158,22 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 		*con_cls = rq;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		/* Refused before a byte of it is read. */
-		if (cl != NULL && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
-			return serve_error_page(s, conn,
-			    MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
-			    "The form is larger than 16 KB.");
+		expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_EXPECT);
+		if (cl != NULL && (len = strtoull(cl, NULL, 10)) >
+		    SERVE_BODY_MAX) {
+			/* Refused before a byte of it is read when the client
+			 * waits for 100 Continue or the body is past what we
+			 * read on; else read on, unkept: a client still
+			 * sending when the connection closes never sees the
+			 * 413 (a reset instead). */
+			if (len > SERVE_DISCARD_MAX || (expect != NULL &&
+			    strcasecmp(expect, "100-continue") == 0))
+				return serve_error_page(s, conn,
+				    MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
+				    "The form is larger than 16 KB.");
+			rq->too_big = 1;
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
