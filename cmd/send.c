@@ -396,8 +396,9 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 		send_progress(&rep, 1);
 	if (rc != SEND_OK) {
 		cmd_error("edition %s: %s", e->id, err);
-		return rc == SEND_LOCKED ? EX_TEMPFAIL : rc == SEND_REFUSED ?
-		    EX_UNAVAILABLE : EX_IOERR;
+		return rc == SEND_LOCKED || rc == SEND_UNREACHABLE ?
+		    EX_TEMPFAIL : rc == SEND_REFUSED ? EX_UNAVAILABLE :
+		    EX_IOERR;
 	}
 	fprintf(stderr, "digest: edition %s: %zu sent, %zu deferred, %zu failed, "
 	    "%zu skipped in %.1f s\n", e->id, rep.sent, rep.deferred,

@@ -13,9 +13,12 @@
  * answered. So every answer still follows its own commit, and a round
  * of signups costs one commit instead of one each.
  *
- * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it, from the
- * Content-Length before a byte is read), header memory, an idle timeout,
- * connections in all and per IP, and signups per minute per IP (429).
+ * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it: from the
+ * Content-Length before a byte is read when the client asked for 100
+ * Continue, else after reading up to SERVE_DISCARD_MAX), header memory,
+ * an idle timeout, a deadline for a request's headers (against clients
+ * that trickle a byte at a time), connections in all and per IP, and
+ * signups per minute per IP (429).
  * Tokens never reach a log line: only the path is logged, not the query.
  */
 #include "cmd.h"
@@ -48,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define SERVE_BODY_MAX 16384
@@ -56,6 +60,7 @@
 #define SERVE_CONNECTIONS 1024
 #define SERVE_PER_IP 64
 #define SERVE_TIMEOUT 15	/* seconds a connection may idle */
+#define SERVE_HEADER_TIME 15	/* seconds to send a request's headers */
 #define SERVE_TOPICS 12		/* offered when the config names none */
 #define SERVE_RATE_SLOTS 4096	/* per-IP buckets; a collision evicts */
 #define SERVE_MAIL_BATCH 32
@@ -126,6 +131,18 @@ struct serve {
 	/* The signups of this round of the loop, for one commit. */
 	struct serve_waiting *waiting;	/* owned */
 	size_t nwaiting, waiting_cap;
+	/* Open connections, for the header deadline (server thread). */
+	struct serve_conn *conns;	/* owned list */
+	time_t last_sweep;
+};
+
+/* An open connection waiting for its headers since `since` (0: it has
+ * them, and the request is being answered). The idle timeout alone
+ * keeps a client that sends a byte every few seconds forever. */
+struct serve_conn {
+	struct serve_conn *prev, *next;
+	int fd;
+	time_t since;
 };
 
 enum serve_signup_state {
@@ -927,20 +944,37 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 {
 	struct serve *s = arg;
 	struct serve_req *rq = *con_cls;
-	const char *cl;
+	const char *cl, *expect;
+	unsigned long long len;
 
 	(void)version;
 	if (rq == NULL) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+		if (ci != NULL && ci->socket_context != NULL)
+			((struct serve_conn *)ci->socket_context)->since = 0;
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body, SERVE_BODY_MAX);
 		*con_cls = rq;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		/* Refused before a byte of it is read. */
-		if (cl != NULL && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
-			return serve_error_page(s, conn,
-			    MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
-			    "The form is larger than 16 KB.");
+		expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_EXPECT);
+		if (cl != NULL && (len = strtoull(cl, NULL, 10)) >
+		    SERVE_BODY_MAX) {
+			/* Refused before a byte of it is read when the client
+			 * waits for 100 Continue or the body is past what we
+			 * read on; else read on, unkept: a client still
+			 * sending when the connection closes never sees the
+			 * 413 (a reset instead). */
+			if (len > SERVE_DISCARD_MAX || (expect != NULL &&
+			    strcasecmp(expect, "100-continue") == 0))
+				return serve_error_page(s, conn,
+				    MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
+				    "The form is larger than 16 KB.");
+			rq->too_big = 1;
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -967,12 +1001,69 @@ serve_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 {
 	struct serve_req *rq = *con_cls;
 
-	(void)arg, (void)conn, (void)toe;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)arg, (void)toe;
+	/* A kept-alive connection: the next request's headers are due. */
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct serve_conn *)ci->socket_context)->since = time(NULL);
 	if (rq != NULL) {
 		buf_release(&rq->body);
 		form_release(&rq->form);
 		free(rq);
 		*con_cls = NULL;
+	}
+}
+
+static void
+serve_connection(void *arg, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode what)
+{
+	struct serve *s = arg;
+	struct serve_conn *sc = *socket_ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		sc = xcalloc(1, sizeof(*sc));
+		sc->fd = ci != NULL ? ci->connect_fd : -1;
+		sc->since = time(NULL);
+		sc->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = sc;
+		s->conns = sc;
+		*socket_ctx = sc;
+	} else if (sc != NULL) {
+		if (sc->prev != NULL)
+			sc->prev->next = sc->next;
+		else
+			s->conns = sc->next;
+		if (sc->next != NULL)
+			sc->next->prev = sc->prev;
+		free(sc);
+		*socket_ctx = NULL;
+	}
+}
+
+/* Cuts off, once a second, the connections whose headers are overdue:
+ * shut down, libmicrohttpd sees the end and closes them. */
+static void
+serve_sweep(struct serve *s)
+{
+	time_t now = time(NULL);
+	struct serve_conn *sc;
+
+	if (now == s->last_sweep)
+		return;
+	s->last_sweep = now;
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (sc->since != 0 && now - sc->since > SERVE_HEADER_TIME &&
+		    sc->fd != -1) {
+			shutdown(sc->fd, SHUT_RDWR);
+			sc->since = 0;
+		}
 	}
 }
 
@@ -1110,6 +1201,7 @@ serve_loop(void *arg)
 	while (!atomic_load(&s->loop_stop)) {
 		MHD_run_wait(s->daemon, 250);
 		serve_signups_commit(s);
+		serve_sweep(s);
 	}
 	return NULL;
 }
@@ -1125,6 +1217,7 @@ serve_start(struct serve *s, struct sockaddr_in *sin)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVE_PER_IP,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_HEADER_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, serve_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, serve_connection, s,
 	    MHD_OPTION_END);
 }
 

@@ -1,7 +1,7 @@
 #include "db.h"
 #include "token.h"
 #include "util.h"
-
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,11 +164,34 @@ db_schema_version(void)
 	return DB_NMIGRATIONS;
 }
 
+/* SQLite says "disk I/O error" or "database or disk is full" for a full
+ * filesystem; whoever reads the message needs to know that it is full and
+ * which file. Returns msg, or that message written in buf. */
+static const char *
+db_errmsg(sqlite3 *db, const char *msg, char *buf, size_t size)
+{
+	int code = sqlite3_errcode(db) & 0xff, e = sqlite3_system_errno(db);
+
+	if (code == SQLITE_FULL || ((code == SQLITE_IOERR ||
+	    code == SQLITE_CANTOPEN) && (e == ENOSPC || e == EDQUOT))) {
+		const char *path = sqlite3_db_filename(db, "main");
+		int n = snprintf(buf, size, "%s for '%s'", e == EDQUOT ?
+		    "disk quota exceeded" : "no space left on device",
+		    path ? path : "");
+
+		if (n > 0 && (size_t)n < size)
+			return buf;
+	}
+	return msg;
+}
+
 int
 db_err(sqlite3 *db, char *err, const char *what)
 {
-	return util_err(err, "%s: %s", what, db ? sqlite3_errmsg(db) :
-	    "out of memory");
+	char buf[ERR_LEN];
+
+	return util_err(err, "%s: %s", what, db ? db_errmsg(db,
+	    sqlite3_errmsg(db), buf, sizeof(buf)) : "out of memory");
 }
 
 sqlite3_stmt *
@@ -197,7 +220,10 @@ db_exec(sqlite3 *db, const char *sql, char *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		util_err(err, "database: %s", msg ? msg : sqlite3_errmsg(db));
+		char buf[ERR_LEN];
+
+		util_err(err, "database: %s", db_errmsg(db, msg ? msg :
+		    sqlite3_errmsg(db), buf, sizeof(buf)));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -298,7 +324,8 @@ db_open_flags(const char *path, int flags, char *err)
 
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		util_err(err, "cannot open database '%s': %s", path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
+		    db ? db_errmsg(db, sqlite3_errmsg(db), e, sizeof(e)) :
+		    "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}

@@ -98,6 +98,8 @@ struct send_run {
 	double last_beat;
 	int fatal;
 	int refused;			/* fatal: the server refused us */
+	int unreachable;		/* fatal: no reply, again and again */
+	size_t unanswered;		/* results in a row without a reply */
 	char err[ERR_LEN];
 };
 
@@ -326,6 +328,10 @@ send_flush(struct send_run *run)
 	return 0;
 }
 
+/* Results in a row without any reply from the server before a run
+ * gives up: two per connection, and a few more. */
+#define SEND_UNANSWERED_MAX(conns) (2 * (conns) + 4)
+
 static int
 send_auth_refused(int code)
 {
@@ -395,6 +401,17 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 		st = JOURNAL_FAILED;
 	} else {
 		st = JOURNAL_DEFERRED;
+	}
+	/* No reply at all (refused, timed out, an untrusted certificate),
+	 * on every connection and again: trying each reader in turn would
+	 * hold the run for readers times smtp_timeout. Stop; the rest wait
+	 * for the next run. */
+	if (r->code != 0) {
+		run->unanswered = 0;
+	} else if (++run->unanswered >= SEND_UNANSWERED_MAX(run->nfl) &&
+	    !run->fatal) {
+		util_err(run->err, "the server does not answer: %s", r->reply);
+		run->fatal = run->unreachable = 1;
 	}
 	if (send_slowdown(r->code))
 		send_slow_down(run);
@@ -804,7 +821,8 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	}
 	if (run.fatal) {
 		util_err(err, "%s", run.err);
-		rc = run.refused ? SEND_REFUSED : SEND_ERROR;
+		rc = run.refused ? SEND_REFUSED : run.unreachable ?
+		    SEND_UNREACHABLE : SEND_ERROR;
 	}
 	if (journal_edition_get(db, e->id, &je, run.err) == 1) {
 		rep->deferred = je.count[JOURNAL_DEFERRED];

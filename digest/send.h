@@ -70,6 +70,8 @@ enum send_status {
 	SEND_LOCKED,		/* another run is sending it: err says who */
 	SEND_REFUSED,		/* the server refused us (authentication):
 				 * the run stopped, nobody was marked failed */
+	SEND_UNREACHABLE,	/* no reply from the server, again and again:
+				 * the run stopped, the rest are left */
 };
 
 /*
