@@ -712,7 +712,7 @@ token_key(const struct scan *sc, size_t p, char *key, size_t *tok,
 	*tok = i;
 	*capital = is_upper(s[i]);
 	for (; i < p; i++) {
-		if (s[i] == '.' && key[len - 1] == '.')
+		if (s[i] == '.' && len > 0 && key[len - 1] == '.')
 			return 0;
 		key[len++] = (char)(s[i] < 0x80 ? s[i] | 0x20 : s[i]);
 	}
@@ -991,13 +991,11 @@ sentence_iter_init(struct sentence_iter *it, const char *text, size_t len)
 int
 sentence_next(struct sentence_iter *it, size_t *start, size_t *end)
 {
-	struct scan sc;
-	struct verdict v;
 	const unsigned char *s = (const unsigned char *)it->text;
 	size_t n = it->len, p, stop;
+	struct scan sc = { .s = s, .n = n };
+	struct verdict v;
 
-	sc.s = s;
-	sc.n = n;
 	sc.start = skip_space(s, it->pos, n);
 	if (sc.start >= n) {
 		it->pos = n;
