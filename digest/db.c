@@ -246,7 +246,7 @@ db_migrate(sqlite3 *db, const char *path, int target, char *err)
 	int version;
 	char sql[64];
 
-	if (db_user_version(db, &version, err) == -1)
+	if (db_user_version(db, &version, err) != 0)
 		return -1;
 	if (version > DB_NMIGRATIONS)
 		return util_err(err, "database '%s' has schema version %d, newer "

@@ -1670,7 +1670,7 @@ mime_message_build(const struct mime_message *m, struct buf *out,
 	uuid_t u;
 	int rc = 0;
 
-	if (mime_check(m, &text, &html, err) == -1)
+	if (mime_check(m, &text, &html, err) != 0)
 		return -1;
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, uuid);

@@ -486,9 +486,9 @@ addr_parse(const char *s, size_t len, struct addr *a, char *err)
 	local = (size_t)(at - s);
 	if (memchr(at + 1, '@', len - local - 1) != NULL)
 		return util_err(err, "the address has more than one @");
-	if (addr_local(s, local, &w, err) == -1 ||
-	    addr_domain(at + 1, len - local - 1, &w, err) == -1 ||
-	    addr_check_length(&w, err) == -1)
+	if (addr_local(s, local, &w, err) != 0 ||
+	    addr_domain(at + 1, len - local - 1, &w, err) != 0 ||
+	    addr_check_length(&w, err) != 0)
 		return -1;
 	memcpy(a->text, w.local, w.local_len);
 	a->text[w.local_len] = '@';
