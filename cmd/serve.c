@@ -609,10 +609,13 @@ static enum MHD_Result
 serve_json(struct MHD_Connection *conn, unsigned code, int ok,
     const char *message, const char *origin)
 {
-	char *text = json_dumps(json_pack("{s:b,s:s}", "ok", ok, "message",
-	    message), JSON_COMPACT);
+	json_t *body = json_pack("{s:b,s:s}", "ok", ok, "message", message);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	enum MHD_Result ret;
 
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
 	ret = serve_send(conn, code, "application/json", text, strlen(text),
 	    0, origin);
 	free(text);
