@@ -229,6 +229,7 @@ db_user_version(sqlite3 *db, int *version, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	*version = 0;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_err(db, err, "database");

@@ -424,8 +424,10 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	in = xstrndup(s, len);
 	rc = idn2_to_ascii_8z(in, &ascii, IDN2_NONTRANSITIONAL);
 	free(in);
-	if (rc != IDN2_OK)
-		return addr_idna_error(rc, s, err);
+	if (rc != IDN2_OK) {
+		(void)addr_idna_error(rc, s, err);	/* fills err */
+		return -1;
+	}
 	n = strlen(ascii);
 	if (n == 0 || n > ADDR_DOMAIN_MAX) {
 		free(ascii);
@@ -439,8 +441,10 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	if (addr_check_domain_ascii(w->domain, n, err) == -1)
 		return -1;
 	rc = idn2_to_unicode_8z8z(w->domain, &uni, 0);
-	if (rc != IDN2_OK)
-		return addr_idna_error(rc, w->domain, err);
+	if (rc != IDN2_OK) {
+		(void)addr_idna_error(rc, w->domain, err);	/* fills err */
+		return -1;
+	}
 	w->domain_unicode_len = strlen(uni);
 	free(uni);
 	return 0;
