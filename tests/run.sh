@@ -20,7 +20,10 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 TESTS=$here
 export BUILD DIGEST SHARED TESTS PY
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# Leak detection is always on under SAN=1: it is appended last, so an
+# ASAN_OPTIONS from the caller keeps its other settings but not
+# detect_leaks=0.
+export ASAN_OPTIONS="abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}:detect_leaks=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 unset DIGEST_DB DIGEST_NOW
 
