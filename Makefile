@@ -116,6 +116,9 @@ clean:
 #
 #   make lint       cppcheck and clang-tidy over digest/ subscribers/ cmd/;
 #                   any finding fails (-j2 runs clang-tidy two files at once)
+#                   (tests/ and bench/ not yet: cppcheck still reports six
+#                   findings there, mostly cmocka failures it takes for
+#                   returning; `make lint LINT_MORE=1` shows them)
 #   make valgrind   the CLI tests with every digest process under valgrind
 #
 # Both see the flags the build uses: the include paths and -D defines of
@@ -125,14 +128,20 @@ LINT_DEFS = -D_GNU_SOURCE -DDIGEST_VERSION='"$(VERSION)"' \
 	-DDIGEST_DATADIR='"$(DATADIR)"'
 
 # cppcheck: the posix, gnu, libcurl and sqlite3 library models it ships, and
-# tests/cppcheck.cfg for jansson's iteration macros. Suppressions are inline
-# (// cppcheck-suppress id), each with its reason.
+# tests/cppcheck.cfg for jansson's iteration macros.
+# Suppressions are inline (cppcheck-suppress id), each with its reason,
+# except two that are wrong for the whole tree:
+#  missingIncludeSystem  the system headers are not given to cppcheck (the
+#      library models stand for them; parsing them would take minutes).
+#  readdirCalled  recommends readdir_r(), which glibc deprecates: readdir()
+#      on a DIR that one thread owns is the thread-safe way.
 CPPCHECK = cppcheck
 CPPCHECK_FLAGS = --enable=warning,performance,portability --std=c11 \
 	--error-exitcode=1 --inline-suppr -q --library=posix,gnu,libcurl,sqlite3 \
 	--library=tests/cppcheck.cfg --suppress=missingIncludeSystem \
+	--suppress=readdirCalled \
 	--template='{file}:{line}: {severity} ({id}): {message}' \
-	$(LINT_DEFS) -Idigest -Isubscribers
+	$(LINT_DEFS) -Idigest -Isubscribers -Itests -Ibench
 
 # clang-tidy: whole groups, minus the checks that do not fit this code:
 #  bugprone-easily-swappable-parameters  a naming heuristic, not a defect: it
@@ -170,8 +179,9 @@ TIDY_STAMP = $(LINT_SRC:%.c=$(O)/lint/%.tidy)
 lint: cppcheck tidy
 
 cppcheck:
-	$(SAY) "  CPPCHECK digest subscribers cmd"
-	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(LINT_SRC)
+	$(SAY) "  CPPCHECK digest subscribers cmd$(if $(LINT_MORE), tests bench)"
+	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(LINT_SRC) \
+		$(if $(LINT_MORE),$(TEST_SRC) $(BENCH_SRC))
 
 tidy: $(TIDY_STAMP)
 
