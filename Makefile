@@ -116,7 +116,7 @@ clean:
 #
 #   make lint       cppcheck and clang-tidy over digest/ subscribers/ cmd/;
 #                   any finding fails (-j2 runs clang-tidy two files at once)
-#                   (tests/ and bench/ not yet: cppcheck still reports six
+#                   (tests/ and bench/ not yet: cppcheck still reports seven
 #                   findings there, mostly cmocka failures it takes for
 #                   returning; `make lint LINT_MORE=1` shows them)
 #   make valgrind   the CLI tests with every digest process under valgrind
