@@ -72,13 +72,20 @@ static int
 preview_write(const char *path, const char *data, size_t len)
 {
 	FILE *f = path ? fopen(path, "wb") : stdout;
+	int bad;
 
 	if (f == NULL) {
 		cmd_error("cannot write '%s': %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
-	if (fwrite(data, 1, len, f) != len || (path ? fclose(f) :
-	    fflush(f)) == EOF) {
+	/* The file is closed on every path, a short write included. */
+	bad = fwrite(data, 1, len, f) != len;
+
+	if (path != NULL)
+		bad = (fclose(f) == EOF) || bad;
+	else
+		bad = (fflush(f) == EOF) || bad;
+	if (bad) {
 		cmd_error("cannot write '%s': %s", path ? path : "stdout",
 		    strerror(errno));
 		return EX_IOERR;

@@ -427,10 +427,13 @@ static enum MHD_Result
 serve_json(struct MHD_Connection *conn, unsigned code, int ok,
     const char *message, const char *origin)
 {
-	char *text = json_dumps(json_pack("{s:b,s:s}", "ok", ok, "message",
-	    message), JSON_COMPACT);
+	json_t *body = json_pack("{s:b,s:s}", "ok", ok, "message", message);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	enum MHD_Result ret;
 
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
 	ret = serve_send(conn, code, "application/json", text, strlen(text),
 	    0, origin);
 	free(text);
@@ -763,7 +766,8 @@ serve_preferences(struct serve *s, struct MHD_Connection *conn, int post,
 	}
 	if (rc == 0) {
 		ret = serve_unknown_link(s, conn);
-	} else if (rc == SIGNUP_LINK_BAD) {
+	} else if (rc == SIGNUP_LINK_BAD && post) {
+		/* Only signup_preferences() finds the form bad. */
 		d = serve_page_data(s, "Your preferences", NULL);
 		serve_data_links(s, d, &sub);
 		serve_data_form(d, sub.email, f->name, f->tags, f->ntags, err);
@@ -1127,7 +1131,6 @@ serve_topics(struct serve *s, char *err)
 	json_t *arr = json_array();
 	const char *p = s->c->topics;
 	sqlite3_stmt *st;
-	int rc;
 
 	while (*p != '\0') {
 		size_t k;
@@ -1151,7 +1154,7 @@ serve_topics(struct serve *s, char *err)
 		return NULL;
 	}
 	sqlite3_bind_int(st, 1, SERVE_TOPICS);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(arr, json_pack("{s:s,s:b}", "name",
 		    (const char *)sqlite3_column_text(st, 0), "checked", 0));
 	sqlite3_reset(st);

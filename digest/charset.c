@@ -234,6 +234,7 @@ iconv_convert(const char *data, size_t len, const char *from, struct out *o,
 	char *in = (char *)data, *dst;
 	size_t inleft = len, dstleft, unit = unit_size(from), r;
 
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr): (iconv_t)-1 is iconv_open's failure value */
 	if (cd == (iconv_t)-1)
 		return util_err(err, "unknown encoding '%s'", from);
 	xgrow(&o->data, &o->cap, len + len / 2 + 16, 1);

@@ -255,6 +255,7 @@ db_user_version(sqlite3 *db, int *version, char *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	*version = 0;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return db_err(db, err, "database");
@@ -272,7 +273,7 @@ db_migrate(sqlite3 *db, const char *path, int target, char *err)
 	int version;
 	char sql[64];
 
-	if (db_user_version(db, &version, err) == -1)
+	if (db_user_version(db, &version, err) != 0)
 		return -1;
 	if (version > DB_NMIGRATIONS)
 		return util_err(err, "database '%s' has schema version %d, newer "

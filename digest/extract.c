@@ -1709,6 +1709,7 @@ pass1_enter(xmlNode *n, void *arg)
 	memset(h, 0, sizeof(*h));
 	h->node = n;
 	h->depth = pg->depth++;
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr): libxml2's _private holds our node index */
 	n->_private = (void *)(uintptr_t)pg->n;
 	h->flags = node_classify(n);
 	page_note_element(pg, n, h);
@@ -1839,6 +1840,7 @@ score_paragraph(struct page *pg, const xmlNode *p, const struct hnode *h)
 	size_t level;
 
 	points = 1.0 + (double)h->commas +
+	    /* NOLINTNEXTLINE(bugprone-integer-division): whole hundreds of characters, on purpose */
 	    (h->text / 100 < 3 ? (double)(h->text / 100) : 3.0);
 	for (level = 0; level < 3 && a != NULL; level++, a = a->parent) {
 		if ((ah = hn(pg, a)) == NULL)

@@ -1662,7 +1662,7 @@ int
 mime_message_build(const struct mime_message *m, struct buf *out,
     char message_id[MIME_MESSAGE_ID_MAX], char *err)
 {
-	struct mime_part text, html;
+	struct mime_part text = { 0 }, html = { 0 };
 	struct mime_head h;
 	char uuid[MIME_UUID_LEN + 1], id[MIME_MESSAGE_ID_MAX];
 	char *dst, *scratch = NULL, *end;
@@ -1670,7 +1670,7 @@ mime_message_build(const struct mime_message *m, struct buf *out,
 	uuid_t u;
 	int rc = 0;
 
-	if (mime_check(m, &text, &html, err) == -1)
+	if (mime_check(m, &text, &html, err) != 0)
 		return -1;
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, uuid);

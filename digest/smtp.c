@@ -354,6 +354,7 @@ smtp_url_build(const struct smtp_opts *o, char *err)
 	if (curl_url_set(u, CURLUPART_URL, o->url, 0) != CURLUE_OK)
 		util_err(err, "cannot parse the SMTP URL");
 	else if (smtp_url_check_parts(u, o, err) == -1)
+		/* NOLINTNEXTLINE(bugprone-branch-clone): err is set; the chain ends */
 		;
 	else if (o->ehlo != NULL && smtp_ehlo_check(o->ehlo, err) == -1)
 		;

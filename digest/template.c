@@ -1346,7 +1346,7 @@ static int
 render_block(struct render *r, struct unit *u, size_t i,
     const struct frame *ctx, const struct chain *ch)
 {
-	const struct node *n = &u->node[i], *body = n;
+	const struct node *n = &u->node[i], *body;
 	struct unit *where = u;
 	size_t end = r->ind_end;
 	int rc;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 int
-util_err(char *err, const char *fmt, ...)
+(util_err)(char *err, const char *fmt, ...)
 {
 	va_list ap;
 

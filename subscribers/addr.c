@@ -434,7 +434,7 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	in = xstrndup(s, len);
 	rc = idn2_to_ascii_8z(in, &ascii, IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK) {
-		addr_idna_error(rc, in, err);
+		(void)addr_idna_error(rc, in, err);	/* fills err */
 		free(in);
 		return -1;
 	}
@@ -452,8 +452,10 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	if (addr_check_domain_ascii(w->domain, n, err) == -1)
 		return -1;
 	rc = idn2_to_unicode_8z8z(w->domain, &uni, 0);
-	if (rc != IDN2_OK)
-		return addr_idna_error(rc, w->domain, err);
+	if (rc != IDN2_OK) {
+		(void)addr_idna_error(rc, w->domain, err);	/* fills err */
+		return -1;
+	}
 	w->domain_unicode_len = strlen(uni);
 	free(uni);
 	return 0;
@@ -499,9 +501,9 @@ addr_parse(const char *s, size_t len, struct addr *a, char *err)
 	local = (size_t)(at - s);
 	if (memchr(at + 1, '@', len - local - 1) != NULL)
 		return util_err(err, "the address has more than one @");
-	if (addr_local(s, local, &w, err) == -1 ||
-	    addr_domain(at + 1, len - local - 1, &w, err) == -1 ||
-	    addr_check_length(&w, err) == -1)
+	if (addr_local(s, local, &w, err) != 0 ||
+	    addr_domain(at + 1, len - local - 1, &w, err) != 0 ||
+	    addr_check_length(&w, err) != 0)
 		return -1;
 	memcpy(a->text, w.local, w.local_len);
 	a->text[w.local_len] = '@';

@@ -118,7 +118,7 @@ run_quiet(char *const argv[])
 static int
 read_port(int fd)
 {
-	char line[64];
+	char line[64] = "";
 	size_t n = 0;
 	long long port;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
