@@ -62,8 +62,8 @@ const char cmd_send_usage[] =
     "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
     "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
     "Exit status: 0 all sent (or skipped), 75 some deferred (run again\n"
-    "later) or another run is sending, 69 some refused for good, 65 a\n"
-    "message could not be built.\n";
+    "later), another run is sending or the server does not answer, 69 some\n"
+    "refused for good, 65 a message could not be built.\n";
 
 struct send_cli {
 	const char *edition, *since, *test_to, *subscriber, *smtp, *outbox;
