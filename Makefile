@@ -205,8 +205,11 @@ $(O)/lint/%.tidy: %.c $(wildcard digest/*.h subscribers/*.h cmd/*.h) Makefile
 #      pages with fixed timeouts; ten times slower pages make them flaky.
 #  cli/signup_during_send  50 signups in parallel against a 2000-recipient
 #      send: a load test, which under valgrind measures valgrind.
+#  cli/send_resume, cli/fault_kill  the runs they kill -9 leave no
+#      report, and their re-runs take the send path cli/send_smtp and
+#      cli/fault_smtp check under valgrind: 2.5 minutes of CI for nothing.
 VALGRIND_EXCLUDE = cli/signup_browser cli/templates_browser \
-	cli/signup_during_send
+	cli/signup_during_send cli/send_resume cli/fault_kill
 VALGRIND_LOGS = $(CURDIR)/$(O)/valgrind
 
 valgrind: $(DIGEST_BIN)

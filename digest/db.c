@@ -1,6 +1,7 @@
 #include "db.h"
 #include "token.h"
 #include "util.h"
+
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>

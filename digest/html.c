@@ -569,7 +569,8 @@ is_name_char(int c)
 }
 
 /* Skips the attributes of a tag up to its '>': 1 and *self_closing, or
- * 0 for anything unusual (an unclosed quote, a '<' inside the tag). */
+ * 0 for anything unusual (an unclosed quote, a '<' inside the tag, an
+ * attribute name that is not letters, digits and ":-_."). */
 static int
 quick_attributes(struct quick *q, int *self_closing)
 {
@@ -594,9 +595,13 @@ quick_attributes(struct quick *q, int *self_closing)
 		if (!is_alpha((unsigned char)s[q->i]) && s[q->i] != '_' &&
 		    s[q->i] != ':')
 			return 0;
-		while (q->i < q->len && !is_space((unsigned char)s[q->i]) &&
-		    strchr("\"'<>/=", s[q->i]) == NULL)
+		while (q->i < q->len && is_name_char((unsigned char)s[q->i]))
 			q->i++;
+		/* An attribute name of other characters ("a]b", "two,") is
+		 * one where libxml2 gives up on the tag and HTML does not. */
+		if (q->i < q->len && !is_space((unsigned char)s[q->i]) &&
+		    strchr("/=>", s[q->i]) == NULL)
+			return 0;
 		while (q->i < q->len && is_space((unsigned char)s[q->i]))
 			q->i++;
 		if (q->i >= q->len || s[q->i] != '=')
