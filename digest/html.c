@@ -408,7 +408,9 @@ is_alpha(int c)
 /*
  * What the quick path knows about an element, beyond html.h's role: it
  * never holds content (TAG_VOID: not put on the stack), or only libxml2's
- * HTML parser handles it (TAG_PARSER: raw text, document structure), and
+ * HTML parser handles it (TAG_PARSER: raw text, document structure, and
+ * the head's base, link and meta, after which libxml2 may keep an unknown
+ * element and its text in the head), and
  * which start tags implicitly close it in libxml2 (its htmlStartClose
  * table, for the elements the quick path keeps open; when one of them
  * opens, the fragment goes to the parser). Sorted by name.
@@ -424,7 +426,7 @@ static const struct tag_info {
 	{ "address", 0, " dd dl dt form li ul " },
 	{ "area", TAG_VOID, NULL },
 	{ "b", 0, " center p td th " },
-	{ "base", TAG_VOID, NULL },
+	{ "base", TAG_VOID | TAG_PARSER, NULL },
 	{ "basefont", TAG_VOID, NULL },
 	{ "big", 0, " p " },
 	{ "body", TAG_PARSER, NULL },
@@ -455,10 +457,10 @@ static const struct tag_info {
 	{ "isindex", TAG_VOID, NULL },
 	{ "legend", 0, " fieldset " },
 	{ "li", 0, " li " },
-	{ "link", TAG_VOID, NULL },
+	{ "link", TAG_VOID | TAG_PARSER, NULL },
 	{ "listing", TAG_PARSER, NULL },
 	{ "menu", 0, " dd dl dt form ul " },
-	{ "meta", TAG_VOID, NULL },
+	{ "meta", TAG_VOID | TAG_PARSER, NULL },
 	{ "ol", 0, " form " },
 	{ "p", 0, " address blockquote body caption center col colgroup dd "
 	    "dir div dl dt fieldset form frameset h1 h2 h3 h4 h5 h6 head hr li "

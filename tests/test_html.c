@@ -147,6 +147,22 @@ test_odd_attribute_name(void **state)
 	free(got);
 }
 
+/* After a head element (meta, link, base) libxml2 may keep an unknown
+ * element and its text in the head: the quick path leaves such
+ * fragments to the parser (found by fuzz_html). */
+static void
+test_head_element(void **state)
+{
+	static const char *const frags[] = { "<meta a><t>aur",
+	    "<link a><t>aur", "<base a><t>aur" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(frags) / sizeof(frags[0]); i++)
+		assert_null(html_quick_to_text(frags[i], strlen(frags[i]),
+		    100));
+}
+
 static void
 test_hostile_input(void **state)
 {
@@ -182,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_max_cut_leaves_no_space),
 		cmocka_unit_test(test_control_between_spaces),
 		cmocka_unit_test(test_odd_attribute_name),
+		cmocka_unit_test(test_head_element),
 		cmocka_unit_test(test_hostile_input),
 	};
 
