@@ -80,3 +80,30 @@ stop_serve() {
 	return 0
 }
 on_exit stop_serve
+
+# start_httpd [httpd.py options]: tests/servers/httpd.py on a port it
+# picks, its log in $T/http.log; sets $base to its URL. It reads a pipe
+# this script holds open, so it dies with the script; stopped on exit.
+httpd_pid=
+start_httpd() {
+	mkfifo "$T/hold"
+	"$PY" "$TESTS/servers/httpd.py" "$@" --port-file "$T/port" \
+	    --log "$T/http.log" --watch-stdin <"$T/hold" >/dev/null 2>&1 &
+	httpd_pid=$!
+	exec 9>"$T/hold"
+	i=0
+	while [ ! -s "$T/port" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && fail "httpd.py did not start"
+		sleep 0.05
+	done
+	base="http://127.0.0.1:$(cat "$T/port")"
+}
+stop_httpd() {
+	[ -n "$httpd_pid" ] || return 0
+	exec 9>&-
+	kill "$httpd_pid" 2>/dev/null
+	wait "$httpd_pid" 2>/dev/null
+	httpd_pid=
+	return 0
+}
+on_exit stop_httpd

@@ -10,19 +10,7 @@ need sqlite3
 # Address space: ASan reserves terabytes of it, so only without ASan.
 case $(ldd "$DIGEST" 2>/dev/null) in *libasan*) limit= ;; *) limit=1048576 ;; esac
 
-mkfifo "$T/hold"
-"$PY" "$TESTS/servers/httpd.py" --port-file "$T/port" --log "$T/http.log" \
-    --watch-stdin <"$T/hold" >/dev/null 2>&1 &
-server=$!
-exec 9>"$T/hold"
-stop_server() { exec 9>&-; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_exit stop_server
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "httpd.py did not start"
-	sleep 0.05
-done
-base="http://127.0.0.1:$(cat "$T/port")"
+start_httpd
 
 # bad PATH RC SECONDS WHAT PATTERN: ingest of the bad URL next to a good
 # file; exit RC, within SECONDS, one line naming the URL and PATTERN,

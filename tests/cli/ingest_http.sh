@@ -15,20 +15,7 @@ cat >"$T/www/page.html" <<'HTML'
 <p>The council expects the work to last until May. The footpath along the water stays open, with a short diversion near the harbour office.</p>
 </article><footer>Follow us on social media</footer></body></html>
 HTML
-# The server dies with this script: it reads our stdin-side pipe.
-mkfifo "$T/hold"
-"$PY" "$TESTS/servers/httpd.py" --dir "$T/www" --port-file "$T/port" \
-    --log "$T/http.log" --watch-stdin <"$T/hold" >/dev/null 2>&1 &
-server=$!
-exec 9>"$T/hold"
-stop_server() { exec 9>&-; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_exit stop_server
-i=0
-while [ ! -s "$T/port" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "httpd.py did not start"
-	sleep 0.05
-done
-base="http://127.0.0.1:$(cat "$T/port")"
+start_httpd --dir "$T/www"
 
 # First fetch stores; the second is conditional and answered 304.
 run ingest "$base/files/feed.xml"
