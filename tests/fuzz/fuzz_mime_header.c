@@ -33,26 +33,6 @@ fuzz_clean(const char *s, size_t n, struct buf *out)
 	}
 }
 
-static int
-fuzz_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-fuzz_b64(char c)
-{
-	const char *tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789+/";
-	const char *p = c != '\0' ? strchr(tab, c) : NULL;
-
-	return p == NULL ? -1 : (int)(p - tab);
-}
-
 static void
 fuzz_decode_q(const char *s, size_t n, struct buf *out)
 {
@@ -79,26 +59,6 @@ fuzz_decode_q(const char *s, size_t n, struct buf *out)
 	}
 }
 
-static void
-fuzz_decode_b(const char *s, size_t n, struct buf *out)
-{
-	uint32_t acc = 0;
-	size_t i;
-	int bits = 0, v;
-
-	FUZZ_CHECK(n % 4 == 0);
-	for (i = 0; i < n && s[i] != '='; i++) {
-		v = fuzz_b64(s[i]);
-		FUZZ_CHECK(v >= 0);
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			FUZZ_CHECK(buf_putc(out, (char)(acc >> bits)) == 0);
-		}
-	}
-}
-
 /* 1 and the decoded text appended when [w, w+n) is an encoded word. */
 static int
 fuzz_word(const char *w, size_t n, struct buf *out)
@@ -107,10 +67,12 @@ fuzz_word(const char *w, size_t n, struct buf *out)
 	    memcmp(w + n - 2, "?=", 2) != 0)
 		return 0;
 	FUZZ_CHECK(w[8] == 'Q' || w[8] == 'B');
-	if (w[8] == 'Q')
+	if (w[8] == 'Q') {
 		fuzz_decode_q(w + 10, n - 12, out);
-	else
-		fuzz_decode_b(w + 10, n - 12, out);
+	} else {
+		FUZZ_CHECK((n - 12) % 4 == 0);
+		fuzz_b64_decode(w + 10, n - 12, out);
+	}
 	return 1;
 }
 

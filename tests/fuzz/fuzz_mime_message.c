@@ -66,16 +66,6 @@ fuzz_message(const char *m, size_t n)
 	    seen[3] == 1 && seen[4] == 1 && seen[8] == 1);
 }
 
-static int
-fuzz_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 fuzz_qp_decode(const char *s, size_t n, struct buf *out)
 {
@@ -97,30 +87,6 @@ fuzz_qp_decode(const char *s, size_t n, struct buf *out)
 		FUZZ_CHECK(hi >= 0 && lo >= 0);
 		FUZZ_CHECK(buf_putc(out, (char)(hi << 4 | lo)) == 0);
 		i += 2;
-	}
-}
-
-static void
-fuzz_b64_decode(const char *s, size_t n, struct buf *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p;
-	uint32_t acc = 0;
-	size_t i;
-	int bits = 0;
-
-	for (i = 0; i < n && s[i] != '='; i++) {
-		if (s[i] == '\r' || s[i] == '\n')
-			continue;
-		p = s[i] != '\0' ? strchr(tab, s[i]) : NULL;
-		FUZZ_CHECK(p != NULL);
-		acc = acc << 6 | (uint32_t)(p - tab);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			FUZZ_CHECK(buf_putc(out, (char)(acc >> bits)) == 0);
-		}
 	}
 }
 
