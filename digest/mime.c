@@ -392,8 +392,6 @@ mime_header_is_plain(const char *value, int phrase)
  * word of 64 bits, with masks that flag each byte by its high bit.
  */
 
-#define MIME_ONES 0x0101010101010101ULL
-#define MIME_HIGH 0x8080808080808080ULL
 
 /* The 8 bytes at s as a word, in the machine's byte order. */
 static inline uint64_t
@@ -413,11 +411,11 @@ mime_load8(const unsigned char *s)
 static inline uint64_t
 mime_loud(uint64_t w)
 {
-	uint64_t ctl = ~((w | MIME_HIGH) - 0x20 * MIME_ONES);
-	uint64_t eq = ~(((w ^ (0x3D * MIME_ONES)) | MIME_HIGH) - MIME_ONES);
-	uint64_t del = ((w & ~MIME_HIGH) + MIME_ONES) & ~w;
+	uint64_t ctl = ~((w | UTIL_HIGHS) - 0x20 * UTIL_ONES);
+	uint64_t eq = ~(((w ^ (0x3D * UTIL_ONES)) | UTIL_HIGHS) - UTIL_ONES);
+	uint64_t del = ((w & ~UTIL_HIGHS) + UTIL_ONES) & ~w;
 
-	return (w | ctl | eq | del) & MIME_HIGH;
+	return (w | ctl | eq | del) & UTIL_HIGHS;
 }
 
 /* How many bytes at s come before the first loud one, given its mask
@@ -1019,8 +1017,8 @@ mime_part_looks_base64(const char *str, size_t n)
 	}
 	step = (n - 8) / 31;
 	for (i = 0; i < 32; i++)
-		high += (size_t)((((mime_load8(s + i * step) & MIME_HIGH) >> 7) *
-		    MIME_ONES) >> 56);
+		high += (size_t)((((mime_load8(s + i * step) & UTIL_HIGHS) >>
+		    7) * UTIL_ONES) >> 56);
 	return high * 6 > 256;
 }
 

@@ -733,11 +733,6 @@ smtp_capacity(struct transport *t)
 	return s->nconns * SMTP_DEPTH;
 }
 
-#define SMTP_ONES 0x0101010101010101ULL
-#define SMTP_HIGHS 0x8080808080808080ULL
-/* Whether any byte of w is zero (exact as a yes or no). */
-#define SMTP_HAS_ZERO(w) ((((w) - SMTP_ONES) & ~(w) & SMTP_HIGHS) != 0)
-
 /* The offset of the first CR or LF at or after i, or len. Eight bytes
  * at a time: the check runs on the caller's thread, on every byte of
  * every message, where two memchr passes cost more than building the
@@ -749,8 +744,8 @@ smtp_line_end(const char *msg, size_t len, size_t i)
 
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, msg + i, 8);
-		if (SMTP_HAS_ZERO(w ^ (SMTP_ONES * '\r')) ||
-		    SMTP_HAS_ZERO(w ^ (SMTP_ONES * '\n')))
+		if (util_has_zero_byte(w ^ (UTIL_ONES * '\r')) ||
+		    util_has_zero_byte(w ^ (UTIL_ONES * '\n')))
 			break;
 	}
 	while (i < len && msg[i] != '\r' && msg[i] != '\n')

@@ -908,10 +908,6 @@ static const char *const escape_text[256] = {
 	['\''] = "&#39;",
 };
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-/* Whether any byte of w is zero (exact as a yes or no). */
-#define HAS_ZERO(w) ((((w) - ONES) & ~(w) & HIGHS) != 0)
 
 /*
  * The length of the prefix of s with nothing to escape. Eight bytes at a
@@ -926,9 +922,10 @@ escape_span(const char *s, size_t n)
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		if (HAS_ZERO((w | ONES) ^ (ONES * '\'')) ||
-		    HAS_ZERO((w | (ONES * 2)) ^ (ONES * '>')) ||
-		    HAS_ZERO(w ^ (ONES * '"')))
+		if (util_has_zero_byte((w | UTIL_ONES) ^ (UTIL_ONES * '\'')) ||
+		    util_has_zero_byte((w | (UTIL_ONES * 2)) ^
+		    (UTIL_ONES * '>')) ||
+		    util_has_zero_byte(w ^ (UTIL_ONES * '"')))
 			break;
 	}
 	while (i < n && escape_len[(unsigned char)s[i]] == 0)

@@ -26,6 +26,18 @@ int util_err(char *err, const char *fmt, ...)
 #define util_err(...) ({ (util_err)(__VA_ARGS__); -1; })
 #endif
 
+/* Scanning 8 bytes at a time: a word of w's bytes, each equal to c, is
+ * UTIL_ONES * c; a word has a byte equal to c when util_has_zero_byte(
+ * w ^ (UTIL_ONES * c)) (exact as a yes or no). */
+#define UTIL_ONES 0x0101010101010101ULL
+#define UTIL_HIGHS 0x8080808080808080ULL
+
+static inline int
+util_has_zero_byte(uint64_t w)
+{
+	return ((w - UTIL_ONES) & ~w & UTIL_HIGHS) != 0;
+}
+
 /* Allocators that abort on exhaustion; results are owned by the caller. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
