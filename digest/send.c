@@ -329,8 +329,9 @@ send_flush(struct send_run *run)
 }
 
 /* Results in a row without any reply from the server before a run
- * gives up: two per connection, and a few more. */
-#define SEND_UNANSWERED_MAX(conns) (2 * (conns) + 4)
+ * gives up: two for each message the transport holds at once (two per
+ * connection: the one it sends and the next), and a few more. */
+#define SEND_UNANSWERED_MAX(flights) (2 * (flights) + 4)
 
 static int
 send_auth_refused(int code)
