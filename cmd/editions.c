@@ -26,7 +26,9 @@ const char cmd_editions_show_usage[] =
     "usage: digest editions show [--json] [--db PATH] ID\n"
     "\n"
     "Shows who got edition ID, who is deferred or failed and why: one line\n"
-    "per subscriber with the status, the SMTP reply and the time.\n"
+    "per subscriber with the status, the SMTP reply and the time, and the\n"
+    "Message-IDs an interrupted run left in flight (in doubt: the server\n"
+    "may have accepted them, so that subscriber may have two copies).\n"
     "\n"
     "      --json               a JSON object: the edition and its\n"
     "                           deliveries\n"
@@ -56,6 +58,9 @@ editions_json(const struct journal_edition *e)
 		json_object_set_new(counts, journal_status_name(k),
 		    json_integer((json_int_t)e->count[k]));
 	json_object_set_new(o, "deliveries", counts);
+	json_object_set_new(o, "sending", json_integer((json_int_t)e->sending));
+	json_object_set_new(o, "in_doubt",
+	    json_integer((json_int_t)e->in_doubt));
 	return o;
 }
 
@@ -71,10 +76,15 @@ editions_line(const struct journal_edition *e, void *arg)
 	}
 	date_to_rfc3339(e->created, when);
 	printf("%-10s %-7s %s  %zu articles  sent %zu  deferred %zu  "
-	    "failed %zu  skipped %zu  pending %zu%s%s\n", e->id, e->status, when,
+	    "failed %zu  skipped %zu  pending %zu", e->id, e->status, when,
 	    e->articles, e->count[JOURNAL_SENT], e->count[JOURNAL_DEFERRED],
 	    e->count[JOURNAL_FAILED], e->count[JOURNAL_SKIPPED],
-	    e->count[JOURNAL_PENDING], *e->note ? "  " : "", e->note);
+	    e->count[JOURNAL_PENDING]);
+	if (e->sending > 0)
+		printf("  in flight %zu", e->sending);
+	if (e->in_doubt > 0)
+		printf("  in doubt %zu", e->in_doubt);
+	printf("%s%s\n", *e->note ? "  " : "", e->note);
 }
 
 /* Parses [--json] and the common options; returns -1 for bad usage. */
@@ -136,6 +146,25 @@ cmd_editions(int argc, char **argv)
 	return status;
 }
 
+/* The Message-IDs a stopped run may have delivered, as an array. */
+static void
+editions_json_doubt(json_t *o, const char *ids)
+{
+	json_t *arr = json_array();
+	const char *p = ids, *sp;
+
+	while (*p != '\0') {
+		sp = strchr(p, ' ');
+		if (sp == NULL)
+			sp = p + strlen(p);
+		if (sp > p)
+			json_array_append_new(arr, json_stringn(p,
+			    (size_t)(sp - p)));
+		p = *sp ? sp + 1 : sp;
+	}
+	json_object_set_new(o, "in_doubt", arr);
+}
+
 static void
 editions_delivery(const struct journal_delivery *d, void *arg)
 {
@@ -150,8 +179,14 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 			printf("  %s", d->reply);
 		else if (d->code != 0)
 			printf("  %d", d->code);
-		printf("  (%s, %d tr%s)\n", when, d->attempts,
+		printf("  (%s, %d tr%s)", when, d->attempts,
 		    d->attempts == 1 ? "y" : "ies");
+		if (d->sending != NULL)
+			printf("  in flight: %s", d->sending);
+		if (d->in_doubt != NULL)
+			printf("  in doubt, may have a second copy: %s",
+			    d->in_doubt);
+		putchar('\n');
 		return;
 	}
 	o = json_object();
@@ -167,6 +202,10 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 	if (d->message_id != NULL)
 		json_object_set_new(o, "message_id",
 		    util_json_string(d->message_id));
+	if (d->sending != NULL)
+		json_object_set_new(o, "sending", util_json_string(d->sending));
+	if (d->in_doubt != NULL)
+		editions_json_doubt(o, d->in_doubt);
 	json_object_set_new(o, "updated", json_string(when));
 	if (d->next_try != 0) {
 		date_to_rfc3339(d->next_try, when);

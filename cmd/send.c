@@ -125,6 +125,16 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	struct send_log_ctx *c = arg;
 	FILE *f = c->cli->log;
 
+	if (ev->in_doubt) {
+		fprintf(f, "edition=%s to=%s status=in-doubt", c->edition,
+		    ev->to);
+		send_kv(f, "message_id", ev->message_id);
+		send_kv(f, "reply", "an earlier run stopped with this message "
+		    "in flight: the server may have it, a second copy may "
+		    "follow");
+		fputc('\n', f);
+		return;
+	}
 	if (ev->status == JOURNAL_DEFERRED)
 		c->deferred_now++;
 	fprintf(f, "edition=%s to=%s status=%s", c->edition, ev->to,
@@ -206,6 +216,8 @@ send_json(const char *edition, const struct send_report *rep)
 	json_object_set_new(o, "failed", json_integer((json_int_t)rep->failed));
 	json_object_set_new(o, "skipped",
 	    json_integer((json_int_t)rep->skipped));
+	json_object_set_new(o, "in_doubt",
+	    json_integer((json_int_t)rep->in_doubt));
 	json_object_set_new(o, "left", json_integer((json_int_t)rep->left));
 	json_object_set_new(o, "seconds", json_real(rep->elapsed));
 	json_dumpf(o, stdout, JSON_INDENT(2));
@@ -394,6 +406,11 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 	transport_close(t);
 	if (cli->tty)
 		send_progress(&rep, 1);
+	if (rep.in_doubt > 0)
+		fprintf(stderr, "digest: edition %s: %zu may get a second copy: "
+		    "an earlier run stopped with their message in flight "
+		    "(status=in-doubt; digest editions show %s)\n", e->id,
+		    rep.in_doubt, e->id);
 	if (rc != SEND_OK) {
 		cmd_error("edition %s: %s", e->id, err);
 		return rc == SEND_LOCKED || rc == SEND_UNREACHABLE ?

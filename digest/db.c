@@ -155,6 +155,12 @@ static const char *const db_migrations[] = {
 	"CREATE INDEX mail_queue_due ON mail_queue (status, next_try);"
 	"CREATE INDEX mail_queue_subscriber"
 	"  ON mail_queue (subscriber_id, created);",
+	/* 6: the message a send has handed to the server and not yet
+	 * recorded (its Message-ID, written before the server can accept
+	 * it), and the ones a stopped run left so: the server may have
+	 * accepted them, so the reader may get a second copy. */
+	"ALTER TABLE delivery ADD COLUMN sending TEXT;"
+	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

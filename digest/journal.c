@@ -111,8 +111,10 @@ journal_counts(sqlite3 *db, struct journal_edition *e, char *err)
 	int rc;
 
 	memset(e->count, 0, sizeof(e->count));
-	st = db_prepare(db, "SELECT status, count(*) FROM delivery "
-	    "WHERE edition_id = ?1 GROUP BY status", err);
+	e->sending = e->in_doubt = 0;
+	st = db_prepare(db, "SELECT status, count(*), count(sending), "
+	    "count(in_doubt) FROM delivery WHERE edition_id = ?1 "
+	    "GROUP BY status", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
@@ -122,6 +124,8 @@ journal_counts(sqlite3 *db, struct journal_edition *e, char *err)
 		for (k = 0; k < JOURNAL_NSTATUS; k++)
 			if (strcmp(name, journal_names[k]) == 0)
 				e->count[k] = (size_t)sqlite3_column_int64(st, 1);
+		e->sending += (size_t)sqlite3_column_int64(st, 2);
+		e->in_doubt += (size_t)sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -437,15 +441,35 @@ journal_next_due(sqlite3 *db, const char *edition)
 }
 
 static int
+journal_mark(sqlite3 *db, const char *edition, const struct journal_result *r,
+    char *err)
+{
+	sqlite3_stmt *st;
+
+	st = db_prepare(db, "UPDATE delivery SET sending = ?3 "
+	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->subscriber_id);
+	/* Without a Message-ID the mark still says "in flight". */
+	sqlite3_bind_text(st, 3, r->message_id ? r->message_id : "", -1,
+	    SQLITE_STATIC);
+	return journal_step_done(db, st, "marking a delivery", err);
+}
+
+static int
 journal_record_one(sqlite3 *db, const char *edition,
     const struct journal_result *r, int bounce_limit, int64_t now, char *err)
 {
 	sqlite3_stmt *st;
 
+	if (r->sending)
+		return journal_mark(db, edition, r, err);
 	st = db_prepare(db, "UPDATE delivery SET status = ?3, "
 	    "attempts = attempts + (?3 <> 'skipped'), code = ?4, reply = ?5, "
-	    "queue_id = ?6, message_id = ?7, updated = ?8, next_try = ?9 "
-	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
+	    "queue_id = ?6, message_id = ?7, updated = ?8, next_try = ?9, "
+	    "sending = NULL WHERE edition_id = ?1 AND subscriber_id = ?2", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
@@ -524,6 +548,49 @@ fail:
 	return -1;
 }
 
+int64_t
+journal_in_doubt(sqlite3 *db, const char *edition,
+    void (*fn)(const char *email, const char *message_id, void *arg),
+    void *arg, char *err)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	if (db_begin(db, err) == -1)
+		return -1;
+	/* No index on sending: a mark is written and cleared for every
+	 * message, and this scan is once per run. */
+	st = db_prepare(db, "SELECT s.email, d.sending FROM delivery d "
+	    "JOIN subscriber s ON s.id = d.subscriber_id "
+	    "WHERE d.edition_id = ?1 AND d.sending IS NOT NULL "
+	    "ORDER BY d.subscriber_id", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_err(db, err, "reading messages in flight");
+		goto fail;
+	}
+	if (n > 0 && journal_change(db, "UPDATE delivery SET in_doubt = "
+	    "ltrim(coalesce(in_doubt, '') || ' ' || sending), sending = NULL "
+	    "WHERE edition_id = ?1 AND sending IS NOT NULL", edition, 0,
+	    "recording messages in doubt", err) == -1)
+		goto fail;
+	if (db_commit(db, err) == -1)
+		goto fail;
+	return n;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
 int
 journal_delivery_each(sqlite3 *db, const char *edition,
     void (*fn)(const struct journal_delivery *d, void *arg), void *arg,
@@ -534,8 +601,8 @@ journal_delivery_each(sqlite3 *db, const char *edition,
 	int rc;
 
 	st = db_prepare(db, "SELECT s.email, d.status, d.attempts, d.code, "
-	    "d.reply, d.queue_id, d.message_id, d.updated, d.next_try "
-	    "FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id "
+	    "d.reply, d.queue_id, d.message_id, d.updated, d.next_try, "
+	    "d.sending, d.in_doubt FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id "
 	    "WHERE d.edition_id = ?1 ORDER BY s.email", err);
 	if (st == NULL)
 		return -1;
@@ -550,6 +617,8 @@ journal_delivery_each(sqlite3 *db, const char *edition,
 		d.message_id = (const char *)sqlite3_column_text(st, 6);
 		d.updated = sqlite3_column_int64(st, 7);
 		d.next_try = sqlite3_column_int64(st, 8);
+		d.sending = (const char *)sqlite3_column_text(st, 9);
+		d.in_doubt = (const char *)sqlite3_column_text(st, 10);
 		fn(&d, arg);
 	}
 	sqlite3_reset(st);

@@ -48,6 +48,8 @@ struct journal_edition {
 	char note[256];
 	size_t articles;	/* in its frozen set */
 	size_t count[JOURNAL_NSTATUS];	/* deliveries by status */
+	size_t sending;		/* handed to the server, not yet recorded */
+	size_t in_doubt;	/* a stopped run may have delivered them */
 };
 
 /* Creates the edition id with the articles published in [since, until)
@@ -124,9 +126,16 @@ int journal_next(struct sqlite3 *db, const char *edition, int64_t after,
  * none is deferred. */
 int64_t journal_next_due(struct sqlite3 *db, const char *edition);
 
-/* A result to record. */
+/*
+ * A result to record; or, with sending, the mark that a message is about
+ * to be handed to the server (message_id says which; the status stays).
+ * A result clears the mark. A mark still there when a run takes the
+ * edition was left by a run that stopped with the message in flight: the
+ * server may have accepted it (journal_in_doubt).
+ */
 struct journal_result {
 	int64_t subscriber_id;
+	int sending;
 	enum journal_status status;
 	int code;
 	const char *reply;	/* may be NULL */
@@ -148,6 +157,18 @@ int journal_record(struct sqlite3 *db, const char *edition,
     const char *owner, int beat, const struct journal_result *r, size_t n,
     int bounce_limit, int64_t now, char *err);
 
+/*
+ * The messages a stopped run had handed to the server without recording
+ * a result: the server may have accepted them, and the reader, who is
+ * sent the edition again, may get two copies. Calls fn for each, then
+ * moves its Message-ID from sending to in_doubt (kept for editions show)
+ * in one transaction. Run by the run holding the lock. Returns how
+ * many, or -1.
+ */
+int64_t journal_in_doubt(struct sqlite3 *db, const char *edition,
+    void (*fn)(const char *email, const char *message_id, void *arg),
+    void *arg, char *err);
+
 /* Calls fn for each delivery of an edition, by subscriber address. */
 struct journal_delivery {
 	const char *email;
@@ -157,6 +178,9 @@ struct journal_delivery {
 	const char *reply;	/* may be NULL */
 	const char *queue_id;
 	const char *message_id;
+	const char *sending;	/* NULL, or the Message-ID in flight */
+	const char *in_doubt;	/* NULL, or Message-IDs a stopped run may
+				 * have delivered, space separated */
 	int64_t updated;
 	int64_t next_try;
 };

@@ -267,6 +267,26 @@ send_result(struct send_run *run, const struct journal_item *it,
 	run->nres++;
 }
 
+/* Queues the mark that f's message is about to reach the server, for
+ * the transaction before its submit(): journal.h, struct journal_result. */
+static void
+send_mark(struct send_run *run, const struct send_flight *f)
+{
+	struct journal_result *r;
+
+	xgrow(&run->res, &run->res_cap, run->nres + 1, sizeof(*run->res));
+	xgrow(&run->ev, &run->ev_cap, run->nres + 1, sizeof(*run->ev));
+	xgrow(&run->replies, &run->rep_cap, 3 * (run->nres + 1),
+	    sizeof(*run->replies));
+	memset(&run->replies[3 * run->nres], 0, 3 * sizeof(*run->replies));
+	memset(&run->ev[run->nres], 0, sizeof(*run->ev));
+	r = &run->res[run->nres++];
+	memset(r, 0, sizeof(*r));
+	r->subscriber_id = f->it.subscriber_id;
+	r->sending = 1;
+	r->message_id = xstrdup(f->message_id);
+}
+
 static void
 send_results_clear(struct send_run *run)
 {
@@ -304,6 +324,8 @@ send_flush(struct send_run *run)
 	if (run->t->settle != NULL)
 		run->t->settle(run->t);
 	for (i = 0; i < run->nres; i++) {
+		if (run->res[i].sending)
+			continue;
 		switch (run->res[i].status) {
 		case JOURNAL_SENT:
 			run->rep->sent++;
@@ -425,13 +447,24 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 	run->inflight--;
 }
 
+/* Waits for the transport and queues what ended. poll() takes every
+ * result it reported before as recorded (transport.h, settle), so any
+ * still queued are recorded first. */
+static void
+send_poll(struct send_run *run, int timeout_ms)
+{
+	if (run->nres > 0)
+		(void)send_flush(run);
+	run->t->poll(run->t, timeout_ms, send_done, run);
+}
+
 /* Waits for the transport, then records what ended: before the next
  * message of its connection ends, so a kill leaves at most one per
- * connection unknown (transport.h, settle). */
+ * connection unknown. */
 static int
 send_wait(struct send_run *run, int timeout_ms)
 {
-	run->t->poll(run->t, timeout_ms, send_done, run);
+	send_poll(run, timeout_ms);
 	return send_flush(run);
 }
 
@@ -471,8 +504,10 @@ send_free_slot(struct send_run *run)
 {
 	size_t i;
 
+	/* What ends here is recorded with the next message's mark, in one
+	 * transaction (send_one). */
 	while (run->inflight == run->nfl && !run->fatal)
-		send_wait(run, SEND_POLL_MS);
+		send_poll(run, SEND_POLL_MS);
 	for (i = 0; i < run->nfl; i++)
 		if (!run->fl[i].used)
 			return &run->fl[i];
@@ -689,6 +724,14 @@ send_one(struct send_run *run, struct send_ready *r)
 	f->it = r->it;
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;
+	/* The mark goes to the journal before the server can accept the
+	 * message: a run stopped now leaves it for the next to report. */
+	send_mark(run, f);
+	if (send_flush(run) == -1) {
+		journal_item_release(&f->it);
+		free(r->msg);
+		return;
+	}
 	f->t0 = send_clock();
 	if (run->t->submit(run->t, run->e->cfg->from_address, f->it.email,
 	    r->msg, r->len, f, run->err) == -1) {
@@ -701,6 +744,27 @@ send_one(struct send_run *run, struct send_ready *r)
 		f->used = 1;
 		run->inflight++;
 	}
+}
+
+/*
+ * A run stopped by the server (a refused login, no answer) still takes
+ * the results of the messages in flight for a moment: most end at once
+ * the same way, and then the journal knows the server has none of them.
+ * What is still in flight after that stays marked, and the next run
+ * reports it in doubt.
+ */
+#define SEND_DRAIN 2.0		/* seconds */
+
+static void
+send_drain(struct send_run *run)
+{
+	double until = send_clock() + SEND_DRAIN;
+
+	if (!run->refused && !run->unreachable)
+		return;
+	while (run->inflight > 0 && send_clock() < until)
+		if (send_wait(run, SEND_POLL_MS) == -1)
+			break;
 }
 
 /* One pass: what the builder makes, as it makes it. */
@@ -727,6 +791,7 @@ send_pass(struct send_run *run)
 	}
 	while (run->inflight > 0 && !run->fatal)
 		send_wait(run, SEND_POLL_MS);
+	send_drain(run);
 	(void)send_flush(run);
 }
 
@@ -746,6 +811,21 @@ send_run_free(struct send_run *run)
 	free(run->replies);
 }
 
+static void
+send_doubt(const char *email, const char *message_id, void *arg)
+{
+	struct send_run *run = arg;
+	struct send_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.to = email;
+	ev.in_doubt = 1;
+	ev.message_id = message_id;
+	run->rep->in_doubt++;
+	if (run->log != NULL)
+		run->log(&ev, run->rep, run->arg);
+}
+
 static int
 send_prepare(struct send_run *run, int *locked)
 {
@@ -763,6 +843,9 @@ send_prepare(struct send_run *run, int *locked)
 		*locked = 1;
 	}
 	if (rc != 1)
+		return -1;
+	if (journal_in_doubt(run->db, run->e->id, send_doubt, run,
+	    run->err) == -1)
 		return -1;
 	if ((run->o->retry_failed && journal_retry_failed(run->db, run->e->id,
 	    run->err) == -1) ||

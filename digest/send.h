@@ -7,7 +7,9 @@
  * recorded after each wait for the transport and before the next message
  * starts, so a run killed at any moment leaves at most one message per
  * connection that the server accepted but the journal does not know:
- * that one is sent again by the next run, nothing else is.
+ * that one is sent again by the next run, nothing else is. Each message
+ * is marked in flight in the transaction before its submit, so the next
+ * run can name every one that may be such a copy (send_event.in_doubt).
  *
  * A reply decides: 250 sent; 5xx failed for good (550 to 553 also count
  * as a bounce); 4xx and lost connections deferred, tried again in this
@@ -39,9 +41,12 @@ struct send_opts {
 	int bounce_limit;
 };
 
-/* One reader's outcome, for the log line and the progress. */
+/* One reader's outcome, for the log line and the progress; or, with
+ * in_doubt, a message an earlier run left in flight (journal_in_doubt),
+ * reported before this run sends the reader the edition again. */
 struct send_event {
 	const char *to;
+	int in_doubt;
 	enum journal_status status;
 	int code;		/* SMTP reply code; 0 none */
 	const char *reply;
@@ -56,6 +61,7 @@ struct send_report {
 	size_t deferred;	/* still deferred when the run ended */
 	size_t failed;
 	size_t skipped;
+	size_t in_doubt;	/* left in flight by a stopped run */
 	size_t left;		/* known still to do, for progress */
 	double rate;		/* the sending rate now, 0 = no limit */
 	double elapsed;		/* seconds */

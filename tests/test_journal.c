@@ -218,6 +218,111 @@ test_record_and_bounces(void **state)
 	assert_int_equal(journal_retry_failed(db, "2026-W48", err), 1);
 }
 
+struct doubt_seen {
+	int n;
+	char who[4][64];
+	char id[4][64];
+};
+
+static void
+doubt_cb(const char *email, const char *message_id, void *arg)
+{
+	struct doubt_seen *d = arg;
+
+	if (d->n < 4) {
+		snprintf(d->who[d->n], sizeof(d->who[0]), "%s", email);
+		snprintf(d->id[d->n], sizeof(d->id[0]), "%s", message_id);
+	}
+	d->n++;
+}
+
+static void
+doubt_row(const struct journal_delivery *d, void *arg)
+{
+	char *out = arg;
+
+	if (strcmp(d->email, "one@example.org") == 0)
+		snprintf(out, 256, "%s|%s", d->sending ? d->sending : "-",
+		    d->in_doubt ? d->in_doubt : "-");
+}
+
+/* A message marked as handed to the server and never given a result is
+ * reported once, by the next run, and kept as in doubt; one with a
+ * result is not. */
+static void
+test_in_doubt(void **state)
+{
+	struct journal_item items[8];
+	struct journal_result r[3];
+	struct journal_edition e;
+	struct doubt_seen seen;
+	char err[ERR_LEN], row[256] = "";
+	int n, i, one = -1;
+
+	(void)state;
+	assert_int_equal(journal_edition_create(db, "2026-W50", NOW, NOW + 1, 0,
+	    NOW, err), 1);
+	assert_int_equal(journal_lock(db, "2026-W50", "me", NOW, NULL, 0, err),
+	    1);
+	assert_true(journal_deliveries_add(db, "2026-W50", err) >= 2);
+	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	assert_true(n >= 2);
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i].email, "one@example.org") == 0)
+			one = i;
+	assert_true(one >= 0);
+	memset(r, 0, sizeof(r));
+	r[0].subscriber_id = items[one].subscriber_id;
+	r[0].sending = 1;
+	r[0].message_id = "<a1@x>";
+	r[1].subscriber_id = items[one == 0 ? 1 : 0].subscriber_id;
+	r[1].sending = 1;
+	r[1].message_id = "<b1@x>";
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 2, 2, NOW,
+	    err), 0);
+	assert_int_equal(journal_edition_get(db, "2026-W50", &e, err), 1);
+	assert_int_equal(e.sending, 2);
+	assert_int_equal(e.count[JOURNAL_PENDING], n);
+	/* The second one's result comes in; the first one's never does. */
+	r[2].subscriber_id = r[1].subscriber_id;
+	r[2].status = JOURNAL_SENT;
+	r[2].code = 250;
+	r[2].message_id = "<b1@x>";
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, &r[2], 1, 2,
+	    NOW, err), 0);
+	for (i = 0; i < n; i++)
+		journal_item_release(&items[i]);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(journal_in_doubt(db, "2026-W50", doubt_cb, &seen,
+	    err), 1);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.who[0], "one@example.org");
+	assert_string_equal(seen.id[0], "<a1@x>");
+	/* Reported once; kept for editions show; still to be sent. */
+	assert_int_equal(journal_in_doubt(db, "2026-W50", doubt_cb, &seen,
+	    err), 0);
+	assert_int_equal(journal_edition_get(db, "2026-W50", &e, err), 1);
+	assert_int_equal(e.sending, 0);
+	assert_int_equal(e.in_doubt, 1);
+	assert_int_equal(e.count[JOURNAL_SENT], 1);
+	assert_int_equal(journal_delivery_each(db, "2026-W50", doubt_row, row,
+	    err), 0);
+	assert_string_equal(row, "-|<a1@x>");
+	/* A second stop with the next copy in flight: both ids are kept. */
+	r[0].message_id = "<a2@x>";
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 1, 2, NOW,
+	    err), 0);
+	assert_int_equal(journal_in_doubt(db, "2026-W50", doubt_cb, &seen,
+	    err), 1);
+	assert_int_equal(journal_delivery_each(db, "2026-W50", doubt_row, row,
+	    err), 0);
+	assert_string_equal(row, "-|<a1@x> <a2@x>");
+	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	assert_int_equal(n, e.count[JOURNAL_PENDING]);
+	for (i = 0; i < n; i++)
+		journal_item_release(&items[i]);
+}
+
 int
 main(void)
 {
@@ -226,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_deliveries_for_confirmed_only),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_record_and_bounces),
+		cmocka_unit_test(test_in_doubt),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
