@@ -159,8 +159,8 @@ static const char *const db_migrations[] = {
 	 * recorded (its Message-ID, written before the server can accept
 	 * it), and the ones a stopped run left so: the server may have
 	 * accepted them, so the reader may get a second copy. */
-	"ALTER TABLE delivery ADD COLUMN sending TEXT;"
-	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;",
+	("ALTER TABLE delivery ADD COLUMN sending TEXT;"
+	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

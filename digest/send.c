@@ -721,6 +721,12 @@ send_one(struct send_run *run, struct send_ready *r)
 		return;
 	}
 	send_pace(run);
+	if (run->fatal) {
+		/* What ended while pacing stopped the run. */
+		journal_item_release(&r->it);
+		free(r->msg);
+		return;
+	}
 	f->it = r->it;
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;

@@ -59,6 +59,11 @@ awk '$2 > 1 { print "duplicate: " $1 " got " $2 " copies" }' "$T/got"
 # in its log (status=in-doubt) and in the journal (editions show). Nobody
 # is reported who was not in flight: at most 2 messages per connection.
 "$DIGEST" editions show --json kill-1 >"$T/show.json" || fail "editions show"
+"$DIGEST" editions show kill-1 >"$T/show.txt" || fail "editions show"
+[ "$(grep -c ' in doubt, may have a second copy: ' "$T/show.txt")" -eq \
+    "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["in_doubt"])' "$T/show.json")" ] ||
+	fail "editions show: the in-doubt lines differ from --json"
+grep -q "^kill-1 .*  in doubt [1-9]" "$T/show.txt" || fail "editions show: no in-doubt count"
 "$PY" - "$T/kill.log" "$DIGEST_DB" "$T/kill.out" $((kills * C * 2)) "$T/show.json" <<'PY' ||
 import json, re, sqlite3, sys, collections
 ids = collections.defaultdict(list)
