@@ -466,10 +466,10 @@ date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN])
 	int64_t days, secs, z, era, doe, yoe, doy, mp, y, m, d;
 
 	/* Keep the year within four digits. */
-	if (t < -62135596800LL)
-		t = -62135596800LL;
-	if (t > 253402300799LL)
-		t = 253402300799LL;
+	if (t < DATE_MIN)
+		t = DATE_MIN;
+	if (t > DATE_MAX)
+		t = DATE_MAX;
 	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	secs = t - days * 86400;
 	/* H. Hinnant's civil_from_days. */
@@ -507,7 +507,7 @@ date_now(void)
 	/* A value that is neither epoch seconds nor a date is ignored: there
 	 * is no error channel here, and the clock is the safe answer. */
 	if (env != NULL && *env != '\0') {
-		if (util_parse_long(env, 0, 253402300799LL, &v) == 0)
+		if (util_parse_long(env, 0, DATE_MAX, &v) == 0)
 			return v;
 		if (date_parse(env, strlen(env), &t) == 0)
 			return t;

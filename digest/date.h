@@ -25,6 +25,11 @@
  * surrounding white space ignored) is not a date this module knows. */
 int date_parse(const char *s, size_t len, int64_t *out);
 
+/* The first and last second this module reads and writes:
+ * 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
+#define DATE_MIN (-62135596800LL)
+#define DATE_MAX 253402300799LL
+
 /* Writes "2026-11-29T14:12:29Z" (21 bytes with the NUL) into out. */
 #define DATE_RFC3339_LEN 21
 void date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN]);

@@ -1546,6 +1546,13 @@ jarticle_date(const json_t *obj, size_t n, struct article *a, char *err)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_integer(v)) {
+		/* Seconds since 1970; a date no other shape could give (in
+		 * milliseconds, say) would be shown as nonsense. */
+		if (json_integer_value(v) < DATE_MIN ||
+		    json_integer_value(v) > DATE_MAX)
+			return util_err(err, "item %zu: \"published\": %lld is "
+			    "not a date (seconds since 1970, years 1 to 9999)",
+			    n, (long long)json_integer_value(v));
 		a->published = json_integer_value(v);
 		return 0;
 	}

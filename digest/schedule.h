@@ -32,6 +32,8 @@
 
 #include <stdint.h>
 
+#include "date.h"
+
 #define SCHEDULE_TZ_MAX 64	/* the longest IANA name is 32 bytes */
 #define SCHEDULE_ID_MAX 32	/* EDITION_ID_MAX */
 #define SCHEDULE_ZONEINFO "/usr/share/zoneinfo"
@@ -39,8 +41,8 @@
 /* What the slot functions return for a `now` outside SCHEDULE_TIME_MIN
  * to SCHEDULE_TIME_MAX (0001-01-01 to 9999-12-31, UTC). */
 #define SCHEDULE_NONE INT64_MIN
-#define SCHEDULE_TIME_MIN (-62135596800LL)
-#define SCHEDULE_TIME_MAX 253402300799LL
+#define SCHEDULE_TIME_MIN DATE_MIN
+#define SCHEDULE_TIME_MAX DATE_MAX
 
 struct schedule {
 	int weekday;		/* 0 = Monday .. 6 = Sunday, as ISO 8601 */

@@ -225,38 +225,49 @@ send_build(struct sqlite3 *db, struct edition *e,
 	return rc;
 }
 
+/* Room for one more queued entry: its result and event zeroed, its
+ * three strings NULL. Returns its index. */
+static size_t
+send_queue_grow(struct send_run *run)
+{
+	size_t i = run->nres;
+
+	xgrow(&run->res, &run->res_cap, i + 1, sizeof(*run->res));
+	xgrow(&run->ev, &run->ev_cap, i + 1, sizeof(*run->ev));
+	xgrow(&run->replies, &run->rep_cap, 3 * (i + 1), sizeof(*run->replies));
+	memset(&run->res[i], 0, sizeof(run->res[i]));
+	memset(&run->ev[i], 0, sizeof(run->ev[i]));
+	memset(&run->replies[3 * i], 0, 3 * sizeof(*run->replies));
+	run->nres++;
+	return i;
+}
+
 /* Queues a result for the next journal transaction, with its event. */
 static void
 send_result(struct send_run *run, const struct journal_item *it,
     enum journal_status st, int code, const char *reply, const char *queue_id,
     const char *message_id, size_t articles, double ms)
 {
-	struct journal_result *r;
-	struct send_event *ev;
+	size_t i = send_queue_grow(run);
+	struct journal_result *r = &run->res[i];
+	struct send_event *ev = &run->ev[i];
+	char **s = &run->replies[3 * i];
 	int64_t backoff;
 
-	xgrow(&run->res, &run->res_cap, run->nres + 1, sizeof(*run->res));
-	xgrow(&run->ev, &run->ev_cap, run->nres + 1, sizeof(*run->ev));
-	xgrow(&run->replies, &run->rep_cap, 3 * (run->nres + 1),
-	    sizeof(*run->replies));
-	r = &run->res[run->nres];
-	ev = &run->ev[run->nres];
-	run->replies[3 * run->nres] = xstrdup(reply ? reply : "");
-	run->replies[3 * run->nres + 1] = xstrdup(it->email);
-	run->replies[3 * run->nres + 2] = xstrdup(queue_id ? queue_id : "");
-	memset(r, 0, sizeof(*r));
+	s[0] = xstrdup(reply ? reply : "");
+	s[1] = xstrdup(it->email);
+	s[2] = xstrdup(queue_id ? queue_id : "");
 	r->subscriber_id = it->subscriber_id;
 	r->status = st;
 	r->code = code;
-	r->reply = run->replies[3 * run->nres];
-	r->queue_id = run->replies[3 * run->nres + 2];
+	r->reply = s[0];
+	r->queue_id = s[2];
 	r->message_id = message_id && *message_id ? xstrdup(message_id) : NULL;
 	/* Backoff doubles with each try: 2 s, 4 s, 8 s... at most an hour. */
 	backoff = (int64_t)1 << (it->attempts + 1 < 12 ? it->attempts + 1 : 12);
 	r->next_try = send_wall() + (backoff > SEND_BACKOFF_MAX ?
 	    SEND_BACKOFF_MAX : backoff);
-	memset(ev, 0, sizeof(*ev));
-	ev->to = run->replies[3 * run->nres + 1];
+	ev->to = s[1];
 	ev->status = st;
 	ev->code = code;
 	ev->reply = r->reply;
@@ -264,7 +275,6 @@ send_result(struct send_run *run, const struct journal_item *it,
 	ev->message_id = r->message_id;
 	ev->articles = articles;
 	ev->ms = ms;
-	run->nres++;
 }
 
 /* Queues the mark that f's message is about to reach the server, for
@@ -272,16 +282,9 @@ send_result(struct send_run *run, const struct journal_item *it,
 static void
 send_mark(struct send_run *run, const struct send_flight *f)
 {
-	struct journal_result *r;
+	size_t i = send_queue_grow(run);	/* before run->res is read */
+	struct journal_result *r = &run->res[i];
 
-	xgrow(&run->res, &run->res_cap, run->nres + 1, sizeof(*run->res));
-	xgrow(&run->ev, &run->ev_cap, run->nres + 1, sizeof(*run->ev));
-	xgrow(&run->replies, &run->rep_cap, 3 * (run->nres + 1),
-	    sizeof(*run->replies));
-	memset(&run->replies[3 * run->nres], 0, 3 * sizeof(*run->replies));
-	memset(&run->ev[run->nres], 0, sizeof(*run->ev));
-	r = &run->res[run->nres++];
-	memset(r, 0, sizeof(*r));
 	r->subscriber_id = f->it.subscriber_id;
 	r->sending = 1;
 	r->message_id = xstrdup(f->message_id);

@@ -6,8 +6,8 @@
 #include "date.h"
 #include "fuzz.h"
 
-#define FUZZ_DATE_MIN (-62135596800LL)	/* 0001-01-01T00:00:00Z */
-#define FUZZ_DATE_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+#define FUZZ_DATE_MIN DATE_MIN
+#define FUZZ_DATE_MAX DATE_MAX
 #define FUZZ_DAY 86400LL
 
 int
