@@ -602,7 +602,8 @@ journal_delivery_each(sqlite3 *db, const char *edition,
 
 	st = db_prepare(db, "SELECT s.email, d.status, d.attempts, d.code, "
 	    "d.reply, d.queue_id, d.message_id, d.updated, d.next_try, "
-	    "d.sending, d.in_doubt FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id "
+	    "d.sending, d.in_doubt FROM delivery d "
+	    "JOIN subscriber s ON s.id = d.subscriber_id "
 	    "WHERE d.edition_id = ?1 ORDER BY s.email", err);
 	if (st == NULL)
 		return -1;

@@ -392,7 +392,6 @@ mime_header_is_plain(const char *value, int phrase)
  * word of 64 bits, with masks that flag each byte by its high bit.
  */
 
-
 /* The 8 bytes at s as a word, in the machine's byte order. */
 static inline uint64_t
 mime_load8(const unsigned char *s)
