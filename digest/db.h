@@ -1,7 +1,8 @@
 /*
  * db: the one SQLite file digest keeps everything in.
  *
- * Opening sets WAL, a busy timeout and foreign keys, then applies the
+ * Opening sets WAL with synchronous = FULL (every commit is on disk when
+ * it returns), a busy timeout and foreign keys, then applies the
  * forward migrations the file has not seen (PRAGMA user_version counts
  * them), each in its own transaction. A file from a newer digest is
  * refused rather than misread.
