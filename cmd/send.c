@@ -76,29 +76,6 @@ struct send_cli {
 	int tty;
 };
 
-/* Quotes a value for a key=value line: no space, quote or control
- * character goes out raw. */
-static void
-send_kv(FILE *f, const char *key, const char *v)
-{
-	const char *p;
-
-	if (v == NULL || *v == '\0')
-		return;
-	fprintf(f, " %s=\"", key);
-	for (p = v; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7F)
-			fputc(' ', f);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void
 send_progress(const struct send_report *rep, int done)
 {
@@ -130,8 +107,8 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	if (ev->in_doubt) {
 		fprintf(f, "edition=%s to=%s status=in-doubt", c->edition,
 		    ev->to);
-		send_kv(f, "message_id", ev->message_id);
-		send_kv(f, "reply", "an earlier run stopped with this message "
+		cmd_log_kv(f, "message_id", ev->message_id);
+		cmd_log_kv(f, "reply", "an earlier run stopped with this message "
 		    "in flight: the server may have it, a second copy may "
 		    "follow");
 		fputc('\n', f);
@@ -143,10 +120,10 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	    journal_status_name(ev->status));
 	if (ev->code != 0)
 		fprintf(f, " smtp=%d", ev->code);
-	send_kv(f, "queue_id", ev->queue_id);
-	send_kv(f, "message_id", ev->message_id);
+	cmd_log_kv(f, "queue_id", ev->queue_id);
+	cmd_log_kv(f, "message_id", ev->message_id);
 	if (ev->status != JOURNAL_SENT)
-		send_kv(f, "reply", ev->reply);
+		cmd_log_kv(f, "reply", ev->reply);
 	if (ev->articles > 0)
 		fprintf(f, " articles=%zu", ev->articles);
 	fprintf(f, " ms=%.0f\n", ev->ms);
