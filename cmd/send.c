@@ -63,9 +63,13 @@ const char cmd_send_usage[] =
     "subscriber may get a second copy).\n"
     "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
     "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
-    "Exit status: 0 all sent (or skipped), 75 some deferred (run again\n"
-    "later), another run is sending or the server does not answer, 69 some\n"
-    "refused for good, 65 a message could not be built.\n";
+    "A reader whose message cannot be built or is refused for good is\n"
+    "failed, with the reason, and the others still get theirs.\n"
+    "Exit status: 0 all sent (or skipped); 69 some failed for good; 75 some\n"
+    "deferred (run again later), another run is sending, or the server does\n"
+    "not answer; 78 a setting that no later run mends (TLS, the login, the\n"
+    "sender, a bad value in the configuration): the message names it; 74\n"
+    "the store failed.\n";
 
 struct send_cli {
 	const char *edition, *since, *test_to, *subscriber, *smtp, *outbox;
