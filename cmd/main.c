@@ -19,6 +19,16 @@ static const char main_usage[] =
 const struct cmd cmd_table[] = {
 	{ "ingest", cmd_ingest, "store the articles of feeds, files and pages",
 	  cmd_ingest_usage },
+	{ "feeds add", cmd_feeds_add, "store a feed to ingest, with its tags",
+	  cmd_feeds_add_usage },
+	{ "feeds list", cmd_feeds_list, "list the stored feeds and their last "
+	  "fetch", cmd_feeds_list_usage },
+	{ "feeds remove", cmd_feeds_remove, "forget stored feeds",
+	  cmd_feeds_remove_usage },
+	{ "feeds import", cmd_feeds_import, "store the feeds of an OPML file",
+	  cmd_feeds_import_usage },
+	{ "feeds export", cmd_feeds_export, "write the stored feeds as OPML",
+	  cmd_feeds_export_usage },
 	{ "articles", cmd_articles, "list the articles a digest would pick",
 	  cmd_articles_usage },
 	{ "text sentences", cmd_text_sentences,

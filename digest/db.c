@@ -161,6 +161,29 @@ static const char *const db_migrations[] = {
 	 * accepted them, so the reader may get a second copy. */
 	("ALTER TABLE delivery ADD COLUMN sending TEXT;"
 	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;"),
+	/* 7: the feeds the newsletter ingests (`digest feeds`): tags added
+	 * to each of their items, and where each came from: a URL the
+	 * operator gave may name a private address, one from an OPML
+	 * file may not. What was fetched when is the source table's. */
+	("CREATE TABLE feed ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  title TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"	/* normalized, joined by U+001F */
+	"  origin TEXT NOT NULL DEFAULT 'add' CHECK (origin IN"
+	"    ('add', 'import')),"
+	"  added INTEGER NOT NULL,"
+	"  items INTEGER"			/* in its last fetch */
+	");"),
+	/* 8: the highest article id when an edition was made: an article
+	 * stored after it (a story that came late) goes into the next
+	 * edition. Editions made before know no better than now. */
+	("ALTER TABLE edition ADD COLUMN article_mark INTEGER;"
+	"UPDATE edition SET article_mark ="
+	"  (SELECT coalesce(max(id), 0) FROM article);"),
+	/* 9: the topics a reader had when their delivery was made, so that
+	 * the web view shows what they were sent. */
+	("ALTER TABLE delivery ADD COLUMN tags TEXT;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
