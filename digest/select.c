@@ -81,13 +81,17 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 {
 	int rc = 0;
 
+	/* ?4 and ?5: late_after and late_since; ?6 the lower of ?1, ?5. */
 	rc |= buf_puts(sql, "SELECT " ARTICLE_COLUMNS ", a.title_key "
-	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
+	    "FROM article a WHERE a.published < ?2");
+	rc |= buf_puts(sql, q->late ? " AND (a.published >= ?1 OR "
+	    "(a.id > ?4 AND a.published >= ?5))" : " AND a.published >= ?1");
 	if (want->n > 0) {
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 		    "article_tag WHERE tag_id IN (");
 		rc |= sql_id_list(sql, want);
-		rc |= buf_puts(sql, ") AND published >= ?1 AND published < ?2");
+		rc |= buf_printf(sql, ") AND published >= ?%d AND published < ?2",
+		    q->late ? 6 : 1);
 		if (q->match_all)
 			rc |= buf_printf(sql, " GROUP BY article_id HAVING "
 			    "count(*) = %zu", want->n);
@@ -388,6 +392,12 @@ select_articles(sqlite3 *db, const struct select_query *q,
 	sqlite3_bind_int64(st, 2, q->until > 0 ? q->until : INT64_MAX);
 	if (q->edition != NULL)
 		sqlite3_bind_text(st, 3, q->edition, -1, SQLITE_STATIC);
+	if (q->late) {
+		sqlite3_bind_int64(st, 4, q->late_after);
+		sqlite3_bind_int64(st, 5, q->late_since);
+		sqlite3_bind_int64(st, 6, q->late_since < q->since ?
+		    q->late_since : q->since);
+	}
 	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
