@@ -326,6 +326,7 @@ cmd_feeds_remove(int argc, char **argv)
 
 	if ((status = feeds_options(argc, argv, cmd_feeds_remove_usage)) != -1)
 		return status;
+	status = 0;
 	if (optind == argc)
 		return cmd_bad_usage(cmd_feeds_remove_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
@@ -402,6 +403,7 @@ cmd_feeds_import(int argc, char **argv)
 
 	if ((status = feeds_options(argc, argv, cmd_feeds_import_usage)) != -1)
 		return status;
+	status = 0;
 	if (optind != argc - 1)
 		return cmd_bad_usage(cmd_feeds_import_usage);
 	file = argv[optind];
@@ -455,6 +457,7 @@ cmd_feeds_export(int argc, char **argv)
 
 	if ((status = feeds_options(argc, argv, cmd_feeds_export_usage)) != -1)
 		return status;
+	status = 0;
 	if (optind != argc)
 		return cmd_bad_usage(cmd_feeds_export_usage);
 	if ((status = cmd_config_load(&c)) != 0)
