@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,38 @@ config_relative(const char *file, char **value)
 	*value = buf_detach(&b, NULL);
 }
 
+/*
+ * Where the templates are when the configuration does not say: the
+ * checkout's, for the program its build left there (bin/digest run from
+ * anywhere); else those installed next to the program, found from where
+ * it is (PREFIX/bin/digest reads PREFIX/share/digest/templates, so an
+ * install moved or staged under DESTDIR finds its own); else the
+ * PREFIX it was built for. Returns an allocated string; caller frees.
+ */
+static char *
+config_templates_default(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX], *slash;
+	struct buf b;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return xstrdup(DIGEST_DATADIR "/templates");
+	exe[n] = '\0';
+	if (strcmp(exe, DIGEST_BUILD_BIN) == 0)
+		return xstrdup(DIGEST_SRCDIR "/templates");
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	buf_init(&b, PATH_MAX + 64);
+	buf_printf(&b, "%s/../share/digest/templates", exe);
+	if (realpath(buf_cstr(&b), dir) != NULL) {
+		buf_release(&b);
+		return xstrdup(dir);
+	}
+	buf_release(&b);
+	return xstrdup(DIGEST_DATADIR "/templates");
+}
+
 /* Values derived from others when left empty. */
 static void
 config_derive(struct config *c)
@@ -268,8 +301,7 @@ config_derive(struct config *c)
 	}
 	if (*c->templates == '\0') {
 		free(c->templates);
-		c->templates = xstrdup(access("templates", F_OK) == 0 ?
-		    "templates" : DIGEST_DATADIR "/templates");
+		c->templates = config_templates_default();
 	} else if (c->path != NULL && c->templates[0] != '/') {
 		config_relative(c->path, &c->templates);
 	}
