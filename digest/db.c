@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * The forward migrations, in order: migration i takes a file at
@@ -347,12 +349,40 @@ db_sql_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, tok, TOKEN_LEN, SQLITE_TRANSIENT);
 }
 
+/*
+ * A new database file is created here, readable by its owner only,
+ * whatever the umask: it holds every subscriber's link secrets and
+ * consent record. SQLite gives its -wal and -shm files the database
+ * file's mode. An existing file keeps the mode it has.
+ */
+static int
+db_create_private(const char *path, char *err)
+{
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno != EEXIST)
+		return util_err(err, "cannot create database '%s': %s", path,
+		    errno == ENOSPC || errno == EDQUOT ?
+		    "no space left on device" : strerror(errno));
+	if (fd != -1 && (fchmod(fd, 0600) == -1 || close(fd) == -1))
+		return util_err(err, "cannot create database '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 static sqlite3 *
 db_open_flags(const char *path, int flags, char *err)
 {
 	sqlite3 *db = NULL;
 	char e[ERR_LEN];
 
+	if ((flags & SQLITE_OPEN_CREATE) && db_create_private(path, err) == -1)
+		return NULL;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		util_err(err, "cannot open database '%s': %s", path,
 		    db ? db_errmsg(db, sqlite3_errmsg(db), e, sizeof(e)) :
