@@ -28,7 +28,7 @@ const char cmd_send_usage[] =
     "\n"
     "Sends an edition to every confirmed subscriber: their articles (their\n"
     "tags; none means every article), each message their own, one SMTP\n"
-    "transaction each. The edition (default: this ISO week, 2026-W48) is\n"
+    "transaction each. The edition (default: this ISO week's, YYYY-Www) is\n"
     "created on its first send with its articles frozen, so a repeated or\n"
     "resumed send delivers the same content; it goes only to those who\n"
     "have not had it. Without an SMTP server (--smtp or smtp_url in the\n"

@@ -81,7 +81,11 @@ const char cmd_serve_usage[] =
     "      --no-rate-limit      no per-IP limit on signups (benchmarks)\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 stopped by SIGINT or SIGTERM; 64 a bad --listen; 69\n"
+    "it cannot listen (the address is in use); 73 the database cannot be\n"
+    "opened; 78 a bad configuration or templates.\n";
 
 enum serve_page {
 	PAGE_SUBSCRIBE = 0,
