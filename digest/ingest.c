@@ -659,7 +659,7 @@ ingest_feed_store(sqlite3 *db, const char *url, const char *title,
 		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, joined, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, imported);
-	sqlite3_bind_int(st, 5, replace_tags || ntags > 0);
+	sqlite3_bind_int(st, 5, replace_tags != 0 || ntags > 0 ? 1 : 0);
 	sqlite3_bind_int64(st, 6, now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
