@@ -578,19 +578,20 @@ static enum fetch_status
 fetch_refused_err(CURL *h, const struct fetch_xfer *x, const char *shown,
     char *err)
 {
-	char *now = NULL, target[ERR_LEN], host[256];
+	char *now = NULL, target[ERR_LEN], host[256], what[512];
 
 	(void)curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &now);
 	fetch_url_display(now != NULL ? now : "", target, sizeof(target));
 	fetch_url_host(now != NULL ? now : "", host, sizeof(host));
+	/* The issue's own words, for a name and an address alike. */
+	(void)snprintf(what, sizeof(what), "'%s' resolves to a private "
+	    "address (%s)", host, x->guard.refused);
 	if (now != NULL && strcmp(target, shown) != 0)
-		(void)util_err(err, "'%s': redirected to '%s': '%s' resolves "
-		    "to a private address (%s); allow with fetch_private = yes",
-		    shown, target, host, x->guard.refused);
+		(void)util_err(err, "'%s': redirected to '%s': %s; allow with "
+		    "fetch_private = yes", shown, target, what);
 	else
-		(void)util_err(err, "'%s': '%s' resolves to a private address "
-		    "(%s); allow with fetch_private = yes", shown, host,
-		    x->guard.refused);
+		(void)util_err(err, "'%s': %s; allow with fetch_private = yes",
+		    shown, what);
 	return FETCH_NOINPUT;
 }
 

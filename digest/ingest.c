@@ -644,9 +644,11 @@ ingest_feed_store(sqlite3 *db, const char *url, const char *title,
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
+	/* The operator adding a feed an import brought makes it theirs. */
 	st = db_prepare(db, found ? "UPDATE feed SET "
 	    "title = coalesce(?2, title), "
-	    "tags = CASE WHEN ?5 THEN ?3 ELSE tags END WHERE url = ?1" :
+	    "tags = CASE WHEN ?5 THEN ?3 ELSE tags END, "
+	    "origin = CASE WHEN ?4 THEN origin ELSE 'add' END WHERE url = ?1" :
 	    "INSERT INTO feed (url, title, tags, origin, added) "
 	    "VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN 'import' ELSE 'add' END, "
 	    "?6)", err);

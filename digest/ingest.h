@@ -77,8 +77,8 @@ void ingest_feed_list_release(struct ingest_feed_list *l);
 
 /* Stores the feed url (checked: http or https) with title (NULL: keep or
  * none) and tags (normalized here; they replace a stored feed's when
- * ntags > 0 or replace_tags). A stored feed keeps its origin: imported
- * only marks new ones. 1 added, 0 updated, -1 with err. Runs in the
+ * ntags > 0 or replace_tags). imported marks a new feed as from a file;
+ * a stored one added again by the operator (imported 0) becomes theirs. 1 added, 0 updated, -1 with err. Runs in the
  * caller's transaction, if any. */
 int ingest_feed_store(struct sqlite3 *db, const char *url, const char *title,
     const char *const *tags, size_t ntags, int replace_tags, int imported,
