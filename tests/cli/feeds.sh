@@ -130,6 +130,11 @@ echo "fetch_private = yes" >>"$T/digest.conf"
 run ingest
 expect_rc 0 "fetch_private = yes"
 sed -i '/^fetch_private/d' "$T/digest.conf"
+# The operator adding the imported URL makes it theirs: its address too.
+run feeds add "$local_base/feed"
+expect_out "updated" "feeds add of an imported feed"
+run ingest
+expect_rc 0 "an imported feed the operator added again"
 
 # Export: OPML 2.0 that import reads back the same.
 run feeds export
