@@ -74,10 +74,12 @@ journal_article_mark(sqlite3 *db, int64_t *mark, char *err)
 	return rc == SQLITE_ROW;
 }
 
-/* The articles a new edition takes (journal.h): ?2 since, ?3 until,
- * ?4 the previous edition's mark or NULL, ?5 until - max_age. */
-#define JOURNAL_ELIGIBLE "published < ?3 AND (published >= ?2 OR " \
-	"(?4 IS NOT NULL AND id > ?4 AND published >= ?5))"
+/* The ids of the articles a new edition takes (journal.h): ?2 since,
+ * ?3 until, ?4 the previous edition's mark or NULL, ?5 until - max_age.
+ * Two selects, so that each walks an index (published; the rowid). */
+#define JOURNAL_ELIGIBLE "SELECT id FROM article WHERE published >= ?2 " \
+	"AND published < ?3 UNION SELECT id FROM article WHERE ?4 IS NOT " \
+	"NULL AND id > ?4 AND published >= ?5 AND published < ?3"
 
 static int
 journal_bind_window(sqlite3 *db, sqlite3_stmt *st, int64_t since,
@@ -100,8 +102,8 @@ int64_t
 journal_edition_count(sqlite3 *db, int64_t since, int64_t until,
     int64_t max_age, char *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM article "
-	    "WHERE " JOURNAL_ELIGIBLE, err);
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM ("
+	    JOURNAL_ELIGIBLE ")", err);
 	int64_t n;
 	int rc;
 
@@ -126,8 +128,7 @@ journal_edition_create(sqlite3 *db, const char *id, int64_t since,
 	/* The frozen set: what a resumed send will deliver again. The
 	 * previous edition's mark is read before this one's row exists. */
 	st = db_prepare(db, "INSERT INTO edition_article (edition_id, "
-	    "article_id) SELECT ?1, id FROM article WHERE " JOURNAL_ELIGIBLE,
-	    err);
+	    "article_id) SELECT ?1, id FROM (" JOURNAL_ELIGIBLE ")", err);
 	created = st == NULL || journal_bind_window(db, st, since, until,
 	    max_age, err) == -1 ? -1 : journal_insert_edition(db, id, since,
 	    until, slot, now, "open", NULL, err);
