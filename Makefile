@@ -5,6 +5,7 @@
 #   make SAN=1 test       the same, built with ASan + UBSan (in build/san/)
 #   make bench            benchmarks that print figures
 #   make install          PREFIX=/usr/local, DESTDIR for staging
+#   make man              the man pages, digest(1) and digest.conf(5)
 #   make CC=clang         any C11 compiler; warnings are errors with gcc and clang
 
 VERSION = 0.1.0
@@ -22,9 +23,9 @@ PKG_LIBS := $(shell pkg-config --libs libcurl jansson uuid libxml-2.0 libmicroht
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2 -Wno-format-nonliteral
+MANDIR = $(PREFIX)/share/man
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -Idigest -Isubscribers \
-	$(PKG_CFLAGS) -DDIGEST_VERSION='"$(VERSION)"' -DDIGEST_DATADIR='"$(DATADIR)"' \
-	-MMD -MP
+	$(PKG_CFLAGS) -DDIGEST_VERSION='"$(VERSION)"' $(PATH_DEFS) -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS)
 
 # O is the build directory: `make O=build/clang CC=clang` keeps a second
@@ -39,6 +40,15 @@ else
 O ?= build
 endif
 DIGEST_BIN = $(if $(filter build,$(O)),bin/digest,$(O)/bin/digest)
+
+# The paths compiled into the program (digest/config.c): the installed
+# templates, and the checkout's for the program its build leaves here.
+# $(O)/paths.stamp holds them and is rewritten only when they change, so
+# that `make install PREFIX=/elsewhere` after `make` rebuilds what uses
+# them instead of installing a program that looks in the old PREFIX.
+PATH_DEFS = -DDIGEST_DATADIR='"$(DATADIR)"' -DDIGEST_SRCDIR='"$(CURDIR)"' \
+	-DDIGEST_BUILD_BIN='"$(CURDIR)/$(DIGEST_BIN)"'
+PATH_STAMP = $(O)/paths.stamp
 
 LIB_SRC = $(wildcard digest/*.c subscribers/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -65,6 +75,13 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(SAY) "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(PATH_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' "$(DATADIR)" "$(CURDIR)" "$(DIGEST_BIN)" >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/digest/config.o: $(PATH_STAMP)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -97,16 +114,38 @@ test: build-tests
 bench: $(DIGEST_BIN) $(BENCH_BIN)
 	@DIGEST="$(CURDIR)/$(DIGEST_BIN)" BUILD="$(CURDIR)/$(O)" bench/run.sh $(B)
 
-install: $(DIGEST_BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/samples
+# Man pages: digest(1) from `digest --help` and each command's usage,
+# digest.conf(5) from the configuration table (`digest config
+# --describe`), by scripts/mkman: the program is their one source.
+MAN_PAGES = $(O)/man/digest.1 $(O)/man/digest.conf.5
+
+$(O)/man/%: $(DIGEST_BIN) scripts/mkman $(PATH_STAMP)
+	@mkdir -p $(@D)
+	$(SAY) "  MAN     $@"
+	$(Q)DIGEST_CONFIG=/dev/null scripts/mkman $(DIGEST_BIN) $* \
+		"$(VERSION)" "$(DATADIR)" >$@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+
+# contrib/ goes to share/digest/contrib with the program's real path.
+install: $(DIGEST_BIN) $(MAN_PAGES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/samples \
+		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/contrib \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(DIGEST_BIN) $(DESTDIR)$(BINDIR)/digest
 	install -m 644 samples/* $(DESTDIR)$(DATADIR)/samples/
-	if [ -n "$$(ls templates 2>/dev/null)" ]; then \
-		install -d $(DESTDIR)$(DATADIR)/templates && \
-		install -m 644 templates/* $(DESTDIR)$(DATADIR)/templates/; fi
+	install -m 644 templates/* $(DESTDIR)$(DATADIR)/templates/
+	for f in contrib/*; do \
+		sed 's|/usr/local/bin/digest|$(BINDIR)/digest|g' "$$f" \
+			>$(DESTDIR)$(DATADIR)/$$f && \
+		chmod 644 $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	install -m 644 $(O)/man/digest.1 $(DESTDIR)$(MANDIR)/man1/digest.1
+	install -m 644 $(O)/man/digest.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/digest.conf.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/digest
+	rm -f $(DESTDIR)$(BINDIR)/digest $(DESTDIR)$(MANDIR)/man1/digest.1 \
+		$(DESTDIR)$(MANDIR)/man5/digest.conf.5
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
@@ -124,8 +163,7 @@ clean:
 # Both see the flags the build uses: the include paths and -D defines of
 # ALL_CFLAGS (cppcheck), the whole of ALL_CFLAGS after "--" (clang-tidy).
 LINT_SRC = $(LIB_SRC) $(CMD_SRC)
-LINT_DEFS = -D_GNU_SOURCE -DDIGEST_VERSION='"$(VERSION)"' \
-	-DDIGEST_DATADIR='"$(DATADIR)"'
+LINT_DEFS = -D_GNU_SOURCE -DDIGEST_VERSION='"$(VERSION)"' $(PATH_DEFS)
 
 # cppcheck: the posix, gnu, libcurl and sqlite3 library models it ships, and
 # tests/cppcheck.cfg for jansson's iteration macros.
@@ -227,7 +265,7 @@ valgrind: $(DIGEST_BIN)
 .PHONY: lint cppcheck tidy valgrind
 # ---- end of static checks and valgrind -------------------------------------
 
-.PHONY: all test build-tests build-all bench install uninstall clean
+.PHONY: all test build-tests build-all bench install uninstall clean man FORCE
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -36,7 +36,10 @@ const char cmd_articles_usage[] =
     "                           published (RFC 3339 UTC), source, tags, lead\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 listed (even when none match), 64 bad usage, 66 no\n"
+    "database yet, 73 it cannot be opened, 74 the store failed.\n";
 
 static json_t *
 articles_json_one(const struct article *a)

@@ -42,6 +42,12 @@ int cmd_serve(int argc, char **argv);
 int cmd_subscribers_show(int argc, char **argv);
 int cmd_subscribers_remove(int argc, char **argv);
 int cmd_subscribers_export(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_feeds_add(int argc, char **argv);
+int cmd_feeds_list(int argc, char **argv);
+int cmd_feeds_remove(int argc, char **argv);
+int cmd_feeds_import(int argc, char **argv);
+int cmd_feeds_export(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -61,12 +67,23 @@ extern const char cmd_serve_usage[];
 extern const char cmd_subscribers_show_usage[];
 extern const char cmd_subscribers_remove_usage[];
 extern const char cmd_subscribers_export_usage[];
+extern const char cmd_config_usage[];
+extern const char cmd_feeds_add_usage[];
+extern const char cmd_feeds_list_usage[];
+extern const char cmd_feeds_remove_usage[];
+extern const char cmd_feeds_import_usage[];
+extern const char cmd_feeds_export_usage[];
 
 /* Sends an existing edition as `digest send` does, with the
  * configuration's delivery settings (for run-due). Returns the exit
  * code. */
 int cmd_send_edition(struct sqlite3 *db, struct edition *e,
     const struct config *c, int json);
+
+/* Ingests every stored feed as `digest ingest` without SOURCE does,
+ * printing what happens (quiet: failures only); returns the exit code
+ * of the worst failure, 0 when every feed was stored or unchanged. */
+int cmd_ingest_feeds(struct sqlite3 *db, const struct config *c, int quiet);
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,7 +20,10 @@ const char cmd_editions_usage[] =
     "      --json               a JSON array of objects\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+    "failed.\n";
 
 const char cmd_editions_show_usage[] =
     "usage: digest editions show [--json] [--db PATH] ID\n"
@@ -34,7 +37,10 @@ const char cmd_editions_show_usage[] =
     "                           deliveries\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 shown, 64 bad usage, 66 no such edition or no database\n"
+    "yet, 74 the store failed.\n";
 
 static json_t *
 editions_json(const struct journal_edition *e)

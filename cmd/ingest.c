@@ -2,6 +2,7 @@
  * digest ingest: sources into the article store.
  */
 #include "cmd.h"
+#include "config.h"
 #include "db.h"
 #include "fetch.h"
 #include "ingest.h"
@@ -11,12 +12,14 @@
 
 const char cmd_ingest_usage[] =
     "usage: digest ingest [-fq] [--timeout SECONDS] [--lead-sentences N]\n"
-    "                     [--lead-max-chars N] [--db PATH] SOURCE...\n"
+    "                     [--lead-max-chars N] [--db PATH] [SOURCE...]\n"
     "\n"
     "Stores the articles of each SOURCE, a file or an http(s) URL holding\n"
     "RSS, RDF, Atom, JSON Feed, JSON articles, or one scraped article page\n"
     "(HTML or plain text); the kind is read from the content. Ingesting a\n"
-    "source again updates its articles and never duplicates them.\n"
+    "source again updates its articles and never duplicates them. Without\n"
+    "a SOURCE, fetches every feed `digest feeds add` stored, adding each\n"
+    "feed's tags to its items.\n"
     "\n"
     "  -f, --force              fetch URLs even when their remembered ETag or\n"
     "                           Last-Modified says nothing changed\n"
@@ -29,9 +32,14 @@ const char cmd_ingest_usage[] =
     "  -h, --help               this help\n"
     "\n"
     "Each source is stored whole or not at all; a failed source does not\n"
-    "stop the others. Exit status: 0 when every source was stored or\n"
-    "unchanged, else the worst failure: 74 the store failed, 65 malformed\n"
-    "data, 66 no such file or HTTP 4xx, 75 a temporary network failure.\n";
+    "stop the others. A URL whose address is loopback or private is\n"
+    "refused, redirects included, unless it names that address itself or\n"
+    "fetch_private = yes.\n"
+    "\n"
+    "Exit status: 0 when every source was stored or unchanged, else the\n"
+    "worst failure: 74 the store failed, 65 malformed data, 66 no such\n"
+    "file, HTTP 4xx or a private address refused, 75 a temporary network\n"
+    "failure; 64 no SOURCE and no stored feed; 78 a bad configuration.\n";
 
 /* The exit code of a source's status, and its rank when several fail. */
 static int
@@ -81,6 +89,52 @@ ingest_print(const char *source, enum ingest_status st,
 	}
 }
 
+/* What the sources of one run come to. */
+struct ingest_run {
+	int quiet;
+	int status;	/* the exit code of the worst failure so far */
+	int worst;	/* its rank */
+	int done;	/* sources finished, for the progress line */
+	int total;
+};
+
+static void
+ingest_outcome(const char *source, enum ingest_status st,
+    const struct ingest_report *rep, const char *err, void *arg)
+{
+	struct ingest_run *run = arg;
+	int rank, code = ingest_exitcode(st, &rank);
+
+	if (cmd_stderr_is_tty() && run->total > 1)
+		fputs("\033[K", stderr);
+	if (rank > run->worst) {
+		run->worst = rank;
+		run->status = code;
+	}
+	if (!run->quiet || code != 0)
+		ingest_print(source, st, rep, err);
+	run->done++;
+}
+
+int
+cmd_ingest_feeds(struct sqlite3 *db, const struct config *c, int quiet)
+{
+	struct ingest_opts o;
+	struct ingest_run run;
+	char err[ERR_LEN];
+
+	memset(&o, 0, sizeof(o));
+	o.allow_private = (int)c->fetch_private;
+	memset(&run, 0, sizeof(run));
+	run.quiet = quiet;
+	fetch_global_init();
+	if (ingest_feeds(db, &o, ingest_outcome, &run, err) == -1) {
+		cmd_error("cannot read the feeds: %s", err);
+		return EX_IOERR;
+	}
+	return run.status;
+}
+
 int
 cmd_ingest(int argc, char **argv)
 {
@@ -95,13 +149,16 @@ cmd_ingest(int argc, char **argv)
 	};
 	struct ingest_opts o;
 	struct ingest_report rep;
+	struct ingest_run run;
+	struct config cfg;
 	struct sqlite3 *db;
 	enum ingest_status st;
 	char err[ERR_LEN];
 	long long v;
-	int c, i, quiet = 0, status = 0, worst = 0, rank, code;
+	int c, i, n, status = 0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&run, 0, sizeof(run));
 	while ((c = getopt_long(argc, argv, "hfq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -113,7 +170,7 @@ cmd_ingest(int argc, char **argv)
 			o.force = 1;
 			break;
 		case 'q':
-			quiet = 1;
+			run.quiet = 1;
 			break;
 		case 't':
 			if (cmd_parse_count("--timeout", optarg, 1, 3600, &v) == -1)
@@ -136,26 +193,32 @@ cmd_ingest(int argc, char **argv)
 			return cmd_bad_usage(cmd_ingest_usage);
 		}
 	}
-	if (optind == argc)
-		return cmd_bad_usage(cmd_ingest_usage);
+	if ((status = cmd_config_load(&cfg)) != 0)
+		return status;
+	o.allow_private = (int)cfg.fetch_private;
+	config_release(&cfg);
 	if ((db = cmd_db_open(&status)) == NULL)
 		return status;
 	fetch_global_init();
-	for (i = optind; i < argc; i++) {
-		if (cmd_stderr_is_tty() && argc - optind > 1)
-			fprintf(stderr, "[%d/%d] %s\r", i - optind + 1,
-			    argc - optind, argv[i]);
-		st = ingest_source(db, argv[i], &o, &rep, err);
-		if (cmd_stderr_is_tty() && argc - optind > 1)
-			fputs("\033[K", stderr);
-		code = ingest_exitcode(st, &rank);
-		if (rank > worst) {
-			worst = rank;
-			status = code;
+	run.total = argc - optind;
+	if (run.total == 0) {
+		n = ingest_feeds(db, &o, ingest_outcome, &run, err);
+		if (n == -1) {
+			cmd_error("cannot read the feeds: %s", err);
+			run.status = EX_IOERR;
+		} else if (n == 0) {
+			cmd_error("nothing to ingest: give a SOURCE, or store "
+			    "feeds with 'digest feeds add URL'");
+			run.status = EX_USAGE;
 		}
-		if (!quiet || code != 0)
-			ingest_print(argv[i], st, &rep, err);
+	}
+	for (i = optind; i < argc; i++) {
+		if (cmd_stderr_is_tty() && run.total > 1)
+			fprintf(stderr, "[%d/%d] %s\r", i - optind + 1,
+			    run.total, argv[i]);
+		st = ingest_source(db, argv[i], &o, &rep, err);
+		ingest_outcome(argv[i], st, &rep, err, &run);
 	}
 	db_close(db);
-	return status;
+	return run.status;
 }

@@ -19,6 +19,16 @@ static const char main_usage[] =
 const struct cmd cmd_table[] = {
 	{ "ingest", cmd_ingest, "store the articles of feeds, files and pages",
 	  cmd_ingest_usage },
+	{ "feeds add", cmd_feeds_add, "store a feed to ingest, with its tags",
+	  cmd_feeds_add_usage },
+	{ "feeds list", cmd_feeds_list, "list the stored feeds and their last "
+	  "fetch", cmd_feeds_list_usage },
+	{ "feeds remove", cmd_feeds_remove, "forget stored feeds",
+	  cmd_feeds_remove_usage },
+	{ "feeds import", cmd_feeds_import, "store the feeds of an OPML file",
+	  cmd_feeds_import_usage },
+	{ "feeds export", cmd_feeds_export, "write the stored feeds as OPML",
+	  cmd_feeds_export_usage },
 	{ "articles", cmd_articles, "list the articles a digest would pick",
 	  cmd_articles_usage },
 	{ "text sentences", cmd_text_sentences,
@@ -56,6 +66,8 @@ const struct cmd cmd_table[] = {
 	  cmd_editions_show_usage },
 	{ "serve", cmd_serve, "run the signup form backend",
 	    cmd_serve_usage },
+	{ "config", cmd_config, "print the configuration, or what each key "
+	  "does", cmd_config_usage },
 	{ "template render", cmd_template_render,
 	  "render a Mustache template with JSON data",
 	  cmd_template_render_usage },
@@ -78,7 +90,15 @@ main_print_usage(FILE *f)
 	    "./digest.db)\n"
 	    "  -h, --help         this help; `digest COMMAND -h` for a "
 	    "command's\n"
-	    "  --version          the version\n", f);
+	    "  --version          the version\n"
+	    "\n"
+	    "Exit status: 0 success; 64 bad usage; 65 bad input data (a feed,\n"
+	    "a file, a template); 66 missing input (no such file or\n"
+	    "subscriber, no database yet, HTTP 4xx, a private address\n"
+	    "refused); 69 the SMTP server refused for good; 73 cannot create\n"
+	    "the database, the outbox or a file; 74 the store failed; 75 a\n"
+	    "temporary failure, to retry later; 78 a bad configuration. Each\n"
+	    "command's -h says which of these it gives, and when.\n", f);
 }
 
 /* Finds the command named by argv[0] and, for two-word commands such as

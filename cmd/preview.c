@@ -8,6 +8,7 @@
 #include "date.h"
 #include "db.h"
 #include "edition.h"
+#include "journal.h"
 #include "preview.h"
 #include "store.h"
 #include "util.h"
@@ -35,8 +36,10 @@ const char cmd_preview_usage[] =
     "                           (default: no tags, so every article)\n"
     "      --since WHEN         the window: 7d, 2w, a date, or all\n"
     "                           (default: the configuration's since)\n"
-    "      --edition ID         the edition id (default: this ISO week,\n"
-    "                           such as 2026-W48)\n"
+    "      --edition ID         the edition (default: this ISO week's,\n"
+    "                           YYYY-Www); one already made is shown as\n"
+    "                           its readers got it: its articles, its\n"
+    "                           date, each reader's topics as sent\n"
     "  -f, --format FORMAT      html, text, eml (the whole message) or json\n"
     "                           (the data the templates get); default html\n"
     "  -o, --output FILE        write to FILE instead of standard output\n"
@@ -45,7 +48,11 @@ const char cmd_preview_usage[] =
     "                           127.0.0.1:8025)\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
+    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
+    "written or the store failed; 78 a bad configuration.\n";
 
 /* Splits "a,b , c" into tags (pointers into s, which is modified). */
 static int
@@ -212,8 +219,13 @@ preview_report(FILE *report, const struct edition *e,
 	size_t i;
 
 	date_to_rfc3339(e->since, since);
-	fprintf(report, "preview: %s, edition %s: %zu article%s published "
-	    "since %s", r->email, e->id, l->n, l->n == 1 ? "" : "s", since);
+	if (e->frozen)
+		fprintf(report, "preview: %s, edition %s as sent: %zu article%s",
+		    r->email, e->id, l->n, l->n == 1 ? "" : "s");
+	else
+		fprintf(report, "preview: %s, edition %s: %zu article%s "
+		    "published since %s", r->email, e->id, l->n,
+		    l->n == 1 ? "" : "s", since);
 	if (r->ntags > 0) {
 		fputs(" with any of the tags ", report);
 		for (i = 0; i < r->ntags; i++)
@@ -291,20 +303,33 @@ preview_build(struct sqlite3 *db, const struct config *c,
     struct preview_opts *o, FILE *report, char *err)
 {
 	struct store_subscriber s;
+	struct journal_edition je;
 	struct edition_reader r;
 	struct article_list l;
+	struct article sent;	/* holds the reader's topics as sent */
 	struct edition e;
 	json_t *data;
 	int rc;
 
 	buf_init(&o->out, 4 * RENDER_MAX_BYTES);
 	store_subscriber_init(&s);
+	article_init(&sent);
 	memset(&l, 0, sizeof(l));
 	if (edition_open(&e, c, o->edition, date_now(), o->since, err) == -1) {
 		store_subscriber_release(&s);
 		return EX_DATAERR;
 	}
 	rc = preview_reader(db, c, o, &s, &r, err);
+	/* An edition already made: as its readers got it. */
+	if (rc == 0 && o->edition != NULL) {
+		rc = journal_edition_get(db, e.id, &je, err);
+		if (rc == 1)
+			edition_use_stored(&e, &je);
+		if (rc == 1 && o->subscriber != NULL)
+			rc = edition_reader_as_sent(db, &e, s.id, &r, &sent,
+			    err);
+		rc = rc == -1 ? EX_IOERR : 0;
+	}
 	if (rc == 0 && edition_select(db, &e, r.tags, r.ntags, &l, err) == -1)
 		rc = EX_IOERR;
 	if (rc == 0) {
@@ -315,6 +340,7 @@ preview_build(struct sqlite3 *db, const struct config *c,
 		json_decref(data);
 	}
 	article_list_release(&l);
+	article_release(&sent);
 	store_subscriber_release(&s);
 	edition_close(&e);
 	return rc;

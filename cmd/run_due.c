@@ -18,23 +18,32 @@
 #define RUN_DUE_FIRST_WINDOW (7 * 86400)
 
 const char cmd_run_due_usage[] =
-    "usage: digest run-due [--json] [--db PATH]\n"
+    "usage: digest run-due [--no-fetch] [--json] [--db PATH]\n"
     "\n"
     "Sends the edition that is due, and does nothing otherwise: call it\n"
     "every hour (contrib/ has a systemd timer and a crontab line). The\n"
     "schedule is the configuration's schedule_weekday, schedule_time and\n"
-    "schedule_timezone. The edition of the latest slot is created with the\n"
-    "articles published since the previous edition (the first takes the\n"
-    "last 7 days) and sent; with fewer than min_articles new articles it\n"
-    "is recorded as skipped instead. Missed slots are caught up once: only\n"
-    "the latest is sent. An edition a crash left half sent is resumed.\n"
+    "schedule_timezone. When an edition is due, the stored feeds are\n"
+    "fetched first (`digest feeds`; one that fails is reported and the\n"
+    "run goes on), then the edition of the latest slot is created with\n"
+    "the articles published since the previous edition (the first takes\n"
+    "the last 7 days) and those stored after it that were published\n"
+    "within max_age, and sent; with fewer than min_articles of them it is\n"
+    "recorded as skipped instead, and they wait for the next one. Missed\n"
+    "slots are caught up once: only the latest is sent. An edition a\n"
+    "crash left half sent is resumed.\n"
     "\n"
+    "      --no-fetch           do not fetch the stored feeds first\n"
     "      --json               a JSON summary of the send on stdout\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
     "  -h, --help               this help\n"
     "\n"
-    "Exit status: as `digest send`; 0 when nothing is due.\n";
+    "Exit status: 0 sent, skipped or nothing due; otherwise as `digest\n"
+    "send`: 75 some deferred, another run is sending or the server does\n"
+    "not answer (run again later), 69 some refused for good, 65 a message\n"
+    "could not be built, 74 the store failed; 66 no database yet; 78 a bad\n"
+    "configuration or schedule. A feed that fails does not change it.\n";
 
 /* The window of a new edition at slot: from where the last one ended. */
 static int64_t
@@ -58,7 +67,7 @@ run_due_create(struct sqlite3 *db, const struct config *c, const char *id,
 	int64_t since = run_due_since(db, slot), n;
 	char err[ERR_LEN], note[128];
 
-	n = article_store_count_between(db, since, slot, err);
+	n = journal_edition_count(db, since, slot, c->max_age, err);
 	if (n == -1) {
 		cmd_error("cannot count articles: %s", err);
 		return -1;
@@ -76,7 +85,7 @@ run_due_create(struct sqlite3 *db, const struct config *c, const char *id,
 		return 0;
 	}
 	if (journal_edition_create(db, id, since, slot, slot, date_now(),
-	    err) == -1) {
+	    c->max_age, err) == -1) {
 		cmd_error("cannot create edition %s: %s", id, err);
 		return -1;
 	}
@@ -84,7 +93,7 @@ run_due_create(struct sqlite3 *db, const struct config *c, const char *id,
 }
 
 static int
-run_due(struct sqlite3 *db, const struct config *c, int json)
+run_due(struct sqlite3 *db, const struct config *c, int fetch, int json)
 {
 	struct schedule sc;
 	struct journal_edition je;
@@ -109,6 +118,10 @@ run_due(struct sqlite3 *db, const struct config *c, int json)
 		printf("edition=%s status=%s nothing due\n", id, je.status);
 		return 0;
 	}
+	/* The feeds' latest, before the edition takes its articles; what
+	 * fails is each feed's own (said, and kept for `feeds list`). */
+	if (rc == 0 && fetch)
+		(void)cmd_ingest_feeds(db, c, 1);
 	if (rc == 0 && (rc = run_due_create(db, c, id, slot)) != 1)
 		return rc == 0 ? 0 : EX_IOERR;
 	if (edition_open(&e, c, id, slot, NULL, err) == -1) {
@@ -128,11 +141,12 @@ cmd_run_due(int argc, char **argv)
 	static const struct option longopts[] = {
 		CMD_COMMON_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-fetch", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sqlite3 *db;
 	struct config c;
-	int ch, json = 0, status;
+	int ch, json = 0, fetch = 1, status;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -143,6 +157,9 @@ cmd_run_due(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'F':
+			fetch = 0;
 			break;
 		default:
 			return cmd_bad_usage(cmd_run_due_usage);
@@ -157,7 +174,7 @@ cmd_run_due(int argc, char **argv)
 		return status;
 	}
 	db_limit_memory(db, 8192, 0);
-	status = run_due(db, &c, json);
+	status = run_due(db, &c, fetch, json);
 	db_close(db);
 	config_release(&c);
 	return status;

@@ -28,7 +28,7 @@ const char cmd_send_usage[] =
     "\n"
     "Sends an edition to every confirmed subscriber: their articles (their\n"
     "tags; none means every article), each message their own, one SMTP\n"
-    "transaction each. The edition (default: this ISO week, 2026-W48) is\n"
+    "transaction each. The edition (default: this ISO week's, YYYY-Www) is\n"
     "created on its first send with its articles frozen, so a repeated or\n"
     "resumed send delivers the same content; it goes only to those who\n"
     "have not had it. Without an SMTP server (--smtp or smtp_url in the\n"
@@ -159,19 +159,20 @@ static int
 send_open_edition(struct sqlite3 *db, const struct config *c,
     const struct send_cli *cli, struct edition *e, int create, char *err)
 {
+	struct journal_edition je;
 	int rc;
 
 	if (edition_open(e, c, cli->edition, date_now(), cli->since, err) == -1)
 		return EX_DATAERR;
-	rc = journal_edition_get(db, e->id, &(struct journal_edition){ 0 }, err);
+	rc = journal_edition_get(db, e->id, &je, err);
 	if (rc == -1)
 		return EX_IOERR;
 	if (rc == 1) {
-		e->frozen = 1;
+		edition_use_stored(e, &je);
 		return 0;
 	}
 	if (create && journal_edition_create(db, e->id, e->since, e->now + 1,
-	    0, date_now(), err) == -1)
+	    0, date_now(), c->max_age, err) == -1)
 		return EX_IOERR;
 	e->frozen = create;
 	return 0;

@@ -81,7 +81,11 @@ const char cmd_serve_usage[] =
     "      --no-rate-limit      no per-IP limit on signups (benchmarks)\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 stopped by SIGINT or SIGTERM; 64 a bad --listen; 69\n"
+    "it cannot listen (the address is in use); 73 the database cannot be\n"
+    "opened; 78 a bad configuration or templates.\n";
 
 enum serve_page {
 	PAGE_SUBSCRIBE = 0,
@@ -798,12 +802,14 @@ serve_view(struct serve *s, struct MHD_Connection *conn)
 	struct journal_edition je;
 	struct edition_message m;
 	struct edition_reader r;
+	struct article sent;	/* holds their topics as sent */
 	struct edition e;
 	char err[ERR_LEN];
 	enum MHD_Result ret;
 	size_t articles;
 	int rc;
 
+	article_init(&sent);
 	store_subscriber_init(&sub);
 	rc = store_subscriber_by_token(s->db, STORE_TOKEN_PREFERENCES,
 	    serve_token(conn, NULL), &sub, err);
@@ -827,11 +833,16 @@ serve_view(struct serve *s, struct MHD_Connection *conn)
 	edition_message_init(&m);
 	rc = edition_open(&e, s->c, id, date_now(), NULL, err);
 	if (rc == 0) {
-		e.frozen = 1;	/* its articles are the ones it was sent with */
-		rc = send_build(s->db, &e, &r, 1, &m, &articles, err);
+		/* Its articles, date and this reader's topics as sent. */
+		edition_use_stored(&e, &je);
+		rc = edition_reader_as_sent(s->db, &e, sub.id, &r, &sent, err);
+		if (rc == 1)
+			rc = send_build(s->db, &e, &r, 1, &m, &articles, err);
 		edition_close(&e);
 	}
-	if (rc == -1) {
+	if (rc == 0) {
+		ret = serve_unknown_link(s, conn);	/* not sent to them */
+	} else if (rc == -1) {
 		fprintf(stderr, "digest serve: edition %s: %s\n", id, err);
 		ret = serve_error_page(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "Please try again", "The edition cannot be shown now.");
@@ -840,6 +851,7 @@ serve_view(struct serve *s, struct MHD_Connection *conn)
 		    buf_cstr(&m.html), m.html.len, 0, NULL);
 	}
 	edition_message_release(&m);
+	article_release(&sent);
 	store_subscriber_release(&sub);
 	return ret;
 }

@@ -88,7 +88,10 @@ const char cmd_subscribers_list_usage[] =
     "                           created (RFC 3339 UTC)\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+    "failed.\n";
 
 const char cmd_subscribers_check_usage[] =
     "usage: digest subscribers check [--mx] [--] [ADDR...]\n"

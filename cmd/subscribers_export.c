@@ -26,7 +26,10 @@ const char cmd_subscribers_export_usage[] =
     "                           or bounced\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 written, 64 bad usage, 66 no database yet, 74 the\n"
+    "store failed.\n";
 
 /* One CSV field: quoted when it holds a comma, quote or line break. */
 static void

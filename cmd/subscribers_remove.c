@@ -20,7 +20,11 @@ const char cmd_subscribers_remove_usage[] =
     "      --forget             erase every trace of them\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 every EMAIL removed; 65 an invalid address and 66 one\n"
+    "that is not a subscriber (the others are removed); 66 no database\n"
+    "yet; 74 the store failed.\n";
 
 int
 cmd_subscribers_remove(int argc, char **argv)

@@ -21,7 +21,10 @@ const char cmd_subscribers_show_usage[] =
     "\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
-    "  -h, --help               this help\n";
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 shown, 65 an invalid address, 66 no such subscriber\n"
+    "or no database yet, 74 the store failed.\n";
 
 int
 cmd_subscribers_show(int argc, char **argv)

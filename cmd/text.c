@@ -21,7 +21,10 @@ const char cmd_text_sentences_usage[] =
     "ends a sentence; a single newline is ordinary white space. FILE absent\n"
     "or \"-\" reads standard input.\n"
     "\n"
-    "  -h, --help         this help\n";
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
+    "standard output cannot be written.\n";
 
 const char cmd_text_lead_usage[] =
     "usage: digest text lead [-n N] [--max-chars M] [FILE]\n"
@@ -33,7 +36,10 @@ const char cmd_text_lead_usage[] =
     "\n"
     "  -n N               how many sentences (default 2)\n"
     "  -m, --max-chars M  at most M characters (default 400; 0: no limit)\n"
-    "  -h, --help         this help\n";
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
+    "standard output cannot be written.\n";
 
 /* The FILE operand after the options, NULL for stdin: 0, or -1 when
  * there is more than one. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "buf.h"
+#include "date.h"
 #include "mime.h"
 #include "schedule.h"
 #include "smtp.h"
@@ -8,17 +9,18 @@
 #include "util.h"
 
 #include <curl/curl.h>
-
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define CONFIG_DEFAULT_PATH "digest.conf"
 #define CONFIG_MAX_BYTES (1u << 20)
 
-enum config_type { CONFIG_STRING, CONFIG_LONG };
+enum config_type { CONFIG_STRING, CONFIG_LONG, CONFIG_BOOL, CONFIG_DURATION };
 
 /* A value's check: 0, or -1 with err saying what is wrong with it and
  * what would do (config_parse puts the file and line before it). */
@@ -32,64 +34,156 @@ static int config_check_smtp_url(const char *, const char *, char *);
 static int config_check_smtp_tls(const char *, const char *, char *);
 static int config_check_schedule(const char *, const char *, char *);
 
-/* Every key, its default, its range and its check: the one place that
- * says so. A value every message carries is checked here, as it is
- * read, so that a bad one is a line of the file and not a failure of
- * every reader at send time. */
+/*
+ * Every key, its default, its range, its check and what it does: the one
+ * place that says so. `digest config --describe` prints it, and
+ * digest.conf(5) is made from that; samples/digest.conf sets each key. A
+ * value every message carries is checked here, as it is read, so that a
+ * bad one is a line of the file and not a failure of every reader at
+ * send time.
+ */
 static const struct config_key {
 	const char *key;
 	enum config_type type;
 	size_t offset;
 	const char *def;
-	long min, max;		/* for CONFIG_LONG */
+	long min, max;		/* CONFIG_LONG, CONFIG_DURATION (seconds) */
+	const char *doc;
 	config_check_fn check;	/* for CONFIG_STRING, or NULL */
 } config_keys[] = {
-#define S(k, f, d) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, 0, \
-	NULL }
-#define C(k, f, d, c) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, \
-	0, c }
-#define L(k, f, d, lo, hi) { k, CONFIG_LONG, offsetof(struct config, f), d, \
-	lo, hi, NULL }
-	C("name", name, "digest", config_check_text),
-	S("url", url, "http://127.0.0.1:8080/"),
-	S("language", language, "en"),
-	C("from_name", from_name, "", config_check_text),
+#define S(k, f, d, doc) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, \
+	0, doc, NULL }
+#define C(k, f, d, c, doc) { k, CONFIG_STRING, offsetof(struct config, f), d, \
+	0, 0, doc, c }
+#define L(k, f, d, lo, hi, doc) \
+	{ k, CONFIG_LONG, offsetof(struct config, f), d, lo, hi, doc, NULL }
+#define B(k, f, d, doc) { k, CONFIG_BOOL, offsetof(struct config, f), d, 0, \
+	1, doc, NULL }
+#define D(k, f, d, lo, hi, doc) \
+	{ k, CONFIG_DURATION, offsetof(struct config, f), d, lo, hi, doc, NULL }
+	C("name", name, "digest", config_check_text,
+	    "The newsletter's name, shown in subjects, headers and pages."),
+	S("url", url, "http://127.0.0.1:8080/",
+	    "Its web site, linked from the digest."),
+	S("language", language, "en",
+	    "The language of the templates' text (BCP 47), for <html lang>."),
+	C("from_name", from_name, "", config_check_text,
+	    "The sender's name. Empty: the name."),
 	C("from_address", from_address, "digest@localhost.localdomain",
-	    config_check_mailbox),
-	C("list_id", list_id, "", config_check_domain),
-	C("base_url", base_url, "http://127.0.0.1:8080", config_check_base_url),
-	C("unsubscribe_mailto", unsubscribe_mailto, "", config_check_mailbox),
-	C("message_id_domain", message_id_domain, "", config_check_domain),
-	S("subject", subject,
-	    "{{{newsletter.name}}}: {{{edition.headline}}}"),
-	S("templates", templates, ""),
-	S("outbox", outbox, "outbox"),
-	S("since", since, "7d"),
-	L("max_articles", max_articles, "10", 1, 1000),
-	L("text_width", text_width, "72", 40, 200),
-	C("smtp_url", smtp_url, "", config_check_smtp_url),
-	C("smtp_tls", smtp_tls, "starttls", config_check_smtp_tls),
-	S("smtp_user", smtp_user, ""),
-	S("smtp_password_file", smtp_password_file, ""),
-	S("smtp_cafile", smtp_cafile, ""),
-	S("smtp_ehlo", smtp_ehlo, ""),
-	L("smtp_connections", smtp_connections, "1", 1, 32),
-	L("smtp_rate", smtp_rate, "0", 0, 100000),
-	L("smtp_timeout", smtp_timeout, "60", 1, 3600),
-	L("retry_window", retry_window, "60", 0, 3600),
-	C("schedule_weekday", schedule_weekday, "mon", config_check_schedule),
-	C("schedule_time", schedule_time, "08:00", config_check_schedule),
-	C("schedule_timezone", schedule_timezone, "UTC", config_check_schedule),
-	L("min_articles", min_articles, "1", 0, 1000),
-	L("send_empty", send_empty, "0", 0, 1),
-	L("bounce_limit", bounce_limit, "3", 1, 100),
-	S("listen", listen, "127.0.0.1:8080"),
-	S("topics", topics, ""),
-	S("cors_origins", cors_origins, ""),
-	L("signup_rate", signup_rate, "10", 1, 100000),
+	    config_check_mailbox,
+	    "The sender's address."),
+	C("list_id", list_id, "", config_check_domain,
+	    "The List-Id header's id (RFC 2919). Empty: from_address's "
+	    "domain."),
+	C("base_url", base_url, "http://127.0.0.1:8080",
+	    config_check_base_url,
+	    "Where `digest serve` (signup, unsubscribe, preferences, the web "
+	    "view) is reached from readers' mail clients: the links in every "
+	    "digest start here."),
+	C("unsubscribe_mailto", unsubscribe_mailto, "",
+	    config_check_mailbox,
+	    "An address that unsubscribes whoever writes to it "
+	    "(List-Unsubscribe's mailto: part). Empty: none."),
+	C("message_id_domain", message_id_domain, "",
+	    config_check_domain,
+	    "The domain in Message-IDs. Empty: from_address's domain."),
+	S("subject", subject, "{{{newsletter.name}}}: {{{edition.headline}}}",
+	    "The subject, a Mustache template over the digest's data (triple "
+	    "braces: a subject is not HTML)."),
+	S("templates", templates, "",
+	    "The templates directory; a relative path is taken from the "
+	    "configuration file's directory. Empty: the checkout's templates "
+	    "for a digest run from its build directory, else the installed "
+	    "share/digest/templates next to the program."),
+	S("outbox", outbox, "outbox",
+	    "Where the outbox transport writes messages (one .eml per "
+	    "subscriber, in a folder per edition), from the current "
+	    "directory; created readable by its owner only."),
+	S("since", since, "7d",
+	    "The window of an edition: the articles published within it "
+	    "(7d, 2w, 12h, or a date). run-due's editions start where the "
+	    "previous one ended instead."),
+	D("max_age", max_age, "14d", 3600, 3153600000L,
+	    "An article stored after the previous edition was made goes into "
+	    "the next one, outside its window too, when it was published "
+	    "within max_age of that edition (12h, 14d, 2w): a story that "
+	    "arrives late is not lost between editions."),
+	L("max_articles", max_articles, "10", 1, 1000,
+	    "The most articles in one digest, newest first."),
+	L("text_width", text_width, "72", 40, 200,
+	    "The plain text part's line width, in characters."),
+	C("smtp_url", smtp_url, "", config_check_smtp_url,
+	    "The SMTP server: smtp://host:port (plain, or STARTTLS as "
+	    "smtp_tls says) or smtps://host:port (TLS from the start). "
+	    "Empty: messages go to the outbox."),
+	C("smtp_tls", smtp_tls, "starttls", config_check_smtp_tls,
+	    "For smtp://: starttls (required, never tried and dropped) or "
+	    "off."),
+	S("smtp_user", smtp_user, "",
+	    "The user for SMTP AUTH. Empty: no AUTH. The password is never in "
+	    "this file: $DIGEST_SMTP_PASSWORD, or the file smtp_password_file "
+	    "or $DIGEST_SMTP_PASSWORD_FILE names, readable by its owner only."),
+	S("smtp_password_file", smtp_password_file, "",
+	    "A file holding the SMTP password, readable by its owner only. "
+	    "Empty: $DIGEST_SMTP_PASSWORD_FILE, or $DIGEST_SMTP_PASSWORD."),
+	S("smtp_cafile", smtp_cafile, "",
+	    "The CA certificates (PEM) that sign the SMTP server's "
+	    "certificate. Empty: the system's."),
+	S("smtp_ehlo", smtp_ehlo, "",
+	    "The name sent in EHLO. Empty: libcurl's default."),
+	L("smtp_connections", smtp_connections, "1", 1, 32,
+	    "SMTP connections kept open at once."),
+	L("smtp_rate", smtp_rate, "0", 0, 100000,
+	    "At most this many messages per second; 0: no limit. \"Slow "
+	    "down\" replies lower it for the rest of the run."),
+	L("smtp_timeout", smtp_timeout, "60", 1, 3600,
+	    "The longest one message may take, in seconds."),
+	L("retry_window", retry_window, "60", 0, 3600,
+	    "How long a run keeps retrying deferred messages (4xx replies, "
+	    "lost connections) with backoff before it leaves them to the next "
+	    "run, in seconds."),
+	C("schedule_weekday", schedule_weekday, "mon",
+	    config_check_schedule,
+	    "The weekday an edition is due on, for `digest run-due`: mon to "
+	    "sun."),
+	C("schedule_time", schedule_time, "08:00",
+	    config_check_schedule,
+	    "The time it is due, HH:MM."),
+	C("schedule_timezone", schedule_timezone, "UTC",
+	    config_check_schedule,
+	    "The time zone of schedule_time, an IANA name such as "
+	    "Europe/Berlin."),
+	L("min_articles", min_articles, "1", 0, 1000,
+	    "An edition due with fewer new articles is skipped (its articles "
+	    "wait for the next one, within max_age)."),
+	L("send_empty", send_empty, "0", 0, 1,
+	    "1: mail subscribers whose topics have no article this time (an "
+	    "empty digest); 0: skip them."),
+	L("bounce_limit", bounce_limit, "3", 1, 100,
+	    "Hard bounces (5xx) on this many editions in a row mark a "
+	    "subscriber bounced: they get no more mail."),
+	B("fetch_private", fetch_private, "no",
+	    "yes: feeds may be fetched from loopback, private, link-local and "
+	    "unique-local addresses. no: such a connection is refused, "
+	    "redirects included, unless the feed's URL names that address "
+	    "itself (http://127.0.0.1:8080/feed) and was given on the command "
+	    "line or with `digest feeds add`."),
+	S("listen", listen, "127.0.0.1:8080",
+	    "Where `digest serve` listens: ADDRESS:PORT. Put a TLS proxy in "
+	    "front and point base_url at it."),
+	S("topics", topics, "",
+	    "The topics the signup form offers, comma-separated. Empty: the "
+	    "twelve commonest tags of the stored articles."),
+	S("cors_origins", cors_origins, "",
+	    "Origins (scheme://host[:port]) whose pages may post the signup "
+	    "form from the browser (CORS), separated by spaces or commas."),
+	L("signup_rate", signup_rate, "10", 1, 100000,
+	    "Signups per minute accepted from one IP address."),
 #undef S
 #undef C
 #undef L
+#undef B
+#undef D
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -253,18 +347,53 @@ config_check_schedule(const char *key, const char *v, char *err)
 
 /* ---- reading -------------------------------------------------------- */
 
+/* 1 for yes, true, on, 1; 0 for no, false, off, 0; -1 otherwise. */
+static int
+config_bool_from_text(const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 static int
 config_set(struct config *c, const struct config_key *k, const char *v,
     char *err)
 {
 	long long n;
+	int64_t secs;
+	int b;
 
-	if (k->type == CONFIG_LONG) {
+	switch (k->type) {
+	case CONFIG_LONG:
 		if (util_parse_long(v, k->min, k->max, &n) == -1)
 			return util_err(err, "'%s' wants a number from %ld to %ld, "
 			    "not '%s'", k->key, k->min, k->max, v);
 		*config_long(c, k) = (long)n;
 		return 0;
+	case CONFIG_BOOL:
+		if ((b = config_bool_from_text(v)) == -1)
+			return util_err(err, "'%s' wants yes or no, not '%s'",
+			    k->key, v);
+		*config_long(c, k) = b;
+		return 0;
+	case CONFIG_DURATION:
+		if (date_parse_duration(v, &secs) == -1 || secs < k->min ||
+		    secs > k->max)
+			return util_err(err, "'%s' wants a duration such as 12h, "
+			    "14d or 2w (1h to 100 years), not '%s'", k->key, v);
+		*config_long(c, k) = (long)secs;
+		return 0;
+	case CONFIG_STRING:
+		break;
 	}
 	if (k->check != NULL && err != NULL && k->check(k->key, v, err) == -1)
 		return -1;
@@ -289,6 +418,38 @@ config_relative(const char *file, char **value)
 	*value = buf_detach(&b, NULL);
 }
 
+/*
+ * Where the templates are when the configuration does not say: the
+ * checkout's, for the program its build left there (bin/digest run from
+ * anywhere); else those installed next to the program, found from where
+ * it is (PREFIX/bin/digest reads PREFIX/share/digest/templates, so an
+ * install moved or staged under DESTDIR finds its own); else the
+ * PREFIX it was built for. Returns an allocated string; caller frees.
+ */
+static char *
+config_templates_default(void)
+{
+	char exe[PATH_MAX], dir[PATH_MAX], *slash;
+	struct buf b;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return xstrdup(DIGEST_DATADIR "/templates");
+	exe[n] = '\0';
+	if (strcmp(exe, DIGEST_BUILD_BIN) == 0)
+		return xstrdup(DIGEST_SRCDIR "/templates");
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	buf_init(&b, PATH_MAX + 64);
+	buf_printf(&b, "%s/../share/digest/templates", exe);
+	if (realpath(buf_cstr(&b), dir) != NULL) {
+		buf_release(&b);
+		return xstrdup(dir);
+	}
+	buf_release(&b);
+	return xstrdup(DIGEST_DATADIR "/templates");
+}
+
 /* Values derived from others when left empty. */
 static void
 config_derive(struct config *c)
@@ -310,8 +471,7 @@ config_derive(struct config *c)
 	}
 	if (*c->templates == '\0') {
 		free(c->templates);
-		c->templates = xstrdup(access("templates", F_OK) == 0 ?
-		    "templates" : DIGEST_DATADIR "/templates");
+		c->templates = config_templates_default();
 	} else if (c->path != NULL && c->templates[0] != '/') {
 		config_relative(c->path, &c->templates);
 	}
@@ -416,20 +576,117 @@ config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void
-config_dump(const struct config *c, struct buf *out)
+/* The value of k in c as the file would say it. */
+static void
+config_value_text(const struct config *c, const struct config_key *k,
+    struct buf *out)
 {
 	struct config *m = (struct config *)c;
+	long v;
+
+	switch (k->type) {
+	case CONFIG_LONG:
+		buf_printf(out, "%ld", *config_long(m, k));
+		break;
+	case CONFIG_BOOL:
+		buf_puts(out, *config_long(m, k) ? "yes" : "no");
+		break;
+	case CONFIG_DURATION:
+		v = *config_long(m, k);
+		if (v % 86400 == 0)
+			buf_printf(out, "%ldd", v / 86400);
+		else if (v % 3600 == 0)
+			buf_printf(out, "%ldh", v / 3600);
+		else
+			buf_printf(out, "%ldm", v / 60);
+		break;
+	case CONFIG_STRING:
+		buf_puts(out, *config_str(m, k));
+		break;
+	}
+}
+
+/* Which key is named key (NUL-terminated), or NULL. */
+static const struct config_key *
+config_key_named(const char *key)
+{
+	return config_find(key, strlen(key));
+}
+
+int
+config_dump(const struct config *c, const char *key, struct buf *out)
+{
+	const struct config_key *k;
 	size_t i;
 
 	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = key != NULL ? config_key_named(key) : &config_keys[i];
+		if (k == NULL)
+			return -1;
+		buf_printf(out, "%s = ", k->key);
+		config_value_text(c, k, out);
+		buf_putc(out, '\n');
+		if (key != NULL)
+			break;
+	}
+	return 0;
+}
+
+/* Appends s to out wrapped at width columns, each line indented. */
+static void
+config_wrap(const char *s, const char *indent, size_t width, struct buf *out)
+{
+	size_t col = 0, n;
+
+	while (*s != '\0') {
+		n = strcspn(s, " ");
+		if (col > 0 && col + 1 + n > width) {
+			buf_putc(out, '\n');
+			col = 0;
+		}
+		if (col == 0) {
+			buf_puts(out, indent);
+			col = strlen(indent);
+		} else {
+			buf_putc(out, ' ');
+			col++;
+		}
+		buf_append(out, s, n);
+		col += n;
+		s += n;
+		s += strspn(s, " ");
+	}
+	buf_putc(out, '\n');
+}
+
+void
+config_describe(struct buf *out)
+{
+	struct config d;
+	struct buf range;
+	size_t i;
+
+	config_defaults(&d);
+	buf_init(&range, 512);
+	for (i = 0; i < CONFIG_NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 
-		if (k->type == CONFIG_LONG)
-			buf_printf(out, "%s = %ld\n", k->key, *config_long(m, k));
-		else
-			buf_printf(out, "%s = %s\n", k->key, *config_str(m, k));
+		buf_printf(out, "%s = ", k->key);
+		config_value_text(&d, k, out);
+		buf_putc(out, '\n');
+		buf_truncate(&range, 0);
+		buf_puts(&range, k->doc);
+		if (k->type == CONFIG_LONG && k->max > 1)
+			buf_printf(&range, " A number from %ld to %ld.", k->min,
+			    k->max);
+		else if (k->type == CONFIG_BOOL)
+			buf_puts(&range, " yes or no.");
+		config_wrap(buf_cstr(&range), "    ", 72, out);
+		if (i + 1 < CONFIG_NKEYS)
+			buf_putc(out, '\n');
 	}
+	buf_release(&range);
+	config_release(&d);
 }
 
 void

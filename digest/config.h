@@ -27,6 +27,7 @@ struct config {
 	char *templates;	/* the templates directory */
 	char *outbox;		/* the outbox transport's directory */
 	char *since;		/* the window of a digest: 7d, 2w... */
+	long max_age;		/* seconds: a late article's limit */
 	long max_articles;	/* per digest */
 	long text_width;	/* the plain text part's line width */
 	/* Delivery: SMTP when smtp_url is set, else the outbox. */
@@ -47,6 +48,7 @@ struct config {
 	long min_articles;	/* fewer new articles: the edition is skipped */
 	long send_empty;	/* 1: mail subscribers with no articles too */
 	long bounce_limit;	/* hard bounces on this many editions in a row */
+	long fetch_private;	/* 1: feeds may be on private addresses */
 	/* digest serve, the signup backend */
 	char *listen;		/* ADDRESS:PORT */
 	char *topics;		/* the tags the form offers, comma-separated;
@@ -63,10 +65,16 @@ struct config {
 int config_load(struct config *c, const char *path, char *err);
 void config_release(struct config *c);
 
-/* Writes every key with its value as "key = value" lines (for
- * `digest config`), in the table's order. */
+/* Writes every key (or only key, when not NULL) with its value as
+ * "key = value" lines (for `digest config`), in the table's order.
+ * 0, or -1 when there is no such key. */
 struct buf;
-void config_dump(const struct config *c, struct buf *out);
+int config_dump(const struct config *c, const char *key, struct buf *out);
+
+/* Writes each key with its default ("key = value"), then what it does,
+ * indented and wrapped at 72 columns, a blank line between keys: the
+ * text digest.conf(5) is made from. */
+void config_describe(struct buf *out);
 
 /* The address of one of digest serve's pages: base_url and path
  * ("https://x.org/news/subscribe"). Cut to size. */

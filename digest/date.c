@@ -516,7 +516,7 @@ date_now(void)
 }
 
 int
-date_parse_since(const char *s, int64_t now, int64_t *out)
+date_parse_duration(const char *s, int64_t *out)
 {
 	static const struct { char unit; int64_t secs; } units[] = {
 		{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
@@ -526,22 +526,36 @@ date_parse_since(const char *s, int64_t now, int64_t *out)
 	long long n;
 
 	s = util_trim(s, &len);
-	if (len == 3 && memcmp(s, "all", 3) == 0) {
-		*out = 0;
-		return 0;
-	}
 	for (k = 0; len >= 2 && len - 1 < sizeof(num) && k < NELEM(units);
 	    k++) {
 		if (s[len - 1] != units[k].unit)
 			continue;
 		memcpy(num, s, len - 1);
 		num[len - 1] = '\0';
-		/* Up to 100 years back, in any unit. */
+		/* Up to 100 years, in any unit. */
 		if (!is_digit((unsigned char)num[0]) ||
 		    util_parse_long(num, 0, 3153600000LL / units[k].secs,
 		    &n) == -1)
-			break;
-		*out = now - (int64_t)n * units[k].secs;
+			return -1;
+		*out = (int64_t)n * units[k].secs;
+		return 0;
+	}
+	return -1;
+}
+
+int
+date_parse_since(const char *s, int64_t now, int64_t *out)
+{
+	size_t len = strlen(s);
+	int64_t secs;
+
+	s = util_trim(s, &len);
+	if (len == 3 && memcmp(s, "all", 3) == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (date_parse_duration(s, &secs) == 0) {
+		*out = now - secs;
 		return 0;
 	}
 	return date_parse(s, len, out);

@@ -39,6 +39,10 @@ void date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN]);
  * A DIGEST_NOW that is neither is ignored (there is no error channel). */
 int64_t date_now(void);
 
+/* Parses a duration: "30m" (minutes), "12h", "14d", "2w", up to 100
+ * years, into seconds. 0, or -1 for anything else. */
+int date_parse_duration(const char *s, int64_t *out);
+
 /* Parses a --since value: "7d", "12h", "2w", "30m" (minutes), "all" (0),
  * or a date that date_parse() accepts; relative values count back from
  * now. 0, or -1 for anything else. */

@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * The forward migrations, in order: migration i takes a file at
@@ -161,6 +163,29 @@ static const char *const db_migrations[] = {
 	 * accepted them, so the reader may get a second copy. */
 	("ALTER TABLE delivery ADD COLUMN sending TEXT;"
 	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;"),
+	/* 7: the feeds the newsletter ingests (`digest feeds`): tags added
+	 * to each of their items, and where each came from: a URL the
+	 * operator gave may name a private address, one from an OPML
+	 * file may not. What was fetched when is the source table's. */
+	("CREATE TABLE feed ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  title TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"	/* normalized, joined by U+001F */
+	"  origin TEXT NOT NULL DEFAULT 'add' CHECK (origin IN"
+	"    ('add', 'import')),"
+	"  added INTEGER NOT NULL,"
+	"  items INTEGER"			/* in its last fetch */
+	");"),
+	/* 8: the highest article id when an edition was made: an article
+	 * stored after it (a story that came late) goes into the next
+	 * edition. Editions made before know no better than now. */
+	("ALTER TABLE edition ADD COLUMN article_mark INTEGER;"
+	"UPDATE edition SET article_mark ="
+	"  (SELECT coalesce(max(id), 0) FROM article);"),
+	/* 9: the topics a reader had when their delivery was made, so that
+	 * the web view shows what they were sent. */
+	("ALTER TABLE delivery ADD COLUMN tags TEXT;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -331,12 +356,40 @@ db_sql_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, tok, TOKEN_LEN, SQLITE_TRANSIENT);
 }
 
+/*
+ * A new database file is created here, readable by its owner only,
+ * whatever the umask: it holds every subscriber's link secrets and
+ * consent record. SQLite gives its -wal and -shm files the database
+ * file's mode. An existing file keeps the mode it has.
+ */
+static int
+db_create_private(const char *path, char *err)
+{
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno != EEXIST)
+		return util_err(err, "cannot create database '%s': %s", path,
+		    errno == ENOSPC || errno == EDQUOT ?
+		    "no space left on device" : strerror(errno));
+	if (fd != -1 && (fchmod(fd, 0600) == -1 || close(fd) == -1))
+		return util_err(err, "cannot create database '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 static sqlite3 *
 db_open_flags(const char *path, int flags, char *err)
 {
 	sqlite3 *db = NULL;
 	char e[ERR_LEN];
 
+	if ((flags & SQLITE_OPEN_CREATE) && db_create_private(path, err) == -1)
+		return NULL;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		util_err(err, "cannot open database '%s': %s", path,
 		    db ? db_errmsg(db, sqlite3_errmsg(db), e, sizeof(e)) :

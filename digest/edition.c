@@ -1,5 +1,6 @@
 #include "edition.h"
 #include "date.h"
+#include "journal.h"
 #include "select.h"
 #include "util.h"
 
@@ -65,12 +66,42 @@ edition_close(struct edition *e)
 	render_templates_release(&e->tpl);
 }
 
+void
+edition_use_stored(struct edition *e, const struct journal_edition *je)
+{
+	e->frozen = 1;
+	e->since = je->since;
+	/* run-due's editions are dated by their slot (until == slot);
+	 * send's until is one second past the moment it was made. */
+	e->now = je->slot != 0 ? je->slot : je->until - 1;
+}
+
+int
+edition_reader_as_sent(struct sqlite3 *db, const struct edition *e,
+    int64_t subscriber_id, struct edition_reader *r, struct article *holder,
+    char *err)
+{
+	char *tags;
+	int rc = journal_delivery_tags(db, e->id, subscriber_id, &tags, err);
+
+	if (rc != 1)
+		return rc;
+	article_init(holder);
+	article_tags_split(holder, tags);
+	free(tags);
+	r->tags = (const char *const *)holder->tags;
+	r->ntags = holder->ntags;
+	return 1;
+}
+
 int
 edition_select(struct sqlite3 *db, const struct edition *e,
     const char *const *tags, size_t ntags, struct article_list *out,
     char *err)
 {
 	struct select_query q;
+	int64_t mark;
+	int rc;
 
 	memset(&q, 0, sizeof(q));
 	q.tags = tags;
@@ -80,6 +111,13 @@ edition_select(struct sqlite3 *db, const struct edition *e,
 	} else {
 		q.since = e->since;
 		q.until = e->now + 1;
+		if ((rc = journal_article_mark(db, &mark, err)) == -1)
+			return -1;
+		if (rc == 1 && e->cfg->max_age > 0) {
+			q.late = 1;
+			q.late_after = mark;
+			q.late_since = q.until - e->cfg->max_age;
+		}
 	}
 	q.limit = (size_t)e->cfg->max_articles;
 	return select_articles(db, &q, out, err);

@@ -39,6 +39,12 @@ int edition_open(struct edition *e, const struct config *c, const char *id,
     int64_t now, const char *since, char *err);
 void edition_close(struct edition *e);
 
+/* Makes e the edition the journal recorded as je: its frozen article
+ * set and its date (its slot, or the moment it was made), so that it
+ * reads as it did when it was sent, whenever it is shown. */
+struct journal_edition;
+void edition_use_stored(struct edition *e, const struct journal_edition *je);
+
 /* Who a message is for; strings borrowed. Tokens NULL: a preview for a
  * tag set, whose links go nowhere. */
 struct edition_reader {
@@ -51,9 +57,18 @@ struct edition_reader {
 	const char *subject_prefix;	/* "[TEST] ", or NULL */
 };
 
+/* For a reader of the stored edition e (edition_use_stored): replaces
+ * r's tags with the topics they had when their delivery was made, kept
+ * in holder (release it with article_release). 1, 0 when they had no
+ * delivery (r is unchanged), -1 with err. */
+int edition_reader_as_sent(struct sqlite3 *db, const struct edition *e,
+    int64_t subscriber_id, struct edition_reader *r, struct article *holder,
+    char *err);
+
 /* The articles a reader gets: their tags (any; none = all), newest
  * first, at most max_articles, from the edition's frozen set when it has
- * one, else from the window. 0, or -1 with err. */
+ * one, else those it would freeze now (journal_edition_create: the
+ * window, and the stories that came late). 0, or -1 with err. */
 int edition_select(struct sqlite3 *db, const struct edition *e,
     const char *const *tags, size_t ntags, struct article_list *out,
     char *err);

@@ -4,12 +4,16 @@
 #include "feed.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define FETCH_CONNECT_TIMEOUT_MS 10000L
 #define FETCH_TIMEOUT_MS 60000L
@@ -34,6 +38,14 @@
 		*(rc) = curl_easy_setopt((h), (opt), (val)); \
 } while (0)
 
+/* Which addresses a transfer may connect to (fetch_open_socket). */
+struct fetch_guard {
+	int allow_private;
+	int have_literal;		/* the URL names this address */
+	struct sockaddr_storage literal;
+	char refused[INET6_ADDRSTRLEN];	/* the last address refused */
+};
+
 /* What the callbacks gather during one transfer. A new status line resets
  * the per-response parts, so that after redirects they describe the final
  * response only. */
@@ -42,6 +54,7 @@ struct fetch_xfer {
 	int toobig;		/* the write callback refused bytes */
 	char etag[FETCH_ETAG_MAX + 1];
 	char reason[FETCH_REASON_MAX + 1];
+	struct fetch_guard guard;
 };
 
 /* The limits that apply to one call: o's values with defaults filled in. */
@@ -72,6 +85,30 @@ fetch_is_url(const char *s)
 {
 	return s != NULL && (strncasecmp(s, "http://", 7) == 0 ||
 	    strncasecmp(s, "https://", 8) == 0);
+}
+
+int
+fetch_url_check(const char *url, char *err)
+{
+	CURLU *u;
+	char *host = NULL;
+	const char *p;
+	int ok;
+
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return util_err(err, "invalid URL '%s': white space or a "
+			    "control character", url);
+	if (!fetch_is_url(url))
+		return util_err(err, "invalid URL '%s': only http and https "
+		    "are fetched", url);
+	u = curl_url();
+	ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    *host != '\0';
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok ? 0 : util_err(err, "invalid URL '%s'", url);
 }
 
 void
@@ -223,6 +260,149 @@ fetch_write_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* An IPv4 address (network order bytes) a fetch refuses: 0/8, 10/8,
+ * 100.64/10 (carrier-grade NAT), 127/8, 169.254/16, 172.16/12,
+ * 192.168/16. */
+static int
+fetch_v4_private(const unsigned char *a)
+{
+	return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+	    (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+	    (a[0] == 169 && a[1] == 254) ||
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168);
+}
+
+static int
+fetch_v6_private(const unsigned char *a)
+{
+	static const unsigned char mapped[12] =
+	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char nat64[12] =
+	    { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const unsigned char zero[12];
+
+	if ((a[0] & 0xfe) == 0xfc ||			/* fc00::/7 */
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0))	/* fec0::/10 */
+		return 1;
+	/* ::, ::1 and the IPv4-compatible ::a.b.c.d, mapped ::ffff:a.b.c.d
+	 * and NAT64 64:ff9b::a.b.c.d carry an IPv4 address to judge. */
+	if (memcmp(a, zero, 12) == 0 || memcmp(a, mapped, 12) == 0 ||
+	    memcmp(a, nat64, 12) == 0)
+		return fetch_v4_private(a + 12);
+	if (a[0] == 0x20 && a[1] == 0x02)		/* 6to4 2002::/16 */
+		return fetch_v4_private(a + 2);
+	return 0;
+}
+
+int
+fetch_address_private(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return fetch_v4_private((const unsigned char *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr);
+	if (sa->sa_family == AF_INET6)
+		return fetch_v6_private(((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr.s6_addr);
+	return 1;	/* not an internet address: never for a feed */
+}
+
+/* 1 when a and b are the same address (ports aside). */
+static int
+fetch_same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)(const void *)a)->
+		    sin_addr, &((const struct sockaddr_in *)(const void *)b)->
+		    sin_addr, sizeof(struct in_addr)) == 0;
+	return a->sa_family == AF_INET6 &&
+	    memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0;
+}
+
+/* The address the URL's host names literally ("127.0.0.1", "[::1]"), into
+ * g; names and other spellings (2130706433, 0x7f.1) are not literal. */
+static void
+fetch_guard_literal(struct fetch_guard *g, const char *url)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)&g->literal;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)&g->literal;
+	CURLU *u = curl_url();
+	char *host = NULL, ip[INET6_ADDRSTRLEN + 2];
+	size_t n;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    (n = strlen(host)) < sizeof(ip)) {
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+			memcpy(ip, host + 1, n - 2);
+			ip[n - 2] = '\0';
+		} else {
+			memcpy(ip, host, n + 1);
+		}
+		if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+			v4->sin_family = AF_INET;
+			g->have_literal = 1;
+		} else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			g->have_literal = 1;
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: libcurl asks for a socket for each address
+ * it is about to connect to, the first request's and every redirect's,
+ * each address of a name it tries included. A refused one gets no socket,
+ * so libcurl tries the next address or fails with COULDNT_CONNECT.
+ */
+static curl_socket_t
+fetch_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct fetch_guard *g = arg;
+	const struct sockaddr *sa = &addr->addr;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	if (!g->allow_private && fetch_address_private(sa) &&
+	    !(g->have_literal &&
+	    fetch_same_address(sa, (const struct sockaddr *)&g->literal))) {
+		const void *in = sa->sa_family == AF_INET6 ?
+		    (const void *)&((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr : sa->sa_family == AF_INET ? (const void *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr :
+		    NULL;
+
+		if (in == NULL || inet_ntop(sa->sa_family, in, g->refused,
+		    sizeof(g->refused)) == NULL)
+			(void)snprintf(g->refused, sizeof(g->refused), "?");
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC,
+	    addr->protocol);
+}
+
+/* The host part of url, for a message; writes into out. */
+static void
+fetch_url_host(const char *url, char *out, size_t outlen)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+
+	out[0] = '\0';
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		(void)snprintf(out, outlen, "%s", host);
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
 /* The protocol, redirect, time and size limits. */
 static CURLcode
 fetch_setup_limits(CURL *h, const struct fetch_limits *l)
@@ -263,6 +443,8 @@ fetch_setup_transfer(CURL *h, const char *url, const struct fetch_opts *o,
 	FETCH_SETOPT(&rc, h, CURLOPT_HEADERDATA, x);
 	FETCH_SETOPT(&rc, h, CURLOPT_WRITEFUNCTION, fetch_write_cb);
 	FETCH_SETOPT(&rc, h, CURLOPT_WRITEDATA, x);
+	FETCH_SETOPT(&rc, h, CURLOPT_OPENSOCKETFUNCTION, fetch_open_socket);
+	FETCH_SETOPT(&rc, h, CURLOPT_OPENSOCKETDATA, &x->guard);
 	return rc;
 }
 
@@ -390,6 +572,29 @@ fetch_timeout_err(CURL *h, const struct fetch_limits *l, const char *shown,
 		    l->timeout_ms);
 }
 
+/* A connection the guard refused: which URL (a redirect's, when it was
+ * one), its host and the address. */
+static enum fetch_status
+fetch_refused_err(CURL *h, const struct fetch_xfer *x, const char *shown,
+    char *err)
+{
+	char *now = NULL, target[ERR_LEN], host[256], what[512];
+
+	(void)curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &now);
+	fetch_url_display(now != NULL ? now : "", target, sizeof(target));
+	fetch_url_host(now != NULL ? now : "", host, sizeof(host));
+	/* The issue's own words, for a name and an address alike. */
+	(void)snprintf(what, sizeof(what), "'%s' resolves to a private "
+	    "address (%s)", host, x->guard.refused);
+	if (now != NULL && strcmp(target, shown) != 0)
+		(void)util_err(err, "'%s': redirected to '%s': %s; allow with "
+		    "fetch_private = yes", shown, target, what);
+	else
+		(void)util_err(err, "'%s': %s; allow with fetch_private = yes",
+		    shown, what);
+	return FETCH_NOINPUT;
+}
+
 /* Status and message for a transfer curl did not complete. */
 static enum fetch_status
 fetch_curl_status(CURL *h, CURLcode rc, const struct fetch_xfer *x,
@@ -437,6 +642,8 @@ fetch_curl_status(CURL *h, CURLcode rc, const struct fetch_xfer *x,
 		(void)util_err(err, "'%s': cannot resolve the host name", shown);
 		return FETCH_TEMPFAIL;
 	case CURLE_COULDNT_CONNECT:
+		if (x->guard.refused[0] != '\0')
+			return fetch_refused_err(h, x, shown, err);
 		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) ==
 		    CURLE_OK && oserr != 0)
 			why = strerror((int)oserr);
@@ -492,6 +699,9 @@ fetch_url(const char *url, const struct fetch_opts *o, struct fetch_result *r,
 	}
 	memset(&x, 0, sizeof(x));
 	buf_init(&x.body, l.max_bytes);
+	x.guard.allow_private = o->allow_private;
+	if (!o->untrusted_url)
+		fetch_guard_literal(&x.guard, url);
 	rc = fetch_setup_limits(h, &l);
 	if (rc == CURLE_OK)
 		rc = fetch_setup_transfer(h, url, o, &x, errbuf);

@@ -104,7 +104,7 @@ struct ingest_input {
 
 static enum ingest_status
 ingest_read(sqlite3 *db, const char *source, const struct ingest_opts *o,
-    struct ingest_input *in, char *err)
+    int untrusted, struct ingest_input *in, char *err)
 {
 	struct ingest_memo memo;
 	struct fetch_opts fo;
@@ -133,6 +133,8 @@ ingest_read(sqlite3 *db, const char *source, const struct ingest_opts *o,
 	memset(&fo, 0, sizeof(fo));
 	fo.timeout_ms = o->timeout_ms;
 	fo.max_redirects = -1;
+	fo.allow_private = o->allow_private;
+	fo.untrusted_url = untrusted;
 	if (!o->force) {
 		fo.etag = memo.etag;
 		fo.last_modified = memo.last_modified;
@@ -225,6 +227,7 @@ struct ingest_pipe {
 	size_t nlocal;
 	struct article freeing[INGEST_QUEUE];	/* owned: taken from used */
 	const struct ingest_input *in;
+	const char *feed_tags;		/* a stored feed's, or NULL */
 	int lead_sentences;
 	size_t lead_max_chars;
 	int64_t now;
@@ -268,6 +271,8 @@ ingest_pipe_put(struct article *a, void *arg)
 	struct ingest_pipe *p = arg;
 
 	a->fetched = p->now;
+	if (p->feed_tags != NULL)
+		article_tags_split(a, p->feed_tags);
 	free(a->lead);
 	a->lead = summary_lead(a->body ? a->body : "", a->body ?
 	    strlen(a->body) : 0, p->lead_sentences, p->lead_max_chars);
@@ -380,6 +385,23 @@ ingest_pipe_release(struct ingest_pipe *p)
 	pthread_mutex_destroy(&p->mu);
 }
 
+/* Records how many items a stored feed had (nothing for other sources). */
+static int
+ingest_feed_items(sqlite3 *db, const char *url, int64_t items, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE feed SET items = ?2 "
+	    "WHERE url = ?1", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, items);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "recording the feed");
+}
+
 /* Stores what the parser hands over, and the source's memo, in one
  * transaction; a parse error rolls it all back. */
 static enum ingest_status
@@ -417,7 +439,8 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 	}
 	if (rc == 0 && (ingest_memo_store(db, p->in->name, p->in->http.etag,
 	    p->in->http.last_modified, p->now, "ok", err) == -1 ||
-	    db_commit(db, err) == -1))
+	    ingest_feed_items(db, p->in->name, (int64_t)(rep->added +
+	    rep->updated), err) == -1 || db_commit(db, err) == -1))
 		rc = -1;
 	if (rc == -1) {
 		db_rollback(db);
@@ -428,37 +451,261 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 	return INGEST_OK;
 }
 
-enum ingest_status
-ingest_source(sqlite3 *db, const char *source, const struct ingest_opts *o,
-    struct ingest_report *rep, char *err)
+/* The message of a fetch names the URL first ("'URL': HTTP 404"); the
+ * caller names the source itself, so that part goes. */
+static void
+ingest_err_unname(const char *source, char *err)
+{
+	size_t n = strlen(source);
+
+	if (err[0] == '\'' && strncmp(err + 1, source, n) == 0 &&
+	    strncmp(err + 1 + n, "': ", 3) == 0)
+		memmove(err, err + n + 4, strlen(err + n + 4) + 1);
+}
+
+/* One source: feed_tags added to its items (NULL: none); untrusted: its
+ * URL came from a file, not the operator. */
+static enum ingest_status
+ingest_one(sqlite3 *db, const char *source, const struct ingest_opts *o,
+    const char *feed_tags, int untrusted, struct ingest_report *rep,
+    char *err)
 {
 	struct ingest_input in;
 	struct ingest_pipe *p;
 	enum ingest_status st;
 	pthread_t parser;
 	int64_t now = date_now();
+	char e[ERR_LEN];
 
 	memset(rep, 0, sizeof(*rep));
-	st = ingest_read(db, source, o, &in, err);
+	st = ingest_read(db, source, o, untrusted, &in, err);
 	if (st == INGEST_NOT_MODIFIED) {
 		if (ingest_memo_store(db, in.name, NULL, 0, now, "not modified",
 		    err) == -1)
 			st = INGEST_DB;
 	}
 	if (st != INGEST_OK) {
+		ingest_err_unname(source, err);
+		/* What went wrong is remembered for `digest feeds list`. */
+		if (st != INGEST_NOT_MODIFIED && st != INGEST_DB &&
+		    in.name != NULL)
+			(void)ingest_memo_store(db, in.name, NULL, 0, now, err, e);
 		ingest_input_release(&in);
 		return st;
 	}
 	p = xmalloc(sizeof(*p));
 	ingest_pipe_init(p, &in, o, now);
+	p->feed_tags = feed_tags;
 	if (pthread_create(&parser, NULL, ingest_pipe_parse, p) != 0) {
 		util_err(err, "cannot start a thread: %s", strerror(errno));
 		st = INGEST_TEMPFAIL;
 	} else {
 		st = ingest_store(db, p, parser, rep, err);
 	}
+	if (st == INGEST_BAD_DATA)
+		(void)ingest_memo_store(db, in.name, NULL, 0, now, err, e);
 	ingest_pipe_release(p);
 	free(p);
 	ingest_input_release(&in);
 	return st;
+}
+
+/* The tags of the stored feed url: 1 (an allocated string in *tags;
+ * caller frees), 0 not a stored feed, -1 error. */
+static int
+ingest_feed_tags(sqlite3 *db, const char *url, char **tags, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT tags FROM feed "
+	    "WHERE url = ?1", err);
+	int rc;
+
+	*tags = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*tags = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading the feeds");
+	return rc == SQLITE_ROW;
+}
+
+enum ingest_status
+ingest_source(sqlite3 *db, const char *source, const struct ingest_opts *o,
+    struct ingest_report *rep, char *err)
+{
+	enum ingest_status st;
+	char *tags = NULL;
+
+	memset(rep, 0, sizeof(*rep));
+	if (fetch_is_url(source) && ingest_feed_tags(db, source, &tags,
+	    err) == -1)
+		return INGEST_DB;
+	st = ingest_one(db, source, o, tags, 0, rep, err);
+	free(tags);
+	return st;
+}
+
+/* ---- stored feeds ---------------------------------------------------- */
+
+static char *
+ingest_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? xstrdup((const char *)s) : NULL;
+}
+
+static void
+ingest_feed_release(struct ingest_feed *f)
+{
+	free(f->url);
+	free(f->title);
+	free(f->tags);
+	free(f->status);
+	free(f->etag);
+	memset(f, 0, sizeof(*f));
+}
+
+void
+ingest_feed_list_release(struct ingest_feed_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ingest_feed_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+ingest_feed_list(sqlite3 *db, struct ingest_feed_list *out, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st = db_prepare(db, "SELECT f.url, f.title, f.tags, "
+	    "f.origin = 'import', f.added, s.last_fetch, s.last_status, "
+	    "f.items, s.etag, s.last_modified FROM feed f "
+	    "LEFT JOIN source s ON s.name = f.url ORDER BY f.id", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ingest_feed *f;
+
+		xgrow(&out->v, &out->cap, out->n + 1, sizeof(*out->v));
+		f = &out->v[out->n++];
+		f->url = ingest_column_dup(st, 0);
+		f->title = ingest_column_dup(st, 1);
+		f->tags = ingest_column_dup(st, 2);
+		f->imported = sqlite3_column_int(st, 3);
+		f->added = sqlite3_column_int64(st, 4);
+		f->last_fetch = sqlite3_column_int64(st, 5);
+		f->status = ingest_column_dup(st, 6);
+		f->items = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 7);
+		f->etag = ingest_column_dup(st, 8);
+		f->last_modified = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ingest_feed_list_release(out);
+		return db_err(db, err, "reading the feeds");
+	}
+	return 0;
+}
+
+int
+ingest_feed_store(sqlite3 *db, const char *url, const char *title,
+    const char *const *tags, size_t ntags, int replace_tags, int imported,
+    int64_t now, char *err)
+{
+	struct article set;	/* only for its tag normalization */
+	sqlite3_stmt *st;
+	char *joined;
+	size_t i;
+	int rc, found;
+
+	if (fetch_url_check(url, err) == -1)
+		return -1;
+	article_init(&set);
+	for (i = 0; i < ntags; i++)
+		article_tag_add(&set, tags[i], strlen(tags[i]));
+	joined = article_tags_join(&set);
+	article_release(&set);
+	st = db_prepare(db, "SELECT 1 FROM feed WHERE url = ?1", err);
+	if (st == NULL) {
+		free(joined);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	/* The operator adding a feed an import brought makes it theirs. */
+	st = db_prepare(db, found ? "UPDATE feed SET "
+	    "title = coalesce(?2, title), "
+	    "tags = CASE WHEN ?5 THEN ?3 ELSE tags END, "
+	    "origin = CASE WHEN ?4 THEN origin ELSE 'add' END WHERE url = ?1" :
+	    "INSERT INTO feed (url, title, tags, origin, added) "
+	    "VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN 'import' ELSE 'add' END, "
+	    "?6)", err);
+	if (st == NULL) {
+		free(joined);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (title != NULL && *title != '\0')
+		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, joined, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, imported);
+	sqlite3_bind_int(st, 5, replace_tags != 0 || ntags > 0 ? 1 : 0);
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(joined);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "storing the feed");
+	return !found;
+}
+
+int
+ingest_feed_remove(sqlite3 *db, const char *url, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM feed WHERE url = ?1",
+	    err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "removing the feed");
+	return sqlite3_changes(db) > 0;
+}
+
+int
+ingest_feeds(sqlite3 *db, const struct ingest_opts *o, ingest_feed_fn *fn,
+    void *arg, char *err)
+{
+	struct ingest_feed_list l;
+	struct ingest_report rep;
+	enum ingest_status st;
+	char e[ERR_LEN];
+	size_t i;
+
+	if (ingest_feed_list(db, &l, err) == -1)
+		return -1;
+	for (i = 0; i < l.n; i++) {
+		e[0] = '\0';
+		st = ingest_one(db, l.v[i].url, o, l.v[i].tags, l.v[i].imported,
+		    &rep, e);
+		fn(l.v[i].url, st, &rep, e, arg);
+	}
+	ingest_feed_list_release(&l);
+	return (int)i;
 }

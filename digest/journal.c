@@ -37,8 +37,9 @@ journal_insert_edition(sqlite3 *db, const char *id, int64_t since,
 	sqlite3_stmt *st;
 
 	st = db_prepare(db, "INSERT OR IGNORE INTO edition (id, created, "
-	    "since, until, slot, status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7)", err);
+	    "since, until, slot, status, note, article_mark) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(id), 0) FROM article))",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -56,31 +57,85 @@ journal_insert_edition(sqlite3 *db, const char *id, int64_t since,
 }
 
 int
+journal_article_mark(sqlite3 *db, int64_t *mark, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT article_mark FROM edition "
+	    "WHERE status != 'skipped' AND article_mark IS NOT NULL "
+	    "ORDER BY created DESC, rowid DESC LIMIT 1", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*mark = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading the editions");
+	return rc == SQLITE_ROW;
+}
+
+/* The ids of the articles a new edition takes (journal.h): ?2 since,
+ * ?3 until, ?4 the previous edition's mark or NULL, ?5 until - max_age.
+ * Two selects, so that each walks an index (published; the rowid). */
+#define JOURNAL_ELIGIBLE "SELECT id FROM article WHERE published >= ?2 " \
+	"AND published < ?3 UNION SELECT id FROM article WHERE ?4 IS NOT " \
+	"NULL AND id > ?4 AND published >= ?5 AND published < ?3"
+
+static int
+journal_bind_window(sqlite3 *db, sqlite3_stmt *st, int64_t since,
+    int64_t until, int64_t max_age, char *err)
+{
+	int64_t mark;
+	int rc = journal_article_mark(db, &mark, err);
+
+	if (rc == -1)
+		return -1;
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, until);
+	if (rc == 1 && max_age > 0)
+		sqlite3_bind_int64(st, 4, mark);
+	sqlite3_bind_int64(st, 5, until - max_age);
+	return 0;
+}
+
+int64_t
+journal_edition_count(sqlite3 *db, int64_t since, int64_t until,
+    int64_t max_age, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM ("
+	    JOURNAL_ELIGIBLE ")", err);
+	int64_t n;
+	int rc;
+
+	if (st == NULL || journal_bind_window(db, st, since, until, max_age,
+	    err) == -1)
+		return -1;
+	rc = sqlite3_step(st);
+	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n >= 0 ? n : db_err(db, err, "counting articles");
+}
+
+int
 journal_edition_create(sqlite3 *db, const char *id, int64_t since,
-    int64_t until, int64_t slot, int64_t now, char *err)
+    int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err)
 {
 	sqlite3_stmt *st;
 	int created;
 
 	if (db_begin(db, err) == -1)
 		return -1;
-	created = journal_insert_edition(db, id, since, until, slot, now,
-	    "open", NULL, err);
+	/* The frozen set: what a resumed send will deliver again. The
+	 * previous edition's mark is read before this one's row exists. */
+	st = db_prepare(db, "INSERT INTO edition_article (edition_id, "
+	    "article_id) SELECT ?1, id FROM (" JOURNAL_ELIGIBLE ")", err);
+	created = st == NULL || journal_bind_window(db, st, since, until,
+	    max_age, err) == -1 ? -1 : journal_insert_edition(db, id, since,
+	    until, slot, now, "open", NULL, err);
 	if (created == 1) {
-		/* The frozen set: what a resumed send will deliver again. */
-		st = db_prepare(db, "INSERT INTO edition_article (edition_id, "
-		    "article_id) SELECT ?1, id FROM article WHERE published >= ?2 "
-		    "AND published < ?3", err);
-		if (st == NULL)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (journal_step_done(db, st, "freezing the articles", err) == -1)
 			created = -1;
-		else {
-			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, since);
-			sqlite3_bind_int64(st, 3, until);
-			if (journal_step_done(db, st, "freezing the articles",
-			    err) == -1)
-				created = -1;
-		}
 	}
 	if (created == -1 || db_commit(db, err) == -1) {
 		db_rollback(db);
@@ -348,8 +403,9 @@ int64_t
 journal_deliveries_add(sqlite3 *db, const char *edition, char *err)
 {
 	return journal_change(db, "INSERT OR IGNORE INTO delivery (edition_id, "
-	    "subscriber_id, updated) SELECT ?1, id, ?2 FROM subscriber "
-	    "WHERE status = 'confirmed'", edition, 0, "adding deliveries", err);
+	    "subscriber_id, updated, tags) SELECT ?1, id, ?2, tags FROM "
+	    "subscriber WHERE status = 'confirmed'", edition, 0,
+	    "adding deliveries", err);
 }
 
 int64_t
@@ -380,6 +436,29 @@ journal_dup(sqlite3_stmt *st, int i)
 }
 
 int
+journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
+    char **tags, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(d.tags, s.tags) "
+	    "FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id "
+	    "WHERE d.edition_id = ?1 AND d.subscriber_id = ?2", err);
+	int rc;
+
+	*tags = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, subscriber_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*tags = journal_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading a delivery");
+	return rc == SQLITE_ROW;
+}
+
+int
 journal_next(sqlite3 *db, const char *edition, int64_t after, int64_t now,
     struct journal_item *items, size_t max, char *err)
 {
@@ -387,7 +466,8 @@ journal_next(sqlite3 *db, const char *edition, int64_t after, int64_t now,
 	size_t n = 0;
 	int rc;
 
-	st = db_prepare(db, "SELECT d.subscriber_id, s.email, s.name, s.tags, "
+	st = db_prepare(db, "SELECT d.subscriber_id, s.email, s.name, "
+	    "coalesce(d.tags, s.tags), "
 	    "s.unsubscribe_token, s.preferences_token, d.attempts, "
 	    "s.status = 'confirmed' FROM delivery d JOIN subscriber s "
 	    "ON s.id = d.subscriber_id WHERE d.edition_id = ?1 "

@@ -52,11 +52,26 @@ struct journal_edition {
 	size_t in_doubt;	/* a stopped run may have delivered them */
 };
 
-/* Creates the edition id with the articles published in [since, until)
- * frozen as its set, unless it exists: 1 created, 0 existed (nothing
- * changed), -1 error. */
+/*
+ * Creates the edition id with its article set frozen, unless it exists:
+ * 1 created, 0 existed (nothing changed), -1 error. Its set is the
+ * articles published in its window [since, until) and, so that no story
+ * falls between two editions, those stored after the previous edition
+ * was made (skipped ones aside) that were published within max_age
+ * seconds before until (0: none such). The first edition takes its
+ * window only.
+ */
 int journal_edition_create(struct sqlite3 *db, const char *id, int64_t since,
-    int64_t until, int64_t slot, int64_t now, char *err);
+    int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err);
+
+/* How many articles journal_edition_create would take now, or -1. */
+int64_t journal_edition_count(struct sqlite3 *db, int64_t since,
+    int64_t until, int64_t max_age, char *err);
+
+/* The highest article id stored when the latest edition that was not
+ * skipped was made, into *mark: 1, 0 when there is none, -1 error. An
+ * article above it came after that edition. */
+int journal_article_mark(struct sqlite3 *db, int64_t *mark, char *err);
 
 /* Records an edition that is not sent (too few new articles): status
  * skipped, with note. 1 created, 0 existed, -1 error. */
@@ -91,7 +106,8 @@ void journal_unlock(struct sqlite3 *db, const char *edition,
 
 /* Adds a pending delivery for every confirmed subscriber who has none
  * yet (people who confirmed after the edition began are included on the
- * next run). Returns how many were added, or -1. */
+ * next run), with their topics as they are now: their message is built
+ * from those. Returns how many were added, or -1. */
 int64_t journal_deliveries_add(struct sqlite3 *db, const char *edition,
     char *err);
 
@@ -114,6 +130,12 @@ struct journal_item {
 };
 
 void journal_item_release(struct journal_item *it);
+
+/* The topics subscriber had when their delivery of edition was made,
+ * joined by ARTICLE_TAG_SEP: 1 (an allocated string in *tags, caller
+ * frees), 0 no such delivery, -1 error. */
+int journal_delivery_tags(struct sqlite3 *db, const char *edition,
+    int64_t subscriber_id, char **tags, char *err);
 
 /* Up to max deliveries still to make (pending, or deferred and due at
  * now), with subscriber ids above after, in id order: the send streams

@@ -30,7 +30,8 @@ struct outbox {
 	size_t done_cap;
 };
 
-/* Creates dir and its parents, like mkdir -p. */
+/* Creates dir and its parents, like mkdir -p, readable by the owner
+ * only: messages carry each reader's unsubscribe and preferences links. */
 static int
 outbox_mkdirs(const char *dir, char *err)
 {
@@ -43,7 +44,7 @@ outbox_mkdirs(const char *dir, char *err)
 		char c = *s;
 
 		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
 			rc = util_err(err, "cannot create '%s': %s", p,
 			    strerror(errno));
 		*s = c;
@@ -75,7 +76,7 @@ static int
 outbox_write(const char *path, const char *tmp, const char *msg, size_t len,
     char *err)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	size_t off = 0;
 	ssize_t w;
 

@@ -3,6 +3,7 @@
 #include "utf8.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,13 @@ render_template_load(const char *dir, const char *file, char *err)
 		return NULL;
 	}
 	if (util_read_file(path, RENDER_MAX_BYTES, &text, &len, e) == -1) {
-		util_err(err, "%s", e);
+		/* Missing templates are a setting to fix: say which. */
+		if (errno == ENOENT || errno == ENOTDIR)
+			util_err(err, "%s; the templates directory is set with "
+			    "'templates = DIR' in the configuration (or "
+			    "--templates DIR)", e);
+		else
+			util_err(err, "%s", e);
 		return NULL;
 	}
 	t = template_compile(text, len, path, template_load_dir, (void *)dir,

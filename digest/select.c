@@ -84,12 +84,17 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 {
 	int rc = 0;
 
+	/* ?7 and ?8: late_after and late_since; ?9 the lower of ?1, ?8. */
 	rc |= buf_puts(sql, "SELECT " ARTICLE_COLUMNS ", a.title_key "
-	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
+	    "FROM article a WHERE a.published < ?2");
+	rc |= buf_puts(sql, q->late ? " AND (a.published >= ?1 OR "
+	    "(a.id > ?7 AND a.published >= ?8))" : " AND a.published >= ?1");
 	if (want->n > 0) {
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 		    "article_tag WHERE tag_id IN (SELECT value FROM "
-		    "json_each(?4)) AND published >= ?1 AND published < ?2");
+		    "json_each(?4)) AND published >= ");
+		rc |= buf_puts(sql, q->late ? "?9" : "?1");
+		rc |= buf_puts(sql, " AND published < ?2");
 		if (q->match_all)
 			rc |= buf_puts(sql, " GROUP BY article_id HAVING "
 			    "count(*) = ?6");
@@ -403,6 +408,12 @@ select_articles(sqlite3 *db, const struct select_query *q,
 	if (q->match_all)
 		sqlite3_bind_int64(st, 6, (int64_t)want.n);
 	buf_release(&sql);
+	if (q->late) {
+		sqlite3_bind_int64(st, 7, q->late_after);
+		sqlite3_bind_int64(st, 8, q->late_since);
+		sqlite3_bind_int64(st, 9, q->late_since < q->since ?
+		    q->late_since : q->since);
+	}
 	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {

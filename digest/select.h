@@ -27,6 +27,12 @@ struct select_query {
 	size_t limit;			/* 0 = no limit */
 	const char *edition;		/* only this edition's frozen set;
 					 * NULL = every stored article */
+	/* Also the articles stored after article id late_after and
+	 * published from late_since (before until), as a new edition
+	 * takes the stories that came late (journal.h). */
+	int late;
+	int64_t late_after;
+	int64_t late_since;
 };
 
 /* Appends the picked articles (with tags, body and lead) to out.

@@ -167,7 +167,7 @@ test_sample_names_every_key(void **state)
 	assert_int_equal(config_load(&c, path, err), 0);
 	assert_string_equal(c.name, "The Harbor Ledger");
 	buf_init(&dump, 1 << 20);
-	config_dump(&c, &dump);
+	config_dump(&c, NULL, &dump);
 	sample = tu_read(path, NULL);
 	for (line = dump.data; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');

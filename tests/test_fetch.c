@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -190,6 +191,73 @@ assert_err(const char *err, const char *u, const char *problem)
 	    strncmp(err + 1 + n, "': ", 3) != 0 ||
 	    strcmp(err + 4 + n, problem) != 0)
 		fail_msg("err is \"%s\", not \"'%s': %s\"", err, u, problem);
+}
+
+/* tests/data/addresses.txt: each address and whether a fetch refuses it. */
+static void
+test_private_addresses(void **state)
+{
+	char path[4200], line[256], addr[64], verdict[16];
+	const char *t = getenv("TESTS");
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)&ss;
+	int n = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/data/addresses.txt", t ? t : "tests");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || sscanf(line, "%63s %15s", addr,
+		    verdict) != 2)
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1)
+			v4->sin_family = AF_INET;
+		else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1)
+			v6->sin6_family = AF_INET6;
+		else
+			fail_msg("%s: not an address", addr);
+		if (fetch_address_private((struct sockaddr *)&ss) !=
+		    (strcmp(verdict, "private") == 0))
+			fail_msg("%s: expected %s", addr, verdict);
+		n++;
+	}
+	fclose(f);
+	assert_true(n >= 30);
+}
+
+/* A name that resolves to loopback is refused, and says how to allow
+ * it; with allow_private it is fetched. */
+static void
+test_private_name_refused(void **state)
+{
+	struct fetch_opts o = { .max_redirects = -1 };
+	struct fetch_result r;
+	char err[ERR_LEN], u[200];
+
+	(void)state;
+	snprintf(u, sizeof(u), "http://localhost:%d/feed", srv.port);
+	assert_int_equal(get(u, &o, &r, err), FETCH_NOINPUT);
+	assert_null(r.data);
+	assert_contains(err, "'localhost' resolves to a private address");
+	assert_contains(err, "allow with fetch_private = yes");
+	fetch_result_release(&r);
+	o.allow_private = 1;
+	assert_int_equal(get(u, &o, &r, err), FETCH_OK);
+	fetch_result_release(&r);
+	/* A literal address is the operator's, unless the URL came from a
+	 * file: then it is refused too. */
+	o.allow_private = 0;
+	assert_int_equal(get("/feed", &o, &r, err), FETCH_OK);
+	fetch_result_release(&r);
+	o.untrusted_url = 1;
+	assert_int_equal(get("/feed", &o, &r, err), FETCH_NOINPUT);
+	assert_contains(err, "'127.0.0.1' resolves to a private address "
+	    "(127.0.0.1)");
+	fetch_result_release(&r);
 }
 
 static void
@@ -765,6 +833,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_is_url),
+		cmocka_unit_test(test_private_addresses),
+		cmocka_unit_test(test_private_name_refused),
 		cmocka_unit_test(test_conditional_get),
 		cmocka_unit_test(test_etag_lower_case),
 		cmocka_unit_test(test_request_headers),

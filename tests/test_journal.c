@@ -91,11 +91,11 @@ test_edition_frozen(void **state)
 
 	(void)state;
 	assert_int_equal(journal_edition_create(db, "2026-W48", NOW - 7 * 86400,
-	    NOW, 0, NOW, err), 1);
+	    NOW, 0, NOW, 0, err), 1);
 	/* An article stored later is not in the frozen set. */
 	add_article("late", NOW - 60);
 	assert_int_equal(journal_edition_create(db, "2026-W48", NOW - 7 * 86400,
-	    NOW + 10, 0, NOW, err), 0);
+	    NOW + 10, 0, NOW, 0, err), 0);
 	assert_int_equal(journal_edition_get(db, "2026-W48", &e, err), 1);
 	assert_int_equal(e.articles, 2);
 	assert_string_equal(e.status, "open");
@@ -197,7 +197,7 @@ test_record_and_bounces(void **state)
 	assert_int_equal(journal_next_due(db, "2026-W48"), NOW + 100);
 	/* Two editions in a row with a hard bounce: bounced (limit 2). */
 	assert_int_equal(journal_edition_create(db, "2026-W49", NOW, NOW + 1, 0,
-	    NOW, err), 1);
+	    NOW, 0, err), 1);
 	assert_int_equal(journal_lock(db, "2026-W49", "me", NOW, NULL, 0, err),
 	    1);
 	assert_int_equal(journal_deliveries_add(db, "2026-W49", err), 3);
@@ -261,7 +261,7 @@ test_in_doubt(void **state)
 
 	(void)state;
 	assert_int_equal(journal_edition_create(db, "2026-W50", NOW, NOW + 1, 0,
-	    NOW, err), 1);
+	    NOW, 0, err), 1);
 	assert_int_equal(journal_lock(db, "2026-W50", "me", NOW, NULL, 0, err),
 	    1);
 	assert_true(journal_deliveries_add(db, "2026-W50", err) >= 2);

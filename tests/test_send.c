@@ -380,7 +380,7 @@ run_send(const char *edition, int retry_window, struct outcome *out)
 	o.bounce_limit = 3;
 	snprintf(fk.edition, sizeof(fk.edition), "%s", edition);
 	assert_int_equal(edition_open(&e, &cfg, edition, NOW, "30d", err), 0);
-	if (journal_edition_create(db, edition, e.since, NOW + 1, 0, NOW,
+	if (journal_edition_create(db, edition, e.since, NOW + 1, 0, NOW, 0,
 	    err) == -1)
 		fail_msg("%s", err);
 	out->rc = send_edition(db, &e, &fake_transport, &o, on_log, out,
