@@ -54,7 +54,8 @@ cmd_subscribers_remove(int argc, char **argv)
 			status = EX_DATAERR;
 			continue;
 		}
-		rc = store_subscriber_remove(db, email, forget, err);
+		rc = store_subscriber_remove(db, email, forget,
+		    "digest subscribers remove", err);
 		if (rc == -1) {
 			cmd_error("cannot remove '%s': %s", email, err);
 			status = EX_IOERR;

@@ -59,6 +59,7 @@ static const struct config_key {
 	S("topics", topics, ""),
 	S("cors_origins", cors_origins, ""),
 	L("signup_rate", signup_rate, "10", 1, 100000),
+	S("trusted_proxies", trusted_proxies, ""),
 #undef S
 #undef L
 };
