@@ -847,7 +847,7 @@ serve_log(const char *event, const char *email, const char *result,
 	char masked[ADDR_MAX + 8];
 
 	serve_mask(email, masked, sizeof(masked));
-	fprintf(stderr, "digest serve: event=%s addr=%s result=%s%s%s ip=%s "
+	fprintf(stderr, "event=%s addr=%s result=%s%s%s ip=%s "
 	    "ms=%.0f\n", event, masked, result, extra ? " " : "",
 	    extra ? extra : "", ip ? ip : "-", start > 0 ?
 	    (serve_clock() - start) * 1000 : 0.0);
@@ -1612,7 +1612,7 @@ serve_refuse_framing(struct serve *s, struct MHD_Connection *conn)
 	char ip[INET6_ADDRSTRLEN];
 
 	serve_client_ip(s, conn, ip);
-	fprintf(stderr, "digest serve: event=refused reason=framing ip=%s\n",
+	fprintf(stderr, "event=refused reason=framing ip=%s\n",
 	    ip);
 	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
 	    MHD_RESPMEM_PERSISTENT);
