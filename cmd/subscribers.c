@@ -444,12 +444,10 @@ subs_add_one(struct sqlite3 *db, struct rows_row *r)
 		return EX_DATAERR;
 	}
 	if (found) {
-		struct rows_row tmp = *r;
+		enum store_status want = r->s.status;
 
-		subs_row_merge(&tmp, &old);
-		*r = tmp;
-		if (old.status == STORE_CONFIRMED && r->s.status == STORE_PENDING)
-			r->s.confirmed = 0;
+		subs_row_merge(r, &old);
+		r->s.status = want;	/* the publisher's word, here */
 	}
 	memset(&c, 0, sizeof(c));
 	c.time = date_now();

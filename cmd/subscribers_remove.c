@@ -31,6 +31,7 @@ cmd_subscribers_remove(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[ERR_LEN], email[ADDR_MAX + 1];
+	struct store_subscriber s;
 	struct sqlite3 *db;
 	int c, i, rc, forget = 0, status = 0;
 
@@ -54,6 +55,10 @@ cmd_subscribers_remove(int argc, char **argv)
 			status = EX_DATAERR;
 			continue;
 		}
+		store_subscriber_init(&s);
+		if (store_subscriber_find(db, email, &s, err) == 1)
+			snprintf(email, sizeof(email), "%s", s.email);
+		store_subscriber_release(&s);
 		rc = store_subscriber_remove(db, email, forget,
 		    "digest subscribers remove", err);
 		if (rc == -1) {

@@ -694,7 +694,7 @@ rows_consent_json(struct rows_row *r, json_t *log, char *msg)
 	int64_t when;
 	size_t i;
 
-	if (json_is_null(log))
+	if (log == NULL || json_is_null(log))
 		return 0;
 	if (!json_is_array(log)) {
 		(void)snprintf(msg, ROWS_MSG_LEN, "consent must be an array");

@@ -320,8 +320,8 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 	    "tags, status, created, unsubscribe_token, preferences_token, "
 	    "confirmed, unsubscribed) VALUES (?1, ?6, ?2, ?3, ?4, ?5, "
 	    "digest_token(), digest_token(), CASE WHEN ?4 = 'confirmed' THEN "
-	    "coalesce(?7, ?5) END, CASE WHEN ?4 IN " STORE_SUPPRESSED " THEN "
-	    "coalesce(?8, ?5) END) ON CONFLICT (email_key) DO NOTHING "
+	    "coalesce(?7, ?5) WHEN ?4 <> 'pending' THEN ?7 END, CASE WHEN ?4 "
+	    "IN " STORE_SUPPRESSED " THEN coalesce(?8, ?5) END) ON CONFLICT (email_key) DO NOTHING "
 	    "RETURNING id, created, status, email", err);
 	if (st == NULL) {
 		free(tags);
