@@ -1842,8 +1842,8 @@ serve_topic_add(struct serve *s, const char *tag, size_t n,
 			return;
 	xgrow(&s->topics, &s->topics_cap, s->ntopics + 1, sizeof(*s->topics));
 	s->topics[s->ntopics].name = xstrdup(norm);
-	s->topics[s->ntopics++].label = k > 0 ? xstrndup(label, k) :
-	    xstrdup(norm);
+	s->topics[s->ntopics++].label = label != NULL && k > 0 ?
+	    xstrndup(label, k) : xstrdup(norm);
 }
 
 /* topics = "climate: Climate and environment, science: Science, arts":

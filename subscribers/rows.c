@@ -654,8 +654,12 @@ rows_consent_add(struct rows_row *r, enum store_action a, int64_t t,
 	memset(c, 0, sizeof(*c));
 	c->c.time = t;
 	c->c.action = a;
-	if (ip != NULL && (ip = util_trim(ip, &iplen), iplen > 0))
-		c->ip = xstrndup(ip, iplen);
+	if (ip != NULL) {
+		const char *trimmed = util_trim(ip, &iplen);
+
+		if (iplen > 0)
+			c->ip = xstrndup(trimmed, iplen);
+	}
 	if (form != NULL)
 		c->form = xstrdup(form);
 	return c;
@@ -849,9 +853,11 @@ rows_csv_times(struct rows *r, struct rows_row *row, char *msg)
 	if (row->s.unsubscribed != 0) {
 		c = rows_consent_add(row, STORE_ACTION_UNSUBSCRIBE,
 		    row->s.unsubscribed, NULL, 0, form);
-		if (rows_cell(r, ROWS_UNSUB_REASON, &s, &len) &&
-		    (s = util_trim(s, &len), len > 0))
-			c->detail = xstrndup(s, len);
+		if (rows_cell(r, ROWS_UNSUB_REASON, &s, &len)) {
+			s = util_trim(s, &len);
+			if (len > 0)
+				c->detail = xstrndup(s, len);
+		}
 	}
 	if (cleaned != 0) {
 		rows_consent_add(row, STORE_ACTION_BOUNCE, cleaned, NULL, 0,
