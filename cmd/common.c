@@ -248,7 +248,7 @@ cmd_status_option(const char *arg)
 
 	if (store_status_from_name(arg, &st) == -1) {
 		cmd_error("invalid value '%s' for --status: expected pending, "
-		    "confirmed, unsubscribed or bounced", arg);
+		    "confirmed, unsubscribed, bounced or complained", arg);
 		return -1;
 	}
 	return (int)st;

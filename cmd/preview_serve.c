@@ -2,13 +2,20 @@
  * digest preview --serve: a local page showing the digest of every
  * subscriber and tag set, as HTML and as text. Each request reads the
  * configuration and the templates again, so an editor sees a change on
- * the next reload. Read-only, on loopback by default.
+ * the next reload. Read-only.
+ *
+ * For the operator only: it shows every confirmed address and each one's
+ * links, so it listens on loopback only, answers only requests whose
+ * Host is that loopback address (or localhost) and port, which a DNS
+ * rebinding page in the operator's browser cannot send, and only with
+ * the random key it prints at start in its URL.
  */
 #include "cmd.h"
 #include "db.h"
 #include "preview.h"
 #include "store.h"
 #include "template.h"
+#include "token.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -18,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:8025"
 #define SERVE_TAGS_MAX 64
@@ -35,11 +43,13 @@ static const char serve_index[] =
     "iframe{flex:1;border:0;width:100%}\n"
     "header{padding:.5rem 1rem;border-bottom:1px solid #ccc}\n"
     "</style></head><body>\n<nav><h1>Preview</h1>\n"
-    "<p><a href=\"/\">everything (no tags)</a></p>\n"
+    "<p><a href=\"/?key={{key}}\">everything (no tags)</a></p>\n"
     "<h2>Subscribers</h2>\n{{#subscribers}}"
-    "<a href=\"/?subscriber={{email}}\">{{email}}</a>\n{{/subscribers}}"
+    "<a href=\"/?key={{key}}&amp;subscriber={{email}}\">{{email}}</a>\n"
+    "{{/subscribers}}"
     "{{^subscribers}}<p>none confirmed yet</p>\n{{/subscribers}}"
-    "<h2>Tags</h2>\n<form action=\"/\"><input name=\"tags\" "
+    "<h2>Tags</h2>\n<form action=\"/\"><input type=\"hidden\" "
+    "name=\"key\" value=\"{{key}}\"><input name=\"tags\" "
     "value=\"{{tags}}\" placeholder=\"science,climate\">"
     "<button>show</button></form>\n</nav>\n"
     "<main><header><b>{{who}}</b> &middot; "
@@ -51,6 +61,9 @@ static const char serve_index[] =
 
 struct serve {
 	struct sqlite3 *db;	/* read-only; used by the server thread only */
+	char key[TOKEN_LEN + 1];	/* the secret in the URL it prints */
+	char host[64];			/* "127.0.0.1:PORT" */
+	char localhost[64];		/* "localhost:PORT" */
 };
 
 
@@ -127,11 +140,13 @@ serve_index_data(struct serve *s, const char *sub, const char *tags,
 	}
 	store_subscriber_list_release(&l);
 	buf_init(&q, 8192);
+	serve_query_put(&q, "key", s->key);
 	if (sub != NULL)
 		serve_query_put(&q, "subscriber", sub);
 	else if (tags != NULL)
 		serve_query_put(&q, "tags", tags);
 	json_object_set_new(d, "subscribers", arr);
+	json_object_set_new(d, "key", json_string(s->key));
 	json_object_set_new(d, "tags", json_string(tags ? tags : ""));
 	json_object_set_new(d, "who", json_string(sub ? sub : tags && *tags ?
 	    tags : "everything"));
@@ -237,6 +252,19 @@ serve_view(struct MHD_Connection *conn, struct serve *s)
 	return ret;
 }
 
+/* The Host of a request to the preview: its loopback address and port,
+ * or localhost with that port. A page that rebinds its own name to
+ * 127.0.0.1 sends its own name, and is refused. */
+static int
+serve_host_ok(struct MHD_Connection *conn, const struct serve *s)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+
+	return h != NULL && (strcmp(h, s->host) == 0 ||
+	    strcasecmp(h, s->localhost) == 0);
+}
+
 static enum MHD_Result
 serve_handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -252,6 +280,13 @@ serve_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		    "this page is read-only");
 	if (*upload_data_size != 0)
 		return MHD_NO;
+	if (!serve_host_ok(conn, s))
+		return serve_error(conn, MHD_HTTP_MISDIRECTED_REQUEST,
+		    "this preview answers only on its own address (Host)");
+	if (!token_equal(MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "key"), s->key))
+		return serve_error(conn, MHD_HTTP_FORBIDDEN, "open the URL "
+		    "`digest preview --serve` printed: it carries its key");
 	if (strcmp(url, "/") == 0)
 		return serve_index_page(conn, s);
 	if (strcmp(url, "/view") == 0)
@@ -274,6 +309,19 @@ preview_serve_main(struct preview_opts *o)
 		cmd_error("invalid --listen '%s': expected IPv4ADDR:PORT", listen);
 		return EX_USAGE;
 	}
+	if ((ntohl(sin.sin_addr.s_addr) >> 24) != 127) {
+		cmd_error("invalid --listen '%s': the preview shows every "
+		    "subscriber's links, so it listens on loopback only "
+		    "(127.0.0.1:PORT)", listen);
+		return EX_USAGE;
+	}
+	if (token_new(s.key, err) == -1) {
+		cmd_error("%s", err);
+		return EX_OSERR;
+	}
+	snprintf(s.host, sizeof(s.host), "%s", listen);
+	snprintf(s.localhost, sizeof(s.localhost), "localhost:%u",
+	    (unsigned)ntohs(sin.sin_port));
 	s.db = db_open_readonly(cmd_db_path(), err);
 	if (s.db == NULL) {
 		cmd_error("%s", err);
@@ -296,8 +344,8 @@ preview_serve_main(struct preview_opts *o)
 		db_close(s.db);
 		return EX_UNAVAILABLE;
 	}
-	fprintf(stderr, "digest: preview at http://%s/ (Ctrl-C stops)\n",
-	    listen);
+	fprintf(stderr, "digest: preview at http://%s/?key=%s (Ctrl-C "
+	    "stops)\n", listen, s.key);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

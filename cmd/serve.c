@@ -13,13 +13,25 @@
  * answered. So every answer still follows its own commit, and a round
  * of signups costs one commit instead of one each.
  *
+ * With synchronous = FULL (db.h) a COMMIT is on disk when it returns,
+ * so what is answered survives a power loss: the round's one fsync
+ * serves all its signups; confirmations, unsubscriptions and preference
+ * changes commit (and fsync) before their own answers.
+ *
  * Limits: bodies of at most SERVE_BODY_MAX bytes (413 past it: from the
  * Content-Length before a byte is read when the client asked for 100
  * Continue, else after reading up to SERVE_DISCARD_MAX), header memory,
  * an idle timeout, a deadline for a request's headers (against clients
  * that trickle a byte at a time), connections in all and per IP, and
- * signups per minute per IP (429).
- * Tokens never reach a log line: only the path is logged, not the query.
+ * signups per minute per client (429), the client being the peer or,
+ * from a trusted proxy, the address its Forwarded or X-Forwarded-For
+ * names. A request whose length is ambiguous (Content-Length twice with
+ * different values, or with Transfer-Encoding) gets 400 and the
+ * connection is closed: whatever follows it is not a request.
+ *
+ * One key=value line on stderr per signup, confirmation, unsubscription,
+ * preference change and request to come back; addresses in it are
+ * masked (the first character and the domain), tokens never appear.
  */
 #include "cmd.h"
 #include "config.h"
@@ -62,7 +74,12 @@
 #define SERVE_TIMEOUT 15	/* seconds a connection may idle */
 #define SERVE_HEADER_TIME 15	/* seconds to send a request's headers */
 #define SERVE_TOPICS 12		/* offered when the config names none */
-#define SERVE_RATE_SLOTS 4096	/* per-IP buckets; a collision evicts */
+#define SERVE_TOPICS_DAYS 30	/* ... from the articles of these days */
+#define SERVE_TOPICS_AGE 600	/* recounted at least this often (s) */
+#define SERVE_RATE_SLOTS 16384	/* clients the limiter tells apart */
+#define SERVE_RATE_PROBE 16	/* slots a client's key may take */
+#define SERVE_PROXIES_MAX 32
+#define SERVE_FORWARDED_MAX 4096	/* bytes of forwarding headers read */
 #define SERVE_MAIL_BATCH 32
 #define SERVE_CACHE_KB 8192	/* each connection's page cache */
 #define SERVE_LINK_MAX 2048
@@ -75,6 +92,10 @@ const char cmd_serve_usage[] =
     "one-click too), preferences (/preferences) and /healthz. Confirmation\n"
     "mails go out from a queue in the database, through SMTP when smtp_url\n"
     "is set, else into the outbox. Runs until SIGINT or SIGTERM.\n"
+    "\n"
+    "Each signup, confirmation, unsubscription and preference change logs\n"
+    "one key=value line on stderr (event= addr= result= ip= ms=), the\n"
+    "address masked, never a token.\n"
     "\n"
     "      --listen ADDR:PORT   where to listen (default: the configuration's\n"
     "                           listen, 127.0.0.1:8080)\n"
@@ -92,6 +113,7 @@ enum serve_page {
 	PAGE_CHECK_INBOX,
 	PAGE_CONFIRMING,
 	PAGE_CONFIRMED,
+	PAGE_LINK_USED,
 	PAGE_EXPIRED,
 	PAGE_UNSUBSCRIBE,
 	PAGE_UNSUBSCRIBED,
@@ -103,25 +125,55 @@ enum serve_page {
 static const char *const serve_page_files[PAGE_COUNT] = {
 	"subscribe.html.mustache", "check-inbox.html.mustache",
 	"confirming.html.mustache", "confirmed.html.mustache",
-	"expired.html.mustache", "unsubscribe.html.mustache",
-	"unsubscribed.html.mustache", "preferences.html.mustache",
-	"error.html.mustache",
+	"link-used.html.mustache", "expired.html.mustache",
+	"unsubscribe.html.mustache", "unsubscribed.html.mustache",
+	"preferences.html.mustache", "error.html.mustache",
 };
 
-/* One IP address's signup allowance: a token bucket. */
+/* An address as the limiter and the proxy list see it: IPv4 in the
+ * first 4 bytes, or IPv6. */
+struct serve_ip {
+	int family;			/* AF_INET, AF_INET6 */
+	unsigned char a[16];
+};
+
+/* A trusted proxy range. */
+struct serve_cidr {
+	struct serve_ip ip;
+	int bits;
+};
+
+/* One client's signup allowance: a token bucket, keyed by its address
+ * (an IPv6 client by its /64, which one subscriber line gets). */
 struct serve_bucket {
-	char ip[INET6_ADDRSTRLEN];
+	int used;
+	struct serve_ip key;
 	double tokens;
 	double last;
+};
+
+/* A topic on offer: the tag and what the form shows for it. */
+struct serve_topic {
+	char *name;			/* owned; normalized as tags are */
+	char *label;			/* owned */
 };
 
 struct serve {
 	const struct config *c;
 	struct sqlite3 *db;		/* the server thread's */
 	struct template *pages[PAGE_COUNT];	/* owned */
-	json_t *topics;			/* owned: the tags on offer */
+	/* The topics on offer: the configuration's, else counted from the
+	 * recent articles and counted again while serving. */
+	struct serve_topic *topics;	/* owned */
+	size_t ntopics, topics_cap;
+	int topics_fixed;		/* from the configuration */
+	time_t topics_at;		/* when they were counted */
+	int data_version;		/* the store's, when counted */
+	struct serve_cidr proxies[SERVE_PROXIES_MAX];
+	size_t nproxies;
 	int rate_limit;
 	struct serve_bucket *buckets;	/* owned, SERVE_RATE_SLOTS */
+	struct serve_bucket overflow;	/* for clients that find no slot */
 	/* The mail thread. */
 	pthread_t mailer;
 	pthread_mutex_t mu;
@@ -168,6 +220,9 @@ struct serve_req {
 	char email[ADDR_MAX + 1];
 	char err[ERR_LEN];
 	enum signup_result result;
+	enum signup_outcome outcome;	/* for the log */
+	int mailed;			/* a mail was queued */
+	double start;			/* when its headers were in */
 };
 
 /* A suspended signup of this round. */
@@ -186,13 +241,14 @@ serve_clock(void)
 }
 
 /* The body as its Content-Type says: 0, -1 with err (400), or -2 for a
- * type that is neither (415). */
+ * type that is none of the three (415). */
 static int
 serve_parse_body(struct MHD_Connection *conn, struct serve_req *rq,
     struct form *f, char *err)
 {
 	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *body = rq->body.data ? rq->body.data : "";
 	size_t n;
 
 	if (type == NULL)
@@ -200,36 +256,36 @@ serve_parse_body(struct MHD_Connection *conn, struct serve_req *rq,
 	n = strcspn(type, "; \t");
 	if (n == 33 && strncasecmp(type, "application/x-www-form-urlencoded",
 	    n) == 0)
-		return form_from_urlencoded(rq->body.data ? rq->body.data :
-		    "", rq->body.len, f, err);
+		return form_from_urlencoded(body, rq->body.len, f, err);
+	if (n == 19 && strncasecmp(type, "multipart/form-data", n) == 0)
+		return form_from_multipart(body, rq->body.len, type, f, err);
 	if (n == 16 && strncasecmp(type, "application/json", n) == 0)
-		return form_from_json(rq->body.data ? rq->body.data : "",
-		    rq->body.len, f, err);
-	util_err(err, "send the form as application/x-www-form-urlencoded or "
-	    "application/json");
+		return form_from_json(body, rq->body.len, f, err);
+	util_err(err, "send the form as application/x-www-form-urlencoded, "
+	    "multipart/form-data or application/json");
 	return -2;
 }
 
 /* ---- answers -------------------------------------------------------- */
 
+/* No page runs script: the confirm page least of all, as a link
+ * scanner that runs scripts must confirm nothing. */
 static void
-serve_headers(struct MHD_Response *r, const char *type, int script)
+serve_headers(struct MHD_Response *r, const char *type)
 {
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Content-Security-Policy", script ?
-	    "default-src 'none'; style-src 'unsafe-inline'; script-src "
-	    "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" :
+	MHD_add_response_header(r, "Content-Security-Policy",
 	    "default-src 'none'; style-src 'unsafe-inline'; form-action "
 	    "'self'; frame-ancestors 'none'");
 }
 
 static enum MHD_Result
 serve_send(struct MHD_Connection *conn, unsigned code, const char *type,
-    const char *body, size_t len, int script, const char *origin)
+    const char *body, size_t len, const char *origin)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -238,7 +294,7 @@ serve_send(struct MHD_Connection *conn, unsigned code, const char *type,
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	serve_headers(r, type, script);
+	serve_headers(r, type);
 	if (origin != NULL) {
 		MHD_add_response_header(r, "Access-Control-Allow-Origin",
 		    origin);
@@ -249,6 +305,32 @@ serve_send(struct MHD_Connection *conn, unsigned code, const char *type,
 	ret = MHD_queue_response(conn, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* The topics on offer as the forms show them: name, label, checked. */
+static json_t *
+serve_topics_data(struct serve *s)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < s->ntopics; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:b}", "name",
+		    s->topics[i].name, "label", s->topics[i].label, "checked",
+		    0));
+	return arr;
+}
+
+/* The label of tag: the configuration's, else the tag itself. */
+static const char *
+serve_topic_label(const struct serve *s, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntopics; i++)
+		if (strcmp(s->topics[i].name, tag) == 0)
+			return s->topics[i].label;
+	return tag;
 }
 
 /* The data every page gets: newsletter, tags on offer, urls, form. */
@@ -270,7 +352,7 @@ serve_page_data(struct serve *s, const char *title, const char *message)
 	json_object_set_new(form, "has_error", json_false());
 	json_object_set_new(d, "urls", urls);
 	json_object_set_new(d, "form", form);
-	json_object_set_new(d, "tags", json_deep_copy(s->topics));
+	json_object_set_new(d, "tags", serve_topics_data(s));
 	return d;
 }
 
@@ -295,6 +377,21 @@ serve_data_form(json_t *d, const char *email, const char *name,
 	}
 }
 
+/* The tags of a subscriber that are not on offer, added to the page's
+ * topics, checked: a save keeps them unless they are unticked. */
+static void
+serve_data_own_tags(struct serve *s, json_t *d, char *const *tags,
+    size_t ntags)
+{
+	json_t *arr = json_object_get(d, "tags");
+	size_t k;
+
+	for (k = 0; k < ntags; k++)
+		if (serve_topic_label(s, tags[k]) == tags[k])
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:b}",
+			    "name", tags[k], "label", tags[k], "checked", 1));
+}
+
 /* The links of subscriber sub, for pages about them. */
 static void
 serve_data_links(struct serve *s, json_t *d,
@@ -311,9 +408,19 @@ serve_data_links(struct serve *s, json_t *d,
 	json_object_set_new(urls, "preferences", json_string(link));
 	json_object_set_new(d, "token", json_string(sub->preferences_token ?
 	    sub->preferences_token : ""));
+	serve_data_own_tags(s, d, sub->tags, sub->ntags);
 	serve_data_form(d, sub->email, sub->name, sub->tags, sub->ntags, NULL);
 	json_object_set_new(json_object_get(d, "form"), "action",
 	    json_string(link));
+	config_page(s->c, "/resubscribe", link, sizeof(link));
+	json_object_set_new(urls, "resubscribe", json_string(link));
+	json_object_set_new(d, "suppressed", json_boolean(
+	    store_status_suppressed(sub->status)));
+	json_object_set_new(d, "status_text", json_string(
+	    sub->status == STORE_BOUNCED ? "no longer receiving it: mail to "
+	    "your address bounced" : sub->status == STORE_COMPLAINED ?
+	    "no longer receiving it: your mail provider reported it as spam" :
+	    "unsubscribed"));
 }
 
 static enum MHD_Result
@@ -333,7 +440,7 @@ serve_page(struct serve *s, struct MHD_Connection *conn, unsigned code,
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 	ret = serve_send(conn, code, "text/html; charset=utf-8",
-	    buf_cstr(&out), out.len, page == PAGE_CONFIRMING, NULL);
+	    buf_cstr(&out), out.len, NULL);
 	buf_release(&out);
 	json_decref(d);
 	return ret;
@@ -349,50 +456,312 @@ serve_error_page(struct serve *s, struct MHD_Connection *conn, unsigned code,
 
 /* ---- signup --------------------------------------------------------- */
 
-/* Whether this IP may sign up now (token bucket of signup_rate a
- * minute). */
-static int
-serve_rate_ok(struct serve *s, const char *ip)
-{
-	struct serve_bucket *b;
-	unsigned long h = 5381;
-	double now = serve_clock(), cap = (double)s->c->signup_rate;
-	const char *p;
+/* ---- who is asking ------------------------------------------------- */
 
-	if (!s->rate_limit)
-		return 1;
-	for (p = ip; *p != '\0'; p++)
-		h = h * 33 + (unsigned char)*p;
-	b = &s->buckets[h % SERVE_RATE_SLOTS];
-	if (strcmp(b->ip, ip) != 0) {
-		snprintf(b->ip, sizeof(b->ip), "%s", ip);
-		b->tokens = cap;
-		b->last = now;
+/* Parses one address as a forwarding header gives it: "192.0.2.1",
+ * "192.0.2.1:8080", "2001:db8::1", "[2001:db8::1]:8080", quoted or not.
+ * 0, or -1 for anything else ("unknown", "_hidden"). */
+static int
+serve_ip_parse(const char *s, size_t n, struct serve_ip *ip)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *colon;
+
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '"')) {
+		s++;
+		n--;
 	}
-	b->tokens += (now - b->last) * cap / 60.0;
-	b->last = now;
-	if (b->tokens > cap)
-		b->tokens = cap;
-	if (b->tokens < 1)
-		return 0;
-	b->tokens -= 1;
-	return 1;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '"'))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	if (*s == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL)
+			return -1;
+		n = (size_t)(close - s - 1);
+		s++;
+	} else if ((colon = memchr(s, ':', n)) != NULL &&
+	    memchr(colon + 1, ':', n - (size_t)(colon + 1 - s)) == NULL) {
+		n = (size_t)(colon - s);	/* IPv4 with a port */
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, buf, ip->a) == 1)
+		ip->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, ip->a) == 1)
+		ip->family = AF_INET6;
+	else
+		return -1;
+	/* An IPv4-mapped IPv6 address is that IPv4 address. */
+	if (ip->family == AF_INET6 && memcmp(ip->a,
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memmove(ip->a, ip->a + 12, 4);
+		memset(ip->a + 4, 0, 12);
+		ip->family = AF_INET;
+	}
+	return 0;
 }
 
 static void
-serve_client_ip(struct MHD_Connection *conn, char ip[INET6_ADDRSTRLEN])
+serve_ip_text(const struct serve_ip *ip, char out[INET6_ADDRSTRLEN])
+{
+	if (inet_ntop(ip->family, ip->a, out, INET6_ADDRSTRLEN) == NULL)
+		snprintf(out, INET6_ADDRSTRLEN, "?");
+}
+
+static int
+serve_cidr_match(const struct serve_cidr *c, const struct serve_ip *ip)
+{
+	int full = c->bits / 8, rest = c->bits % 8;
+
+	if (c->ip.family != ip->family || memcmp(c->ip.a, ip->a,
+	    (size_t)full) != 0)
+		return 0;
+	return rest == 0 || ((c->ip.a[full] ^ ip->a[full]) &
+	    (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+static int
+serve_trusted(const struct serve *s, const struct serve_ip *ip)
+{
+	size_t i;
+
+	for (i = 0; i < s->nproxies; i++)
+		if (serve_cidr_match(&s->proxies[i], ip))
+			return 1;
+	return 0;
+}
+
+/* trusted_proxies: addresses and CIDR ranges, separated by spaces or
+ * commas. 0, or -1 with err naming the bad one. */
+static int
+serve_proxies_parse(struct serve *s, const char *list, char *err)
+{
+	const char *p = list, *slash;
+	struct serve_cidr *c;
+	long long bits;
+	char num[8];
+	size_t k;
+
+	while (*(p += strspn(p, " ,\t")) != '\0') {
+		k = strcspn(p, " ,\t");
+		if (s->nproxies == SERVE_PROXIES_MAX)
+			return util_err(err, "trusted_proxies: more than %d "
+			    "ranges", SERVE_PROXIES_MAX);
+		c = &s->proxies[s->nproxies];
+		slash = memchr(p, '/', k);
+		if (serve_ip_parse(p, slash ? (size_t)(slash - p) : k,
+		    &c->ip) == -1)
+			return util_err(err, "trusted_proxies: '%.*s' is not an "
+			    "address or a CIDR range", (int)k, p);
+		c->bits = c->ip.family == AF_INET ? 32 : 128;
+		if (slash != NULL) {
+			snprintf(num, sizeof(num), "%.*s", (int)(k - (size_t)(
+			    slash + 1 - p)), slash + 1);
+			if (util_parse_long(num, 0, c->bits, &bits) == -1)
+				return util_err(err, "trusted_proxies: bad prefix "
+				    "length in '%.*s'", (int)k, p);
+			c->bits = (int)bits;
+		}
+		s->nproxies++;
+		p += k;
+	}
+	return 0;
+}
+
+/* The value of every header named name, in order, joined by commas into
+ * out (at most SERVE_FORWARDED_MAX bytes): several Forwarded or
+ * X-Forwarded-For lines are one list (RFC 9110 5.3). */
+struct serve_join {
+	const char *name;
+	struct buf *out;
+};
+
+static enum MHD_Result
+serve_join_header(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct serve_join *j = arg;
+
+	(void)kind;
+	if (key != NULL && value != NULL && strcasecmp(key, j->name) == 0) {
+		if (j->out->len > 0)
+			buf_putc(j->out, ',');
+		buf_puts(j->out, value);
+	}
+	return MHD_YES;
+}
+
+/* The for= of one element of Forwarded: [p, p + n) into *v, *vn. */
+static int
+serve_forwarded_for(const char *p, size_t n, const char **v, size_t *vn)
+{
+	const char *end = p + n, *q;
+	size_t k;
+
+	while (p < end) {
+		p += strspn(p, " \t;");
+		q = memchr(p, ';', (size_t)(end - p));
+		k = q ? (size_t)(q - p) : (size_t)(end - p);
+		if (k > 4 && strncasecmp(p, "for=", 4) == 0) {
+			*v = p + 4;
+			*vn = k - 4;
+			return 0;
+		}
+		p += k;
+	}
+	return -1;
+}
+
+/*
+ * The client of a request from a trusted proxy: walking the forwarding
+ * list from its end (the hop nearest to us), the first address that is
+ * not a trusted proxy. Each proxy appends the address it was connected
+ * from, so what a client writes into the header itself sits further
+ * left and is never reached unless every hop after it is trusted. A
+ * value that is not an address ends the walk at the last good hop.
+ */
+static void
+serve_forwarded_client(const struct serve *s, const char *list, int rfc7239,
+    struct serve_ip *ip)
+{
+	const char *end = list + strlen(list), *comma, *v;
+	struct serve_ip hop;
+	size_t vn;
+
+	while (end > list) {
+		for (comma = end; comma > list && comma[-1] != ','; comma--)
+			;
+		v = comma;
+		vn = (size_t)(end - comma);
+		if (rfc7239 && serve_forwarded_for(comma, vn, &v, &vn) == -1)
+			return;
+		if (serve_ip_parse(v, vn, &hop) == -1)
+			return;
+		*ip = hop;
+		if (!serve_trusted(s, &hop))
+			return;
+		end = comma > list ? comma - 1 : list;
+	}
+}
+
+/* The client: the peer, or the one a trusted proxy names. */
+static void
+serve_client(const struct serve *s, struct MHD_Connection *conn,
+    struct serve_ip *ip)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	struct serve_join j;
+	struct buf b;
 
-	snprintf(ip, INET6_ADDRSTRLEN, "?");
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, ip, INET6_ADDRSTRLEN);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, ip, INET6_ADDRSTRLEN);
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		memcpy(ip->a, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		ip->family = AF_INET6;
+		memcpy(ip->a, &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr, 16);
+	}
+	if (s->nproxies == 0 || !serve_trusted(s, ip))
+		return;
+	buf_init(&b, SERVE_FORWARDED_MAX);
+	j.out = &b;
+	j.name = "Forwarded";
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, serve_join_header, &j);
+	if (b.len > 0) {
+		serve_forwarded_client(s, buf_cstr(&b), 1, ip);
+	} else {
+		j.name = "X-Forwarded-For";
+		MHD_get_connection_values(conn, MHD_HEADER_KIND,
+		    serve_join_header, &j);
+		if (b.len > 0)
+			serve_forwarded_client(s, buf_cstr(&b), 0, ip);
+	}
+	buf_release(&b);
+}
+
+static void
+serve_client_ip(const struct serve *s, struct MHD_Connection *conn,
+    char ip[INET6_ADDRSTRLEN])
+{
+	struct serve_ip a;
+
+	serve_client(s, conn, &a);
+	serve_ip_text(&a, ip);
+}
+
+/* The refill of bucket b by now, at most cap. */
+static double
+serve_bucket_level(const struct serve_bucket *b, double now, double cap)
+{
+	double t = b->tokens + (now - b->last) * cap / 60.0;
+
+	return t > cap ? cap : t;
+}
+
+/*
+ * The limiter's bucket of a client. A client keeps its bucket until it
+ * has refilled: only a full bucket (which says nothing a new one would
+ * not) is given to another client, so no client gets a fresh allowance
+ * because someone else took its place. When every slot a key may take
+ * holds a bucket still refilling, the client shares the overflow
+ * bucket with any others in that case.
+ */
+static struct serve_bucket *
+serve_bucket_find(struct serve *s, const struct serve_ip *key, double now,
+    double cap)
+{
+	struct serve_bucket *b, *spare = NULL;
+	unsigned long h = 5381;
+	size_t i;
+
+	for (i = 0; i < sizeof(key->a); i++)
+		h = h * 33 + key->a[i];
+	for (i = 0; i < SERVE_RATE_PROBE; i++) {
+		b = &s->buckets[(h + i) % SERVE_RATE_SLOTS];
+		if (b->used && memcmp(&b->key, key, sizeof(*key)) == 0)
+			return b;
+		if (spare == NULL && (!b->used ||
+		    serve_bucket_level(b, now, cap) >= cap))
+			spare = b;
+	}
+	if (spare == NULL)
+		return &s->overflow;
+	spare->used = 1;
+	spare->key = *key;
+	spare->tokens = cap;
+	spare->last = now;
+	return spare;
+}
+
+/* Whether this client may sign up now (signup_rate a minute). */
+static int
+serve_rate_ok(struct serve *s, struct MHD_Connection *conn)
+{
+	struct serve_bucket *b;
+	struct serve_ip key;
+	double now = serve_clock(), cap = (double)s->c->signup_rate;
+
+	if (!s->rate_limit)
+		return 1;
+	serve_client(s, conn, &key);
+	if (key.family == AF_INET6)
+		memset(key.a + 8, 0, 8);	/* one line: its /64 */
+	b = serve_bucket_find(s, &key, now, cap);
+	b->tokens = serve_bucket_level(b, now, cap);
+	b->last = now;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
 }
 
 /* The Origin when the configuration allows it (CORS), else NULL. */
@@ -439,7 +808,7 @@ serve_json(struct MHD_Connection *conn, unsigned code, int ok,
 	if (text == NULL)
 		return MHD_NO;
 	ret = serve_send(conn, code, "application/json", text, strlen(text),
-	    0, origin);
+	    origin);
 	free(text);
 	return ret;
 }
@@ -453,13 +822,51 @@ serve_mail_wake(struct serve *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* ---- the log -------------------------------------------------------- */
+
+/* An address as the log shows it: its first character and its domain
+ * ("z***@example.org"), enough to tell a domain's trouble, not enough
+ * to give away who signed up. */
+static void
+serve_mask(const char *email, char *out, size_t size)
+{
+	const char *at = email ? strrchr(email, '@') : NULL;
+	uint32_t cp;
+	size_t k;
+
+	if (at == NULL || at == email) {
+		snprintf(out, size, "-");
+		return;
+	}
+	k = utf8_decode(email, (size_t)(at - email), &cp);
+	snprintf(out, size, "%.*s***%s", (int)k, email, at);
+}
+
+/* One key=value line: event, the masked address, what happened, the
+ * client and how long the request took. */
+static void
+serve_log(const char *event, const char *email, const char *result,
+    const char *extra, const char *ip, double start)
+{
+	char masked[ADDR_MAX + 8];
+
+	serve_mask(email, masked, sizeof(masked));
+	fprintf(stderr, "event=%s addr=%s result=%s%s%s ip=%s "
+	    "ms=%.0f\n", event, masked, result, extra ? " " : "",
+	    extra ? extra : "", ip ? ip : "-", start > 0 ?
+	    (serve_clock() - start) * 1000 : 0.0);
+}
+
+/* ---- signup --------------------------------------------------------- */
+
 #define SERVE_SIGNUP_DONE "Check your inbox: we sent a link to confirm " \
 	"your subscription."
 
 /* The answer to a signup: the same for every address it could be. */
 static enum MHD_Result
 serve_subscribe_answer(struct serve *s, struct MHD_Connection *conn,
-    const struct form *f, enum signup_result rc, const char *err)
+    const struct form *f, enum signup_result rc, unsigned bad_code,
+    const char *err)
 {
 	const char *origin = serve_cors(s, conn);
 	int json = serve_wants_json(conn);
@@ -475,12 +882,10 @@ serve_subscribe_answer(struct serve *s, struct MHD_Connection *conn,
 	}
 	if (rc == SIGNUP_BAD) {
 		if (json)
-			return serve_json(conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
-			    0, err, origin);
+			return serve_json(conn, bad_code, 0, err, origin);
 		d = serve_page_data(s, "Subscribe", NULL);
 		serve_data_form(d, f->email, f->name, f->tags, f->ntags, err);
-		return serve_page(s, conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
-		    PAGE_SUBSCRIBE, d);
+		return serve_page(s, conn, bad_code, PAGE_SUBSCRIBE, d);
 	}
 	if (json)
 		return serve_json(conn, MHD_HTTP_OK, 1, SERVE_SIGNUP_DONE,
@@ -488,6 +893,38 @@ serve_subscribe_answer(struct serve *s, struct MHD_Connection *conn,
 	d = serve_page_data(s, "Check your inbox", NULL);
 	serve_data_form(d, f->email, NULL, NULL, 0, NULL);
 	return serve_page(s, conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
+}
+
+/* Whether every tag is on offer (or one of own, a subscriber's own
+ * tags): 0, or -1 with err naming the first that is not. */
+static int
+serve_tags_check(struct serve *s, char *const *tags, size_t ntags,
+    char *const *own, size_t nown, char *err)
+{
+	char norm[ARTICLE_TAG_MAX];
+	struct buf offer;
+	size_t i, k, n;
+	int found;
+
+	for (i = 0; i < ntags; i++) {
+		n = article_tag_normalize(tags[i], strlen(tags[i]), norm);
+		norm[n] = '\0';
+		found = n == 0 || serve_topic_label(s, norm) != norm;
+		for (k = 0; !found && k < nown; k++)
+			found = strcmp(own[k], norm) == 0;
+		if (found)
+			continue;
+		buf_init(&offer, 2048);
+		for (k = 0; k < s->ntopics; k++)
+			buf_printf(&offer, "%s%s", k ? ", " : "",
+			    s->topics[k].name);
+		util_err(err, "'%.60s' is not a topic on offer%s%s", tags[i],
+		    s->ntopics ? ": choose among " : " (none is)",
+		    buf_cstr(&offer));
+		buf_release(&offer);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -506,18 +943,27 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 	int json = serve_wants_json(conn), rc;
 	struct serve_waiting *w;
 
-	if (rq->signup == SERVE_SIGNUP_STORED)
-		return serve_subscribe_answer(s, conn, f, rq->result, rq->err);
+	if (rq->signup == SERVE_SIGNUP_STORED) {
+		serve_log("signup", rq->email, rq->result == SIGNUP_OK ?
+		    signup_outcome_name(rq->outcome) : "error", rq->result ==
+		    SIGNUP_OK ? (rq->mailed ? (rq->outcome == SIGNUP_CONFIRMED ?
+		    "mail=subscribed" : "mail=confirm") : "mail=none") : NULL,
+		    rq->ip, rq->start);
+		return serve_subscribe_answer(s, conn, f, rq->result, 0,
+		    rq->err);
+	}
 	if (rq->signup == SERVE_SIGNUP_WAITING)
 		return MHD_YES;
-	serve_client_ip(conn, rq->ip);
-	if (!serve_rate_ok(s, rq->ip))
+	serve_client_ip(s, conn, rq->ip);
+	if (!serve_rate_ok(s, conn)) {
+		serve_log("signup", NULL, "limited", NULL, rq->ip, rq->start);
 		return json ? serve_json(conn, MHD_HTTP_TOO_MANY_REQUESTS, 0,
 		    "Too many signups from your address: try again in a "
 		    "minute.", origin) : serve_error_page(s, conn,
 		    MHD_HTTP_TOO_MANY_REQUESTS, "Too many signups",
 		    "Too many signups from your address: try again in a "
 		    "minute.");
+	}
 	rc = serve_parse_body(conn, rq, f, rq->err);
 	if (rc == 0 && f->email == NULL)
 		rc = util_err(rq->err, "the form has no email field");
@@ -530,19 +976,23 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 	if (f->website != NULL && *f->website != '\0')
 		/* The honeypot: a bot. It gets the answer a person gets,
 		 * so it learns nothing, and nothing is stored. */
-		return serve_subscribe_answer(s, conn, f, SIGNUP_OK, NULL);
+		return serve_subscribe_answer(s, conn, f, SIGNUP_OK, 0, NULL);
+	if (serve_tags_check(s, f->tags, f->ntags, NULL, 0, rq->err) == -1)
+		return serve_subscribe_answer(s, conn, f, SIGNUP_BAD,
+		    MHD_HTTP_BAD_REQUEST, rq->err);
 	memset(sf, 0, sizeof(*sf));
 	sf->email = f->email;
 	sf->email_len = f->email_len;
 	sf->name = f->name && *f->name ? f->name : NULL;
 	sf->tags = (const char *const *)f->tags;
 	sf->ntags = f->ntags;
-	sf->ip = rq->ip;
-	sf->agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	sf->client.ip = rq->ip;
+	sf->client.agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_USER_AGENT);
-	sf->form = origin ? origin : "web";
+	sf->client.form = origin ? origin : "web";
 	if (signup_check(sf, rq->email, rq->err) == SIGNUP_BAD)
-		return serve_subscribe_answer(s, conn, f, SIGNUP_BAD, rq->err);
+		return serve_subscribe_answer(s, conn, f, SIGNUP_BAD,
+		    MHD_HTTP_UNPROCESSABLE_CONTENT, rq->err);
 	xgrow(&s->waiting, &s->waiting_cap, s->nwaiting + 1,
 	    sizeof(*s->waiting));
 	w = &s->waiting[s->nwaiting++];
@@ -554,17 +1004,18 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 }
 
 /*
- * Stores the round's signups in one transaction and, after its COMMIT,
- * lets their connections go on to their answers. A signup the store
- * refuses is undone alone (signup_store_checked); a failed BEGIN or
- * COMMIT fails them all, and all get "please try again".
+ * Stores the round's signups in one transaction and, after its COMMIT
+ * (on disk: synchronous = FULL), lets their connections go on to their
+ * answers. A signup the store refuses is undone alone
+ * (signup_store_checked); a failed BEGIN or COMMIT fails them all, and
+ * all get "please try again".
  */
 static void
 serve_signups_commit(struct serve *s)
 {
 	char err[ERR_LEN];
 	int64_t now = date_now();
-	size_t i, stored = 0;
+	size_t i, mailed = 0;
 	int ok;
 
 	if (s->nwaiting == 0)
@@ -577,9 +1028,9 @@ serve_signups_commit(struct serve *s)
 		if (!ok)
 			snprintf(rq->err, sizeof(rq->err), "%s", err);
 		else if (signup_store_checked(s->db, &rq->sf, rq->email, now,
-		    rq->err) == 0) {
+		    &rq->outcome, &rq->mailed, rq->err) == 0) {
 			rq->result = SIGNUP_OK;
-			stored++;
+			mailed += (size_t)rq->mailed;
 		}
 	}
 	if (ok && db_commit(s->db, err) == -1) {
@@ -588,14 +1039,14 @@ serve_signups_commit(struct serve *s)
 			s->waiting[i].rq->result = SIGNUP_ERROR;
 			snprintf(s->waiting[i].rq->err, ERR_LEN, "%s", err);
 		}
-		stored = 0;
+		mailed = 0;
 	}
 	for (i = 0; i < s->nwaiting; i++) {
 		s->waiting[i].rq->signup = SERVE_SIGNUP_STORED;
 		MHD_resume_connection(s->waiting[i].conn);
 	}
 	s->nwaiting = 0;
-	if (stored > 0)
+	if (mailed > 0)
 		serve_mail_wake(s);
 }
 
@@ -611,6 +1062,18 @@ serve_token(struct MHD_Connection *conn, const struct form *f)
 	    "token");
 }
 
+/* Who is following a link, for the consent log. */
+static void
+serve_who(struct serve *s, struct MHD_Connection *conn,
+    char ip[INET6_ADDRSTRLEN], struct signup_client *who)
+{
+	serve_client_ip(s, conn, ip);
+	who->ip = ip;
+	who->agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
+	who->form = "web";
+}
+
 static enum MHD_Result
 serve_unknown_link(struct serve *s, struct MHD_Connection *conn)
 {
@@ -620,57 +1083,131 @@ serve_unknown_link(struct serve *s, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result
-serve_confirm_get(struct serve *s, struct MHD_Connection *conn)
+serve_store_failed(struct serve *s, struct MHD_Connection *conn,
+    const char *err, const char *what)
 {
-	const char *token = serve_token(conn, NULL);
+	char msg[256];
+
+	fprintf(stderr, "digest serve: %s\n", err);
+	snprintf(msg, sizeof(msg), "%s could not be stored: please try "
+	    "again.", what);
+	return serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+	    "Please try again", msg);
+}
+
+/* The page of an expired confirm link: a button for a new one. */
+static enum MHD_Result
+serve_expired_page(struct serve *s, struct MHD_Connection *conn,
+    const char *token)
+{
 	char link[SERVE_LINK_MAX];
 	json_t *d;
 
-	if (token == NULL || strlen(token) != TOKEN_LEN)
-		return serve_unknown_link(s, conn);
-	d = serve_page_data(s, "Confirm your subscription", NULL);
-	config_page(s->c, "/confirm", link, sizeof(link));
+	d = serve_page_data(s, "This link has expired", "Confirmation links "
+	    "work for 7 days: this one is older. Send a new link to confirm "
+	    "your subscription.");
+	config_page(s->c, "/resend", link, sizeof(link));
 	json_object_set_new(json_object_get(d, "form"), "action",
 	    json_string(link));
 	json_object_set_new(d, "token", json_string(token));
-	return serve_page(s, conn, MHD_HTTP_OK, PAGE_CONFIRMING, d);
+	return serve_page(s, conn, MHD_HTTP_GONE, PAGE_EXPIRED, d);
 }
 
+/* A confirm link that was used: says so, and shows no other link. */
 static enum MHD_Result
-serve_confirm_post(struct serve *s, struct MHD_Connection *conn,
-    const struct form *f)
+serve_used_page(struct serve *s, struct MHD_Connection *conn)
 {
-	const char *token = serve_token(conn, f);
+	return serve_page(s, conn, MHD_HTTP_OK, PAGE_LINK_USED,
+	    serve_page_data(s, "Already confirmed", NULL));
+}
+
+/* GET /confirm: the address, its topics and a button; changes nothing
+ * (scanners open links and run scripts: the page has none). */
+static enum MHD_Result
+serve_confirm_get(struct serve *s, struct MHD_Connection *conn)
+{
+	const char *token = serve_token(conn, NULL);
 	struct store_subscriber sub;
-	char err[ERR_LEN], link[SERVE_LINK_MAX];
+	char link[SERVE_LINK_MAX], err[ERR_LEN];
 	enum MHD_Result ret;
-	json_t *d;
+	struct buf topics;
+	json_t *d, *who;
+	size_t i;
 
 	store_subscriber_init(&sub);
-	switch (signup_confirm(s->db, token, date_now(), &sub, err)) {
-	case SIGNUP_LINK_DONE:
-	case SIGNUP_LINK_AGAIN:
-		d = serve_page_data(s, "Subscribed", NULL);
-		serve_data_links(s, d, &sub);
-		ret = serve_page(s, conn, MHD_HTTP_OK, PAGE_CONFIRMED, d);
-		break;
-	case SIGNUP_LINK_EXPIRED:
-		d = serve_page_data(s, "This link has expired", "Confirmation "
-		    "links work for 7 days. We can send you a new one.");
-		config_page(s->c, "/resend", link, sizeof(link));
+	switch (signup_confirm_state(s->db, token, date_now(), &sub, err)) {
+	case SIGNUP_LINK_OPEN:
+		d = serve_page_data(s, "Confirm your subscription", NULL);
+		config_page(s->c, "/confirm", link, sizeof(link));
 		json_object_set_new(json_object_get(d, "form"), "action",
 		    json_string(link));
 		json_object_set_new(d, "token", json_string(token));
-		ret = serve_page(s, conn, MHD_HTTP_GONE, PAGE_EXPIRED, d);
+		buf_init(&topics, 4096);
+		for (i = 0; i < sub.ntags; i++)
+			buf_printf(&topics, "%s%s", i == 0 ? "" : i + 1 ==
+			    sub.ntags ? " and " : ", ",
+			    serve_topic_label(s, sub.tags[i]));
+		who = json_pack("{s:s}", "email", sub.email);
+		json_object_set_new(d, "subscriber", who);
+		json_object_set_new(d, "has_topics", json_boolean(sub.ntags));
+		json_object_set_new(d, "topics_text",
+		    json_string(buf_cstr(&topics)));
+		buf_release(&topics);
+		ret = serve_page(s, conn, MHD_HTTP_OK, PAGE_CONFIRMING, d);
+		break;
+	case SIGNUP_LINK_AGAIN:
+		ret = serve_used_page(s, conn);
+		break;
+	case SIGNUP_LINK_EXPIRED:
+		ret = serve_expired_page(s, conn, token);
 		break;
 	case SIGNUP_LINK_UNKNOWN:
 		ret = serve_unknown_link(s, conn);
 		break;
 	default:
-		fprintf(stderr, "digest serve: %s\n", err);
-		ret = serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "Please try again", "Your confirmation could not be "
-		    "stored: please try again.");
+		ret = serve_store_failed(s, conn, err, "The page");
+	}
+	store_subscriber_release(&sub);
+	return ret;
+}
+
+/* POST /confirm: the person's click. */
+static enum MHD_Result
+serve_confirm_post(struct serve *s, struct MHD_Connection *conn,
+    const struct form *f, double start)
+{
+	const char *token = serve_token(conn, f);
+	struct store_subscriber sub;
+	struct signup_client who;
+	char err[ERR_LEN], ip[INET6_ADDRSTRLEN];
+	enum signup_link r;
+	enum MHD_Result ret;
+	json_t *d;
+
+	store_subscriber_init(&sub);
+	serve_who(s, conn, ip, &who);
+	r = signup_confirm(s->db, token, date_now(), &who, &sub, err);
+	if (r != SIGNUP_LINK_UNKNOWN && r != SIGNUP_LINK_ERROR)
+		serve_log("confirm", sub.email, r == SIGNUP_LINK_DONE ? "done" :
+		    r == SIGNUP_LINK_AGAIN ? "again" : "expired", NULL, ip,
+		    start);
+	switch (r) {
+	case SIGNUP_LINK_DONE:
+		d = serve_page_data(s, "Subscribed", NULL);
+		serve_data_links(s, d, &sub);
+		ret = serve_page(s, conn, MHD_HTTP_OK, PAGE_CONFIRMED, d);
+		break;
+	case SIGNUP_LINK_AGAIN:
+		ret = serve_used_page(s, conn);
+		break;
+	case SIGNUP_LINK_EXPIRED:
+		ret = serve_expired_page(s, conn, token);
+		break;
+	case SIGNUP_LINK_UNKNOWN:
+		ret = serve_unknown_link(s, conn);
+		break;
+	default:
+		ret = serve_store_failed(s, conn, err, "Your confirmation");
 	}
 	store_subscriber_release(&sub);
 	return ret;
@@ -683,12 +1220,8 @@ serve_resend_post(struct serve *s, struct MHD_Connection *conn,
 	char err[ERR_LEN];
 	int rc = signup_resend(s->db, serve_token(conn, f), date_now(), err);
 
-	if (rc == SIGNUP_LINK_ERROR) {
-		fprintf(stderr, "digest serve: %s\n", err);
-		return serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "Please try again", "No new link could be sent: please "
-		    "try again.");
-	}
+	if (rc == SIGNUP_LINK_ERROR)
+		return serve_store_failed(s, conn, err, "A new link");
 	if (rc != SIGNUP_LINK_DONE)
 		return serve_unknown_link(s, conn);
 	serve_mail_wake(s);
@@ -696,39 +1229,103 @@ serve_resend_post(struct serve *s, struct MHD_Connection *conn,
 	    serve_page_data(s, "Check your inbox", NULL));
 }
 
+/* POST /resubscribe: a suppressed subscriber, from their preferences
+ * page, asks to come back: a confirmation mail (double opt-in). */
 static enum MHD_Result
-serve_unsubscribe(struct serve *s, struct MHD_Connection *conn, int post,
-    const struct form *f)
+serve_resubscribe_post(struct serve *s, struct MHD_Connection *conn,
+    const struct form *f, double start)
+{
+	const char *token = serve_token(conn, f);
+	struct store_subscriber sub;
+	struct signup_client who;
+	char err[ERR_LEN], ip[INET6_ADDRSTRLEN];
+	enum signup_link r;
+	json_t *d;
+	int found;
+
+	store_subscriber_init(&sub);
+	found = store_subscriber_by_token(s->db, STORE_TOKEN_PREFERENCES,
+	    token, &sub, err);
+	serve_who(s, conn, ip, &who);
+	r = found != 1 ? (found == 0 ? SIGNUP_LINK_UNKNOWN :
+	    SIGNUP_LINK_ERROR) : signup_resubscribe(s->db, token, date_now(),
+	    &who, err);
+	if (r == SIGNUP_LINK_DONE || r == SIGNUP_LINK_AGAIN)
+		serve_log("resubscribe", sub.email, r == SIGNUP_LINK_DONE ?
+		    "mail=confirm" : "again", NULL, ip, start);
+	d = serve_page_data(s, "Check your inbox", NULL);
+	serve_data_form(d, sub.email, NULL, NULL, 0, NULL);
+	store_subscriber_release(&sub);
+	if (r == SIGNUP_LINK_UNKNOWN || r == SIGNUP_LINK_ERROR) {
+		json_decref(d);
+		return r == SIGNUP_LINK_UNKNOWN ? serve_unknown_link(s, conn) :
+		    serve_store_failed(s, conn, err, "Your request");
+	}
+	serve_mail_wake(s);
+	return serve_page(s, conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
+}
+
+static int
+serve_wants_html(struct MHD_Connection *conn)
+{
+	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT);
+
+	return a != NULL && strstr(a, "text/html") != NULL;
+}
+
+/*
+ * GET /unsubscribe shows a page with a button and changes nothing. A
+ * POST is RFC 8058 one-click: List-Unsubscribe=One-Click as
+ * multipart/form-data (what the RFC recommends receivers send),
+ * urlencoded, or an empty body. A receiver gets 200 with an empty body;
+ * a browser (Accept: text/html, our own page's button) the page that
+ * says it is done.
+ */
+static enum MHD_Result
+serve_unsubscribe(struct serve *s, struct MHD_Connection *conn,
+    struct serve_req *rq, int post, double start)
 {
 	const char *token = serve_token(conn, NULL);
 	struct store_subscriber sub;
-	char err[ERR_LEN];
+	struct signup_client who;
+	char err[ERR_LEN], ip[INET6_ADDRSTRLEN];
 	enum MHD_Result ret;
+	struct form f;
 	int rc;
 	json_t *d;
 
 	store_subscriber_init(&sub);
+	memset(&f, 0, sizeof(f));
 	if (!post) {
 		rc = store_subscriber_by_token(s->db, STORE_TOKEN_UNSUBSCRIBE,
 		    token, &sub, err);
 		rc = rc == 1 ? SIGNUP_LINK_AGAIN : rc == 0 ?
 		    SIGNUP_LINK_UNKNOWN : SIGNUP_LINK_ERROR;
-	} else if (f->one_click == NULL ||
-	    strcmp(f->one_click, "One-Click") != 0) {
-		store_subscriber_release(&sub);
-		return serve_error_page(s, conn, MHD_HTTP_BAD_REQUEST,
-		    "This form cannot be read", "An unsubscription posts "
-		    "List-Unsubscribe=One-Click.");
+	} else if (rq->body.len > 0 && ((rc = serve_parse_body(conn, rq, &f,
+	    err)) < 0 || f.one_click == NULL ||
+	    strcmp(f.one_click, "One-Click") != 0)) {
+		form_release(&f);
+		return serve_error_page(s, conn, rc == -2 ?
+		    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE : MHD_HTTP_BAD_REQUEST,
+		    "This form cannot be read", rc < 0 ? err : "An "
+		    "unsubscription posts List-Unsubscribe=One-Click.");
 	} else {
-		rc = signup_unsubscribe(s->db, token, date_now(), &sub, err);
+		serve_who(s, conn, ip, &who);
+		rc = signup_unsubscribe(s->db, token, date_now(), &who, &sub,
+		    err);
+		if (rc == SIGNUP_LINK_DONE || rc == SIGNUP_LINK_AGAIN)
+			serve_log("unsubscribe", sub.email, rc ==
+			    SIGNUP_LINK_DONE ? "done" : "again", serve_wants_html(
+			    conn) ? "via=page" : "via=one-click", ip, start);
 	}
+	form_release(&f);
 	if (rc == SIGNUP_LINK_UNKNOWN) {
 		ret = serve_unknown_link(s, conn);
 	} else if (rc == SIGNUP_LINK_ERROR) {
-		fprintf(stderr, "digest serve: %s\n", err);
-		ret = serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "Please try again", "The unsubscription could not be "
-		    "stored: please try again.");
+		ret = serve_store_failed(s, conn, err, "The unsubscription");
+	} else if (post && !serve_wants_html(conn)) {
+		ret = serve_send(conn, MHD_HTTP_OK, "text/plain", "", 0, NULL);
 	} else {
 		d = serve_page_data(s, post ? "Unsubscribed" : "Unsubscribe",
 		    NULL);
@@ -740,53 +1337,74 @@ serve_unsubscribe(struct serve *s, struct MHD_Connection *conn, int post,
 	return ret;
 }
 
+/* The preferences page of sub, with an error in the form or a message. */
+static enum MHD_Result
+serve_preferences_page(struct serve *s, struct MHD_Connection *conn,
+    unsigned code, const struct store_subscriber *sub, const struct form *f,
+    const char *msg, const char *error)
+{
+	json_t *d = serve_page_data(s, "Your preferences", msg);
+
+	serve_data_links(s, d, sub);
+	if (f != NULL)
+		serve_data_form(d, sub->email, f->name, f->tags, f->ntags,
+		    error);
+	return serve_page(s, conn, code, PAGE_PREFERENCES, d);
+}
+
+/* GET and POST /preferences: name and topics; the topics a subscriber
+ * has that are not on offer stay unless unticked. */
 static enum MHD_Result
 serve_preferences(struct serve *s, struct MHD_Connection *conn, int post,
-    const struct form *f)
+    const struct form *f, double start)
 {
 	const char *token = serve_token(conn, post ? f : NULL);
 	struct store_subscriber sub;
-	char err[ERR_LEN];
+	struct signup_client who;
+	char err[ERR_LEN], ip[INET6_ADDRSTRLEN], extra[32];
 	enum MHD_Result ret;
-	const char *msg = NULL;
 	int rc;
-	json_t *d;
 
 	store_subscriber_init(&sub);
-	if (post) {
+	rc = store_subscriber_by_token(s->db, STORE_TOKEN_PREFERENCES, token,
+	    &sub, err);
+	if (rc == 1 && post && serve_tags_check(s, f->tags, f->ntags,
+	    sub.tags, sub.ntags, err) == -1) {
+		ret = serve_preferences_page(s, conn, MHD_HTTP_BAD_REQUEST,
+		    &sub, f, NULL, err);
+		store_subscriber_release(&sub);
+		return ret;
+	}
+	if (rc == 1 && post) {
+		store_subscriber_release(&sub);
+		store_subscriber_init(&sub);
+		serve_who(s, conn, ip, &who);
 		rc = signup_preferences(s->db, token, f->name && *f->name ?
 		    f->name : NULL, (const char *const *)f->tags, f->ntags,
-		    &sub, err);
+		    date_now(), &who, &sub, err);
+		if (rc == SIGNUP_LINK_BAD) {
+			ret = serve_preferences_page(s, conn,
+			    MHD_HTTP_UNPROCESSABLE_CONTENT, &sub, f, NULL, err);
+			store_subscriber_release(&sub);
+			return ret;
+		}
 		if (rc == SIGNUP_LINK_DONE) {
+			snprintf(extra, sizeof(extra), "tags=%zu", f->ntags);
+			serve_log("preferences", sub.email, "saved", extra, ip,
+			    start);
 			store_subscriber_release(&sub);
 			store_subscriber_init(&sub);
 			rc = store_subscriber_by_token(s->db,
 			    STORE_TOKEN_PREFERENCES, token, &sub, err);
-			msg = "Saved.";
 		}
-	} else {
-		rc = store_subscriber_by_token(s->db, STORE_TOKEN_PREFERENCES,
-		    token, &sub, err);
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		ret = serve_unknown_link(s, conn);
-	} else if (rc == SIGNUP_LINK_BAD && post) {
-		/* Only signup_preferences() finds the form bad. */
-		d = serve_page_data(s, "Your preferences", NULL);
-		serve_data_links(s, d, &sub);
-		serve_data_form(d, sub.email, f->name, f->tags, f->ntags, err);
-		ret = serve_page(s, conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
-		    PAGE_PREFERENCES, d);
-	} else if (rc < 0) {
-		fprintf(stderr, "digest serve: %s\n", err);
-		ret = serve_error_page(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "Please try again", "Your preferences could not be "
-		    "stored: please try again.");
-	} else {
-		d = serve_page_data(s, "Your preferences", msg);
-		serve_data_links(s, d, &sub);
-		ret = serve_page(s, conn, MHD_HTTP_OK, PAGE_PREFERENCES, d);
-	}
+	else if (rc < 0)
+		ret = serve_store_failed(s, conn, err, "Your preferences");
+	else
+		ret = serve_preferences_page(s, conn, MHD_HTTP_OK, &sub, NULL,
+		    post ? "Saved." : NULL, NULL);
 	store_subscriber_release(&sub);
 	return ret;
 }
@@ -848,7 +1466,7 @@ serve_view(struct serve *s, struct MHD_Connection *conn)
 		    "Please try again", "The edition cannot be shown now.");
 	} else {
 		ret = serve_send(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-		    buf_cstr(&m.html), m.html.len, 0, NULL);
+		    buf_cstr(&m.html), m.html.len, NULL);
 	}
 	edition_message_release(&m);
 	article_release(&sent);
@@ -885,7 +1503,8 @@ serve_options(struct serve *s, struct MHD_Connection *conn)
 	return ret;
 }
 
-/* The POSTs that take a form body other than /subscribe. */
+/* The POSTs that take a form body other than /subscribe and
+ * /unsubscribe (which takes an empty one too). */
 static enum MHD_Result
 serve_form_post(struct serve *s, struct MHD_Connection *conn,
     struct serve_req *rq, const char *url)
@@ -902,13 +1521,13 @@ serve_form_post(struct serve *s, struct MHD_Connection *conn,
 		    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE : MHD_HTTP_BAD_REQUEST,
 		    "This form cannot be read", err);
 	else if (strcmp(url, "/confirm") == 0)
-		ret = serve_confirm_post(s, conn, &f);
+		ret = serve_confirm_post(s, conn, &f, rq->start);
 	else if (strcmp(url, "/resend") == 0)
 		ret = serve_resend_post(s, conn, &f);
-	else if (strcmp(url, "/unsubscribe") == 0)
-		ret = serve_unsubscribe(s, conn, 1, &f);
+	else if (strcmp(url, "/resubscribe") == 0)
+		ret = serve_resubscribe_post(s, conn, &f, rq->start);
 	else
-		ret = serve_preferences(s, conn, 1, &f);
+		ret = serve_preferences(s, conn, 1, &f, rq->start);
 	form_release(&f);
 	return ret;
 }
@@ -921,7 +1540,7 @@ serve_route(struct serve *s, struct MHD_Connection *conn, const char *method,
 	int post = strcmp(method, "POST") == 0;
 
 	if (strcmp(url, "/healthz") == 0 && get)
-		return serve_send(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, 0,
+		return serve_send(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3,
 		    NULL);
 	if (strcmp(url, "/subscribe") == 0 && get)
 		return serve_page(s, conn, MHD_HTTP_OK, PAGE_SUBSCRIBE,
@@ -932,23 +1551,90 @@ serve_route(struct serve *s, struct MHD_Connection *conn, const char *method,
 		return serve_options(s, conn);
 	if (strcmp(url, "/confirm") == 0 && get)
 		return serve_confirm_get(s, conn);
-	if (strcmp(url, "/unsubscribe") == 0 && get)
-		return serve_unsubscribe(s, conn, 0, NULL);
+	if (strcmp(url, "/unsubscribe") == 0 && (get || post))
+		return serve_unsubscribe(s, conn, rq, post, rq->start);
 	if (strcmp(url, "/preferences") == 0 && get)
-		return serve_preferences(s, conn, 0, NULL);
+		return serve_preferences(s, conn, 0, NULL, rq->start);
 	if (strcmp(url, "/view") == 0 && get)
 		return serve_view(s, conn);
 	if (post && (strcmp(url, "/confirm") == 0 || strcmp(url, "/resend") ==
-	    0 || strcmp(url, "/unsubscribe") == 0 ||
+	    0 || strcmp(url, "/resubscribe") == 0 ||
 	    strcmp(url, "/preferences") == 0))
 		return serve_form_post(s, conn, rq, url);
 	if (strcmp(url, "/subscribe") == 0 || strcmp(url, "/confirm") == 0 ||
-	    strcmp(url, "/unsubscribe") == 0 ||
+	    strcmp(url, "/unsubscribe") == 0 || strcmp(url, "/resend") == 0 ||
+	    strcmp(url, "/resubscribe") == 0 ||
 	    strcmp(url, "/preferences") == 0 || strcmp(url, "/healthz") == 0)
 		return serve_error_page(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "Not allowed", "This page does not take that method.");
 	return serve_error_page(s, conn, MHD_HTTP_NOT_FOUND, "Not found",
 	    "There is no such page.");
+}
+
+/* Counts the Content-Length and Transfer-Encoding headers of a request
+ * (libmicrohttpd 0.9.75 takes the first of several). */
+struct serve_framing {
+	int lengths, differ, chunked;
+	const char *first;
+};
+
+static enum MHD_Result
+serve_framing_header(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct serve_framing *fr = arg;
+
+	(void)kind;
+	if (key == NULL)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (fr->lengths++ == 0)
+			fr->first = value ? value : "";
+		else if (strcmp(fr->first, value ? value : "") != 0)
+			fr->differ = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		fr->chunked = 1;
+	}
+	return MHD_YES;
+}
+
+/* 0 when the request says its length one way, else -1: two different
+ * Content-Lengths, or one with Transfer-Encoding (RFC 9112 6.3: where
+ * the body ends is then a guess, and the bytes after it could be taken
+ * for another request). */
+static int
+serve_framing_ok(struct MHD_Connection *conn)
+{
+	struct serve_framing fr;
+
+	memset(&fr, 0, sizeof(fr));
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, serve_framing_header,
+	    &fr);
+	return fr.differ || (fr.lengths > 0 && fr.chunked) ? -1 : 0;
+}
+
+/* 400, and the connection is closed after it. */
+static enum MHD_Result
+serve_refuse_framing(struct serve *s, struct MHD_Connection *conn)
+{
+	static const char body[] = "the request's length is ambiguous: "
+	    "Content-Length given twice, or with Transfer-Encoding\n";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char ip[INET6_ADDRSTRLEN];
+
+	serve_client_ip(s, conn, ip);
+	fprintf(stderr, "event=refused reason=framing ip=%s\n",
+	    ip);
+	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	serve_headers(r, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 /* libmicrohttpd's handler: gathers the body (refusing one past the cap
@@ -972,7 +1658,10 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 			((struct serve_conn *)ci->socket_context)->since = 0;
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body, SERVE_BODY_MAX);
+		rq->start = serve_clock();
 		*con_cls = rq;
+		if (serve_framing_ok(conn) == -1)
+			return serve_refuse_framing(s, conn);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -1153,42 +1842,128 @@ serve_mailer(void *arg)
 
 /* ---- setup ---------------------------------------------------------- */
 
-/* The tags the form offers: the configuration's, else the commonest of
- * the stored articles'. */
-static json_t *
-serve_topics(struct serve *s, char *err)
+static void
+serve_topics_clear(struct serve *s)
 {
-	json_t *arr = json_array();
-	const char *p = s->c->topics;
-	sqlite3_stmt *st;
+	size_t i;
 
-	while (*p != '\0') {
-		size_t k;
+	for (i = 0; i < s->ntopics; i++) {
+		free(s->topics[i].name);
+		free(s->topics[i].label);
+	}
+	s->ntopics = 0;
+}
 
-		p += strspn(p, " ,\t");
+/* Adds a topic (tag n bytes, label k bytes; takes neither), unless its
+ * normalized tag is empty or there already. */
+static void
+serve_topic_add(struct serve *s, const char *tag, size_t n,
+    const char *label, size_t k)
+{
+	char norm[ARTICLE_TAG_MAX];
+	size_t i;
+
+	n = article_tag_normalize(tag, n, norm);
+	norm[n] = '\0';
+	if (n == 0)
+		return;
+	for (i = 0; i < s->ntopics; i++)
+		if (strcmp(s->topics[i].name, norm) == 0)
+			return;
+	xgrow(&s->topics, &s->topics_cap, s->ntopics + 1, sizeof(*s->topics));
+	s->topics[s->ntopics].name = xstrdup(norm);
+	s->topics[s->ntopics++].label = label != NULL && k > 0 ?
+	    xstrndup(label, k) : xstrdup(norm);
+}
+
+/* topics = "climate: Climate and environment, science: Science, arts":
+ * each item a tag, with a label after a colon. 0, or -1 with err. */
+static int
+serve_topics_config(struct serve *s, const char *p, char *err)
+{
+	const char *colon, *label;
+	size_t k, n, lk;
+
+	while (*(p += strspn(p, " ,\t")) != '\0') {
 		k = strcspn(p, ",");
-		while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
-			k--;
-		if (k > 0)
-			json_array_append_new(arr, json_pack("{s:s%,s:b}",
-			    "name", p, k, "checked", 0));
-		p += strcspn(p, ",");
+		colon = memchr(p, ':', k);
+		n = colon ? (size_t)(colon - p) : k;
+		label = NULL;
+		lk = 0;
+		if (colon != NULL) {
+			lk = k - n - 1;
+			label = util_trim(colon + 1, &lk);
+		}
+		(void)util_trim(p, &n);
+		if (n == 0 || (colon != NULL && lk == 0))
+			return util_err(err, "topics: '%.*s' needs a tag, and a "
+			    "label after its colon", (int)k, p);
+		serve_topic_add(s, p, n, label, lk);
+		p += k;
 	}
-	if (json_array_size(arr) > 0)
-		return arr;
-	st = db_prepare(s->db, "SELECT t.name FROM article_tag a JOIN tag t "
-	    "ON t.id = a.tag_id GROUP BY t.id ORDER BY count(*) DESC, t.name "
+	s->topics_fixed = s->ntopics > 0;
+	return 0;
+}
+
+/* The commonest tags of the articles published in the last
+ * SERVE_TOPICS_DAYS days: 0, or -1 with err (the old list stays). */
+static int
+serve_topics_count(struct serve *s, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(s->db, "SELECT t.name FROM article a JOIN article_tag "
+	    "x ON x.article_id = a.id JOIN tag t ON t.id = x.tag_id WHERE "
+	    "a.published >= ?2 GROUP BY t.id ORDER BY count(*) DESC, t.name "
 	    "LIMIT ?1", err);
-	if (st == NULL) {
-		json_decref(arr);
-		return NULL;
-	}
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_int(st, 1, SERVE_TOPICS);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:b}", "name",
-		    (const char *)sqlite3_column_text(st, 0), "checked", 0));
+	sqlite3_bind_int64(st, 2, date_now() - SERVE_TOPICS_DAYS * 86400LL);
+	serve_topics_clear(s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+
+		serve_topic_add(s, t, strlen(t), NULL, 0);
+	}
 	sqlite3_reset(st);
-	return arr;
+	s->topics_at = time(NULL);
+	return rc == SQLITE_DONE ? 0 : db_err(s->db, err, "counting topics");
+}
+
+/* The store's data_version: it changes when another connection (an
+ * ingest) commits. */
+static int
+serve_data_version(struct serve *s)
+{
+	sqlite3_stmt *st = db_prepare(s->db, "PRAGMA data_version", NULL);
+	int v = 0;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return v;
+}
+
+/* Counts the topics again, while serving, when articles may have come
+ * (at most once a second) and at least every SERVE_TOPICS_AGE. */
+static void
+serve_topics_refresh(struct serve *s)
+{
+	time_t now = time(NULL);
+	char err[ERR_LEN];
+	int v;
+
+	if (s->topics_fixed || now == s->topics_at)
+		return;
+	v = serve_data_version(s);
+	if (v == s->data_version && now - s->topics_at < SERVE_TOPICS_AGE)
+		return;
+	s->data_version = v;
+	if (serve_topics_count(s, err) == -1)
+		fprintf(stderr, "digest serve: %s\n", err);
 }
 
 static int
@@ -1200,7 +1975,11 @@ serve_setup(struct serve *s, char *err)
 		if ((s->pages[i] = render_template_load(s->c->templates,
 		    serve_page_files[i], err)) == NULL)
 			return -1;
-	if ((s->topics = serve_topics(s, err)) == NULL)
+	if (serve_topics_config(s, s->c->topics, err) == -1 ||
+	    serve_proxies_parse(s, s->c->trusted_proxies, err) == -1)
+		return -1;
+	s->data_version = serve_data_version(s);
+	if (!s->topics_fixed && serve_topics_count(s, err) == -1)
 		return -1;
 	s->buckets = xcalloc(SERVE_RATE_SLOTS, sizeof(*s->buckets));
 	pthread_mutex_init(&s->mu, NULL);
@@ -1215,7 +1994,8 @@ serve_teardown(struct serve *s)
 
 	for (i = 0; i < PAGE_COUNT; i++)
 		template_free(s->pages[i]);
-	json_decref(s->topics);
+	serve_topics_clear(s);
+	free(s->topics);
 	free(s->buckets);
 	free(s->waiting);
 	pthread_cond_destroy(&s->wake);
@@ -1235,6 +2015,7 @@ serve_loop(void *arg)
 		MHD_run_wait(s->daemon, 250);
 		serve_signups_commit(s);
 		serve_sweep(s);
+		serve_topics_refresh(s);
 	}
 	return NULL;
 }

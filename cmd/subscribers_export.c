@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char cmd_subscribers_export_usage[] =
@@ -16,14 +17,16 @@ const char cmd_subscribers_export_usage[] =
     "\n"
     "Writes the subscribers to standard output, in the order they were\n"
     "added. CSV (RFC 4180, the default): email, name, tags (joined by\n"
-    "\";\"), status, created, confirmed (UTC seconds), the columns\n"
-    "`subscribers import` reads, so `--status confirmed` exports a file it\n"
-    "takes back. JSON: an array with everything `subscribers show` gives\n"
-    "for each. The secrets of their links are never exported.\n"
+    "\";\"), status, created, confirmed, unsubscribed (RFC 3339, UTC) and\n"
+    "consent (the consent log, as a JSON array), the columns `subscribers\n"
+    "import` reads: an export imported elsewhere gives every subscriber\n"
+    "back with their status (the suppressed ones stay suppressed) and\n"
+    "their consent log. JSON: an array with everything `subscribers show`\n"
+    "gives for each. The secrets of their links are never exported.\n"
     "\n"
     "  -f, --format FORMAT      csv or json\n"
-    "  -s, --status STATUS      only those pending, confirmed, unsubscribed\n"
-    "                           or bounced\n"
+    "  -s, --status STATUS      only those pending, confirmed, unsubscribed,\n"
+    "                           bounced or complained\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
     "                           ./digest.db)\n"
     "  -h, --help               this help\n"
@@ -49,14 +52,21 @@ export_field(const char *s, int last)
 	fputs(last ? "\r\n" : ",", stdout);
 }
 
+static const char *
+export_text(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(r, key));
+}
+
 static void
 export_csv(json_t *records)
 {
 	json_t *r, *t;
 	size_t i, k;
-	char num[32];
+	char *log;
 
-	fputs("email,name,tags,status,created,confirmed\r\n", stdout);
+	fputs("email,name,tags,status,created,confirmed,unsubscribed,"
+	    "consent\r\n", stdout);
 	json_array_foreach(records, i, r) {
 		struct buf tags;
 
@@ -64,19 +74,16 @@ export_csv(json_t *records)
 		json_array_foreach(json_object_get(r, "tags"), k, t)
 			buf_printf(&tags, "%s%s", k ? ";" : "",
 			    json_string_value(t));
-		export_field(json_string_value(json_object_get(r, "email")), 0);
-		export_field(json_string_value(json_object_get(r, "name")), 0);
+		log = json_dumps(json_object_get(r, "consent"), JSON_COMPACT);
+		export_field(export_text(r, "email"), 0);
+		export_field(export_text(r, "name"), 0);
 		export_field(buf_cstr(&tags), 0);
-		export_field(json_string_value(json_object_get(r, "status")), 0);
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(
-		    json_object_get(r, "created")));
-		export_field(num, 0);
-		if (json_is_integer(json_object_get(r, "confirmed")))
-			snprintf(num, sizeof(num), "%lld", (long long)
-			    json_integer_value(json_object_get(r, "confirmed")));
-		else
-			num[0] = '\0';
-		export_field(num, 1);
+		export_field(export_text(r, "status"), 0);
+		export_field(export_text(r, "created"), 0);
+		export_field(export_text(r, "confirmed"), 0);
+		export_field(export_text(r, "unsubscribed"), 0);
+		export_field(log, 1);
+		free(log);
 		buf_release(&tags);
 	}
 }

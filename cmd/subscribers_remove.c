@@ -35,6 +35,7 @@ cmd_subscribers_remove(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[ERR_LEN], email[ADDR_MAX + 1];
+	struct store_subscriber s;
 	struct sqlite3 *db;
 	int c, i, rc, forget = 0, status = 0;
 
@@ -58,7 +59,12 @@ cmd_subscribers_remove(int argc, char **argv)
 			status = EX_DATAERR;
 			continue;
 		}
-		rc = store_subscriber_remove(db, email, forget, err);
+		store_subscriber_init(&s);
+		if (store_subscriber_find(db, email, &s, err) == 1)
+			snprintf(email, sizeof(email), "%s", s.email);
+		store_subscriber_release(&s);
+		rc = store_subscriber_remove(db, email, forget,
+		    "digest subscribers remove", err);
 		if (rc == -1) {
 			cmd_error("cannot remove '%s': %s", email, err);
 			status = EX_IOERR;

@@ -172,13 +172,19 @@ static const struct config_key {
 	    "Where `digest serve` listens: ADDRESS:PORT. Put a TLS proxy in "
 	    "front and point base_url at it."),
 	S("topics", topics, "",
-	    "The topics the signup form offers, comma-separated. Empty: the "
-	    "twelve commonest tags of the stored articles."),
+	    "The topics the signup form offers, comma-separated, each a tag "
+	    "with an optional label after a colon (climate: Climate and "
+	    "environment). Empty: the twelve commonest tags of the articles "
+	    "of the last 30 days, counted again while serving."),
 	S("cors_origins", cors_origins, "",
 	    "Origins (scheme://host[:port]) whose pages may post the signup "
 	    "form from the browser (CORS), separated by spaces or commas."),
 	L("signup_rate", signup_rate, "10", 1, 100000,
 	    "Signups per minute accepted from one IP address."),
+	S("trusted_proxies", trusted_proxies, "",
+	    "The proxies (addresses or CIDR blocks, separated by spaces or "
+	    "commas) whose Forwarded or X-Forwarded-For header says who the "
+	    "client is; from any other peer those headers are ignored."),
 #undef S
 #undef C
 #undef L

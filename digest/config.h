@@ -51,11 +51,14 @@ struct config {
 	long fetch_private;	/* 1: feeds may be on private addresses */
 	/* digest serve, the signup backend */
 	char *listen;		/* ADDRESS:PORT */
-	char *topics;		/* the tags the form offers, comma-separated;
-				 * "": the stored articles' commonest */
+	char *topics;		/* the tags the form offers, comma-separated,
+				 * each "tag" or "tag: label"; "": the
+				 * commonest of the last 30 days' articles */
 	char *cors_origins;	/* origins whose pages may post the form,
 				 * space- or comma-separated */
 	long signup_rate;	/* signups per minute from one address */
+	char *trusted_proxies;	/* CIDRs whose Forwarded/X-Forwarded-For
+				 * name the client; "": none */
 };
 
 /* Reads the file at path (NULL: $DIGEST_CONFIG or ./digest.conf when it

@@ -1,4 +1,5 @@
 #include "db.h"
+#include "addr.h"
 #include "token.h"
 #include "util.h"
 
@@ -186,6 +187,112 @@ static const char *const db_migrations[] = {
 	/* 9: the topics a reader had when their delivery was made, so that
 	 * the web view shows what they were sent. */
 	("ALTER TABLE delivery ADD COLUMN tags TEXT;"),
+	/* 10: consent that holds (issue 14). Subscribers are unique by
+	 * their address key (addr_key(): case-folded, domain in A-labels),
+	 * not by the address as stored, which keeps its case for sending;
+	 * 'complained' joins the statuses; consent becomes an append-only
+	 * log instead of four columns a later signup overwrote; the mail
+	 * queue gets the "already subscribed" mail. Rows that the new key
+	 * makes one person are merged into the most suppressed of them
+	 * (then the oldest): their journal and mail rows move to it, and
+	 * the consent of each is kept in the log. */
+	("CREATE TEMP TABLE migrate_key AS SELECT id, digest_addr_key(email)"
+	"  AS k, CASE status WHEN 'bounced' THEN 3 WHEN 'unsubscribed' THEN 2"
+	"  WHEN 'confirmed' THEN 1 ELSE 0 END AS rank FROM subscriber;"
+	"CREATE INDEX temp.migrate_key_k ON migrate_key (k, rank DESC, id);"
+	"CREATE TEMP TABLE migrate_into AS SELECT m.id AS id, (SELECT o.id"
+	"  FROM migrate_key o WHERE o.k = m.k ORDER BY o.rank DESC, o.id"
+	"  LIMIT 1) AS into_id FROM migrate_key m;"
+	"DELETE FROM migrate_into WHERE id = into_id;"
+	"UPDATE OR IGNORE delivery SET subscriber_id = (SELECT into_id FROM"
+	"  migrate_into WHERE migrate_into.id = delivery.subscriber_id)"
+	"  WHERE subscriber_id IN (SELECT id FROM migrate_into);"
+	"DELETE FROM delivery WHERE subscriber_id IN (SELECT id FROM"
+	"  migrate_into);"
+	"UPDATE mail_queue SET subscriber_id = (SELECT into_id FROM"
+	"  migrate_into WHERE migrate_into.id = mail_queue.subscriber_id)"
+	"  WHERE subscriber_id IN (SELECT id FROM migrate_into);"
+	"CREATE TABLE consent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email_key TEXT NOT NULL,"	/* addr_key() of the address */
+	"  time INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"	/* store.h: enum store_action */
+	"  ip TEXT,"
+	"  agent TEXT,"
+	"  form TEXT,"
+	"  detail TEXT"
+	");"
+	"CREATE INDEX consent_key ON consent (email_key, time);"
+	"INSERT INTO consent (email_key, time, action, ip, agent, form)"
+	"  SELECT m.k, s.consent_time, CASE WHEN s.consent_form ="
+	"  'digest subscribers' THEN 'add' ELSE 'signup' END, s.consent_ip,"
+	"  s.consent_agent, s.consent_form FROM subscriber s JOIN migrate_key"
+	"  m ON m.id = s.id WHERE s.consent_time IS NOT NULL;"
+	"INSERT INTO consent (email_key, time, action, form)"
+	"  SELECT m.k, s.confirmed, 'confirm', s.consent_form FROM subscriber"
+	"  s JOIN migrate_key m ON m.id = s.id WHERE s.confirmed IS NOT NULL"
+	"  AND coalesce(s.consent_form, '') <> 'digest subscribers';"
+	"INSERT INTO consent (email_key, time, action)"
+	"  SELECT m.k, s.unsubscribed, 'unsubscribe' FROM subscriber s JOIN"
+	"  migrate_key m ON m.id = s.id WHERE s.unsubscribed IS NOT NULL;"
+	"CREATE TABLE subscriber_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL,"		/* normalized, case kept */
+	"  email_key TEXT NOT NULL UNIQUE,"	/* what it is matched by */
+	"  email_input TEXT,"		/* as typed in a form */
+	"  name TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"    ('pending', 'confirmed', 'unsubscribed', 'bounced',"
+	"    'complained')),"
+	"  created INTEGER NOT NULL,"
+	"  unsubscribe_token TEXT,"
+	"  preferences_token TEXT,"
+	"  bounces INTEGER NOT NULL DEFAULT 0,"
+	"  confirmed INTEGER,"
+	"  unsubscribed INTEGER,"
+	"  confirm_token TEXT,"
+	"  confirm_created INTEGER"
+	");"
+	"INSERT INTO subscriber_new (id, email, email_key, email_input, name,"
+	"  tags, status, created, unsubscribe_token, preferences_token,"
+	"  bounces, confirmed, unsubscribed, confirm_token, confirm_created)"
+	"  SELECT s.id, s.email, m.k, s.email_input, s.name, s.tags, s.status,"
+	"  s.created, s.unsubscribe_token, s.preferences_token, s.bounces,"
+	"  s.confirmed, s.unsubscribed, s.confirm_token, s.confirm_created"
+	"  FROM subscriber s JOIN migrate_key m ON m.id = s.id"
+	"  WHERE s.id NOT IN (SELECT id FROM migrate_into);"
+	"DROP TABLE subscriber;"
+	"ALTER TABLE subscriber_new RENAME TO subscriber;"
+	"CREATE INDEX subscriber_status ON subscriber (status);"
+	"CREATE INDEX subscriber_confirm_sel"
+	"  ON subscriber (substr(confirm_token, 1, 8));"
+	"CREATE INDEX subscriber_unsubscribe_sel"
+	"  ON subscriber (substr(unsubscribe_token, 1, 8));"
+	"CREATE INDEX subscriber_preferences_sel"
+	"  ON subscriber (substr(preferences_token, 1, 8));"
+	"CREATE TABLE mail_queue_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('confirm', 'subscribed')),"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscriber (id),"
+	"  created INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (status IN ('queued', 'sent', 'failed', 'dropped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  code INTEGER,"
+	"  reply TEXT,"
+	"  sent INTEGER"
+	");"
+	"INSERT INTO mail_queue_new SELECT id, kind, subscriber_id, created,"
+	"  status, attempts, next_try, code, reply, sent FROM mail_queue;"
+	"DROP TABLE mail_queue;"
+	"ALTER TABLE mail_queue_new RENAME TO mail_queue;"
+	"CREATE INDEX mail_queue_due ON mail_queue (status, next_try);"
+	"CREATE INDEX mail_queue_subscriber"
+	"  ON mail_queue (subscriber_id, created);"
+	"DROP TABLE temp.migrate_into;"
+	"DROP TABLE temp.migrate_key;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -305,7 +412,31 @@ db_user_version(sqlite3 *db, int *version, char *err)
 }
 
 /* Applies the migrations the file lacks. The version is read again inside
- * the write lock, so two processes opening a new file migrate it once. */
+ * the write lock, so two processes opening a new file migrate it once.
+ * Foreign keys are off meanwhile (the pragma cannot change inside a
+ * transaction), so that a migration may rebuild a table others refer to
+ * as SQLite's ALTER TABLE documentation says; each migration's result
+ * is checked with foreign_key_check before it commits. */
+/* 0 when no row refers to a row that is not there, else -1 with err. */
+static int
+db_foreign_keys_hold(sqlite3 *db, int version, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_err(db, err, "database");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		util_err(err, "migration %d leaves a row of '%s' referring to "
+		    "nothing", version, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "database");
+}
+
 static int
 db_migrate(sqlite3 *db, const char *path, int target, char *err)
 {
@@ -313,6 +444,9 @@ db_migrate(sqlite3 *db, const char *path, int target, char *err)
 	char sql[64];
 
 	if (db_user_version(db, &version, err) != 0)
+		return -1;
+	if (version < target && db_exec(db, "PRAGMA foreign_keys = OFF",
+	    err) == -1)
 		return -1;
 	if (version > DB_NMIGRATIONS)
 		return util_err(err, "database '%s' has schema version %d, newer "
@@ -330,6 +464,7 @@ db_migrate(sqlite3 *db, const char *path, int target, char *err)
 		(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    version + 1);
 		if (db_exec(db, db_migrations[version], err) == -1 ||
+		    db_foreign_keys_hold(db, version + 1, err) == -1 ||
 		    db_exec(db, sql, err) == -1 || db_commit(db, err) == -1)
 			goto fail;
 		version++;
@@ -382,6 +517,26 @@ db_create_private(const char *path, char *err)
 	return 0;
 }
 
+/* digest_addr_key(address): its key (addr.h), for migrations that
+ * match stored addresses; an address addr refuses (none is stored) is
+ * its own key. */
+static void
+db_sql_addr_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	char key[ADDR_KEY_MAX + 1], err[ERR_LEN];
+
+	(void)argc;
+	if (s == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (addr_key(s, strlen(s), key, err) == -1)
+		sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
+}
+
 static sqlite3 *
 db_open_flags(const char *path, int flags, char *err)
 {
@@ -400,7 +555,10 @@ db_open_flags(const char *path, int flags, char *err)
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
 	if (sqlite3_create_function(db, "digest_token", 0, SQLITE_UTF8, NULL,
-	    db_sql_token, NULL, NULL) != SQLITE_OK) {
+	    db_sql_token, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "digest_addr_key", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, db_sql_addr_key, NULL,
+	    NULL) != SQLITE_OK) {
 		util_err(err, "cannot open database '%s': %s", path,
 		    sqlite3_errmsg(db));
 		sqlite3_close(db);
@@ -455,7 +613,8 @@ db_open_version(const char *path, int version, char *err)
 	    err);
 	if (db == NULL)
 		return NULL;
-	if (db_migrate(db, path, version, e) == -1) {
+	if (db_migrate(db, path, version, e) == -1 ||
+	    db_exec(db, "PRAGMA foreign_keys = ON", e) == -1) {
 		util_err(err, "cannot open database '%s': %s", path, e);
 		sqlite3_close(db);
 		return NULL;

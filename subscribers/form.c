@@ -9,6 +9,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define FORM_BOUNDARY_MAX 70	/* RFC 2046 */
+#define FORM_NAME_MAX 64	/* a field name we could know */
 
 void
 form_release(struct form *f)
@@ -37,6 +41,16 @@ form_hex(int c)
 	return -1;
 }
 
+/* 0 when a value (len bytes) can be kept: no NUL, valid UTF-8. */
+static int
+form_value_check(const char *s, size_t len, char *err)
+{
+	if (memchr(s, '\0', len) != NULL || !utf8_valid(s, len))
+		return util_err(err, "the form holds a NUL byte or text that is "
+		    "not UTF-8");
+	return 0;
+}
+
 /* Decodes one urlencoded value: an allocated string (caller frees) and
  * its length, or NULL with err for a bad escape, a NUL byte or text that
  * is not UTF-8. */
@@ -63,10 +77,8 @@ form_decode(const char *s, size_t len, size_t *out_len, char *err)
 		}
 	}
 	out[n] = '\0';
-	if (memchr(out, '\0', n) != NULL || !utf8_valid(out, n)) {
+	if (form_value_check(out, n, err) == -1) {
 		free(out);
-		util_err(err, "the form holds a NUL byte or text that is not "
-		    "UTF-8");
 		return NULL;
 	}
 	*out_len = n;
@@ -192,4 +204,156 @@ form_from_json(const char *body, size_t len, struct form *f,
 			rc = form_json_field(f, key, v, err);
 	json_decref(root);
 	return rc;
+}
+
+/* Finds needle (n bytes) in [p, end): its start, or NULL. */
+static const char *
+form_find(const char *p, const char *end, const char *needle, size_t n)
+{
+	return n <= (size_t)(end - p) ? memmem(p, (size_t)(end - p), needle,
+	    n) : NULL;
+}
+
+/* The boundary parameter of a multipart Content-Type, into out: 0, or
+ * -1 with err. */
+static int
+form_boundary(const char *type, char out[FORM_BOUNDARY_MAX + 1], char *err)
+{
+	const char *p = type, *v;
+	size_t n;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		p += 1 + strspn(p + 1, " \t");
+		if (strncasecmp(p, "boundary=", 9) != 0)
+			continue;
+		v = p + 9;
+		if (*v == '"') {
+			v++;
+			n = strcspn(v, "\"");
+			if (v[n] != '"')
+				break;
+		} else {
+			n = strcspn(v, "; \t");
+		}
+		if (n == 0 || n > FORM_BOUNDARY_MAX)
+			break;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return util_err(err, "the multipart form has no usable boundary");
+}
+
+/* The name="..." of a part's headers [h, end): into name, 0, or -1. */
+static int
+form_part_name(const char *h, const char *end, char name[FORM_NAME_MAX + 1])
+{
+	static const char cd[] = "content-disposition:";
+	const char *line, *eol, *p;
+	size_t n;
+
+	for (line = h; line < end; line = eol + 1) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (eol == NULL)
+			eol = end;
+		if ((size_t)(eol - line) < sizeof(cd) - 1 ||
+		    strncasecmp(line, cd, sizeof(cd) - 1) != 0)
+			continue;
+		for (p = line + sizeof(cd) - 1; p + 5 < eol; p++) {
+			if (strncasecmp(p, "name=", 5) != 0 || (p[-1] != ' ' &&
+			    p[-1] != ';' && p[-1] != '\t'))
+				continue;
+			p += 5;
+			if (*p == '"') {
+				const char *q = memchr(p + 1, '"',
+				    (size_t)(eol - p - 1));
+
+				if (q == NULL)
+					return -1;
+				n = (size_t)(q - p - 1);
+				p++;
+			} else {
+				for (n = 0; p + n < eol && p[n] != ';' &&
+				    p[n] != '\r' && p[n] != ' '; n++)
+					;
+			}
+			if (n == 0 || n > FORM_NAME_MAX)
+				return -1;
+			memcpy(name, p, n);
+			name[n] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* One part [p, end) (headers, blank line, value): into f. */
+static int
+form_part(const char *p, const char *end, struct form *f, char *err)
+{
+	char name[FORM_NAME_MAX + 1];
+	const char *body;
+	size_t n;
+
+	if ((body = form_find(p, end, "\r\n\r\n", 4)) != NULL)
+		body += 4;
+	else if ((body = form_find(p, end, "\n\n", 2)) != NULL)
+		body += 2;
+	else
+		return util_err(err, "a part of the multipart form has no "
+		    "headers");
+	if (form_part_name(p, body, name) == -1)
+		return util_err(err, "a part of the multipart form has no "
+		    "name");
+	n = (size_t)(end - body);
+	if (form_value_check(body, n, err) == -1)
+		return -1;
+	return form_set(f, name, xstrndup(body, n), n, err);
+}
+
+/*
+ * RFC 2046 5.1.1: the body is a preamble, then parts each introduced by
+ * a line "--boundary", and the line "--boundary--" closes it. A part
+ * ends at the line break before the next delimiter. Line breaks are
+ * CRLF; bare LF is taken too, as a lenient reader should.
+ */
+int
+form_from_multipart(const char *body, size_t len, const char *type,
+    struct form *f, char *err)
+{
+	char boundary[FORM_BOUNDARY_MAX + 1], delim[FORM_BOUNDARY_MAX + 4];
+	const char *p = body, *end = body + len, *next, *stop;
+	size_t dn;
+
+	if (form_boundary(type, boundary, err) == -1)
+		return -1;
+	dn = (size_t)snprintf(delim, sizeof(delim), "--%s", boundary);
+	/* The first delimiter may open the body without a line break. */
+	if (!(len >= dn && memcmp(body, delim, dn) == 0)) {
+		if ((p = form_find(body, end, delim, dn)) == NULL ||
+		    p[-1] != '\n')
+			return util_err(err, "the multipart form has no parts");
+	}
+	for (;;) {
+		p += dn;
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			return 0;	/* the close delimiter */
+		p += strspn(p, " \t");	/* transport padding */
+		if (p < end && *p == '\r')
+			p++;
+		if (p >= end || *p != '\n')
+			return util_err(err, "the multipart form is cut short");
+		p++;
+		for (next = p; (next = form_find(next, end, delim, dn)) !=
+		    NULL && next[-1] != '\n'; next++)
+			;
+		if (next == NULL)
+			return util_err(err, "the multipart form is cut short");
+		stop = next - 1;
+		if (stop > p && stop[-1] == '\r')
+			stop--;
+		if (form_part(p, stop, f, err) == -1)
+			return -1;
+		p = next;
+	}
 }

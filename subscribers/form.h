@@ -1,7 +1,9 @@
 /*
  * form: the fields of a signup, confirm, preferences or unsubscribe form
- * as a POST body brings them, application/x-www-form-urlencoded or
- * application/json. One parser for `digest serve` and the fuzzer.
+ * as a POST body brings them: application/x-www-form-urlencoded,
+ * multipart/form-data (RFC 7578: what mail receivers send for RFC 8058
+ * one-click unsubscription) or application/json. One parser for
+ * `digest serve` and the fuzzer.
  *
  * Every value kept is valid UTF-8 without NUL bytes: a %-escape that
  * decodes to NUL or to bytes that are not UTF-8 refuses the whole body,
@@ -35,6 +37,14 @@ struct form {
  * err; on an error f holds what came before it (release it all). */
 int form_from_urlencoded(const char *body, size_t len, struct form *f,
     char *err);
+/* The same for a multipart/form-data body whose Content-Type header
+ * (the whole value, with its boundary parameter) is type: each part
+ * named by its Content-Disposition is one field, its body the value (a
+ * part without a name is refused, a file part is a field like another).
+ * -1 with err for a missing or bad boundary or a body that does not
+ * end with the closing delimiter. */
+int form_from_multipart(const char *body, size_t len, const char *type,
+    struct form *f, char *err);
 /* The same for a JSON object of strings (tags: a string or an array of
  * them); duplicate keys are refused as in a urlencoded form. */
 int form_from_json(const char *body, size_t len, struct form *f, char *err);

@@ -25,7 +25,13 @@ mailq_templates_load(struct mailq_templates *t, const char *dir, char *err)
 	t->html = render_template_load(dir, "confirm.html.mustache", err);
 	if (t->html != NULL)
 		t->text = render_template_load(dir, "confirm.txt.mustache", err);
-	if (t->text == NULL) {
+	if (t->text != NULL)
+		t->subscribed_html = render_template_load(dir,
+		    "subscribed.html.mustache", err);
+	if (t->subscribed_html != NULL)
+		t->subscribed_text = render_template_load(dir,
+		    "subscribed.txt.mustache", err);
+	if (t->subscribed_text == NULL) {
 		mailq_templates_release(t);
 		return -1;
 	}
@@ -37,6 +43,8 @@ mailq_templates_release(struct mailq_templates *t)
 {
 	template_free(t->html);
 	template_free(t->text);
+	template_free(t->subscribed_html);
+	template_free(t->subscribed_text);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -45,9 +53,19 @@ struct mailq_item {
 	int64_t id;
 	int attempts;
 	int64_t created;
-	struct store_subscriber s;	/* owned */
-	int pending;			/* still waiting for a confirmation */
+	struct store_subscriber s;	/* owned: address and link tokens */
+	int subscribed;			/* the "already subscribed" kind */
+	int pending;			/* still wanted: not confirmed (for a
+					 * confirm mail), confirmed (else) */
 };
+
+static char *
+mailq_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
 
 /* The mails due at now, oldest first: how many (at most max), or -1. */
 static int
@@ -58,29 +76,29 @@ mailq_due(struct sqlite3 *db, int64_t now, struct mailq_item *v, int max,
 	int rc, n = 0;
 
 	st = db_prepare(db, "SELECT q.id, q.attempts, q.created, s.email, "
-	    "s.name, s.tags, s.confirm_token, s.status = 'pending' FROM "
-	    "mail_queue q JOIN subscriber s ON s.id = q.subscriber_id WHERE "
-	    "q.status = 'queued' AND q.next_try <= ?1 ORDER BY q.next_try, "
-	    "q.id LIMIT ?2", err);
+	    "s.preferences_token, s.unsubscribe_token, s.confirm_token, "
+	    "q.kind = 'subscribed', CASE q.kind WHEN 'subscribed' THEN "
+	    "s.status = 'confirmed' ELSE s.status <> 'confirmed' AND "
+	    "s.confirm_token IS NOT NULL END FROM mail_queue q JOIN "
+	    "subscriber s ON s.id = q.subscriber_id WHERE q.status = 'queued' "
+	    "AND q.next_try <= ?1 ORDER BY q.next_try, q.id LIMIT ?2", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct mailq_item *it = &v[n++];
-		const char *tags = (const char *)sqlite3_column_text(st, 5);
-		const unsigned char *tok = sqlite3_column_text(st, 6);
-		const unsigned char *name = sqlite3_column_text(st, 4);
 
 		store_subscriber_init(&it->s);
 		it->id = sqlite3_column_int64(st, 0);
 		it->attempts = sqlite3_column_int(st, 1);
 		it->created = sqlite3_column_int64(st, 2);
-		it->s.email = xstrdup((const char *)sqlite3_column_text(st, 3));
-		it->s.name = name ? xstrdup((const char *)name) : NULL;
-		it->s.confirm_token = tok ? xstrdup((const char *)tok) : NULL;
-		it->pending = sqlite3_column_int(st, 7) && tok != NULL;
-		store_subscriber_tags_add_joined(&it->s, tags);
+		it->s.email = mailq_column_dup(st, 3);
+		it->s.preferences_token = mailq_column_dup(st, 4);
+		it->s.unsubscribe_token = mailq_column_dup(st, 5);
+		it->s.confirm_token = mailq_column_dup(st, 6);
+		it->subscribed = sqlite3_column_int(st, 7);
+		it->pending = sqlite3_column_int(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -133,18 +151,30 @@ mailq_record(struct sqlite3 *db, const struct mailq_item *it,
 	return rc == SQLITE_DONE ? 0 : db_err(db, err, "recording a mail");
 }
 
-/* The confirmation mail's data: newsletter, subscriber, urls.confirm. */
+/* A mail's data: newsletter, subscriber (the address alone: nothing a
+ * stranger typed into a form goes out in our name), and urls.confirm or
+ * urls.preferences and urls.unsubscribe. */
 static json_t *
-mailq_data(const struct config *c, const struct store_subscriber *s)
+mailq_data(const struct config *c, const struct mailq_item *it)
 {
 	char link[MAILQ_LINK_MAX];
 	json_t *d = json_object(), *urls = json_object();
 
-	config_link(c, "/confirm", s->confirm_token, link, sizeof(link));
 	json_object_set_new(d, "newsletter", render_newsletter_data(c));
-	json_object_set_new(d, "subscriber", render_subscriber_data(s->email,
-	    s->name, (const char *const *)s->tags, s->ntags));
-	json_object_set_new(urls, "confirm", json_string(link));
+	json_object_set_new(d, "subscriber", render_subscriber_data(
+	    it->s.email, NULL, NULL, 0));
+	if (it->subscribed) {
+		config_link(c, "/preferences", it->s.preferences_token, link,
+		    sizeof(link));
+		json_object_set_new(urls, "preferences", json_string(link));
+		config_link(c, "/unsubscribe", it->s.unsubscribe_token, link,
+		    sizeof(link));
+		json_object_set_new(urls, "unsubscribe", json_string(link));
+	} else {
+		config_link(c, "/confirm", it->s.confirm_token, link,
+		    sizeof(link));
+		json_object_set_new(urls, "confirm", json_string(link));
+	}
 	json_object_set_new(d, "urls", urls);
 	return d;
 }
@@ -152,28 +182,32 @@ mailq_data(const struct config *c, const struct store_subscriber *s)
 /* Builds the whole message into out: 0, or -1 with err. */
 static int
 mailq_build(const struct config *c, struct mailq_templates *tpl,
-    const struct store_subscriber *s, struct buf *out, char *err)
+    const struct mailq_item *it, struct buf *out, char *err)
 {
 	struct buf html, text, subject;
 	struct mime_message mm;
-	json_t *data = mailq_data(c, s);
+	const struct store_subscriber *s = &it->s;
+	json_t *data = mailq_data(c, it);
 	char *wrapped = NULL;
 	int rc;
 
 	buf_init(&html, RENDER_MAX_BYTES);
 	buf_init(&text, RENDER_MAX_BYTES);
 	buf_init(&subject, 4096);
-	buf_printf(&subject, "Confirm your subscription to %s", c->name);
-	rc = template_render(tpl->html, data, &html, err);
+	buf_printf(&subject, it->subscribed ? "You are subscribed to %s" :
+	    "Confirm your subscription to %s", c->name);
+	rc = template_render(it->subscribed ? tpl->subscribed_html :
+	    tpl->html, data, &html, err);
 	if (rc == 0)
-		rc = template_render(tpl->text, data, &text, err);
+		rc = template_render(it->subscribed ? tpl->subscribed_text :
+		    tpl->text, data, &text, err);
 	if (rc == 0) {
 		wrapped = render_text_wrap(buf_cstr(&text), text.len,
 		    (size_t)c->text_width);
 		memset(&mm, 0, sizeof(mm));
 		mm.from_name = *c->from_name ? c->from_name : c->name;
 		mm.from_addr = c->from_address;
-		/* The address alone: the name a stranger typed goes into no
+		/* The address alone: a name a stranger typed goes into no
 		 * header. */
 		mm.to_addr = s->email;
 		mm.subject = buf_cstr(&subject);
@@ -215,7 +249,7 @@ mailq_deliver(const struct config *c, struct mailq_templates *tpl,
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&eml, 4 * RENDER_MAX_BYTES);
-	if (mailq_build(c, tpl, &it->s, &eml, err) == -1) {
+	if (mailq_build(c, tpl, it, &eml, err) == -1) {
 		r->fault = TRANSPORT_REFUSED;
 		snprintf(r->reply, sizeof(r->reply), "cannot build: %s", err);
 	} else {
@@ -278,7 +312,8 @@ mailq_run(struct sqlite3 *db, const struct config *c,
 	n = mailq_due(db, now, v, max, err);
 	for (i = 0; i < n && (i == 0 || !mailq_stops(&r[i - 1])); i++) {
 		if (!v[i].pending)
-			/* Confirmed, unsubscribed or forgotten meanwhile. */
+			/* Confirmed (or unconfirmed, for the other kind),
+			 * unsubscribed or forgotten meanwhile. */
 			snprintf(r[i].reply, sizeof(r[i].reply),
 			    "no longer pending");
 		else

@@ -1,8 +1,13 @@
 /*
- * mailq: the confirmation mails, queued in the database by signup.h and
+ * mailq: the mails a signup sends, queued in the database by signup.h and
  * delivered by `digest serve`'s mail thread through the same transport
  * as digests (SMTP or the outbox). A signup never waits on SMTP, and a
  * mail queued before the server stops goes out after it starts again.
+ *
+ * Two kinds: "confirm", the double opt-in link, and "subscribed", for a
+ * signup of an address that is confirmed already ("you are subscribed;
+ * here are your preferences"). Neither carries anything the person who
+ * filled the form typed, but the address it goes to: no name, no tags.
  *
  * A mail is built when it is sent, from the subscriber's current confirm
  * token, so a renewed link replaces an older one still waiting. What
@@ -25,10 +30,12 @@ struct template;
 
 #define MAILQ_GIVE_UP (24 * 3600)
 
-/* The compiled confirmation templates. */
+/* The compiled templates of both kinds. */
 struct mailq_templates {
 	struct template *html;		/* owned; confirm.html.mustache */
 	struct template *text;		/* owned; confirm.txt.mustache */
+	struct template *subscribed_html;	/* owned; subscribed.html... */
+	struct template *subscribed_text;	/* owned; subscribed.txt... */
 };
 
 int mailq_templates_load(struct mailq_templates *t, const char *dir,

@@ -1,17 +1,26 @@
 /*
  * signup: what the signup backend does to the store, apart from HTTP.
  *
- * Double opt-in: a signup stores the address as pending with the consent
- * record (when, from which IP, with which browser, through which form)
- * and queues a confirmation mail (mailq.h) whose link carries a confirm
- * token; confirming makes the subscriber confirmed. Every outcome of a
- * signup gets the same answer, so the form never tells whether an
- * address was already known. Each token serves one purpose (confirm,
- * unsubscribe, preferences) and is found as store.h says.
+ * Double opt-in: a signup for a new address stores it as pending, with
+ * the name and tags the form gave, and queues a confirmation mail
+ * (mailq.h) whose link carries a confirm token; confirming makes the
+ * subscriber confirmed. A signup for an address already known changes
+ * nothing about it (a stranger who knows the address must not change
+ * what its owner chose, nor what an unsubscribed person decided):
+ * pending, unsubscribed, bounced or complained, it gets the confirmation
+ * mail again (the same link while it has a day to live), and only that
+ * person's click on it makes them confirmed; confirmed, it gets an
+ * "already subscribed" mail with their preferences link. So every
+ * signup does the same work and gets the same answer, and neither the
+ * page nor its timing tells whether an address was known.
+ *
+ * Every signup, confirmation, preference change, unsubscription and
+ * request to come back is appended to the consent log (store.h) with the
+ * client it came from.
  *
  * Limits: a confirm link works for SIGNUP_CONFIRM_TTL; an address gets
- * at most one confirmation mail per SIGNUP_MAIL_GAP and SIGNUP_MAIL_DAY
- * a day, however often it is entered.
+ * at most one mail (of either kind) per SIGNUP_MAIL_GAP and
+ * SIGNUP_MAIL_DAY a day, however often it is entered.
  */
 #ifndef DIGEST_SIGNUP_H
 #define DIGEST_SIGNUP_H
@@ -28,16 +37,22 @@ struct store_subscriber;
 #define SIGNUP_MAIL_GAP 600
 #define SIGNUP_MAIL_DAY 5
 
-/* A signup as a form gave it; strings borrowed, all of them checked. */
+/* Who a request came from, for the consent log; borrowed, may be NULL. */
+struct signup_client {
+	const char *ip;
+	const char *agent;
+	const char *form;		/* which form: "web", an origin... */
+};
+
+/* A signup as a form gave it; strings borrowed, all of them checked.
+ * The tags are the caller's to check against the topics on offer. */
 struct signup_form {
 	const char *email;		/* as typed; len bytes (may hold NUL) */
 	size_t email_len;
 	const char *name;		/* may be NULL */
 	const char *const *tags;
 	size_t ntags;
-	const char *ip;			/* the consent record */
-	const char *agent;
-	const char *form;		/* which form: "web", an origin... */
+	struct signup_client client;
 };
 
 enum signup_result {
@@ -46,9 +61,18 @@ enum signup_result {
 	SIGNUP_BAD = 1,		/* the input is refused: err says why */
 };
 
-/* Stores a signup and queues its confirmation mail (unless the address
- * is confirmed already, or has had its share of mails). The normalized
- * address goes into email. */
+/* What a stored signup found, for the log (never for the answer). */
+enum signup_outcome {
+	SIGNUP_NEW = 0,		/* a new address: pending */
+	SIGNUP_PENDING,		/* known, not yet confirmed */
+	SIGNUP_CONFIRMED,	/* known and confirmed */
+	SIGNUP_SUPPRESSED,	/* known, unsubscribed, bounced or complained */
+};
+
+const char *signup_outcome_name(enum signup_outcome o);
+
+/* Stores a signup and queues its mail, as the file comment says, in a
+ * transaction of its own. The normalized address goes into email. */
 enum signup_result signup_request(struct sqlite3 *db,
     const struct signup_form *f, int64_t now, char email[ADDR_MAX + 1],
     char *err);
@@ -61,12 +85,14 @@ enum signup_result signup_check(const struct signup_form *f,
     char email[ADDR_MAX + 1], char *err);
 
 /* Stores a signup that signup_check passed, inside the caller's write
- * transaction (BEGIN IMMEDIATE), as signup_request would: 0, or -1 with
- * err, and then this signup's changes are undone (a savepoint) while
- * the transaction goes on. Nothing is durable before the caller's
- * COMMIT, so nobody may be answered before it. */
+ * transaction (BEGIN IMMEDIATE), as signup_request would: 0 with
+ * *outcome and *mail (1 when a mail was queued), or -1 with err, and
+ * then this signup's changes are undone (a savepoint) while the
+ * transaction goes on. Nothing is durable before the caller's COMMIT,
+ * so nobody may be answered before it. */
 int signup_store_checked(struct sqlite3 *db, const struct signup_form *f,
-    const char *email, int64_t now, char *err);
+    const char *email, int64_t now, enum signup_outcome *outcome,
+    int *mail, char *err);
 
 /* What a link's token found. */
 enum signup_link {
@@ -75,30 +101,48 @@ enum signup_link {
 	SIGNUP_LINK_DONE,	/* done now */
 	SIGNUP_LINK_AGAIN,	/* it had been done before: nothing changed */
 	SIGNUP_LINK_EXPIRED,	/* a confirm link older than the TTL */
+	SIGNUP_LINK_OPEN,	/* a confirm link that can still be used */
 };
 
-/* Confirms the subscription of the confirm token. s (initialized by the
- * caller) gets the subscriber when the token is known. */
-enum signup_link signup_confirm(struct sqlite3 *db, const char *token,
+/* What the confirm token would do, changing nothing (the page behind
+ * the link): OPEN, AGAIN (already confirmed), EXPIRED, UNKNOWN or
+ * ERROR. s (initialized by the caller) gets the subscriber when the
+ * token is known. */
+enum signup_link signup_confirm_state(struct sqlite3 *db, const char *token,
     int64_t now, struct store_subscriber *s, char *err);
 
+/* Confirms the subscription of the confirm token: DONE, AGAIN, EXPIRED,
+ * UNKNOWN or ERROR. s as for signup_confirm_state. */
+enum signup_link signup_confirm(struct sqlite3 *db, const char *token,
+    int64_t now, const struct signup_client *who,
+    struct store_subscriber *s, char *err);
+
 /* For an expired confirm link: a new token and a new mail (within the
- * limits). DONE, UNKNOWN (also for a subscriber no longer pending) or
+ * limits). DONE, UNKNOWN (also for a subscriber confirmed meanwhile) or
  * ERROR. */
 enum signup_link signup_resend(struct sqlite3 *db, const char *token,
     int64_t now, char *err);
 
 /* Unsubscribes the owner of the unsubscribe token; their pending
- * confirm link stops working. */
+ * confirm link stops working. DONE, AGAIN (suppressed already),
+ * UNKNOWN or ERROR. */
 enum signup_link signup_unsubscribe(struct sqlite3 *db, const char *token,
-    int64_t now, struct store_subscriber *s, char *err);
+    int64_t now, const struct signup_client *who,
+    struct store_subscriber *s, char *err);
+
+/* For the owner of the preferences token who is suppressed and wants
+ * digests again: a confirmation mail, as a signup would send (double
+ * opt-in). DONE, AGAIN (not suppressed: nothing to do), UNKNOWN or
+ * ERROR. */
+enum signup_link signup_resubscribe(struct sqlite3 *db, const char *token,
+    int64_t now, const struct signup_client *who, char *err);
 
 /* Sets the name and tags of the owner of the preferences token. DONE,
  * UNKNOWN, ERROR, or BAD input (SIGNUP_LINK_UNKNOWN is not used for
- * that: -2 with err). */
+ * that: -2 with err). The tags are the caller's to check. */
 #define SIGNUP_LINK_BAD (-2)
 int signup_preferences(struct sqlite3 *db, const char *token,
-    const char *name, const char *const *tags, size_t ntags,
-    struct store_subscriber *s, char *err);
+    const char *name, const char *const *tags, size_t ntags, int64_t now,
+    const struct signup_client *who, struct store_subscriber *s, char *err);
 
 #endif

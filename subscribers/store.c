@@ -15,15 +15,28 @@
 /* The order of enum store_status; also the words the table's CHECK
  * allows. */
 static const char *const store_status_names[] = {
-	"pending", "confirmed", "unsubscribed", "bounced",
+	"pending", "confirmed", "unsubscribed", "bounced", "complained",
 };
 
 #define STORE_NSTATUS \
 	((int)(sizeof(store_status_names) / sizeof(store_status_names[0])))
 
+/* The suppressed statuses, for SQL. */
+#define STORE_SUPPRESSED "('unsubscribed', 'bounced', 'complained')"
+
+/* The order of enum store_action: the words the consent log keeps. */
+static const char *const store_action_names[] = {
+	"signup", "confirm", "unsubscribe", "preferences", "resubscribe",
+	"add", "import", "remove", "bounce", "complaint",
+};
+
+#define STORE_NACTIONS \
+	((int)(sizeof(store_action_names) / sizeof(store_action_names[0])))
+
 #define STORE_COLUMNS "id, email, name, tags, status, created, " \
 	"unsubscribe_token, preferences_token, confirm_token, " \
-	"confirm_created, confirmed"
+	"confirm_created, confirmed, unsubscribed"
+#define STORE_NCOLUMNS 12
 
 void
 store_subscriber_init(struct store_subscriber *s)
@@ -98,6 +111,44 @@ store_status_from_name(const char *name, enum store_status *st)
 }
 
 int
+store_status_suppressed(enum store_status st)
+{
+	return st == STORE_UNSUBSCRIBED || st == STORE_BOUNCED ||
+	    st == STORE_COMPLAINED;
+}
+
+const char *
+store_action_name(enum store_action a)
+{
+	if ((int)a < 0 || (int)a >= STORE_NACTIONS)
+		return "unknown";
+	return store_action_names[a];
+}
+
+int
+store_action_from_name(const char *name, enum store_action *a)
+{
+	int i;
+
+	for (i = 0; i < STORE_NACTIONS; i++) {
+		if (strcmp(name, store_action_names[i]) == 0) {
+			*a = (enum store_action)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The key of email into key: 0, or -1 for an address addr refuses. */
+static int
+store_key(const char *email, char key[ADDR_KEY_MAX + 1])
+{
+	char e[ERR_LEN];
+
+	return email == NULL ? -1 : addr_key(email, strlen(email), key, e);
+}
+
+int
 store_name_check(const char *name, size_t len, char *err)
 {
 	size_t i;
@@ -152,7 +203,7 @@ store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
 	s->name = store_column_dup(st, 2);
 	store_subscriber_tags_add_joined(s,
 	    (const char *)sqlite3_column_text(st, 3));
-	/* The table's CHECK admits only the four names. */
+	/* The table's CHECK admits only the names of the enum. */
 	if (status == NULL || store_status_from_name((const char *)status,
 	    &s->status) == -1)
 		s->status = STORE_PENDING;
@@ -162,6 +213,7 @@ store_from_row(sqlite3_stmt *st, struct store_subscriber *s)
 	s->confirm_token = store_column_dup(st, 8);
 	s->confirm_created = sqlite3_column_int64(st, 9);
 	s->confirmed = sqlite3_column_int64(st, 10);
+	s->unsubscribed = sqlite3_column_int64(st, 11);
 }
 
 /* What put refuses before it touches the table, so that the table only
@@ -189,10 +241,11 @@ store_subscriber_check(struct store_subscriber *s, char *err)
 	return 0;
 }
 
-/* Binds the values put writes: ?1 email, ?2 name, ?3 tags, ?4 status. */
+/* Binds the values put writes: ?1 email, ?2 name, ?3 tags, ?4 status,
+ * ?6 key. */
 static void
 store_bind(sqlite3_stmt *st, const struct store_subscriber *s,
-    const char *tags)
+    const char *tags, const char *key)
 {
 	sqlite3_bind_text(st, 1, s->email, -1, SQLITE_STATIC);
 	if (s->name != NULL && *s->name != '\0')
@@ -202,19 +255,37 @@ store_bind(sqlite3_stmt *st, const struct store_subscriber *s,
 	sqlite3_bind_text(st, 3, tags, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, store_status_name(s->status), -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
 }
 
-/* Steps st, a statement RETURNING id, created, to its end: 1 with the
- * values of its row, 0 when it returned none, -1 with err. */
-static int
-store_step_returning(sqlite3 *db, sqlite3_stmt *st, int64_t *id,
-    int64_t *created, char *err)
+static void
+store_bind_time(sqlite3_stmt *st, int i, int64_t t)
 {
+	if (t != 0)
+		sqlite3_bind_int64(st, i, t);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Steps st, a statement RETURNING id, created, status, email, to its
+ * end: 1
+ * with the values of its row in s, 0 when it returned none, -1 with
+ * err. */
+static int
+store_step_returning(sqlite3 *db, sqlite3_stmt *st,
+    struct store_subscriber *s, char *err)
+{
+	const char *status;
 	int rc, found = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*created = sqlite3_column_int64(st, 1);
+		s->id = sqlite3_column_int64(st, 0);
+		s->created = sqlite3_column_int64(st, 1);
+		status = (const char *)sqlite3_column_text(st, 2);
+		if (status != NULL)
+			(void)store_status_from_name(status, &s->status);
+		free(s->email);
+		s->email = store_column_dup(st, 3);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -223,47 +294,64 @@ store_step_returning(sqlite3 *db, sqlite3_stmt *st, int64_t *id,
 	return found;
 }
 
+/* The status an update stores: a suppressed one stays unless the new
+ * one is suppressed too (?4 the status given). */
+#define STORE_NEW_STATUS "(CASE WHEN status IN " STORE_SUPPRESSED \
+	" AND ?4 NOT IN " STORE_SUPPRESSED " THEN status ELSE ?4 END)"
+
 /* One statement each way, so that two writers adding the same address
  * without a transaction still cannot both insert it: the INSERT returns
  * a row only when it added one, and the UPDATE then finds the other's. */
 int
 store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 {
+	char key[ADDR_KEY_MAX + 1];
 	sqlite3_stmt *st;
-	int64_t id = 0, created = 0;
+	int64_t now = date_now();
 	char *tags;
 	int rc;
 
 	if (store_subscriber_check(s, err) == -1)
 		return -1;
+	if (store_key(s->email, key) == -1)
+		return util_err(err, "invalid address '%s'", s->email);
 	tags = article_tags_join_list(s->tags, s->ntags);
-	/* Added by the publisher (add, import): the consent record says
-	 * so, and a confirmed one is confirmed from the start. */
-	st = db_prepare(db, "INSERT INTO subscriber (email, name, tags, "
-	    "status, created, unsubscribe_token, preferences_token, "
-	    "consent_time, consent_form, confirmed) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, digest_token(), digest_token(), ?5, 'digest subscribers', "
-	    "CASE WHEN ?4 = 'confirmed' THEN ?5 END) "
-	    "ON CONFLICT (email) DO NOTHING RETURNING id, created", err);
+	st = db_prepare(db, "INSERT INTO subscriber (email, email_key, name, "
+	    "tags, status, created, unsubscribe_token, preferences_token, "
+	    "confirmed, unsubscribed) VALUES (?1, ?6, ?2, ?3, ?4, ?5, "
+	    "digest_token(), digest_token(), CASE WHEN ?4 = 'confirmed' THEN "
+	    "coalesce(?7, ?5) WHEN ?4 <> 'pending' THEN ?7 END, CASE WHEN ?4 "
+	    "IN " STORE_SUPPRESSED " THEN coalesce(?8, ?5) END) ON CONFLICT (email_key) DO NOTHING "
+	    "RETURNING id, created, status, email", err);
 	if (st == NULL) {
 		free(tags);
 		return -1;
 	}
-	store_bind(st, s, tags);
-	sqlite3_bind_int64(st, 5, s->created != 0 ? s->created : date_now());
-	rc = store_step_returning(db, st, &id, &created, err);
+	store_bind(st, s, tags, key);
+	sqlite3_bind_int64(st, 5, s->created != 0 ? s->created : now);
+	store_bind_time(st, 7, s->confirmed);
+	store_bind_time(st, 8, s->unsubscribed);
+	rc = store_step_returning(db, st, s, err);
 	if (rc == 0) {
-		st = db_prepare(db, "UPDATE subscriber SET name = ?2, "
-		    "tags = ?3, status = ?4, confirmed = CASE WHEN ?4 = "
-		    "'confirmed' THEN coalesce(confirmed, ?5) END WHERE "
-		    "email = ?1 RETURNING id, created", err);
+		st = db_prepare(db, "UPDATE subscriber SET name = ?2, tags = ?3, "
+		    "confirmed = CASE " STORE_NEW_STATUS " WHEN 'confirmed' "
+		    "THEN coalesce(confirmed, ?7, ?5) WHEN 'pending' THEN NULL "
+		    "ELSE confirmed END, unsubscribed = CASE WHEN "
+		    STORE_NEW_STATUS " IN " STORE_SUPPRESSED " AND status NOT "
+		    "IN " STORE_SUPPRESSED " THEN coalesce(?8, ?5) ELSE "
+		    "unsubscribed END, confirm_token = CASE WHEN ?4 IN "
+		    STORE_SUPPRESSED " THEN NULL ELSE confirm_token END, "
+		    "status = " STORE_NEW_STATUS " WHERE email_key = ?6 "
+		    "RETURNING id, created, status, email", err);
 		if (st == NULL) {
 			free(tags);
 			return -1;
 		}
-		store_bind(st, s, tags);
-		sqlite3_bind_int64(st, 5, date_now());
-		rc = store_step_returning(db, st, &id, &created, err);
+		store_bind(st, s, tags, key);
+		sqlite3_bind_int64(st, 5, now);
+		store_bind_time(st, 7, s->confirmed);
+		store_bind_time(st, 8, s->unsubscribed);
+		rc = store_step_returning(db, st, s, err);
 		if (rc == 0)
 			rc = util_err(err, "subscriber '%s' was removed while "
 			    "being updated", s->email);
@@ -271,10 +359,6 @@ store_subscriber_put(sqlite3 *db, struct store_subscriber *s, char *err)
 			rc = 0;
 	}
 	free(tags);
-	if (rc == -1)
-		return -1;
-	s->id = id;
-	s->created = created;
 	return rc;
 }
 
@@ -282,14 +366,17 @@ int
 store_subscriber_find(sqlite3 *db, const char *email,
     struct store_subscriber *s, char *err)
 {
+	char key[ADDR_KEY_MAX + 1];
 	sqlite3_stmt *st;
 	int rc;
 
+	if (store_key(email, key) == -1)
+		return 0;
 	st = db_prepare(db, "SELECT " STORE_COLUMNS " FROM subscriber "
-	    "WHERE email = ?1", err);
+	    "WHERE email_key = ?1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		store_from_row(st, s);
@@ -365,7 +452,7 @@ store_subscriber_by_token(sqlite3 *db, enum store_token kind,
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (!found && token_equal(token,
-		    (const char *)sqlite3_column_text(st, 11))) {
+		    (const char *)sqlite3_column_text(st, STORE_NCOLUMNS))) {
 			store_from_row(st, s);
 			found = 1;
 		}
@@ -375,13 +462,19 @@ store_subscriber_by_token(sqlite3 *db, enum store_token kind,
 	return found;
 }
 
-/* Column i as JSON: text, integer, or null. */
+/* Column i as JSON: text, integer, or null; with time, an integer is a
+ * time and becomes RFC 3339 text. */
 static json_t *
-store_json_column(sqlite3_stmt *st, int i)
+store_json_column(sqlite3_stmt *st, int i, int time)
 {
+	char when[DATE_RFC3339_LEN];
+
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER:
-		return json_integer(sqlite3_column_int64(st, i));
+		if (!time)
+			return json_integer(sqlite3_column_int64(st, i));
+		date_to_rfc3339(sqlite3_column_int64(st, i), when);
+		return json_string(when);
 	case SQLITE_NULL:
 		return json_null();
 	default:
@@ -393,20 +486,32 @@ store_json_column(sqlite3_stmt *st, int i)
 /* What is known of a subscriber, as a person asking for their data
  * would want it; the secrets of their links are left out. */
 #define STORE_RECORD_COLUMNS "id, email, email_input, name, tags, status, " \
-	"created, confirmed, unsubscribed, bounces, consent_time, " \
-	"consent_ip, consent_agent, consent_form"
+	"created, confirmed, unsubscribed, bounces, email_key"
+#define STORE_RECORD_TAGS 4
+#define STORE_RECORD_KEY 10
+
+static int
+store_record_is_time(const char *column)
+{
+	return strcmp(column, "created") == 0 ||
+	    strcmp(column, "confirmed") == 0 ||
+	    strcmp(column, "unsubscribed") == 0;
+}
 
 static json_t *
 store_record_from_row(sqlite3_stmt *st)
 {
 	json_t *o = json_object(), *tags = json_array();
-	const char *joined = (const char *)sqlite3_column_text(st, 4), *sep;
-	int i, n = sqlite3_column_count(st);
+	const char *joined = (const char *)sqlite3_column_text(st,
+	    STORE_RECORD_TAGS), *sep, *name;
+	int i;
 
-	for (i = 0; i < n; i++)
-		if (i != 4)
-			json_object_set_new(o, sqlite3_column_name(st, i),
-			    store_json_column(st, i));
+	for (i = 0; i < STORE_RECORD_KEY; i++) {
+		name = sqlite3_column_name(st, i);
+		if (i != STORE_RECORD_TAGS)
+			json_object_set_new(o, name, store_json_column(st, i,
+			    store_record_is_time(name)));
+	}
 	while (joined != NULL && *joined != '\0') {
 		sep = strchr(joined, ARTICLE_TAG_SEP);
 		json_array_append_new(tags, json_stringn(joined, sep ?
@@ -417,87 +522,246 @@ store_record_from_row(sqlite3_stmt *st)
 	return o;
 }
 
+/* The consent log of one key, as store_consent_list gives it. */
+static int
+store_consent_of_key(sqlite3 *db, const char *key, json_t **out, char *err)
+{
+	static const char *const names[] = {
+		"time", "action", "ip", "agent", "form", "detail",
+	};
+	sqlite3_stmt *st;
+	json_t *e;
+	int rc, i;
+
+	st = db_prepare(db, "SELECT time, action, ip, agent, form, detail "
+	    "FROM consent WHERE email_key = ?1 ORDER BY time, id", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e = json_object();
+		for (i = 0; i < 6; i++)
+			json_object_set_new(e, names[i], store_json_column(st,
+			    i, i == 0));
+		json_array_append_new(*out, e);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return db_err(db, err, "reading the consent log");
+	}
+	return 0;
+}
+
 int
 store_subscriber_records(sqlite3 *db, const char *email, int status,
     json_t **out, char *err)
 {
+	char key[ADDR_KEY_MAX + 1];
 	sqlite3_stmt *st;
+	json_t *r, *log;
+	size_t i;
 	int rc;
 
+	if (email != NULL && store_key(email, key) == -1) {
+		*out = json_array();
+		return 0;
+	}
 	st = db_prepare(db, "SELECT " STORE_RECORD_COLUMNS " FROM subscriber "
-	    "WHERE (?1 IS NULL OR email = ?1) AND (?2 IS NULL OR status = ?2) "
-	    "ORDER BY id", err);
+	    "WHERE (?1 IS NULL OR email_key = ?1) AND (?2 IS NULL OR "
+	    "status = ?2) ORDER BY id", err);
 	if (st == NULL)
 		return -1;
 	if (email != NULL)
-		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (status >= 0 && status < STORE_NSTATUS)
 		sqlite3_bind_text(st, 2, store_status_name(status), -1,
 		    SQLITE_STATIC);
 	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_record_from_row(st));
+	/* Each record's key rides along in the object until its log is
+	 * read: the statement is done with before the next one runs. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = store_record_from_row(st);
+		json_object_set_new(r, "key", store_json_column(st,
+		    STORE_RECORD_KEY, 0));
+		json_array_append_new(*out, r);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(*out);
 		*out = NULL;
 		return db_err(db, err, "reading subscribers");
 	}
+	json_array_foreach(*out, i, r) {
+		if (store_consent_of_key(db, json_string_value(json_object_get(
+		    r, "key")), &log, err) == -1) {
+			json_decref(*out);
+			*out = NULL;
+			return -1;
+		}
+		json_object_del(r, "key");
+		json_object_set_new(r, "consent", log);
+	}
 	return 0;
+}
+
+/* Runs one statement with ?1 bound to an id or a key: 0, or -1. */
+static int
+store_run(sqlite3 *db, const char *sql, int64_t id, const char *key,
+    char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (key != NULL)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, date_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "removing a subscriber");
 }
 
 /*
  * Forgetting erases every row about the person: the subscriber, their
- * place in each edition's journal and their confirmation mails. What
- * was sent to them is then no longer known, so a later send of an
- * edition they had would not know them either: they are gone.
+ * place in each edition's journal, their confirmation mails and their
+ * consent log. What was sent to them is then no longer known, so a
+ * later send of an edition they had would not know them either: they
+ * are gone.
  */
-int
-store_subscriber_remove(sqlite3 *db, const char *email, int forget,
+static int
+store_forget(sqlite3 *db, const struct store_subscriber *s, const char *key,
     char *err)
 {
-	static const char *const erase[] = {
-		"DELETE FROM delivery WHERE subscriber_id = ?1",
-		"DELETE FROM mail_queue WHERE subscriber_id = ?1",
-		"DELETE FROM subscriber WHERE id = ?1",
-	};
+	if (store_run(db, "DELETE FROM delivery WHERE subscriber_id = ?1",
+	    s->id, NULL, err) == -1 || store_run(db, "DELETE FROM mail_queue "
+	    "WHERE subscriber_id = ?1", s->id, NULL, err) == -1 ||
+	    store_run(db, "DELETE FROM subscriber WHERE id = ?1", s->id, NULL,
+	    err) == -1)
+		return -1;
+	return store_run(db, "DELETE FROM consent WHERE email_key = ?1", 0,
+	    key, err);
+}
+
+/* Unsubscribing keeps a suppressed status as it is (a bounce stays a
+ * bounce) and says who did it in the log. */
+static int
+store_unsubscribe(sqlite3 *db, const struct store_subscriber *s,
+    const char *form, char *err)
+{
+	struct store_consent c;
+
+	if (!store_status_suppressed(s->status) && store_run(db, "UPDATE "
+	    "subscriber SET status = 'unsubscribed', unsubscribed = ?2, "
+	    "confirm_token = NULL WHERE id = ?1", s->id, NULL, err) == -1)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	c.time = date_now();
+	c.action = STORE_ACTION_REMOVE;
+	c.form = form;
+	return store_consent_add(db, s->email, &c, err);
+}
+
+int
+store_subscriber_remove(sqlite3 *db, const char *email, int forget,
+    const char *form, char *err)
+{
+	char key[ADDR_KEY_MAX + 1];
 	struct store_subscriber s;
-	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
+	if (store_key(email, key) == -1)
+		return 0;
 	store_subscriber_init(&s);
 	if (db_begin(db, err) == -1)
 		return -1;
 	rc = store_subscriber_find(db, email, &s, err);
-	for (i = 0; rc == 1 && i < (forget ? 3 : 0); i++) {
-		if ((st = db_prepare(db, erase[i], err)) == NULL) {
-			rc = -1;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, s.id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_err(db, err, "forgetting a subscriber");
-		sqlite3_reset(st);
-	}
-	if (rc == 1 && !forget) {
-		st = db_prepare(db, "UPDATE subscriber SET status = "
-		    "'unsubscribed', unsubscribed = ?2, confirm_token = NULL "
-		    "WHERE id = ?1", err);
-		if (st == NULL) {
-			rc = -1;
-		} else {
-			sqlite3_bind_int64(st, 1, s.id);
-			sqlite3_bind_int64(st, 2, date_now());
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = db_err(db, err, "removing a subscriber");
-			sqlite3_reset(st);
-		}
-	}
+	if (rc == 1 && (forget ? store_forget(db, &s, key, err) :
+	    store_unsubscribe(db, &s, form, err)) == -1)
+		rc = -1;
 	store_subscriber_release(&s);
 	if (rc == -1 || db_commit(db, err) == -1) {
 		db_rollback(db);
 		return -1;
 	}
 	return rc;
+}
+
+static void
+store_bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v != NULL && *v != '\0')
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds an entry: ?1 key, ?2 time, ?3 action, ?4..?7 ip, agent, form,
+ * detail. */
+static int
+store_consent_run(sqlite3 *db, const char *sql, const char *email,
+    const struct store_consent *c, char *err)
+{
+	char key[ADDR_KEY_MAX + 1];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_key(email, key) == -1)
+		return util_err(err, "invalid address '%s'", email ? email :
+		    "");
+	if ((int)c->action < 0 || (int)c->action >= STORE_NACTIONS)
+		return util_err(err, "invalid consent action %d",
+		    (int)c->action);
+	if ((st = db_prepare(db, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->time);
+	sqlite3_bind_text(st, 3, store_action_names[c->action], -1,
+	    SQLITE_STATIC);
+	store_bind_opt(st, 4, c->ip);
+	store_bind_opt(st, 5, c->agent);
+	store_bind_opt(st, 6, c->form);
+	store_bind_opt(st, 7, c->detail);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "adding to the consent log");
+	return sqlite3_changes(db) > 0;
+}
+
+int
+store_consent_add(sqlite3 *db, const char *email,
+    const struct store_consent *c, char *err)
+{
+	return store_consent_run(db, "INSERT INTO consent (email_key, time, "
+	    "action, ip, agent, form, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7)", email, c, err) == -1 ? -1 : 0;
+}
+
+int
+store_consent_merge(sqlite3 *db, const char *email,
+    const struct store_consent *c, char *err)
+{
+	return store_consent_run(db, "INSERT INTO consent (email_key, time, "
+	    "action, ip, agent, form, detail) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM consent WHERE email_key = ?1 AND "
+	    "time = ?2 AND action = ?3 AND ip IS ?4 AND agent IS ?5 AND "
+	    "form IS ?6 AND detail IS ?7)", email, c, err);
+}
+
+int
+store_consent_list(sqlite3 *db, const char *email, json_t **out, char *err)
+{
+	char key[ADDR_KEY_MAX + 1];
+
+	if (store_key(email, key) == -1) {
+		*out = json_array();
+		return 0;
+	}
+	return store_consent_of_key(db, key, out, err);
 }

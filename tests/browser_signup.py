@@ -1,20 +1,24 @@
 #!/usr/bin/python3
 """Drives headless Chromium through the signup pages of `digest serve`,
 as a person would: types into the fields, clicks the checkboxes and the
-button, follows a confirmation link and lets the page's script post it.
+button, opens a confirmation link, waits, and presses its button.
 
 usage: browser_signup.py [--pidfile FILE] [--timeout S] subscribe URL
                          --email ADDR [--name NAME] [--tag TAG]...
        browser_signup.py [--pidfile FILE] [--timeout S] confirm URL
+                         [--wait S] [--pending-cmd CMD] [--screenshot PNG]
                          --expect-text TEXT
 
 subscribe opens the form at URL, types the address and the name
 (Input.insertText into the focused field), ticks each --tag's checkbox
 and presses Subscribe with real mouse events, then waits for the "Check
-your inbox" page. confirm opens a confirmation link and waits, without
-touching the page, for the "You are subscribed" page its script leads
-to, and checks that the page shows TEXT. Each prints the final page's
-URL and text on stdout.
+your inbox" page. confirm opens a confirmation link and waits --wait
+seconds (default 3) without touching the page, as a link scanner that
+runs scripts would; then runs --pending-cmd, a shell command that must
+succeed (the test's check that nothing was confirmed); then presses the
+button with real mouse events and waits for the "You are subscribed"
+page, which must show TEXT. --screenshot saves the page before the
+click. Each prints the final page's URL and text on stdout.
 
 Chromium runs with --remote-debugging-port=0 in a process group of its
 own and a throwaway profile; this script speaks the Chrome DevTools
@@ -406,8 +410,21 @@ def subscribe(c, args):
 
 
 def confirm(c, args):
-    # Nothing is clicked here: the page's own script must post the form.
     c.navigate(args.url)
+    c.wait_for("document.readyState === 'complete' && !!document.querySelector('h1')"
+               " && document.querySelector('h1').textContent.trim() === 'Confirm your subscription'",
+               "the confirm page")
+    # A scanner that runs scripts waits too: nothing may happen.
+    time.sleep(args.wait)
+    if c.evaluate("document.scripts.length") != 0:
+        raise Failure("the confirm page has a script")
+    if args.screenshot:
+        shot = c.call("Page.captureScreenshot", {"format": "png"})
+        with open(args.screenshot, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+    if args.pending_cmd and subprocess.run(args.pending_cmd, shell=True).returncode != 0:
+        raise Failure("after opening the link and waiting: %s failed" % args.pending_cmd)
+    c.click("form#confirm button[type=submit]")
     c.wait_for("document.readyState === 'complete' && !!document.querySelector('h1')"
                " && document.querySelector('h1').textContent.trim() === 'You are subscribed'",
                "the confirmed page")
@@ -431,6 +448,9 @@ def main():
     k = sub.add_parser("confirm")
     k.add_argument("url")
     k.add_argument("--expect-text", action="append", default=[])
+    k.add_argument("--wait", type=float, default=3)
+    k.add_argument("--pending-cmd")
+    k.add_argument("--screenshot")
     try:
         args = ap.parse_args()
     except SystemExit as e:

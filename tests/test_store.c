@@ -1,6 +1,8 @@
 /*
  * store: subscribers in a real SQLite file in a fresh directory: add,
- * update, find, list by status, tags normalized, what put refuses.
+ * update, find, list by status, tags normalized, what put refuses; one
+ * key per person; suppression that put cannot lift; the consent log;
+ * the migration that merges addresses the key makes one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 
 #include "testutil.h"
 #include "article.h"
+#include "addr.h"
 #include "db.h"
 #include "store.h"
 
@@ -185,10 +188,13 @@ test_put_update(void **state)
 	store_subscriber_release(&s);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber"), 1);
 
-	/* The local part keeps its case: another address. */
-	assert_int_equal(put(fx->db, "Bob@example.com", NULL, NULL,
-	    STORE_CONFIRMED, NULL), 1);
-	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber"), 2);
+	/* Another case of the same address is the same person: updated,
+	 * and the address stored first is the one mail goes to. */
+	make(&s, "BOB@example.com", NULL, NULL, STORE_CONFIRMED);
+	assert_int_equal(store_subscriber_put(fx->db, &s, err), 0);
+	assert_string_equal(s.email, "bob@example.com");
+	store_subscriber_release(&s);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber"), 1);
 }
 
 /* What the table holds: the address normalized, the tags joined by
@@ -323,21 +329,247 @@ test_list(void **state)
 	assert_int_equal(store_subscriber_list(fx->db, STORE_PENDING, &l,
 	    err), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(store_subscriber_list(fx->db, 4, &l, err), -1);
+	assert_int_equal(store_subscriber_list(fx->db, 5, &l, err), -1);
 	assert_int_equal(store_subscriber_list(fx->db, -2, &l, err), -1);
 	store_subscriber_list_release(&l);
+}
+
+
+/* The key: case-folded whole, the domain in A-labels; the address as
+ * stored keeps its case. Every lookup by address goes through it. */
+static void
+test_key(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_subscriber s;
+	char key[ADDR_KEY_MAX + 1], err[ERR_LEN];
+	json_t *rec;
+
+	assert_int_equal(addr_key("Hana.Sato@Example.COM", 21, key, err), 0);
+	assert_string_equal(key, "hana.sato@example.com");
+	assert_int_equal(addr_key("Zoë@Ü.example", strlen("Zoë@Ü.example"),
+	    key, err), 0);
+	assert_string_equal(key, "zoë@xn--tda.example");
+	assert_int_equal(addr_key("ZOË@xn--tda.example",
+	    strlen("ZOË@xn--tda.example"), key, err), 0);
+	assert_string_equal(key, "zoë@xn--tda.example");
+	/* Full case folding: ß is ss. */
+	assert_int_equal(addr_key("Straße@example.de",
+	    strlen("Straße@example.de"), key, err), 0);
+	assert_string_equal(key, "strasse@example.de");
+	assert_int_equal(addr_key("not an address", 14, key, err), -1);
+
+	put(fx->db, "Hana.Sato@example.com", "Hana", NULL, STORE_CONFIRMED,
+	    NULL);
+	store_subscriber_init(&s);
+	assert_int_equal(store_subscriber_find(fx->db, "HANA.SATO@EXAMPLE.COM",
+	    &s, err), 1);
+	assert_string_equal(s.email, "Hana.Sato@example.com");
+	store_subscriber_release(&s);
+	assert_int_equal(store_subscriber_records(fx->db, "hana.sato@example.com",
+	    -1, &rec, err), 0);
+	assert_int_equal(json_array_size(rec), 1);
+	json_decref(rec);
+	/* The unique index is on the key. */
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM pragma_index_list("
+	    "'subscriber') l JOIN pragma_index_info(l.name) i WHERE l.\"unique\" "
+	    "AND i.name = 'email_key'"), 1);
+	assert_int_equal(sqlite3_exec(fx->db, "INSERT INTO subscriber (email, "
+	    "email_key, created) VALUES ('HANA.SATO@example.com', "
+	    "'hana.sato@example.com', 1)", NULL, NULL, NULL) & 0xff,
+	    SQLITE_CONSTRAINT);
+	assert_int_equal(store_subscriber_remove(fx->db, "hAnA.sAtO@example.com",
+	    1, "test", err), 1);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber"), 0);
+}
+
+/* Suppressed statuses survive any put that is not itself a
+ * suppression; the dates of a new one are kept. */
+static void
+test_put_suppressed(void **state)
+{
+	static const enum store_status sup[] = { STORE_UNSUBSCRIBED,
+	    STORE_BOUNCED, STORE_COMPLAINED };
+	struct fixture *fx = *state;
+	struct store_subscriber s;
+	char err[ERR_LEN], email[64];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(email, sizeof(email), "s%zu@example.org", i);
+		assert_true(store_status_suppressed(sup[i]));
+		put(fx->db, email, NULL, NULL, STORE_CONFIRMED, NULL);
+		make(&s, email, NULL, NULL, sup[i]);
+		assert_int_equal(store_subscriber_put(fx->db, &s, err), 0);
+		store_subscriber_release(&s);
+		make(&s, email, "New", NULL, STORE_CONFIRMED);
+		assert_int_equal(store_subscriber_put(fx->db, &s, err), 0);
+		assert_int_equal(s.status, sup[i]);
+		store_subscriber_release(&s);
+		make(&s, email, NULL, NULL, STORE_PENDING);
+		assert_int_equal(store_subscriber_put(fx->db, &s, err), 0);
+		assert_int_equal(s.status, sup[i]);
+		store_subscriber_release(&s);
+	}
+	assert_false(store_status_suppressed(STORE_CONFIRMED));
+	assert_false(store_status_suppressed(STORE_PENDING));
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber WHERE "
+	    "status = 'confirmed' OR unsubscribed IS NULL"), 0);
+	/* A new suppressed one keeps the dates it was given. */
+	make(&s, "old@example.org", NULL, NULL, STORE_UNSUBSCRIBED);
+	s.created = 1000;
+	s.unsubscribed = 2000;
+	assert_int_equal(store_subscriber_put(fx->db, &s, err), 1);
+	store_subscriber_release(&s);
+	assert_int_equal(count(fx->db, "SELECT created + unsubscribed FROM "
+	    "subscriber WHERE email = 'old@example.org'"), 3000);
+	/* remove keeps a bounce a bounce, and says so in the log. */
+	assert_int_equal(store_subscriber_remove(fx->db, "S1@example.org", 0,
+	    "test", err), 1);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM subscriber WHERE "
+	    "email = 's1@example.org' AND status = 'bounced'"), 1);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM consent WHERE "
+	    "email_key = 's1@example.org' AND action = 'remove'"), 1);
+}
+
+/* The consent log: appended, keyed by the address's key, listed in
+ * time order with RFC 3339 times, merged without duplicates, erased by
+ * forget only. */
+static void
+test_consent(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_consent c;
+	enum store_action a;
+	char err[ERR_LEN];
+	json_t *log, *e, *rec;
+
+	memset(&c, 0, sizeof(c));
+	c.time = 1795867200;	/* 2026-11-28T12:00:00Z */
+	c.action = STORE_ACTION_SIGNUP;
+	c.ip = "192.0.2.7";
+	c.agent = "test/1";
+	c.form = "web";
+	c.detail = "tags=science";
+	assert_int_equal(store_consent_add(fx->db, "Ann@Example.org", &c,
+	    err), 0);
+	c.time -= 60;
+	c.action = STORE_ACTION_ADD;
+	c.ip = c.agent = c.detail = NULL;
+	assert_int_equal(store_consent_add(fx->db, "ann@example.org", &c,
+	    err), 0);
+	assert_int_equal(store_consent_merge(fx->db, "ANN@example.org", &c,
+	    err), 0);
+	c.time += 1;
+	assert_int_equal(store_consent_merge(fx->db, "ANN@example.org", &c,
+	    err), 1);
+	c.action = (enum store_action)99;
+	assert_int_equal(store_consent_add(fx->db, "ann@example.org", &c,
+	    err), -1);
+	assert_int_equal(store_consent_add(fx->db, "nobody", &c, err), -1);
+
+	assert_int_equal(store_consent_list(fx->db, "aNN@example.ORG", &log,
+	    err), 0);
+	assert_int_equal(json_array_size(log), 3);
+	e = json_array_get(log, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "time")),
+	    "2026-11-28T11:59:00Z");
+	assert_string_equal(json_string_value(json_object_get(e, "action")),
+	    "add");
+	assert_true(json_is_null(json_object_get(e, "ip")));
+	e = json_array_get(log, 2);
+	assert_string_equal(json_string_value(json_object_get(e, "action")),
+	    "signup");
+	assert_string_equal(json_string_value(json_object_get(e, "ip")),
+	    "192.0.2.7");
+	assert_string_equal(json_string_value(json_object_get(e, "detail")),
+	    "tags=science");
+	json_decref(log);
+
+	/* The log rides along in the record; forget erases it. */
+	put(fx->db, "Ann@example.org", NULL, NULL, STORE_CONFIRMED, NULL);
+	assert_int_equal(store_subscriber_records(fx->db, "ann@example.org", -1,
+	    &rec, err), 0);
+	e = json_array_get(rec, 0);
+	assert_int_equal(json_array_size(json_object_get(e, "consent")), 3);
+	assert_true(json_is_string(json_object_get(e, "created")));
+	assert_null(json_object_get(e, "email_key"));
+	json_decref(rec);
+	assert_int_equal(store_subscriber_remove(fx->db, "ann@example.org", 1,
+	    "test", err), 1);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM consent"), 0);
+	for (a = STORE_ACTION_SIGNUP; a <= STORE_ACTION_COMPLAINT; a++) {
+		enum store_action back;
+
+		assert_int_equal(store_action_from_name(store_action_name(a),
+		    &back), 0);
+		assert_int_equal(back, a);
+	}
+	assert_int_equal(store_action_from_name("nope", &a), -1);
+}
+
+/* A file of schema 6 holding one person twice (by case) and the old
+ * consent columns: migrated, they are one subscriber, the most
+ * suppressed one, with both journals' rows and both consents in the
+ * log. */
+static void
+test_migrate_merge(void **state)
+{
+	struct fixture *fx = *state;
+	char path[4300], err[ERR_LEN];
+	sqlite3 *db;
+
+	(void)fx;
+	snprintf(path, sizeof(path), "%s/old.db", tu_tmpdir());
+	db = db_open_version(path, 6, err);
+	if (db == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO subscriber (id, email, status, created, consent_time,"
+	    " consent_ip, consent_form) VALUES (1, 'Hana.Sato@example.com',"
+	    " 'unsubscribed', 10, 10, '192.0.2.1', 'web');"
+	    "UPDATE subscriber SET unsubscribed = 20 WHERE id = 1;"
+	    "INSERT INTO subscriber (id, email, status, created, consent_time,"
+	    " consent_form, confirmed) VALUES (2, 'HANA.SATO@example.com',"
+	    " 'confirmed', 30, 30, 'digest subscribers', 30);"
+	    "INSERT INTO subscriber (id, email, status, created) VALUES"
+	    " (3, 'other@example.com', 'confirmed', 5);"
+	    "INSERT INTO edition (id, created, since, until) VALUES"
+	    " ('e1', 1, 0, 1), ('e2', 1, 0, 1);"
+	    "INSERT INTO delivery (edition_id, subscriber_id, status) VALUES"
+	    " ('e1', 1, 'sent'), ('e1', 2, 'sent'), ('e2', 2, 'sent');"
+	    "INSERT INTO mail_queue (kind, subscriber_id, created, next_try)"
+	    " VALUES ('confirm', 2, 1, 1);", NULL, NULL, NULL), SQLITE_OK);
+	db_close(db);
+	db = db_open(path, err);
+	if (db == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(count(db, "SELECT count(*) FROM subscriber"), 2);
+	assert_int_equal(count(db, "SELECT count(*) FROM subscriber WHERE id = 1"
+	    " AND status = 'unsubscribed' AND email_key ="
+	    " 'hana.sato@example.com'"), 1);
+	assert_int_equal(count(db, "SELECT count(*) FROM delivery WHERE"
+	    " subscriber_id = 1"), 2);
+	assert_int_equal(count(db, "SELECT count(*) FROM mail_queue WHERE"
+	    " subscriber_id = 1"), 1);
+	assert_int_equal(count(db, "SELECT count(*) FROM consent WHERE"
+	    " email_key = 'hana.sato@example.com'"), 3);
+	assert_int_equal(count(db, "SELECT count(*) FROM consent WHERE"
+	    " action = 'signup' AND ip = '192.0.2.1'"), 1);
+	assert_int_equal(count(db, "PRAGMA foreign_keys"), 1);
+	db_close(db);
 }
 
 static void
 test_status_names(void **state)
 {
 	static const char *const names[] = { "pending", "confirmed",
-	    "unsubscribed", "bounced" };
+	    "unsubscribed", "bounced", "complained" };
 	enum store_status st;
 	int i;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		assert_string_equal(store_status_name((enum store_status)i),
 		    names[i]);
 		assert_int_equal(store_status_from_name(names[i], &st), 0);
@@ -430,6 +662,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_suppressed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_consent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_merge, setup,
+		    teardown),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_name_check),
 	};

@@ -141,22 +141,44 @@ server=$!
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
 on_exit stop_server
 i=0
-until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+until grep -q "key=" "$T/serve.log"; do
 	i=$((i + 1)); [ $i -gt 100 ] && fail "preview --serve did not start: $(cat "$T/serve.log")"
 	sleep 0.05
 done
-curl -sf "http://127.0.0.1:$port/" >"$T/index.html" || fail "index"
+# It prints its URL with a random key; without the key, nothing.
+url=$(sed -n 's|.*preview at \(http://[^ ]*\) .*|\1|p' "$T/serve.log")
+key=${url#*key=}
+[ ${#key} -eq 43 ] || fail "the key in '$url'"
+b="http://127.0.0.1:$port"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$b/")
+[ "$code" = 403 ] || fail "no key gave HTTP $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$b/view?subscriber=zoe.mueller%40example.de&key=AAAA")
+[ "$code" = 403 ] || fail "a wrong key gave HTTP $code"
+# DNS rebinding: the right key but another Host is refused.
+code=$(curl -s -o "$T/rebound" -w '%{http_code}' -H 'Host: evil.example:'"$port" "$url")
+[ "$code" = 421 ] || fail "another Host gave HTTP $code"
+grep -q 'zoe.mueller' "$T/rebound" && fail "another Host saw the subscribers"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:$port" "$url")
+[ "$code" = 200 ] || fail "localhost gave HTTP $code"
+curl -sf "$url" >"$T/index.html" || fail "index"
 grep -q 'zoe.mueller@example.de' "$T/index.html" || fail "index lacks a subscriber"
-curl -sf "http://127.0.0.1:$port/view?subscriber=zoe.mueller%40example.de&format=text" >"$T/v.txt" ||
+grep -q "subscriber=zoe.mueller@example.de" "$T/index.html" || fail "index links"
+grep -q "key=$key&amp;subscriber=" "$T/index.html" || fail "the index's links lack the key"
+curl -sf "$b/view?key=$key&subscriber=zoe.mueller%40example.de&format=text" >"$T/v.txt" ||
 	fail "text view"
 mask "$T/v.txt" | diff -u "$golden/zoe.txt" - || fail "served text differs from preview"
-curl -sf "http://127.0.0.1:$port/view?tags=science&format=html" | grep -q 'Storm surge barrier' ||
+curl -sf "$b/view?key=$key&tags=science&format=html" | grep -q 'Storm surge barrier' ||
 	fail "html view by tags"
 sed -i 's/here are this week’s stories/HERE ARE THE STORIES/' "$T/tpl/digest.txt.mustache"
-curl -sf "http://127.0.0.1:$port/view?subscriber=zoe.mueller%40example.de&format=text" |
+curl -sf "$b/view?key=$key&subscriber=zoe.mueller%40example.de&format=text" |
 	grep -q 'HERE ARE THE STORIES' || fail "an edited template did not show"
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/view?subscriber=nobody%40x.org")
+code=$(curl -s -o /dev/null -w '%{http_code}' "$b/view?key=$key&subscriber=nobody%40x.org")
 [ "$code" = 404 ] || fail "unknown subscriber gave HTTP $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/")
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")
 [ "$code" = 405 ] || fail "POST gave HTTP $code"
+stop_server
+# Loopback only.
+run --config "$T/digest.conf" preview --serve --listen "0.0.0.0:$port"
+expect_rc 64 "listening beyond loopback"
+expect_err "loopback only" "listening beyond loopback"
 pass

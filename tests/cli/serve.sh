@@ -14,7 +14,7 @@ name = Test News
 base_url = $base
 templates = $TOP/templates
 outbox = $T/outbox
-topics = science, climate, politics
+topics = science: Science and research, climate: Climate and environment, politics
 from_address = news@example.org
 message_id_domain = example.org
 signup_rate = 30
@@ -38,6 +38,7 @@ expect_code 200 "healthz" GET /healthz
 expect_code 200 "the form" GET /subscribe
 body_has 'name="website"' "honeypot"
 body_has 'value="climate"' "topics from the configuration"
+body_has 'Climate and environment</label>' "a topic's label"
 expect_code 405 "wrong method" DELETE /subscribe
 expect_code 404 "no such page" GET /nope
 
@@ -45,9 +46,12 @@ expect_code 404 "no such page" GET /nope
 expect_code 200 "signup" POST /subscribe -A "test-agent/1" \
 	-d 'email=+Zoe%40Example.ORG+&name=Zo%C3%AB&tags=science&tags=climate&website='
 body_has "Check your inbox" "signup answer"
-[ "$(sql "SELECT email, email_input, status, consent_ip, consent_agent, tags FROM subscriber")" = \
-	"Zoe@example.org| Zoe@Example.ORG |pending|127.0.0.1|test-agent/1|science$(printf '\037')climate" ] ||
+[ "$(sql "SELECT email, email_input, status, tags FROM subscriber")" = \
+	"Zoe@example.org| Zoe@Example.ORG |pending|science$(printf '\037')climate" ] ||
 	fail "stored signup: $(sql 'SELECT * FROM subscriber')"
+[ "$(sql "SELECT email_key, action, ip, agent, form, detail FROM consent")" = \
+	"zoe@example.org|signup|127.0.0.1|test-agent/1|web|tags=science,climate" ] ||
+	fail "the consent log: $(sql 'SELECT * FROM consent')"
 i=0
 until ls "$T/outbox/confirm/"*.eml >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -gt 100 ] && fail "no confirmation mail: $(cat "$T/serve.log")"
@@ -63,29 +67,97 @@ text = m.get_body(('plain',)).get_content()
 assert '/confirm?token=' + sys.argv[2] in text, text
 PY
 
-# The same address again, known: the same answer, no second mail within
-# 10 minutes, nothing a stranger can change on a confirmed address.
-expect_code 200 "signup again" POST /subscribe -d 'email=Zoe@example.org'
+# The same address again, by a stranger, another case, another name and
+# topic: the same answer, nothing about the pending subscriber changes,
+# no second mail within 10 minutes; after them, the same link again.
+expect_code 200 "signup again" POST /subscribe -A 'stranger/1' \
+	-d 'email=ZOE@example.org&name=Mallory&tags=politics'
 body_has "Check your inbox" "same answer for a known address"
 sleep 0.5
 [ "$(sql "SELECT count(*) FROM mail_queue")" = 1 ] || fail "a second mail within 10 minutes"
+[ "$(sql "SELECT name, tags, confirm_token FROM subscriber")" = \
+	"Zoë|science$(printf '\037')climate|$tok" ] ||
+	fail "a second signup changed a pending subscriber: $(sql 'SELECT * FROM subscriber')"
+[ "$(sql "SELECT count(*), group_concat(agent) FROM consent WHERE action = 'signup'")" = \
+	"2|test-agent/1,stranger/1" ] || fail "the log: $(sql 'SELECT * FROM consent')"
+sql "UPDATE mail_queue SET created = created - 700"
+expect_code 200 "signup again, later" POST /subscribe -d 'email=zoe@example.org'
+[ "$(sql "SELECT count(*) FROM mail_queue WHERE kind = 'confirm'")" = 2 ] || fail "no second mail after 10 minutes"
+[ "$(sql "SELECT confirm_token FROM subscriber")" = "$tok" ] || fail "the second mail has another link"
 
-# Opening the link confirms nothing; posting the token does, once.
-expect_code 200 "confirm page" GET "/confirm?token=$tok"
-body_has '<script>' "the confirm page submits itself"
+# A stranger's name never reaches the address's inbox; topics not on
+# offer are refused.
+evil='customer. URGENT: your account is suspended, verify at https://evil.example/login'
+expect_code 200 "a signup with a phishing name" POST /subscribe \
+	--data-urlencode "email=victim@example.org" --data-urlencode "name=$evil"
+expect_code 400 "a topic not on offer (form)" POST /subscribe \
+	-d 'email=victim2@example.org&tags=free+money+at+evil.example'
+body_has "is not a topic on offer" "the form's error"
+body_has 'aria-invalid' "the form again"
+expect_code 400 "a topic not on offer (json)" POST /subscribe -H 'Content-Type: application/json' \
+	-H 'Accept: application/json' -d '{"email": "victim2@example.org", "tags": ["science", "casino"]}'
+body_has '"ok":false' "json refusal"
+body_has "casino" "json refusal names the topic"
+[ "$(sql "SELECT count(*) FROM subscriber WHERE email = 'victim2@example.org'")" = 0 ] ||
+	fail "a refused topic stored a signup"
+i=0
+until [ "$(ls "$T/outbox/confirm/"*victim* 2>/dev/null | wc -l)" -ge 1 ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "no mail to the victim"
+	sleep 0.1
+done
+"$PY" - "$T/outbox/confirm/"*victim*.eml <<'PY' || fail "the confirmation mail carries the name"
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for part in ('plain', 'html'):
+    text = m.get_body((part,)).get_content()
+    assert 'evil' not in text and 'URGENT' not in text and 'customer' not in text, text
+assert 'evil' not in str(m['Subject']) + str(m['To'])
+PY
+
+# Opening the link confirms nothing, whatever runs on the page: it has
+# no script and its policy allows none; posting the token does, once.
+expect_code 200 "confirm page" GET "/confirm?token=$tok" -D "$T/headers"
+grep -qi '<script' "$T/body" && fail "the confirm page has a script"
+grep -i '^Content-Security-Policy' "$T/headers" | grep -q "script-src\|unsafe-inline.*script" &&
+	fail "the confirm page's policy allows script: $(grep -i '^Content-Security' "$T/headers")"
 body_has "value=\"$tok\"" "the confirm page carries the token"
-[ "$(sql "SELECT status FROM subscriber")" = pending ] || fail "GET confirmed"
+body_has "Zoe@example.org" "the confirm page shows the address"
+body_has "Science and research and Climate and environment" "the confirm page shows the topics"
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = pending ] || fail "GET confirmed"
 expect_code 200 "confirm" POST /confirm -d "token=$tok"
 body_has "Zoe@example.org" "confirmed page"
-[ "$(sql "SELECT status FROM subscriber")" = confirmed ] || fail "not confirmed"
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = confirmed ] || fail "not confirmed"
+pt0=$(sql "SELECT preferences_token FROM subscriber WHERE id = 1")
+body_has "$pt0" "the first confirmation links the preferences"
 expect_code 200 "confirm again" POST /confirm -d "token=$tok"
+body_has "Already confirmed" "a used link says so"
+grep -q "$pt0" "$T/body" && fail "a used link shows the preferences token"
+expect_code 200 "open a used link" GET "/confirm?token=$tok"
+body_has "Already confirmed" "a used link, opened, says so"
+grep -q "$pt0" "$T/body" && fail "a used link, opened, shows the preferences token"
 expect_code 404 "unknown token" POST /confirm -d "token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 expect_code 404 "short token" GET "/confirm?token=abc"
-before=$(sql "SELECT name, tags, status, consent_time FROM subscriber WHERE id = 1")
+before=$(sql "SELECT name, tags, status FROM subscriber WHERE id = 1")
+sql "UPDATE mail_queue SET created = created - 700"
 expect_code 200 "confirmed, signing up again" POST /subscribe -d 'email=Zoe@example.org&name=X&tags=politics'
 body_has "Check your inbox" "same answer for a confirmed address"
-[ "$(sql "SELECT name, tags, status, consent_time FROM subscriber WHERE id = 1")" = "$before" ] ||
+[ "$(sql "SELECT name, tags, status FROM subscriber WHERE id = 1")" = "$before" ] ||
 	fail "a signup changed a confirmed subscriber"
+# ... and the "already subscribed" mail, with their preferences link.
+i=0
+until [ "$(sql "SELECT count(*) FROM mail_queue WHERE kind = 'subscribed' AND status = 'sent'")" = 1 ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "no 'already subscribed' mail: $(sql 'SELECT * FROM mail_queue')"
+	sleep 0.1
+done
+sub_mail=$(grep -l "^Subject: You are subscribed" "$T/outbox/confirm/"*.eml)
+[ -n "$sub_mail" ] || fail "the 'already subscribed' mail"
+"$PY" - "$sub_mail" "$pt0" <<'PY' || fail "the 'already subscribed' mail's content"
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+text = m.get_body(('plain',)).get_content()
+assert '/preferences?token=' + sys.argv[2] in text, text
+assert 'Zo\u00eb' not in text and 'politics' not in text, text
+PY
 
 # Signups at the same time are stored together (group commit), each
 # answered after the commit: all of them there, the same answer for all,
@@ -111,6 +183,10 @@ sql "UPDATE subscriber SET confirm_created = confirm_created - 8 * 86400 WHERE e
      UPDATE mail_queue SET created = created - 8 * 86400"
 expect_code 410 "expired" POST /confirm -d "token=$old"
 body_has "/resend" "expired page offers a new link"
+body_has "expired" "the expired page says so"
+grep -q "preferences?token=" "$T/body" && fail "an expired link shows a preferences link"
+expect_code 410 "expired, opened" GET "/confirm?token=$old"
+grep -q "preferences?token=" "$T/body" && fail "an expired link, opened, shows a preferences link"
 expect_code 200 "resend" POST /resend -d "token=$old"
 [ "$(sql "SELECT confirm_token <> '$old' FROM subscriber WHERE email = 'old@example.org'")" = 1 ] ||
 	fail "resend kept the old token"
@@ -120,14 +196,54 @@ pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'Zoe@example.or
 ut=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = 'Zoe@example.org'")
 expect_code 200 "preferences" GET "/preferences?token=$pt"
 expect_code 200 "preferences saved" POST /preferences -d "token=$pt&name=Zoe+M&tags=politics"
+body_has 'id="saved"' "Saved"
 [ "$(sql "SELECT name, tags FROM subscriber WHERE id = 1")" = "Zoe M|politics" ] || fail "preferences"
+[ "$(sql "SELECT action, detail FROM consent WHERE action = 'preferences'")" = "preferences|tags=politics" ] ||
+	fail "preferences in the log"
+# Tags a subscriber has that are not on offer: shown checked, kept.
+sql "UPDATE subscriber SET tags = 'programming' || char(31) || 'linux' WHERE id = 1"
+expect_code 200 "preferences, tags not on offer" GET "/preferences?token=$pt"
+body_has 'value="linux" checked' "a tag not on offer, checked"
+expect_code 200 "preferences, a name change" POST /preferences -d "token=$pt&name=Zoe&tags=programming&tags=linux"
+[ "$(sql "SELECT name, tags FROM subscriber WHERE id = 1")" = "Zoe|programming$(printf '\037')linux" ] ||
+	fail "a save dropped tags not on offer: $(sql 'SELECT tags FROM subscriber WHERE id = 1')"
+expect_code 200 "preferences, one unticked" POST /preferences -d "token=$pt&tags=linux"
+[ "$(sql "SELECT tags FROM subscriber WHERE id = 1")" = linux ] || fail "unticking"
+expect_code 400 "preferences, a tag nobody offered" POST /preferences -d "token=$pt&tags=casino"
 expect_code 422 "a name with a line break" POST /preferences -d "token=$pt&name=a%0D%0ABcc:+x"
 expect_code 404 "preferences, unknown token" GET "/preferences?token=$ut"
 expect_code 200 "unsubscribe page" GET "/unsubscribe?token=$ut"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = confirmed ] || fail "GET unsubscribed"
 expect_code 400 "unsubscribe without one-click" POST "/unsubscribe?token=$ut" -d "x=1"
-expect_code 200 "one-click" POST "/unsubscribe?token=$ut" -d "List-Unsubscribe=One-Click"
+# RFC 8058 as receivers send it: multipart (curl -F), 200, empty body.
+expect_code 200 "one-click, multipart" POST "/unsubscribe?token=$ut" -F "List-Unsubscribe=One-Click"
+[ -s "$T/body" ] && fail "one-click answered with a body: $(head -c 200 "$T/body")"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "not unsubscribed"
+[ "$(sql "SELECT count(*) FROM consent WHERE action = 'unsubscribe'")" = 1 ] || fail "unsubscribe in the log"
+# An unsubscribed person: the preferences say so, with a way back
+# through double opt-in; a signup does not bring them back either.
+expect_code 200 "preferences, unsubscribed" GET "/preferences?token=$pt"
+body_has 'You are unsubscribed' "the unsubscribed state"
+body_has '/resubscribe' "a button to subscribe again"
+expect_code 200 "signup of an unsubscribed address" POST /subscribe -d 'email=zoe@EXAMPLE.org'
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "a signup resubscribed"
+sql "UPDATE mail_queue SET created = created - 700"
+expect_code 200 "resubscribe" POST /resubscribe -d "token=$pt"
+body_has "Check your inbox" "resubscribe answer"
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "resubscribe without confirming"
+tok2=$(sql "SELECT confirm_token FROM subscriber WHERE id = 1")
+[ -n "$tok2" ] || fail "resubscribe made no confirm link"
+expect_code 200 "confirm the way back" POST /confirm -d "token=$tok2"
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = confirmed ] || fail "confirming did not resubscribe"
+# Urlencoded and empty one-click bodies work too.
+expect_code 200 "one-click, urlencoded" POST "/unsubscribe?token=$ut" --data "List-Unsubscribe=One-Click"
+[ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "urlencoded one-click"
+"$DIGEST" --config "$T/digest.conf" subscribers add g1@example.org >/dev/null
+ut3=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = 'g1@example.org'")
+expect_code 200 "one-click, empty body" POST "/unsubscribe?token=$ut3" -H 'Content-Length: 0' -X POST
+[ "$(sql "SELECT status FROM subscriber WHERE email = 'g1@example.org'")" = unsubscribed ] || fail "empty one-click"
+expect_code 200 "one-click from the page" POST "/unsubscribe?token=$ut3" -H 'Accept: text/html' --data "List-Unsubscribe=One-Click"
+body_has "You are unsubscribed" "a person gets a page"
 
 # JSON in, JSON out; CORS for the configured origin only.
 expect_code 200 "json signup" POST /subscribe -H 'Content-Type: application/json' \

@@ -3,9 +3,9 @@
 # DevTools protocol): type an address and a name into the form, tick two
 # topics, press Subscribe; take the link from the confirmation mail in
 # the outbox; check that fetching it (a mail scanner) confirms nothing;
-# open it in the browser, whose page posts it by itself; then the
-# subscriber is confirmed with those topics, and `digest preview` shows
-# them a digest of articles on those topics.
+# open it in the browser and wait (a scanner that runs scripts): still
+# pending; press the button: confirmed, with those topics; then
+# `digest preview` shows them a digest of articles on those topics.
 . "$(dirname "$0")/../cli-lib.sh"
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
 	skip "chromium not installed"
@@ -70,10 +70,12 @@ PY
 case $link in "$base/confirm?token="*) ;; *) fail "confirm link '$link'" ;; esac
 
 # 3. A mail scanner fetches the link: nothing changes. The browser
-# opens it: the page's script posts the token, and it is confirmed.
+# opens it and waits: still pending. A click: confirmed.
 curl -sf -o "$T/scanned" "$link" || fail "fetching the link"
 [ "$(sql "SELECT status FROM subscriber")" = pending ] || fail "fetching the link confirmed"
-browser confirm "$link" --expect-text "$addr"
+browser confirm "$link" --expect-text "$addr" --wait 3 \
+	--screenshot "${SCREENSHOT_DIR:-$T}/confirm-page.png" \
+	--pending-cmd "[ \"\$(sqlite3 '$DIGEST_DB' 'SELECT status FROM subscriber')\" = pending ]"
 [ "$(sql "SELECT status, tags FROM subscriber")" = \
 	"confirmed|science$(printf '\037')climate" ] ||
 	fail "after the confirm page: $(sql 'SELECT * FROM subscriber')"

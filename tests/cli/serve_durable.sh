@@ -1,0 +1,73 @@
+# "Answered" means on disk: digest serve under strace, a signup, its
+# confirmation and a one-click unsubscription. For each POST, the thread
+# that reads it must fsync (fdatasync) the database's WAL before it
+# writes the 200 answer, so what was acknowledged survives a power loss,
+# not only a kill. With synchronous = NORMAL there is no such fsync and
+# this test fails.
+. "$(dirname "$0")/../cli-lib.sh"
+need sqlite3
+need curl
+need strace
+port=$(free_port)
+base="http://127.0.0.1:$port"
+cat >"$T/digest.conf" <<CONF
+name = Test News
+base_url = $base
+templates = $TOP/templates
+outbox = $T/outbox
+topics = science
+from_address = news@example.org
+CONF
+"$DIGEST" subscribers add seed@example.org >/dev/null || fail "creating the database"
+strace -f -ttt -y -s 80 -o "$T/trace" \
+	-e trace=read,recvfrom,recvmsg,write,writev,sendto,sendmsg,fsync,fdatasync \
+	"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
+	2>>"$T/serve.log" &
+strace_pid=$!
+# stop_serve stops digest, strace's child; strace then ends by itself.
+i=0
+while [ -z "${serve_pid:-}" ]; do
+	serve_pid=$(pgrep -P "$strace_pid" | head -n 1)
+	i=$((i + 1)); [ $i -gt 100 ] && fail "strace did not start digest"
+	[ -n "$serve_pid" ] || sleep 0.1
+done
+i=0
+until curl -s -o /dev/null "$base/healthz"; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start under strace"
+	sleep 0.1
+done
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(code -d 'email=d@example.org&tags=science' "$base/subscribe")" = 200 ] || fail "signup"
+tok=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'd@example.org'")
+[ "$(code -d "token=$tok" "$base/confirm")" = 200 ] || fail "confirm"
+ut=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = 'd@example.org'")
+[ "$(code -F List-Unsubscribe=One-Click "$base/unsubscribe?token=$ut")" = 200 ] || fail "one-click"
+pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'd@example.org'")
+[ "$(code -d "token=$pt&tags=science" "$base/preferences")" = 200 ] || fail "preferences"
+stop_serve
+wait "$strace_pid"
+"$PY" - "$T/trace" <<'PY' || fail "an answer before its fsync"
+import re, sys
+pending = {}     # tid -> [what, synced]
+checked = []
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"(\d+)\s+\S+\s+(\w+)\((.*)", line)
+    if not m:
+        continue
+    tid, call, rest = m.groups()
+    if call in ("read", "recvfrom", "recvmsg"):
+        r = re.search(r'"(POST (/\w+))', rest)
+        if r:
+            pending[tid] = [r.group(2), False]
+    elif call in ("fsync", "fdatasync") and "-wal>" in rest:
+        if tid in pending:
+            pending[tid][1] = True
+    elif call in ("write", "writev", "sendto", "sendmsg") and "HTTP/1.1 200" in rest:
+        if tid in pending:
+            what, synced = pending.pop(tid)
+            assert synced, "%s answered 200 with no fsync before it" % what
+            checked.append(what)
+want = ["/subscribe", "/confirm", "/unsubscribe", "/preferences"]
+assert sorted(checked) == sorted(want), "answers checked: %r" % checked
+PY
+pass
