@@ -840,6 +840,11 @@ static void
 smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
     struct transport_result *r)
 {
+	/* For later, and every message's: a login the server cannot do
+	 * now, a greeting that refuses us. */
+	int stop_later = (code == 454 && c->fail_phase == SMTP_PHASE_AUTH) ||
+	    (code >= 500 && c->fail_phase == SMTP_PHASE_CONNECT);
+
 	r->code = code;
 	snprintf(r->reply, sizeof(r->reply), "%s", reply);
 	r->slow_down = smtp_slow_down_code(code);
@@ -849,7 +854,7 @@ smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
 	else if (code == 530 || (c->fail_phase == SMTP_PHASE_AUTH &&
 	    code >= 500 && code != 504))
 		smtp_auth_failed(c, reply, r);
-	else if (code == 454 && c->fail_phase == SMTP_PHASE_AUTH)
+	else if (stop_later)
 		r->fault = TRANSPORT_STOP;
 	else if (code < 500)
 		r->fault = TRANSPORT_DEFER;
@@ -861,8 +866,6 @@ smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
 	else if (c->fail_phase == SMTP_PHASE_EHLO)
 		smtp_stop_setting(r, "%s refuses our greeting (%.100s): set "
 		    "smtp_ehlo to this host's name", c->s->where, reply);
-	else if (c->fail_phase == SMTP_PHASE_CONNECT)
-		r->fault = TRANSPORT_STOP;
 	else
 		r->fault = TRANSPORT_REFUSED;
 }
@@ -1305,9 +1308,10 @@ smtp_where(const char *url, char *out, size_t size)
 	p = p ? p + 3 : url;
 	end = p + strcspn(p, "/?#");
 	n = (size_t)(end - p);
-	if (memchr(p, ':', n) != NULL && p[0] != '[')
-		snprintf(out, size, "%.*s", (int)n, p);
-	else if (p[0] == '[' && n > 0 && p[n - 1] != ']')
+	/* A port is there after a host name, or after an IPv6 literal's
+	 * closing bracket. */
+	if ((p[0] != '[' && memchr(p, ':', n) != NULL) ||
+	    (p[0] == '[' && n > 0 && p[n - 1] != ']'))
 		snprintf(out, size, "%.*s", (int)n, p);
 	else
 		snprintf(out, size, "%.*s:%d", (int)n, p, smtps ? 465 : 25);
