@@ -1775,13 +1775,17 @@ serve_sweep(struct serve *s)
 /* ---- the mail thread ------------------------------------------------ */
 
 /* One key=value line per confirmation mail on stderr, which journald
- * keeps: where it went and what became of it, never its link. A setting
+ * keeps: where it went (masked, as serve_log does) and what became of
+ * it, never its link. A setting
  * that stops every mail says so at once, with the fix. */
 static void
 serve_mail_log(const struct mailq_event *ev, void *arg)
 {
+	char masked[ADDR_MAX + 8];
+
 	(void)arg;
-	fprintf(stderr, "event=confirmation-mail to=%s status=%s", ev->email,
+	serve_mask(ev->email, masked, sizeof(masked));
+	fprintf(stderr, "event=confirmation-mail addr=%s status=%s", masked,
 	    ev->status);
 	if (ev->setting)
 		fputs(" cause=setting", stderr);

@@ -299,9 +299,10 @@ add_reader(const char *email)
 	sqlite3_stmt *st;
 
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO subscriber "
-	    "(email, name, status, created, unsubscribe_token, "
-	    "preferences_token) VALUES (?1, 'Reader', 'confirmed', 1, "
-	    "digest_token(), digest_token())", -1, &st, NULL), SQLITE_OK);
+	    "(email, email_key, name, status, created, unsubscribe_token, "
+	    "preferences_token) VALUES (?1, digest_addr_key(?1), 'Reader', "
+	    "'confirmed', 1, digest_token(), digest_token())", -1, &st, NULL),
+	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
