@@ -478,6 +478,7 @@ ingest_one(sqlite3 *db, const char *source, const struct ingest_opts *o,
 	char e[ERR_LEN];
 
 	memset(rep, 0, sizeof(*rep));
+	err[0] = '\0';
 	st = ingest_read(db, source, o, untrusted, &in, err);
 	if (st == INGEST_NOT_MODIFIED) {
 		if (ingest_memo_store(db, in.name, NULL, 0, now, "not modified",
@@ -485,7 +486,8 @@ ingest_one(sqlite3 *db, const char *source, const struct ingest_opts *o,
 			st = INGEST_DB;
 	}
 	if (st != INGEST_OK) {
-		ingest_err_unname(source, err);
+		if (st != INGEST_NOT_MODIFIED)
+			ingest_err_unname(source, err);
 		/* What went wrong is remembered for `digest feeds list`. */
 		if (st != INGEST_NOT_MODIFIED && st != INGEST_DB &&
 		    in.name != NULL)
