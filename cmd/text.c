@@ -5,8 +5,11 @@
 #include "cmd.h"
 #include "sentence.h"
 #include "summary.h"
+#include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The most --max-chars and -n take: far beyond any lead, small enough
  * that nothing overflows. */
@@ -54,6 +57,40 @@ text_operand(int argc, char **argv, const char **path)
 	return 0;
 }
 
+/* Sentences are printed in blocks of about this many bytes: a write per
+ * block, not per line, from a buffer that stays in the cache. */
+#define TEXT_OUT_BLOCK (256u << 10)
+
+/* Prints the sentences of data (len bytes), collapsed, one per line: 0,
+ * or -1 with errno when standard output cannot be written. */
+static int
+text_print_sentences(const char *data, size_t len)
+{
+	struct sentence_iter it;
+	size_t start, end, o = 0, cap = TEXT_OUT_BLOCK;
+	char *out = xmalloc(cap);	/* owned: the block being filled */
+	int ok = 1;
+
+	sentence_iter_init(&it, data, len);
+	while (ok && sentence_next(&it, &start, &end)) {
+		if (o + (end - start) + 1 > cap) {
+			ok = fwrite(out, 1, o, stdout) == o;
+			o = 0;
+			if (end - start + 1 > cap) {
+				free(out);
+				cap = end - start + 1;
+				out = xmalloc(cap);
+			}
+		}
+		o += sentence_collapse(data + start, end - start, out + o);
+		out[o++] = '\n';
+	}
+	if (ok)
+		ok = fwrite(out, 1, o, stdout) == o;
+	free(out);
+	return ok && fflush(stdout) == 0 ? 0 : -1;
+}
+
 int
 cmd_text_sentences(int argc, char **argv)
 {
@@ -61,11 +98,10 @@ cmd_text_sentences(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sentence_iter it;
 	const char *path;
-	char *data, *line;
-	size_t len, start, end;
-	int c;
+	char *data;
+	size_t len;
+	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h')
@@ -76,14 +112,12 @@ cmd_text_sentences(int argc, char **argv)
 		return cmd_bad_usage(cmd_text_sentences_usage);
 	if (cmd_read_input(path, &data, &len) == -1)
 		return EX_NOINPUT;
-	sentence_iter_init(&it, data, len);
-	while (sentence_next(&it, &start, &end)) {
-		line = summary_collapse(data + start, end - start);
-		puts(line);
-		free(line);
+	if (text_print_sentences(data, len) == -1) {
+		cmd_error("cannot write the sentences: %s", strerror(errno));
+		status = EX_IOERR;
 	}
 	free(data);
-	return fflush(stdout) == 0 ? 0 : EX_IOERR;
+	return status;
 }
 
 int
