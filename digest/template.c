@@ -80,6 +80,7 @@ struct unit {
 	size_t n, cap;
 	struct seg *seg;	/* owned */
 	size_t nseg, segcap;
+	unsigned char walk;	/* template_preload: 1 on the path, 2 done */
 };
 
 struct partial {
@@ -869,18 +870,60 @@ struct render {
 	struct template *t;
 	struct buf *out;
 	char *err;
+	/* template_render_to: out is a block of TEMPLATE_BLOCK bytes sent to
+	 * write whenever it fills; NULL for template_render. */
+	template_write_fn write;
+	void *write_arg;
+	size_t sent, max;	/* bytes sent so far, and the most in all */
 	size_t ind_start, ind_end;	/* the indentation: t->ind[start, end) */
 	enum line_state line;
 	unsigned depth;		/* render_nodes nesting */
 	unsigned nest;		/* partials, parents and overrides nesting */
 };
 
+/* Sends the block to the writer and empties it. */
+static int
+render_flush(struct render *r)
+{
+	struct buf *b = r->out;
+
+	if (b->len > r->max - r->sent)
+		return util_err(r->err, "output is larger than %zu bytes",
+		    r->max);
+	if (b->len > 0 && r->write(b->data, b->len, r->write_arg) == -1)
+		return util_err(r->err, "cannot write the output: %s",
+		    strerror(errno));
+	r->sent += b->len;
+	b->len = 0;
+	return 0;
+}
+
+/* What does not fit: for template_render, more than the buffer's
+ * maximum; for template_render_to, more than the block holds (the block
+ * is sent first, and what is larger than a block is sent as it is). */
 static int
 render_put_slow(struct render *r, const char *p, size_t n)
 {
-	if (buf_append(r->out, p, n) == -1)
+	if (r->write == NULL) {
+		if (buf_append(r->out, p, n) == -1)
+			return util_err(r->err, "output is larger than %zu "
+			    "bytes", r->out->max);
+		return 0;
+	}
+	if (render_flush(r) == -1)
+		return -1;
+	if (n > r->max - r->sent)
 		return util_err(r->err, "output is larger than %zu bytes",
-		    r->out->max);
+		    r->max);
+	if (n <= r->out->max) {
+		memcpy(r->out->data, p, n);
+		r->out->len = n;
+		return 0;
+	}
+	if (r->write(p, n, r->write_arg) == -1)
+		return util_err(r->err, "cannot write the output: %s",
+		    strerror(errno));
+	r->sent += n;
 	return 0;
 }
 
@@ -1450,6 +1493,91 @@ template_render(struct template *t, const json_t *data, struct buf *out,
 	if (out->data != NULL)
 		out->data[out->len] = '\0';
 	return rc;
+}
+
+int
+template_render_to(struct template *t, const json_t *data, size_t max,
+    template_write_fn write, void *arg, char *err)
+{
+	struct render r;
+	struct frame root;
+	struct buf block;
+	int rc;
+
+	buf_init(&block, TEMPLATE_BLOCK);
+	if (buf_reserve(&block, TEMPLATE_BLOCK) == NULL)
+		return util_err(err, "cannot allocate the output block");
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	r.out = &block;
+	r.err = err;
+	r.write = write;
+	r.write_arg = arg;
+	r.max = max;
+	root.v = data;
+	root.up = NULL;
+	rc = render_nodes(&r, t->root, 0, t->root->n, &root, NULL);
+	if (rc == 0)
+		rc = render_flush(&r);
+	buf_release(&block);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Loading every partial before rendering
+ */
+
+/* Resolves the partials and parents u names, then theirs: 0 when all
+ * loaded and compiled (or are missing) and none is reached again from
+ * itself, else -1 with err. */
+static int
+preload_unit(struct render *r, struct unit *u)
+{
+	struct node *n;
+	size_t i;
+	int rc = 0;
+
+	if (u->walk == 2)
+		return 0;
+	if (u->walk == 1)
+		return util_err(r->err, "'%s' includes itself", u->name);
+	u->walk = 1;
+	for (i = 0; i < u->n && rc == 0; i++) {
+		n = &u->node[i];
+		if (n->op != OP_PARTIAL && n->op != OP_PARENT)
+			continue;
+		if (!n->resolved) {
+			if (render_find_partial(r, n->s, &n->unit) == -1) {
+				rc = -1;
+				break;
+			}
+			n->resolved = 1;
+		}
+		if (n->unit != NULL)
+			rc = preload_unit(r, n->unit);
+	}
+	u->walk = rc == 0 ? 2 : 0;
+	return rc;
+}
+
+int
+template_preload(struct template *t)
+{
+	struct render r;
+	char err[ERR_LEN];
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	r.err = err;
+	rc = preload_unit(&r, t->root);
+	/* Walk marks are for one walk; a failed one may have left some. */
+	t->root->walk = 0;
+	for (i = 0; i < t->npartial; i++)
+		if (t->partial[i].unit != NULL)
+			t->partial[i].unit->walk = 0;
+	return rc == 0;
 }
 
 /* ---------------------------------------------------------------------
