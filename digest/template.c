@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* How much of a name or tag an error message quotes. */
 #define SHOW_MAX 60
@@ -953,9 +956,9 @@ static const char *const escape_text[256] = {
 
 
 /*
- * The length of the prefix of s with nothing to escape. Eight bytes at a
- * time: the five bytes fold into three tests, b|1 == '\'' (& and '),
- * b|2 == '>' (< and >) and b == '"'.
+ * The length of the prefix of s with nothing to escape. The five bytes
+ * fold into three tests, b|1 == '\'' (& and '), b|2 == '>' (< and >) and
+ * b == '"': 16 bytes at a time with SSE2, then 8 at a time in a word.
  */
 static size_t
 escape_span(const char *s, size_t n)
@@ -963,6 +966,23 @@ escape_span(const char *s, size_t n)
 	size_t i = 0;
 	uint64_t w;
 
+#ifdef __SSE2__
+	const __m128i one = _mm_set1_epi8(1), two = _mm_set1_epi8(2);
+	const __m128i apos = _mm_set1_epi8('\''), gt = _mm_set1_epi8('>');
+	const __m128i quot = _mm_set1_epi8('"');
+	__m128i v;
+	unsigned mask;
+
+	for (; i + 16 <= n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(_mm_or_si128(v, one), apos),
+		    _mm_cmpeq_epi8(_mm_or_si128(v, two), gt)),
+		    _mm_cmpeq_epi8(v, quot)));
+		if (mask != 0)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
 		if (util_has_zero_byte((w | UTIL_ONES) ^ (UTIL_ONES * '\'')) ||
