@@ -521,6 +521,7 @@ check_collapse(const char *s, size_t len)
 static void
 test_collapse(void **state)
 {
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	struct buf b;
 	size_t i, k, n, a;
 	int round;
@@ -542,8 +543,7 @@ test_collapse(void **state)
 	for (k = 0; k < sizeof(spaces) / sizeof(spaces[0]); k++) {
 		buf_truncate(&b, 0);
 		for (i = 0; i < 40; i++) {
-			buf_puts(&b, "abcdefghijklmnopqrstuvwxyz0123456789" +
-			    i % 30);
+			buf_puts(&b, &letters[i % 30]);
 			buf_puts(&b, spaces[(k + i) % (sizeof(spaces) /
 			    sizeof(spaces[0]))]);
 		}
