@@ -1492,22 +1492,23 @@ render_nodes(struct render *r, struct unit *u, size_t i, size_t end,
 	return rc;
 }
 
+/* Renders t's root with data as the whole context stack. */
+static int
+render_root(struct render *r, const json_t *data)
+{
+	struct frame root = { data, NULL };
+
+	return render_nodes(r, r->t->root, 0, r->t->root->n, &root, NULL);
+}
+
 int
 template_render(struct template *t, const json_t *data, struct buf *out,
     char *err)
 {
-	struct render r;
-	struct frame root;
+	struct render r = { .t = t, .out = out, .err = err };
 	size_t start = out->len;
-	int rc;
+	int rc = render_root(&r, data);
 
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.out = out;
-	r.err = err;
-	root.v = data;
-	root.up = NULL;
-	rc = render_nodes(&r, t->root, 0, t->root->n, &root, NULL);
 	if (rc == -1)
 		out->len = start;
 	if (out->data != NULL)
@@ -1519,24 +1520,15 @@ int
 template_render_to(struct template *t, const json_t *data, size_t max,
     template_write_fn write, void *arg, char *err)
 {
-	struct render r;
-	struct frame root;
 	struct buf block;
+	struct render r = { .t = t, .out = &block, .err = err, .write = write,
+	    .write_arg = arg, .max = max };
 	int rc;
 
 	buf_init(&block, TEMPLATE_BLOCK);
 	if (buf_reserve(&block, TEMPLATE_BLOCK) == NULL)
 		return util_err(err, "cannot allocate the output block");
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.out = &block;
-	r.err = err;
-	r.write = write;
-	r.write_arg = arg;
-	r.max = max;
-	root.v = data;
-	root.up = NULL;
-	rc = render_nodes(&r, t->root, 0, t->root->n, &root, NULL);
+	rc = render_root(&r, data);
 	if (rc == 0)
 		rc = render_flush(&r);
 	buf_release(&block);
@@ -1583,15 +1575,10 @@ preload_unit(struct render *r, struct unit *u)
 int
 template_preload(struct template *t)
 {
-	struct render r;
 	char err[ERR_LEN];
+	struct render r = { .t = t, .err = err };
 	size_t i;
-	int rc;
-
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.err = err;
-	rc = preload_unit(&r, t->root);
+	int rc = preload_unit(&r, t->root);
 	/* Walk marks are for one walk; a failed one may have left some. */
 	t->root->walk = 0;
 	for (i = 0; i < t->npartial; i++)
