@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +74,50 @@ bench_free_port(void)
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
+}
+
+/* Prints a figure that has no target of its own (the same figure at
+ * another size, a peer's). */
+static inline void
+bench_figure(const char *name, double value, const char *unit,
+    const char *details)
+{
+	printf("bench %s: %.2f %s (%s)\n", name, value, unit, details);
+	fflush(stdout);
+}
+
+/* Runs argv (argv[0] a path) as a user would from a shell, stdin from
+ * /dev/null and stdout to out_path (NULL: /dev/null); stderr is ours.
+ * Returns the wall-clock seconds from fork to exit, with the child's CPU
+ * seconds (user + system) in *cpu; -1 when it could not run or did not
+ * exit 0. */
+static inline double
+bench_spawn(char *const argv[], const char *out_path, double *cpu)
+{
+	double t0 = bench_now(), wall;
+	struct rusage ru;
+	int status, in, out;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		in = open("/dev/null", O_RDONLY);
+		out = open(out_path ? out_path : "/dev/null", O_WRONLY |
+		    O_CREAT | O_TRUNC, 0600);
+		if (in == -1 || out == -1 || dup2(in, STDIN_FILENO) == -1 ||
+		    dup2(out, STDOUT_FILENO) == -1)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) == -1)
+		return -1;
+	wall = bench_now() - t0;
+	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? wall : -1;
 }
 
 #endif

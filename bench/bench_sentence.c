@@ -7,6 +7,14 @@
  * ../shared/seeds and the Golden Rules texts when ../shared is there. Its
  * paragraphs are shuffled and repeated, a third of them hard-wrapped at 72
  * columns as mail and feeds often are, until the text is BENCH_BYTES long.
+ *
+ * Then the same text through the command line, as a user meets it: `digest
+ * text sentences FILE` (DIGEST, which make bench sets), one sentence per
+ * line out, at 5, 10 and 20 MB beside the splitter in process on the same
+ * bytes. Its output goes to /dev/null, so that the figure is the
+ * program's and not the disk's. The startup (loading the shared
+ * libraries) is a fixed cost; a cost that grew faster than the text would
+ * show as a rate that falls from one size to the next.
  */
 #include "bench.h"
 #include "buf.h"
@@ -25,6 +33,8 @@
 #define BENCH_TARGET_MBS 250.0
 #define BENCH_FILE_MAX (16u << 20)
 #define WRAP_COLUMNS 72
+#define CLI_RUNS 7
+#define CLI_FILE "sentences.txt"	/* in bench/run.sh's scratch folder */
 
 struct paragraphs {
 	char **text;	/* owned */
@@ -201,15 +211,115 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One pass of the splitter over s; returns the seconds it took, with the
+ * sentences and the bytes in them. */
+static double
+split_once(const char *s, size_t len, size_t *count, size_t *sum)
+{
+	struct sentence_iter it;
+	size_t start, end;
+	double t0 = bench_now();
+
+	*count = *sum = 0;
+	sentence_iter_init(&it, s, len);
+	while (sentence_next(&it, &start, &end)) {
+		(*count)++;
+		*sum += end - start;
+	}
+	return bench_now() - t0;
+}
+
+static int
+write_file(const char *path, const char *s, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f != NULL && fwrite(s, 1, len, f) == len;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* `digest text sentences` on the first mb megabytes of text (up to a
+ * paragraph break), beside the splitter on the same bytes. */
+static int
+bench_cli_size(const char *digest, const struct buf *text, int mb)
+{
+	char *argv[] = { (char *)digest, "text", "sentences", CLI_FILE, NULL };
+	char name[64], details[512];
+	double wall[CLI_RUNS], cpu[CLI_RUNS], split[CLI_RUNS], mbytes;
+	const char *cut;
+	size_t len = (size_t)mb * 1000000, count, sum;
+	int run;
+
+	cut = len < text->len ? strstr(text->data + len, "\n\n") : NULL;
+	len = cut != NULL ? (size_t)(cut - text->data) + 2 : text->len;
+	mbytes = len / 1e6;
+	if (write_file(CLI_FILE, text->data, len) == -1) {
+		fprintf(stderr, "bench_sentence: cannot write %s\n", CLI_FILE);
+		return -1;
+	}
+	for (run = 0; run < CLI_RUNS; run++)
+		split[run] = split_once(text->data, len, &count, &sum);
+	for (run = -1; run < CLI_RUNS; run++) {	/* run -1 warms up */
+		double c, w = bench_spawn(argv, NULL, &c);
+
+		if (w < 0) {
+			fprintf(stderr, "bench_sentence: %s text sentences "
+			    "failed\n", digest);
+			return -1;
+		}
+		if (run >= 0) {
+			wall[run] = w;
+			cpu[run] = c;
+		}
+	}
+	qsort(wall, CLI_RUNS, sizeof(wall[0]), cmp_double);
+	qsort(cpu, CLI_RUNS, sizeof(cpu[0]), cmp_double);
+	qsort(split, CLI_RUNS, sizeof(split[0]), cmp_double);
+	snprintf(details, sizeof(details), "`digest text sentences FILE "
+	    ">/dev/null` on %.1f MB, %zu sentences; wall %.0f ms, median of "
+	    "%d runs (%.0f-%.0f), CPU %.0f ms (%.0f MB/s); in process the "
+	    "splitter alone on the same text: %.0f MB/s", mbytes, count,
+	    wall[CLI_RUNS / 2] * 1e3, CLI_RUNS, wall[0] * 1e3,
+	    wall[CLI_RUNS - 1] * 1e3, cpu[CLI_RUNS / 2] * 1e3,
+	    mbytes / cpu[CLI_RUNS / 2], mbytes / split[CLI_RUNS / 2]);
+	snprintf(name, sizeof(name), "text_sentences_cli_%dMB", mb);
+	if (mb == 20)
+		bench_report(name, mbytes / wall[CLI_RUNS / 2], "MB/s",
+		    BENCH_TARGET_MBS, 1, details);
+	else
+		bench_figure(name, mbytes / wall[CLI_RUNS / 2], "MB/s",
+		    details);
+	return 0;
+}
+
+static void
+bench_cli(const struct buf *text)
+{
+	static const int sizes[] = { 5, 10, 20 };
+	const char *digest = getenv("DIGEST");
+	size_t i;
+
+	if (digest == NULL || access(digest, X_OK) == -1) {
+		fprintf(stderr, "bench_sentence: DIGEST (the digest binary) not "
+		    "set: no command-line figures\n");
+		return;
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (bench_cli_size(digest, text, sizes[i]) == -1)
+			break;
+	unlink(CLI_FILE);
+}
+
 int
 main(void)
 {
 	struct paragraphs p = { NULL, 0, 0 };
-	struct sentence_iter it;
 	struct buf text;
 	char dir[4096], path[4400], details[256];
-	double times[BENCH_RUNS], t0;
-	size_t start, end, count = 0, sum = 0, i;
+	double times[BENCH_RUNS];
+	size_t count = 0, sum = 0, i;
 	struct dirent *de;
 	DIR *d;
 	int run;
@@ -237,15 +347,10 @@ main(void)
 	build_text(&p, &text);
 
 	for (run = -1; run < BENCH_RUNS; run++) {	/* run -1 warms up */
-		count = sum = 0;
-		t0 = bench_now();
-		sentence_iter_init(&it, text.data, text.len);
-		while (sentence_next(&it, &start, &end)) {
-			count++;
-			sum += end - start;
-		}
+		double t = split_once(text.data, text.len, &count, &sum);
+
 		if (run >= 0)
-			times[run] = bench_now() - t0;
+			times[run] = t;
 	}
 	qsort(times, BENCH_RUNS, sizeof(times[0]), cmp_double);
 	snprintf(details, sizeof(details), "%.1f MB of English prose from %zu "
@@ -254,6 +359,7 @@ main(void)
 	    100.0 * (double)sum / (double)text.len, BENCH_RUNS);
 	bench_report("sentence_split", text.len / 1e6 / times[BENCH_RUNS / 2],
 	    "MB/s", BENCH_TARGET_MBS, 1, details);
+	bench_cli(&text);
 
 	for (i = 0; i < p.n; i++)
 		free(p.text[i]);

@@ -12,6 +12,18 @@
  * characters, 2-3 tags and a date; about 24 KB out. mustache.js with a
  * cached template does about 4,800 digest renders a second on the
  * development VM.
+ *
+ * Then the command line, as a user meets it: `digest template render` of
+ * a template that repeats a digest partial (20 KB out, HTML with inline
+ * CSS and the article partial 10 times) 20, 200 and 2,000 times with the
+ * small JSON of one subscriber (0.4, 4 and 40 MB out), beside the same
+ * render in process and beside mustache.js (MUSTACHE_JS, which
+ * bench/run.sh installs with npm outside the worktree) run by node on the
+ * same files (bench/mustache_render.js), whose output must be the same
+ * bytes. The figure is the whole command's time against mustache.js's
+ * render alone (its template cached, without node's startup); the whole
+ * node process is shown too. Outputs go to /dev/null: the figures are
+ * the programs', not the disk's.
  */
 #include "bench.h"
 #include "buf.h"
@@ -19,6 +31,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +43,10 @@
 #define SUBSCRIBERS 64
 #define ARTICLES 10
 #define OUTPUT_MAX (4u << 20)
+#define CLI_RUNS 7
+#define PEER_RUNS 5
+#define CLI_DIR "cli"		/* in bench/run.sh's scratch folder */
+#define CLI_OUTPUT_MAX (256u << 20)	/* as digest template render */
 
 /* ---------------------------------------------------------------------
  * The embedded template: layout (a parent), digest (the child), article
@@ -527,6 +544,288 @@ bench_workload(struct workload *w, const char *name)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * The command line, beside mustache.js
+ */
+
+/* The digest partial: the embedded digest without inheritance (which
+ * mustache.js does not have), about 20 KB out. */
+static void
+build_cli_digest(struct buf *b)
+{
+	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "  <meta charset=\"utf-8\">\n"
+	    "  <title>{{edition.name}}: {{edition.count}} articles for you"
+	    "</title>\n  <style>\n");
+	build_css(b);
+	buf_puts(b, "  </style>\n</head>\n<body>\n"
+	    "  <p class=\"intro\">Hello {{subscriber.name}}, here is what "
+	    "happened in {{#subscriber.tags}}{{.}}, {{/subscriber.tags}}and "
+	    "more this week.</p>\n"
+	    "  <table role=\"presentation\" width=\"100%\">\n"
+	    "  {{#articles}}\n  {{>article}}\n  {{/articles}}\n  </table>\n"
+	    "  <p class=\"footer\">You receive this digest at "
+	    "{{subscriber.email}}. <a href=\"{{unsubscribe_url}}\">"
+	    "Unsubscribe</a> &middot; <a href=\"{{preferences_url}}\">Change "
+	    "your topics</a><br>\n  {{publisher.name}}, {{publisher.address}}"
+	    "</p>\n</body>\n</html>\n");
+}
+
+static int
+cli_write(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", CLI_DIR, name);
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	ok = fwrite(text, 1, len, f) == len;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The partials, the data and the main templates (main-N.mustache). */
+static int
+cli_files(const int *repeats, size_t n)
+{
+	json_t *articles = embedded_articles(), *data;
+	struct buf b;
+	char name[64], *json;
+	size_t i;
+	int k, rc = 0;
+
+	if (mkdir(CLI_DIR, 0700) == -1 && errno != EEXIST)
+		return -1;
+	buf_init(&b, 16u << 20);
+	build_cli_digest(&b);
+	rc |= cli_write("digest.mustache", b.data, b.len);
+	rc |= cli_write("article.mustache", article_template,
+	    strlen(article_template));
+	data = embedded_data(articles, 0);
+	json = json_dumps(data, JSON_INDENT(1));
+	rc |= json == NULL ? -1 : cli_write("data.json", json, strlen(json));
+	free(json);
+	json_decref(data);
+	json_decref(articles);
+	for (i = 0; i < n; i++) {
+		buf_truncate(&b, 0);
+		for (k = 0; k < repeats[i]; k++)
+			buf_puts(&b, "{{>digest}}\n");
+		snprintf(name, sizeof(name), "main-%d.mustache", repeats[i]);
+		rc |= cli_write(name, b.data, b.len);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* Counts what template_render_to sends, and drops it. */
+static int
+cli_discard(const char *p, size_t n, void *arg)
+{
+	(void)p;
+	*(size_t *)arg += n;
+	return 0;
+}
+
+/* Compiles and renders main in process, as the command does (partials
+ * from the folder, all loaded first, the output sent on in blocks, here
+ * dropped); the seconds it took, the output's size in *len. */
+static double
+cli_in_process(const char *main_path, const json_t *data, size_t *len)
+{
+	char err[ERR_LEN], *text;
+	struct template *t;
+	size_t n;
+	double t0 = bench_now(), dt;
+
+	if (util_read_file(main_path, TEMPLATE_FILE_MAX, &text, &n, err) ==
+	    -1 || (t = template_compile(text, n, main_path, template_load_dir,
+	    CLI_DIR, err)) == NULL) {
+		fprintf(stderr, "bench_template: %s\n", err);
+		exit(1);
+	}
+	free(text);
+	*len = 0;
+	if (!template_preload(t) || template_render_to(t, data,
+	    CLI_OUTPUT_MAX, cli_discard, len, err) == -1) {
+		fprintf(stderr, "bench_template: %s: %s\n", main_path, err);
+		exit(1);
+	}
+	dt = bench_now() - t0;
+	template_free(t);
+	return dt;
+}
+
+/* Runs argv `runs` times (after one to warm up); their median wall and
+ * CPU seconds, and the wall range, in w[0..2] and *cpu. -1 when a run
+ * failed. */
+static int
+cli_time(char *const argv[], int runs, double w[3], double *cpu)
+{
+	double wall[CLI_RUNS > PEER_RUNS ? CLI_RUNS : PEER_RUNS];
+	double used[CLI_RUNS > PEER_RUNS ? CLI_RUNS : PEER_RUNS], c;
+	int run;
+
+	for (run = -1; run < runs; run++) {
+		double t = bench_spawn(argv, NULL, &c);
+
+		if (t < 0) {
+			fprintf(stderr, "bench_template: %s failed\n", argv[0]);
+			return -1;
+		}
+		if (run >= 0) {
+			wall[run] = t;
+			used[run] = c;
+		}
+	}
+	qsort(wall, (size_t)runs, sizeof(wall[0]), cmp_double);
+	qsort(used, (size_t)runs, sizeof(used[0]), cmp_double);
+	w[0] = wall[runs / 2];
+	w[1] = wall[0];
+	w[2] = wall[runs - 1];
+	*cpu = used[runs / 2];
+	return 0;
+}
+
+/* 1 when the two files hold the same bytes. */
+static int
+same_files(const char *a, const char *b)
+{
+	char err[ERR_LEN], *x, *y;
+	size_t nx, ny;
+	int same;
+
+	if (util_read_file(a, CLI_OUTPUT_MAX, &x, &nx, err) == -1)
+		return 0;
+	if (util_read_file(b, CLI_OUTPUT_MAX, &y, &ny, err) == -1) {
+		free(x);
+		return 0;
+	}
+	same = nx == ny && memcmp(x, y, nx) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+/* mustache.js on main: its median wall and CPU seconds (w, *cpu) and
+ * the median of its own render times in ms (*render_ms); -1 when node
+ * failed or printed other bytes than digest (cli/digest.out). */
+static int
+cli_peer(const char *main_path, double w[3], double *cpu, double *render_ms)
+{
+	char js[4096], *text, err[ERR_LEN];
+	char *argv[] = { getenv("NODE"), js, getenv("MUSTACHE_JS"),
+	    (char *)main_path, CLI_DIR "/data.json", CLI_DIR "/timing", NULL };
+	double ms[PEER_RUNS], c;
+	size_t len;
+	int run;
+
+	if (find_top("bench/mustache_render.js", js, sizeof(js)) == -1) {
+		fprintf(stderr, "bench_template: bench/mustache_render.js not "
+		    "found\n");
+		return -1;
+	}
+	if (bench_spawn(argv, CLI_DIR "/mustache.out", &c) < 0 ||
+	    !same_files(CLI_DIR "/digest.out", CLI_DIR "/mustache.out")) {
+		fprintf(stderr, "bench_template: mustache.js failed on %s or "
+		    "printed other bytes than digest\n", main_path);
+		return -1;
+	}
+	for (run = 0; run < PEER_RUNS; run++) {
+		if (bench_spawn(argv, NULL, &c) < 0 || util_read_file(CLI_DIR
+		    "/timing", 64, &text, &len, err) == -1)
+			return -1;
+		ms[run] = strtod(text, NULL);
+		free(text);
+	}
+	qsort(ms, PEER_RUNS, sizeof(ms[0]), cmp_double);
+	*render_ms = ms[PEER_RUNS / 2];
+	return cli_time(argv, PEER_RUNS, w, cpu);
+}
+
+static int
+bench_cli_size(const char *digest, int repeats, const json_t *data,
+    int have_peer)
+{
+	char main_path[128], name[64], details[1024], peer[512];
+	char *argv[] = { (char *)digest, "template", "render", "--data",
+	    CLI_DIR "/data.json", main_path, NULL };
+	double w[3], pw[3], cpu, pcpu, prender, inproc[CLI_RUNS], mb, c;
+	size_t len = 0;
+	int run;
+
+	snprintf(main_path, sizeof(main_path), "%s/main-%d.mustache", CLI_DIR,
+	    repeats);
+	for (run = 0; run < CLI_RUNS; run++)
+		inproc[run] = cli_in_process(main_path, data, &len);
+	qsort(inproc, CLI_RUNS, sizeof(inproc[0]), cmp_double);
+	mb = len / 1e6;
+	if (bench_spawn(argv, CLI_DIR "/digest.out", &c) < 0 ||
+	    cli_time(argv, CLI_RUNS, w, &cpu) == -1)
+		return -1;
+	peer[0] = '\0';
+	if (have_peer && cli_peer(main_path, pw, &pcpu, &prender) == 0)
+		snprintf(peer, sizeof(peer), "; mustache.js: its render alone "
+		    "%.0f ms, the whole node process %.0f ms (%.0f-%.0f), CPU "
+		    "%.0f ms: %.1fx", prender, pw[0] * 1e3, pw[1] * 1e3, pw[2] *
+		    1e3, pcpu * 1e3, pw[0] / w[0]);
+	else
+		have_peer = 0;
+	snprintf(details, sizeof(details), "`digest template render` of "
+	    "{{>digest}} %d times, %.1f MB out to /dev/null: wall %.1f ms, "
+	    "median of %d runs (%.1f-%.1f), CPU %.1f ms, %.0f MB/s; in "
+	    "process (compile, render, output dropped): %.1f ms%s", repeats,
+	    mb, w[0] * 1e3, CLI_RUNS, w[1] * 1e3, w[2] * 1e3, cpu * 1e3,
+	    mb / w[0], inproc[CLI_RUNS / 2] * 1e3, peer);
+	snprintf(name, sizeof(name), "template_render_cli_%d", repeats);
+	/* The figure: the whole command against mustache.js's render alone
+	 * (its template cached, no node startup): the stricter ratio. */
+	if (!have_peer)
+		bench_figure(name, mb / w[0], "MB/s", details);
+	else if (repeats == 2000)
+		bench_report(name, prender / 1e3 / w[0], "x mustache.js", 10.0,
+		    1, details);
+	else
+		bench_figure(name, prender / 1e3 / w[0], "x mustache.js",
+		    details);
+	unlink(CLI_DIR "/digest.out");
+	unlink(CLI_DIR "/mustache.out");
+	return 0;
+}
+
+static int
+bench_cli(void)
+{
+	static const int repeats[] = { 20, 200, 2000 };
+	const char *digest = getenv("DIGEST"), *peer = getenv("MUSTACHE_JS");
+	const char *node = getenv("NODE");
+	json_error_t jerr;
+	json_t *data;
+	size_t i;
+	int have_peer, rc = 0;
+
+	if (digest == NULL || access(digest, X_OK) == -1) {
+		fprintf(stderr, "bench_template: DIGEST (the digest binary) not "
+		    "set: no command-line figures\n");
+		return 0;
+	}
+	have_peer = peer != NULL && *peer != '\0' && node != NULL &&
+	    *node != '\0';
+	if (!have_peer)
+		fprintf(stderr, "bench_template: no mustache.js (MUSTACHE_JS) "
+		    "or node (NODE): command-line figures without the peer\n");
+	if (cli_files(repeats, sizeof(repeats) / sizeof(repeats[0])) == -1 ||
+	    (data = json_load_file(CLI_DIR "/data.json", 0, &jerr)) == NULL) {
+		fprintf(stderr, "bench_template: cannot write %s/\n", CLI_DIR);
+		return -1;
+	}
+	for (i = 0; i < sizeof(repeats) / sizeof(repeats[0]) && rc == 0; i++)
+		rc = bench_cli_size(digest, repeats[i], data, have_peer);
+	json_decref(data);
+	return rc;
+}
+
 int
 main(void)
 {
@@ -547,5 +846,7 @@ main(void)
 	if (have_project)
 		workload_release(&project);
 	workload_release(&embedded);
+	if (bench_cli() == -1)
+		status = 1;
 	return status;
 }

@@ -89,15 +89,49 @@ template_check_dir(const char *dir)
 	return 0;
 }
 
-/* Compiles and renders; prints the output or the error. */
+/* Where template_render_to sends blocks: standard output, remembering
+ * that writing failed (74, not 65). */
+static int
+template_write_stdout(const char *p, size_t n, void *arg)
+{
+	int *failed = arg;
+
+	if (fwrite(p, 1, n, stdout) == n)
+		return 0;
+	*failed = 1;
+	return -1;
+}
+
+/* Renders the whole output in memory, then prints it: nothing is printed
+ * when rendering fails. For templates whose partials template_preload
+ * could not all load, which fail only if rendering reaches a bad one. */
+static int
+template_print_whole(struct template *t, const json_t *data, char *err,
+    int *failed)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, TEMPLATE_OUTPUT_MAX);
+	rc = template_render(t, data, &out, err);
+	if (rc == 0 && template_write_stdout(out.data, out.len, failed) == -1)
+		rc = util_err(err, "cannot write the output: %s",
+		    strerror(errno));
+	buf_release(&out);
+	return rc;
+}
+
+/* Compiles and renders; prints the output or the error. Output goes out
+ * as it is rendered, in blocks, when every partial could be loaded
+ * first: what is left that could fail (more than TEMPLATE_OUTPUT_MAX,
+ * writing) is found only as the output goes. */
 static int
 template_run(const char *path, const char *dir, const json_t *data)
 {
 	char err[ERR_LEN], *text;
 	struct template *t;
-	struct buf out;
 	size_t len;
-	int status = 0;
+	int rc, failed = 0;
 
 	if (cmd_read_input(path, &text, &len) == -1)
 		return EX_NOINPUT;
@@ -108,18 +142,22 @@ template_run(const char *path, const char *dir, const json_t *data)
 		cmd_error("%s", err);
 		return EX_DATAERR;
 	}
-	buf_init(&out, TEMPLATE_OUTPUT_MAX);
-	if (template_render(t, data, &out, err) == -1) {
-		cmd_error("%s", err);
-		status = EX_DATAERR;
-	} else if (fwrite(buf_cstr(&out), 1, out.len, stdout) != out.len ||
-	    fflush(stdout) == EOF) {
-		cmd_error("cannot write the output: %s", strerror(errno));
-		status = EX_IOERR;
+	if (template_preload(t))
+		rc = template_render_to(t, data, TEMPLATE_OUTPUT_MAX,
+		    template_write_stdout, &failed, err);
+	else
+		rc = template_print_whole(t, data, err, &failed);
+	if (rc == 0 && fflush(stdout) == EOF) {
+		rc = util_err(err, "cannot write the output: %s",
+		    strerror(errno));
+		failed = 1;
 	}
-	buf_release(&out);
 	template_free(t);
-	return status;
+	if (rc == -1) {
+		cmd_error("%s", err);
+		return failed ? EX_IOERR : EX_DATAERR;
+	}
+	return 0;
 }
 
 int

@@ -26,6 +26,7 @@
 #include "sentence.h"
 
 #include <stdint.h>
+#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -1038,4 +1039,95 @@ sentence_next(struct sentence_iter *it, size_t *start, size_t *end)
 	*end = stop;
 	it->pos = stop;
 	return 1;
+}
+
+/* The bytes that may begin white space (space_len()). */
+static const unsigned char space_lead[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+	[0xC2] = 1, [0xE2] = 1, [0xE3] = 1, [0xEF] = 1,
+};
+
+/* Whether s[j] (j < n) needs a look from sentence_collapse: it may begin
+ * white space, and is not a lone ' ' between two words (which collapses
+ * to itself, and is most white space in prose). */
+static inline int
+collapse_stop(const unsigned char *s, size_t j, size_t n)
+{
+	return space_lead[s[j]] && (s[j] != ' ' || j + 1 == n ||
+	    space_lead[s[j + 1]]);
+}
+
+#ifdef __SSE2__
+/* Which of the 16 bytes at s[j] (j + 16 < n) collapse_stop() holds for,
+ * as a bit mask. */
+static unsigned
+collapse_stops16(const unsigned char *s, size_t j)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+	__m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8('\t'));	/* \t..\r: 0..4 */
+	__m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	__m128i lead = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(ctl,
+	    _mm_set1_epi8(4)), ctl), _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2)), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0xE2))), _mm_or_si128(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0xE3)), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0xEF)))));
+	unsigned spaces = (unsigned)_mm_movemask_epi8(sp);
+	unsigned others = (unsigned)_mm_movemask_epi8(lead);
+	unsigned next = (others | spaces) >> 1 | (unsigned)space_lead[s[j + 16]]
+	    << 15;
+
+	return others | (spaces & next);
+}
+#endif
+
+/* Copies s[i, n) to out up to the first byte collapse_stop() holds for;
+ * returns how many bytes it copied. It may write up to 15 bytes more to
+ * out, never past out + n - i. */
+static size_t
+collapse_copy(const unsigned char *s, size_t i, size_t n, char *out)
+{
+	size_t j = i;
+
+#ifdef __SSE2__
+	unsigned stops;
+
+	for (; j + 16 < n; j += 16) {
+		_mm_storeu_si128((__m128i *)(void *)(out + (j - i)),
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + j)));
+		if ((stops = collapse_stops16(s, j)) != 0)
+			return j - i + (size_t)__builtin_ctz(stops);
+	}
+#endif
+	for (; j < n && !collapse_stop(s, j, n); j++)
+		out[j - i] = (char)s[j];
+	return j - i;
+}
+
+/* Plain runs are copied whole, 16 bytes at a time with SSE2; only what
+ * may begin white space is looked at. A byte that may begin white space
+ * always begins a character when the text is decoded from its start
+ * (lead bytes are never continuation bytes), so this agrees with a
+ * decode of every character. */
+size_t
+sentence_collapse(const char *text, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = skip_space(s, 0, len), o = 0, k;
+
+	while (i < len) {
+		k = collapse_copy(s, i, len, out + o);
+		i += k;
+		o += k;
+		if (i >= len)
+			break;
+		if (space_len(s, i, len) == 0) {
+			out[o++] = (char)s[i++];
+			continue;
+		}
+		i = skip_space(s, i, len);
+		if (i < len)
+			out[o++] = ' ';
+	}
+	return o;
 }

@@ -33,4 +33,11 @@ void sentence_iter_init(struct sentence_iter *it, const char *text,
  * returns 0 when no sentence is left, and on every call after that. */
 int sentence_next(struct sentence_iter *it, size_t *start, size_t *end);
 
+/* Writes s (len bytes, a sentence or any span) to out, which has room for
+ * len bytes, with every run of white space inside it as one ASCII space
+ * and none at either end; returns the bytes written. Other bytes, invalid
+ * UTF-8 and NUL included, are copied as they are. The form in which a
+ * sentence is printed; one pass, no allocation. */
+size_t sentence_collapse(const char *s, size_t len, char *out);
+
 #endif

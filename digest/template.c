@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* How much of a name or tag an error message quotes. */
 #define SHOW_MAX 60
@@ -80,6 +83,7 @@ struct unit {
 	size_t n, cap;
 	struct seg *seg;	/* owned */
 	size_t nseg, segcap;
+	unsigned char walk;	/* template_preload: 1 on the path, 2 done */
 };
 
 struct partial {
@@ -869,18 +873,60 @@ struct render {
 	struct template *t;
 	struct buf *out;
 	char *err;
+	/* template_render_to: out is a block of TEMPLATE_BLOCK bytes sent to
+	 * write whenever it fills; NULL for template_render. */
+	template_write_fn write;
+	void *write_arg;
+	size_t sent, max;	/* bytes sent so far, and the most in all */
 	size_t ind_start, ind_end;	/* the indentation: t->ind[start, end) */
 	enum line_state line;
 	unsigned depth;		/* render_nodes nesting */
 	unsigned nest;		/* partials, parents and overrides nesting */
 };
 
+/* Sends the block to the writer and empties it. */
+static int
+render_flush(struct render *r)
+{
+	struct buf *b = r->out;
+
+	if (b->len > r->max - r->sent)
+		return util_err(r->err, "output is larger than %zu bytes",
+		    r->max);
+	if (b->len > 0 && r->write(b->data, b->len, r->write_arg) == -1)
+		return util_err(r->err, "cannot write the output: %s",
+		    strerror(errno));
+	r->sent += b->len;
+	b->len = 0;
+	return 0;
+}
+
+/* What does not fit: for template_render, more than the buffer's
+ * maximum; for template_render_to, more than the block holds (the block
+ * is sent first, and what is larger than a block is sent as it is). */
 static int
 render_put_slow(struct render *r, const char *p, size_t n)
 {
-	if (buf_append(r->out, p, n) == -1)
+	if (r->write == NULL) {
+		if (buf_append(r->out, p, n) == -1)
+			return util_err(r->err, "output is larger than %zu "
+			    "bytes", r->out->max);
+		return 0;
+	}
+	if (render_flush(r) == -1)
+		return -1;
+	if (n > r->max - r->sent)
 		return util_err(r->err, "output is larger than %zu bytes",
-		    r->out->max);
+		    r->max);
+	if (n <= r->out->max) {
+		memcpy(r->out->data, p, n);
+		r->out->len = n;
+		return 0;
+	}
+	if (r->write(p, n, r->write_arg) == -1)
+		return util_err(r->err, "cannot write the output: %s",
+		    strerror(errno));
+	r->sent += n;
 	return 0;
 }
 
@@ -910,9 +956,9 @@ static const char *const escape_text[256] = {
 
 
 /*
- * The length of the prefix of s with nothing to escape. Eight bytes at a
- * time: the five bytes fold into three tests, b|1 == '\'' (& and '),
- * b|2 == '>' (< and >) and b == '"'.
+ * The length of the prefix of s with nothing to escape. The five bytes
+ * fold into three tests, b|1 == '\'' (& and '), b|2 == '>' (< and >) and
+ * b == '"': 16 bytes at a time with SSE2, then 8 at a time in a word.
  */
 static size_t
 escape_span(const char *s, size_t n)
@@ -920,6 +966,23 @@ escape_span(const char *s, size_t n)
 	size_t i = 0;
 	uint64_t w;
 
+#ifdef __SSE2__
+	const __m128i one = _mm_set1_epi8(1), two = _mm_set1_epi8(2);
+	const __m128i apos = _mm_set1_epi8('\''), gt = _mm_set1_epi8('>');
+	const __m128i quot = _mm_set1_epi8('"');
+	__m128i v;
+	unsigned mask;
+
+	for (; i + 16 <= n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(_mm_or_si128(v, one), apos),
+		    _mm_cmpeq_epi8(_mm_or_si128(v, two), gt)),
+		    _mm_cmpeq_epi8(v, quot)));
+		if (mask != 0)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
 		if (util_has_zero_byte((w | UTIL_ONES) ^ (UTIL_ONES * '\'')) ||
@@ -1429,27 +1492,99 @@ render_nodes(struct render *r, struct unit *u, size_t i, size_t end,
 	return rc;
 }
 
+/* Renders t's root with data as the whole context stack. */
+static int
+render_root(struct render *r, const json_t *data)
+{
+	struct frame root = { data, NULL };
+
+	return render_nodes(r, r->t->root, 0, r->t->root->n, &root, NULL);
+}
+
 int
 template_render(struct template *t, const json_t *data, struct buf *out,
     char *err)
 {
-	struct render r;
-	struct frame root;
+	struct render r = { .t = t, .out = out, .err = err };
 	size_t start = out->len;
-	int rc;
+	int rc = render_root(&r, data);
 
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.out = out;
-	r.err = err;
-	root.v = data;
-	root.up = NULL;
-	rc = render_nodes(&r, t->root, 0, t->root->n, &root, NULL);
 	if (rc == -1)
 		out->len = start;
 	if (out->data != NULL)
 		out->data[out->len] = '\0';
 	return rc;
+}
+
+int
+template_render_to(struct template *t, const json_t *data, size_t max,
+    template_write_fn write, void *arg, char *err)
+{
+	struct buf block;
+	struct render r = { .t = t, .out = &block, .err = err, .write = write,
+	    .write_arg = arg, .max = max };
+	int rc;
+
+	buf_init(&block, TEMPLATE_BLOCK);
+	if (buf_reserve(&block, TEMPLATE_BLOCK) == NULL)
+		return util_err(err, "cannot allocate the output block");
+	rc = render_root(&r, data);
+	if (rc == 0)
+		rc = render_flush(&r);
+	buf_release(&block);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Loading every partial before rendering
+ */
+
+/* Resolves the partials and parents u names, then theirs: 0 when all
+ * loaded and compiled (or are missing) and none is reached again from
+ * itself, else -1 with err. */
+static int
+preload_unit(struct render *r, struct unit *u)
+{
+	struct node *n;
+	size_t i;
+	int rc = 0;
+
+	if (u->walk == 2)
+		return 0;
+	if (u->walk == 1)
+		return util_err(r->err, "'%s' includes itself", u->name);
+	u->walk = 1;
+	for (i = 0; i < u->n && rc == 0; i++) {
+		n = &u->node[i];
+		if (n->op != OP_PARTIAL && n->op != OP_PARENT)
+			continue;
+		if (!n->resolved) {
+			if (render_find_partial(r, n->s, &n->unit) == -1) {
+				rc = -1;
+				break;
+			}
+			n->resolved = 1;
+		}
+		if (n->unit != NULL)
+			rc = preload_unit(r, n->unit);
+	}
+	u->walk = rc == 0 ? 2 : 0;
+	return rc;
+}
+
+int
+template_preload(struct template *t)
+{
+	char err[ERR_LEN];
+	struct render r = { .t = t, .err = err };
+	size_t i;
+	int rc = preload_unit(&r, t->root);
+	/* Walk marks are for one walk; a failed one may have left some. */
+	t->root->walk = 0;
+	for (i = 0; i < t->npartial; i++)
+		if (t->partial[i].unit != NULL)
+			t->partial[i].unit->walk = 0;
+	return rc == 0;
 }
 
 /* ---------------------------------------------------------------------

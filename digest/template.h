@@ -50,6 +50,8 @@
 #define TEMPLATE_RENDER_DEPTH_MAX 1024
 /* The largest partial template_load_dir reads. */
 #define TEMPLATE_FILE_MAX (16u << 20)
+/* template_render_to sends its output in blocks of this size. */
+#define TEMPLATE_BLOCK (64u << 10)
 
 struct template;
 
@@ -80,6 +82,28 @@ struct template *template_compile(const char *text, size_t len,
  * from one thread at a time. */
 int template_render(struct template *t, const json_t *data, struct buf *out,
     char *err);
+
+/* Where template_render_to sends the output: 0, or -1 with errno set. */
+typedef int (*template_write_fn)(const char *p, size_t n, void *arg);
+
+/* Renders t with data as template_render does, but sends the output to
+ * write as it goes, in blocks of TEMPLATE_BLOCK bytes (a block never
+ * grows: output of any size costs the same memory), at most max bytes in
+ * all. 0, or -1 with err: an error of the kinds template_render reports,
+ * or "cannot write the output" when write fails. What was sent before an
+ * error stays sent: call template_preload first to rule out the errors
+ * of partials. */
+int template_render_to(struct template *t, const json_t *data, size_t max,
+    template_write_fn write, void *arg, char *err);
+
+/* Loads and compiles now every partial and parent that t names, and
+ * those they name, instead of when rendering first reaches them. 1 when
+ * each was compiled or is missing (which renders as nothing) and none
+ * includes itself, directly or not: a render can then fail only for its
+ * size, for a block that nests itself, for nesting past the limits above
+ * or for writing. 0 otherwise: rendering reports the partial's error
+ * when, and if, it reaches it. */
+int template_preload(struct template *t);
 
 void template_free(struct template *t);
 

@@ -12,6 +12,9 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -457,6 +460,238 @@ test_properties_prefixes(void **state)
 			check_properties(texts[i], k);
 }
 
+/*
+ * sentence_collapse: checked against the obvious way, a decode of every
+ * character (utf8_decode, utf8_is_space), on random bytes and on spans
+ * cut at every offset, so that the 16-byte blocks of the fast path meet
+ * white space at each of their positions.
+ */
+
+/* The obvious collapse: returns the length written to out. */
+static size_t
+collapse_reference(const char *s, size_t len, char *out)
+{
+	size_t i = 0, k, o = 0;
+	uint32_t cp;
+	int gap = 0;
+
+	while (i < len) {
+		k = utf8_decode(s + i, len - i, &cp);
+		if (utf8_is_space(cp)) {
+			gap = 1;
+		} else {
+			if (gap && o > 0)
+				out[o++] = ' ';
+			gap = 0;
+			memcpy(out + o, s + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	return o;
+}
+
+/* White space of every kind, and look-alikes that are not white space
+ * (a lone lead byte, "—", U+200C, U+3001, U+FEFE). */
+static const char *const spaces[] = {
+	" ", "  ", "\t", "\n", "\n\n", "\r\n", "\v", "\f", " \n ",
+	"\xc2\x85", "\xc2\xa0", "\xe2\x80\x80", "\xe2\x80\x8b", "\xe2\x80\xa8",
+	"\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+	"\xef\xbb\xbf", "\xc2", "\xe2\x80", "\xe2\x80\x94", "\xe2\x80\x8c",
+	"\xe3\x80\x81", "\xef\xbb\xbe", "\xe3", "\xef\xbb", "word", "x",
+	"caf\xc3\xa9", "\xe6\x9d\xb1\xe4\xba\xac",
+};
+
+/* Compares sentence_collapse with the reference on s (len bytes), in an
+ * output buffer of exactly len bytes (ASan sees a write past it). */
+static void
+check_collapse(const char *s, size_t len)
+{
+	char *got = xmalloc(len + 1), *want = xmalloc(len + 1);
+	size_t n = sentence_collapse(s, len, got);
+	size_t w = collapse_reference(s, len, want);
+
+	if (n != w || memcmp(got, want, n) != 0)
+		fail_msg("collapse of \"%s\": \"%s\", want \"%s\"",
+		    tu_show(s, len), tu_show(got, n), tu_show(want, w));
+	free(got);
+	free(want);
+}
+
+static void
+test_collapse(void **state)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct buf b;
+	size_t i, k, n, a;
+	int round;
+
+	(void)state;
+	check_collapse("", 0);
+	check_collapse(" \t\n", 3);
+	buf_init(&b, CASE_TEXT_MAX);
+	for (round = 0; round < 20000; round++) {
+		random_text(&b, round % 10 == 0 ? 400 : 40);
+		n = tu_rand32(&rng) % 12;
+		for (i = 0; i < n; i++)
+			buf_puts(&b, spaces[tu_rand32(&rng) % (sizeof(spaces) /
+			    sizeof(spaces[0]))]);
+		check_collapse(b.data != NULL ? b.data : "", b.len);
+	}
+	/* Text with one white space (or look-alike) per place in a block
+	 * of 16 and around, cut at every start and length. */
+	for (k = 0; k < sizeof(spaces) / sizeof(spaces[0]); k++) {
+		buf_truncate(&b, 0);
+		for (i = 0; i < 40; i++) {
+			buf_puts(&b, &letters[i % 30]);
+			buf_puts(&b, spaces[(k + i) % (sizeof(spaces) /
+			    sizeof(spaces[0]))]);
+		}
+		for (a = 0; a < 40; a++)
+			for (n = a; n <= b.len && n < a + 80; n++)
+				check_collapse(b.data + a, n - a);
+		check_collapse(b.data, b.len);
+	}
+	buf_release(&b);
+}
+
+/*
+ * `digest text sentences` prints what the splitter finds, collapsed, one
+ * sentence per line, byte for byte: checked on a large text (more than
+ * the command's output blocks, with a sentence longer than one) of prose
+ * with white space runs of every kind, hard-wrapped lines, blank lines,
+ * non-ASCII words, invalid bytes and NUL.
+ */
+
+#define CLI_TEXT_BYTES (3u << 20)
+#define CLI_LONG_SENTENCE (600u << 10)
+
+static const char *const cli_words[] = {
+	"the", "council", "approved", "a", "levy", "on", "Thursday", "after",
+	"Mr.", "Smith", "said", "U.S.", "officials", "e.g.", "3.5%", "$100.00",
+	"caf\xc3\xa9", "na\xc3\xafve", "Z\xc3\xbcrich", "\xe6\x9d\xb1\xe4\xba\xac",
+	"\xf0\x9f\x98\x80", "\xe2\x80\x9cquoted\xe2\x80\x9d", "it\xe2\x80\x99s",
+	"\xe2\x80\x94", "(see", "below)", "https://example.org/a.b", "\xff",
+};
+
+static const char *const cli_ends[] = {
+	".", "?", "!", "...", "\xe2\x80\xa6", ".\xe2\x80\x9d", "?!", ".)",
+};
+
+static void
+cli_text(struct buf *b)
+{
+	size_t nw = sizeof(cli_words) / sizeof(cli_words[0]), i, words;
+	size_t col = 0, mark;
+
+	while (b->len < CLI_TEXT_BYTES) {
+		if (tu_rand32(&rng) % 500 == 0) {	/* a NUL among the words */
+			buf_append(b, "\0", 1);
+			continue;
+		}
+		words = 1 + tu_rand32(&rng) % 25;
+		for (i = 0; i < words; i++) {
+			mark = b->len;
+			buf_puts(b, cli_words[tu_rand32(&rng) % nw]);
+			col += b->len - mark;
+			if (i + 1 == words)
+				break;
+			if (col > 72) {	/* hard-wrapped, as mail is */
+				buf_puts(b, tu_rand32(&rng) % 4 ? "\n" : " \r\n ");
+				col = 0;
+			} else {
+				buf_puts(b, tu_rand32(&rng) % 6 ? " " :
+				    spaces[tu_rand32(&rng) % 19]);
+			}
+		}
+		buf_puts(b, cli_ends[tu_rand32(&rng) % (sizeof(cli_ends) /
+		    sizeof(cli_ends[0]))]);
+		buf_puts(b, tu_rand32(&rng) % 5 == 0 ? "\n\n" :
+		    tu_rand32(&rng) % 9 == 0 ? "\n \t\n\xc2\xa0" : " ");
+	}
+	/* One sentence longer than an output block: words and no stop. */
+	buf_puts(b, "\n\n");
+	while (b->len < CLI_TEXT_BYTES + CLI_LONG_SENTENCE)
+		buf_puts(b, tu_rand32(&rng) % 3 ? "word " : "\xe3\x80\x80wide\t");
+	buf_puts(b, "end.\n\nLast line without a stop");
+}
+
+/* Runs "$DIGEST text sentences in" with stdout to out; its exit status. */
+static int
+run_cli_sentences(const char *digest, const char *in, const char *out)
+{
+	pid_t pid = fork();
+	int fd, status;
+
+	if (pid == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1)
+			_exit(127);
+		execl(digest, "digest", "text", "sentences", in, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void
+test_cli_matches_splitter(void **state)
+{
+	const char *digest = getenv("DIGEST"), *dir;
+	char in[4200], out[4200], *got, *line;
+	struct sentence_iter it;
+	struct buf text, want;
+	size_t a, e, n, i, count = 0;
+	FILE *f;
+
+	(void)state;
+	if (digest == NULL || access(digest, X_OK) == -1) {
+		print_message("skip: $DIGEST (the digest binary) not set\n");
+		skip();
+	}
+	buf_init(&text, 2 * (CLI_TEXT_BYTES + CLI_LONG_SENTENCE));
+	buf_init(&want, 2 * (CLI_TEXT_BYTES + CLI_LONG_SENTENCE));
+	cli_text(&text);
+	sentence_iter_init(&it, text.data, text.len);
+	while (sentence_next(&it, &a, &e)) {
+		line = buf_reserve(&want, e - a + 1);
+		assert_non_null(line);
+		n = collapse_reference(text.data + a, e - a, line);
+		line[n] = '\n';
+		buf_commit(&want, n + 1);
+		count++;
+	}
+	dir = tu_tmpdir();
+	snprintf(in, sizeof(in), "%s/in.txt", dir);
+	snprintf(out, sizeof(out), "%s/out.txt", dir);
+	f = fopen(in, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text.data, 1, text.len, f), text.len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run_cli_sentences(digest, in, out), 0);
+	got = tu_read(out, &n);
+	for (i = 0; i < n && i < want.len && got[i] == want.data[i]; i++)
+		;
+	if (i < n || i < want.len)
+		fail_msg("the CLI's output differs from the splitter's at byte "
+		    "%zu of %zu (want %zu): \"%s\", want \"%s\"", i, n,
+		    want.len, tu_show(got + i, n - i < 80 ? n - i : 80),
+		    tu_show(want.data + i, want.len - i < 80 ? want.len - i :
+		    80));
+	print_message("%zu bytes in, %zu sentences, %zu bytes out\n",
+	    text.len, count, n);
+	assert_true(count > 10000);
+	unlink(in);
+	unlink(out);
+	rmdir(dir);
+	free(got);
+	buf_release(&text);
+	buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -468,6 +703,8 @@ main(void)
 		cmocka_unit_test(test_properties_random),
 		cmocka_unit_test(test_properties_adversarial),
 		cmocka_unit_test(test_properties_prefixes),
+		cmocka_unit_test(test_collapse),
+		cmocka_unit_test(test_cli_matches_splitter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "template.h"
 
+#include <errno.h>
 #include <jansson.h>
 
 #define OUT_MAX (64u << 20)
@@ -106,8 +107,49 @@ struct outcome {
 	size_t len;
 };
 
+/* Collects what template_render_to sends. */
+static int
+collect(const char *p, size_t n, void *arg)
+{
+	return buf_append(arg, p, n);
+}
+
+/* Renders once more with template_render_to after template_preload, from
+ * a new compile: it must give the same bytes, or the same error, as
+ * template_render gave (o). 0, or -1 with why in o->err. */
+static int
+case_render_to(const char *tpl, size_t tlen, const char *file,
+    const json_t *data, const json_t *partials, size_t max,
+    struct outcome *o)
+{
+	char err[ERR_LEN];
+	struct template *t;
+	struct buf b;
+	int rc, same;
+
+	t = template_compile(tpl, tlen, file, json_loader, (void *)partials,
+	    err);
+	if (t == NULL)
+		return 0;
+	buf_init(&b, OUT_MAX);
+	(void)template_preload(t);
+	rc = template_render_to(t, data, max, collect, &b, err);
+	if (o->ok)
+		same = rc == 0 && b.len == o->len && memcmp(buf_cstr(&b),
+		    o->out, b.len) == 0;
+	else
+		same = rc == -1 && strcmp(err, o->err) == 0;
+	if (!same)
+		snprintf(o->err, sizeof(o->err), "template_render_to differs: "
+		    "%.200s", rc == 0 ? tu_show(buf_cstr(&b), b.len) : err);
+	buf_release(&b);
+	template_free(t);
+	return same ? 0 : -1;
+}
+
 /* Compiles and renders twice (the second render uses the partials the
- * first compiled, and must give the same bytes). */
+ * first compiled, and must give the same bytes), then a third time
+ * through template_render_to. */
 static void
 case_render(const char *tpl, size_t tlen, const char *file, const json_t *data,
     const json_t *partials, size_t max, struct outcome *o)
@@ -135,6 +177,8 @@ case_render(const char *tpl, size_t tlen, const char *file, const json_t *data,
 	o->out = buf_detach(&b1, &o->len);
 	buf_release(&b2);
 	template_free(t);
+	if (case_render_to(tpl, tlen, file, data, partials, max, o) == -1)
+		o->ok = 0;
 }
 
 /* Runs one case; prints what went wrong and returns 1 when it failed. */
@@ -434,6 +478,205 @@ test_output_cap(void **state)
 	json_decref(data);
 }
 
+/*
+ * template_render_to: the same bytes as template_render when the output
+ * spans many blocks, with values and text that straddle block edges or
+ * are larger than a block, indented partials and escapes; every write at
+ * most a block unless it is one value larger than a block.
+ */
+
+struct writes {
+	struct buf out;
+	size_t calls, largest;
+	size_t fail_at;		/* the call that fails (ENOSPC); 0: none */
+};
+
+static int
+record(const char *p, size_t n, void *arg)
+{
+	struct writes *w = arg;
+
+	if (++w->calls == w->fail_at) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (n > w->largest)
+		w->largest = n;
+	return buf_append(&w->out, p, n);
+}
+
+static const char big_partials[] =
+    "{\"item\": \"<li>\\n  {{v}}|{{{v}}}\\n  {{#more}}{{.}}{{/more}}\\n</li>\\n\","
+    " \"frame\": \"<ul>\\n  {{>item}}\\n</ul>\\n\"}";
+
+static const char big_main[] = "{{#items}}\n  {{>frame}}\n{{/items}}\n";
+
+static void
+test_render_to_blocks(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 7, 4095, 65535, 65536, 65537,
+	    70000, 131072, 200001 };
+	json_t *partials = json_loads(big_partials, 0, NULL), *data, *items;
+	char err[ERR_LEN], *v;
+	struct template *t;
+	struct writes w;
+	struct buf whole;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(partials);
+	items = json_array();
+	for (i = 0; i < 300; i++) {
+		size_t n = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))] +
+		    i / 10;
+
+		v = xmalloc(n + 1);
+		for (k = 0; k < n; k++)
+			v[k] = "ab<c&d\"e'f>gh\nij"[(i + k) % 16];
+		v[n] = '\0';
+		json_array_append_new(items, json_pack("{s:s, s:[i, s]}", "v",
+		    v, "more", (int)i, "<&>"));
+		free(v);
+	}
+	data = json_pack("{s:o}", "items", items);
+	t = template_compile(big_main, strlen(big_main), "big.mustache",
+	    json_loader, partials, err);
+	assert_non_null(t);
+	buf_init(&whole, 256u << 20);
+	assert_int_equal(template_render(t, data, &whole, err), 0);
+	assert_true(whole.len > 20 * TEMPLATE_BLOCK);
+	assert_int_equal(template_preload(t), 1);
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.out, 256u << 20);
+	assert_int_equal(template_render_to(t, data, SIZE_MAX, record, &w,
+	    err), 0);
+	assert_int_equal(w.out.len, whole.len);
+	assert_memory_equal(w.out.data, whole.data, whole.len);
+	/* 300 items, so many more calls than blocks would be a write per
+	 * value; a write over a block is one value (escaped: 5x at most). */
+	assert_true(w.calls >= whole.len / TEMPLATE_BLOCK);
+	assert_true(w.calls < whole.len / TEMPLATE_BLOCK + 300);
+	assert_true(w.largest <= 6 * 200031);
+	/* A writer that fails: the error says so, and nothing more is sent. */
+	buf_truncate(&w.out, 0);
+	w.calls = 0;
+	w.fail_at = 3;
+	assert_int_equal(template_render_to(t, data, SIZE_MAX, record, &w,
+	    err), -1);
+	assert_string_equal(err, "cannot write the output: No space left on "
+	    "device");
+	assert_int_equal(w.calls, 3);
+	buf_release(&w.out);
+	buf_release(&whole);
+	template_free(t);
+	json_decref(data);
+	json_decref(partials);
+}
+
+/* The output cap holds for template_render_to as for template_render: an
+ * error exactly when the output would be larger than max, however the
+ * blocks fall. */
+static void
+test_render_to_cap(void **state)
+{
+	char err[ERR_LEN], want[64], *tpl;
+	struct template *t;
+	json_t *data = json_pack("{s:s}", "x", "<<<<<<<<<<");
+	struct writes w;
+	size_t max, n = 3 * TEMPLATE_BLOCK, total;
+
+	(void)state;
+	t = template_compile("[{{x}}]", 7, "cap.mustache", NULL, NULL, err);
+	assert_non_null(t);
+	for (max = 0; max < 44; max++) {
+		memset(&w, 0, sizeof(w));
+		buf_init(&w.out, 1024);
+		assert_int_equal(template_render_to(t, data, max, record, &w,
+		    err), max < 42 ? -1 : 0);
+		if (max < 42) {
+			snprintf(want, sizeof(want), "output is larger than "
+			    "%zu bytes", max);
+			assert_string_equal(err, want);
+			assert_int_equal(w.out.len, 0);
+		} else {
+			assert_string_equal(buf_cstr(&w.out), "[&lt;&lt;&lt;"
+			    "&lt;&lt;&lt;&lt;&lt;&lt;&lt;]");
+		}
+		buf_release(&w.out);
+	}
+	snprintf(err, sizeof(err), "%s", "");
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.out, 1024);
+	assert_int_equal(template_render_to(t, data, 5, record, &w, err), -1);
+	assert_string_equal(err, "output is larger than 5 bytes");
+	buf_release(&w.out);
+	template_free(t);
+	/* Text of three blocks and one byte: one byte short fails. */
+	tpl = xmalloc(n + 2);
+	memset(tpl, 'a', n + 1);
+	tpl[n + 1] = '\0';
+	t = template_compile(tpl, n + 1, "long.mustache", NULL, NULL, err);
+	assert_non_null(t);
+	for (total = n - 1; total <= n + 1; total++) {
+		memset(&w, 0, sizeof(w));
+		buf_init(&w.out, 4 * TEMPLATE_BLOCK);
+		assert_int_equal(template_render_to(t, data, total, record, &w,
+		    err), total < n + 1 ? -1 : 0);
+		if (total < n + 1)
+			assert_true(w.out.len <= total);
+		else
+			assert_int_equal(w.out.len, n + 1);
+		buf_release(&w.out);
+	}
+	template_free(t);
+	free(tpl);
+	json_decref(data);
+}
+
+/* template_preload: 1 when every partial compiles or is missing, 0 when
+ * one does not compile or one includes itself (even behind a section
+ * that ends it, which renders). */
+static void
+test_preload(void **state)
+{
+	static const struct {
+		const char *tpl, *partials;
+		int want;
+	} cases[] = {
+		{ "plain", "{}", 1 },
+		{ "{{>missing}}", "{}", 1 },
+		{ "{{#no}}{{>a}}{{/no}}", "{\"a\": \"{{>b}}\", \"b\": \"x\"}", 1 },
+		{ "{{<p}}{{$b}}x{{/b}}{{/p}}", "{\"p\": \"[{{$b}}{{/b}}]\"}", 1 },
+		{ "{{#no}}{{>a}}{{/no}}", "{\"a\": \"{{>b}}\", \"b\": \"{{#x}}\"}",
+		  0 },
+		{ "{{>a}}", "{\"a\": \"{{>a}}\"}", 0 },
+		{ "{{>a}}", "{\"a\": \"{{>b}}\", \"b\": \"{{#n}}{{>a}}{{/n}}\"}",
+		  0 },
+		{ "{{>a}}{{>a}}", "{\"a\": \"{{>b}}{{>b}}\", \"b\": \"y\"}", 1 },
+	};
+	char err[ERR_LEN];
+	struct template *t;
+	json_t *partials;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		partials = json_loads(cases[i].partials, 0, NULL);
+		assert_non_null(partials);
+		t = template_compile(cases[i].tpl, strlen(cases[i].tpl),
+		    "p.mustache", json_loader, partials, err);
+		assert_non_null(t);
+		if (template_preload(t) != cases[i].want)
+			fail_msg("template_preload(\"%s\") with %s: %d",
+			    cases[i].tpl, cases[i].partials, !cases[i].want);
+		/* Twice: the walk leaves nothing behind. */
+		assert_int_equal(template_preload(t), cases[i].want);
+		template_free(t);
+		json_decref(partials);
+	}
+}
+
+
 /* Undoes the five escapes; -1 when s holds a raw < > " ' or an & that
  * starts none of them. */
 static int
@@ -653,6 +896,9 @@ main(void)
 		cmocka_unit_test(test_recursion_limit),
 		cmocka_unit_test(test_big_template),
 		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_render_to_blocks),
+		cmocka_unit_test(test_render_to_cap),
+		cmocka_unit_test(test_preload),
 		cmocka_unit_test(test_escape_property),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_load_dir_render),

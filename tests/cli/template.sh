@@ -146,6 +146,48 @@ run template render -d data.json -p data.json tpl/page.mustache
 expect_rc 66 "partials directory is a file"
 expect_err "not a directory" "partials directory is a file"
 
+# A large output (a partial 3,000 times, 15 MB) goes out as it is
+# rendered: the same bytes as when it is rendered whole first, which is
+# what a template with a partial that cannot be loaded gets (here one
+# that does not compile, behind a section that is never true).
+mkdir big
+printf '<div class="x">{{title}} &amp; {{{footer}}}</div>\n  {{#articles}}\n  <p>{{title}} {{url}}</p>\n  {{/articles}}\n' >big/item.mustache
+awk 'BEGIN { for (i = 0; i < 3000; i++) print "  {{>item}}" }' >big/all.mustache
+awk 'BEGIN { for (i = 0; i < 400; i++) printf "{\"title\": \"T%d <&>\", \"url\": \"u?a=1&b=%d\"},", i, i }' >big/articles
+printf '{"title": "Big \\u00e9 <one>", "footer": "<hr>", "articles": [%s{}]}\n' "$(cat big/articles)" >big.json
+"$DIGEST" template render -d big.json big/all.mustache >streamed.html 2>"$T/err"
+rc=$?
+expect_rc 0 "a large output"
+[ "$(wc -c <streamed.html)" -gt 15000000 ] || fail "a large output: only $(wc -c <streamed.html) bytes"
+{ cat big/all.mustache; printf '{{#never}}{{>broken}}{{/never}}\n'; } >big/whole.mustache
+printf '{{#unclosed}}\n' >big/broken.mustache
+"$DIGEST" template render -d big.json big/whole.mustache >whole.html 2>"$T/err"
+rc=$?
+expect_rc 0 "a large output, rendered whole"
+printf '\n' >>streamed.html
+cmp -s streamed.html whole.html || fail "a large output: streamed and whole renders differ"
+[ -s "$T/err" ] && fail "a large output: stderr: $(cat "$T/err")"
+rm -f streamed.html whole.html
+
+# Output that cannot be written: 74, one line saying why.
+if [ -w /dev/full ]; then
+	"$DIGEST" template render -d data.json tpl/page.mustache >/dev/full 2>"$T/err"
+	rc=$?
+	expect_rc 74 "stdout on a full disk"
+	expect_stderr "digest: cannot write the output: No space left on device" "stdout on a full disk"
+	"$DIGEST" template render -d big.json big/whole.mustache >/dev/full 2>"$T/err"
+	rc=$?
+	expect_rc 74 "stdout on a full disk, rendered whole"
+	expect_stderr "digest: cannot write the output: No space left on device" "stdout on a full disk, rendered whole"
+fi
+
+# More than 256 MB of output (20 x 15 MB): 65, output or not.
+awk 'BEGIN { for (i = 0; i < 20; i++) print "{{>all}}" }' >big/huge.mustache
+"$DIGEST" template render -d big.json big/huge.mustache >/dev/null 2>"$T/err"
+rc=$?
+expect_rc 65 "more than 256 MB of output"
+expect_stderr "digest: output is larger than 268435456 bytes" "more than 256 MB of output"
+
 # Usage: -h on stdout and exit 0; mistakes on stderr and exit 64.
 run template render -h
 expect_rc 0 "-h"

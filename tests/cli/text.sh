@@ -94,6 +94,22 @@ Headline without a stop
 • one
 • two" "text sentences -"
 
+# A NUL inside a sentence is text: the rest of the sentence is printed.
+printf 'Before\000after the byte. Next.' >"$T/in"
+run text sentences
+expect_rc 0 "text sentences: NUL"
+printf 'Before\000after the byte.\nNext.\n' | cmp -s - "$T/out" ||
+	fail "text sentences: a NUL cut its sentence short"
+
+# Standard output that cannot be written: exit 74, one line saying so.
+if [ -w /dev/full ]; then
+	"$DIGEST" text sentences "$T/file.txt" >/dev/full 2>"$T/err"
+	rc=$?
+	expect_rc 74 "text sentences >/dev/full"
+	grep -qx "digest: cannot write the sentences: No space left on device" \
+	    "$T/err" || fail "text sentences >/dev/full: $(cat "$T/err")"
+fi
+
 # text lead: two sentences by default, -n, --max-chars.
 printf 'Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour.\nThen she left. Nobody followed.' >"$T/in"
 run text lead
