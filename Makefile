@@ -12,11 +12,11 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/digest
 
-PKGS = libcurl libetpan jansson uuid libxml-2.0 libmicrohttpd sqlite3 libidn2
+PKGS = libcurl libetpan jansson uuid libxml-2.0 libmicrohttpd sqlite3 libidn2 gnutls
 # libetpan.pc's Libs carry -specs=no-pie-link.specs (non-PIE binaries) and
 # overlinking, so it is linked by name (see ../shared/deps.md).
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs libcurl jansson uuid libxml-2.0 libmicrohttpd sqlite3 libidn2 2>/dev/null) -letpan \
+PKG_LIBS := $(shell pkg-config --libs libcurl jansson uuid libxml-2.0 libmicrohttpd sqlite3 libidn2 gnutls 2>/dev/null) -letpan \
 	-lunistring -lresolv
 
 CFLAGS ?= -O2 -g
