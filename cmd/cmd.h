@@ -42,6 +42,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_subscribers_show(int argc, char **argv);
 int cmd_subscribers_remove(int argc, char **argv);
 int cmd_subscribers_export(int argc, char **argv);
+int cmd_mailbox_fetch(int argc, char **argv);
+int cmd_bounces(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -61,12 +63,19 @@ extern const char cmd_serve_usage[];
 extern const char cmd_subscribers_show_usage[];
 extern const char cmd_subscribers_remove_usage[];
 extern const char cmd_subscribers_export_usage[];
+extern const char cmd_mailbox_fetch_usage[];
+extern const char cmd_bounces_usage[];
 
 /* Sends an existing edition as `digest send` does, with the
  * configuration's delivery settings (for run-due). Returns the exit
  * code. */
 int cmd_send_edition(struct sqlite3 *db, struct edition *e,
     const struct config *c, int json);
+
+/* Reads the return mailbox once, as `digest mailbox fetch` does (for
+ * run-due); prints what it did. Returns the exit code. */
+int cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c,
+    int json);
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,143 @@
+# Shared by the return mailbox tests: sourced after cli-lib.sh. Starts
+# Dovecot (Debian's dovecot-imapd and dovecot-pop3d) on 127.0.0.1 with a
+# throwaway configuration in $T/dovecot: IMAPS, IMAP with STARTTLS,
+# POP3S and POP3 with STLS on ports the kernel picks ($imaps_port,
+# $imap_port, $pop3s_port, $pop3_port), a self-signed certificate for
+# 127.0.0.1 and localhost ($T/dovecot/cert.pem), and one user, bounces,
+# whose password is $MAILBOX_PASSWORD and whose maildir is $T/mail.
+[ -x /usr/sbin/dovecot ] ||
+	skip "dovecot not installed (apt-get install dovecot-imapd dovecot-pop3d)"
+need openssl
+
+MAILBOX_PASSWORD=s3cret-mailbox-pw
+export DIGEST_MAILBOX_PASSWORD=$MAILBOX_PASSWORD
+MAILDIR=$T/mail/Maildir
+
+# Dovecot will not deliver to root: as root the mail belongs to the
+# dovecot user, otherwise to whoever runs the test.
+if [ "$(id -u)" -eq 0 ]; then
+	id dovecot >/dev/null 2>&1 || skip "no 'dovecot' user"
+	mail_user=dovecot
+	login_user=dovenull
+	id dovenull >/dev/null 2>&1 || login_user=dovecot
+else
+	mail_user=$(id -un)
+	login_user=$mail_user
+fi
+
+dovecot_pid=
+# start_dovecot [configuration lines...]: extra lines are appended.
+start_dovecot() {
+	d=$T/dovecot
+	mkdir -p "$d/run" "$MAILDIR/cur" "$MAILDIR/new" "$MAILDIR/tmp"
+	[ -s "$d/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 \
+	    -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null ||
+		fail "openssl could not make a certificate"
+	chmod 600 "$d/key.pem"
+	echo "bounces:{PLAIN}$MAILBOX_PASSWORD" >"$d/passwd"
+	imaps_port=$(free_port); imap_port=$(free_port)
+	pop3s_port=$(free_port); pop3_port=$(free_port)
+	cat >"$d/dovecot.conf" <<CONF
+base_dir = $d/run
+state_dir = $d/run
+instance_name = digest-test-$$
+log_path = $d/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$d/cert.pem
+ssl_key = <$d/key.pem
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+default_internal_user = $mail_user
+default_login_user = $login_user
+first_valid_uid = 1
+mail_location = maildir:$MAILDIR
+pop3_uidl_format = %08Xu%08Xv
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/passwd
+}
+userdb {
+  driver = static
+  args = uid=$(id -u "$mail_user") gid=$(id -g "$mail_user") home=$T/mail
+}
+namespace inbox {
+  inbox = yes
+  separator = .
+}
+service imap-login {
+  inet_listener imap {
+    port = $imap_port
+  }
+  inet_listener imaps {
+    port = $imaps_port
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = $pop3_port
+  }
+  inet_listener pop3s {
+    port = $pop3s_port
+    ssl = yes
+  }
+}
+CONF
+	for line in "$@"; do echo "$line" >>"$d/dovecot.conf"; done
+	chown -R "$mail_user" "$T/mail"
+	/usr/sbin/dovecot -F -c "$d/dovecot.conf" >"$d/stdout" 2>&1 &
+	dovecot_pid=$!
+	"$PY" - "$imaps_port" "$imap_port" "$pop3s_port" "$pop3_port" <<'PY' ||
+import socket, sys, time
+for port in sys.argv[1:]:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", int(port)), 1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        sys.exit(1)
+PY
+		fail "dovecot did not start: $(cat "$d/stdout" "$d/dovecot.log" 2>/dev/null)"
+}
+
+stop_dovecot() {
+	[ -n "$dovecot_pid" ] || return 0
+	kill "$dovecot_pid" 2>/dev/null
+	wait "$dovecot_pid" 2>/dev/null
+	dovecot_pid=
+	return 0
+}
+on_exit stop_dovecot
+
+# deliver FILE [FOLDER]: puts a message into the maildir (INBOX, or the
+# folder, e.g. digest-other), as a local delivery agent would.
+ndelivered=0
+deliver() {
+	dir=$MAILDIR
+	[ -n "${2:-}" ] && dir=$MAILDIR/.$2
+	mkdir -p "$dir/new" "$dir/cur" "$dir/tmp"
+	ndelivered=$((ndelivered + 1))
+	f="$dir/new/$(date +%s).$$_$ndelivered.digest-test"
+	cp "$1" "$f"
+	chown -R "$mail_user" "$dir"
+}
+
+# in_folder [FOLDER]: how many messages the folder holds (INBOX).
+in_folder() {
+	dir=$MAILDIR
+	[ -n "${1:-}" ] && dir=$MAILDIR/.$1
+	find "$dir/new" "$dir/cur" -type f 2>/dev/null | wc -l
+}
+
+# token KIND EDITION EMAIL: the signed token of that reader and edition
+# (tests/servers/verp.py: the format, written again in Python).
+token() {
+	"$PY" "$TESTS/servers/verp.py" --number "$DIGEST_DB" "$@" ||
+		fail "verp.py $*"
+}
