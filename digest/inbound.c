@@ -438,6 +438,7 @@ struct inb_walk {
 	size_t text_len;
 	char *owned[8];		/* decoded bodies, freed at the end */
 	size_t nowned;
+	int cut;		/* the parser was given only a part */
 };
 
 /* "type/subtype" of a part, lower case, into out. */
@@ -938,10 +939,18 @@ inb_decide(struct inbound *in, struct inb_walk *w, const struct inb_head *h)
 		in->why = "to the unsubscribe address";
 		return;
 	}
-	if ((h->daemon_from || h->failed_rcpt || (h->null_sender &&
-	    !h->autoreply && !inb_autoreply_subject(in->subject))) &&
-	    inb_plain_bounce(in, h, w->text, w->text_len))
-		return;
+	if (h->daemon_from || h->failed_rcpt || (h->null_sender &&
+	    !h->autoreply && !inb_autoreply_subject(in->subject))) {
+		if (inb_plain_bounce(in, h, w->text, w->text_len))
+			return;
+		/* A mailer daemon's Auto-Submitted is no out-of-office. */
+		if (h->daemon_from || h->failed_rcpt) {
+			in->kind = INBOUND_OTHER;
+			in->why = w->cut ? "nested too deeply to read" :
+			    "from a mailer daemon, no status";
+			return;
+		}
+	}
 	if (h->autoreply || inb_autoreply_subject(in->subject)) {
 		in->kind = INBOUND_AUTOREPLY;
 		in->why = "auto-reply";
@@ -953,8 +962,7 @@ inb_decide(struct inbound *in, struct inb_walk *w, const struct inb_head *h)
 		return;
 	}
 	in->kind = INBOUND_OTHER;
-	in->why = h->daemon_from ? "from a mailer daemon, no status" :
-	    "not a report";
+	in->why = w->cut ? "nested too deeply to read" : "not a report";
 }
 
 void
@@ -964,7 +972,7 @@ inbound_classify(const char *msg, size_t len, const struct inbound_addrs *a,
 	struct inb_walk *w = xcalloc(1, sizeof(*w));
 	struct mailmime *mm = NULL;
 	struct inb_head h;
-	size_t idx = 0, i;
+	size_t idx = 0, i, limit;
 
 	memset(out, 0, sizeof(*out));
 	memset(&h, 0, sizeof(h));
@@ -974,8 +982,10 @@ inbound_classify(const char *msg, size_t len, const struct inbound_addrs *a,
 	w->a = a;
 	inb_head(out, &h, a, msg, len);
 	inb_tokens(out, a, msg, len, 0);
-	if (mailmime_parse(msg, inb_parse_limit(msg, len), &idx, &mm) ==
-	    MAILIMF_NO_ERROR && mm != NULL)
+	limit = inb_parse_limit(msg, len);
+	w->cut = limit < len;
+	if (mailmime_parse(msg, limit, &idx, &mm) == MAILIMF_NO_ERROR &&
+	    mm != NULL)
 		inb_walk(w, mm, 0, 0);
 	else
 		inb_text_add(w, msg, len < INBOUND_TEXT_SCAN ? len :

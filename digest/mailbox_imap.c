@@ -41,7 +41,10 @@ mailbox_imap_err(struct mailbox *m, int r, const char *what, char *err)
 		return util_err(err, "%s: the IMAP connection failed (libetpan "
 		    "error %d)", what, r);
 	}
-	m->failure = r == MAILIMAP_ERROR_LOGIN ? MAILBOX_FAIL_AUTH :
+	/* A login refused for now ("[UNAVAILABLE]", RFC 5530) is no
+	 * verdict on the password. */
+	m->failure = r == MAILIMAP_ERROR_LOGIN && strstr(mailbox_imap_said(
+	    st->s), "[UNAVAILABLE]") == NULL ? MAILBOX_FAIL_AUTH :
 	    MAILBOX_FAIL_TEMP;
 	return util_err(err, "%s: the IMAP server said: %.200s", what,
 	    mailbox_imap_said(st->s));

@@ -570,15 +570,15 @@ returnmail_fetch(struct sqlite3 *db, const struct config *c,
 		rc = rm_pass(&r, v, n, err);
 	if (rc == -1)
 		*failure = r.m->failure;
-	if (mailbox_close(r.m, rc == 0 ? err : NULL) == -1 && rc == 0) {
-		*failure = MAILBOX_FAIL_TEMP;
-		rc = -1;
-	}
-	/* The keys of what this run moved or deleted go with the next
-	 * run's list: what is no longer there is forgotten then. */
+	/* What was listed before and is gone now is forgotten; the keys
+	 * of what this run moved or deleted go with the next run's list. */
 	if (rc == 0 && rm_forget_gone(&r, v, n) == -1) {
 		*failure = MAILBOX_FAIL_TEMP;
 		rc = util_err(err, "%s", r.err);
+	}
+	if (mailbox_close(r.m, rc == 0 ? err : NULL) == -1 && rc == 0) {
+		*failure = MAILBOX_FAIL_TEMP;
+		rc = -1;
 	}
 	free(v);
 	free(r.done);

@@ -89,6 +89,12 @@ service pop3-login {
 CONF
 	for line in "$@"; do echo "$line" >>"$d/dovecot.conf"; done
 	chown -R "$mail_user" "$T/mail"
+	# Dovecot's own processes (as $mail_user) read the user list and
+	# the maildir under the scratch directory.
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 711 "$T"
+		chown "$mail_user" "$d/passwd"
+	fi
 	/usr/sbin/dovecot -F -c "$d/dovecot.conf" >"$d/stdout" 2>&1 &
 	dovecot_pid=$!
 	"$PY" - "$imaps_port" "$imap_port" "$pop3s_port" "$pop3_port" <<'PY' ||
@@ -116,7 +122,7 @@ stop_dovecot() {
 on_exit stop_dovecot
 
 # deliver FILE [FOLDER]: puts a message into the maildir (INBOX, or the
-# folder, e.g. digest-other), as a local delivery agent would.
+# folder, e.g. INBOX.digest-other), as a local delivery agent would.
 ndelivered=0
 deliver() {
 	dir=$MAILDIR
@@ -128,7 +134,8 @@ deliver() {
 	chown -R "$mail_user" "$dir"
 }
 
-# in_folder [FOLDER]: how many messages the folder holds (INBOX).
+# in_folder [FOLDER]: how many messages the folder (INBOX.digest-done;
+# none: INBOX) holds.
 in_folder() {
 	dir=$MAILDIR
 	[ -n "${1:-}" ] && dir=$MAILDIR/.$1
@@ -140,4 +147,18 @@ in_folder() {
 token() {
 	"$PY" "$TESTS/servers/verp.py" --number "$DIGEST_DB" "$@" ||
 		fail "verp.py $*"
+}
+
+# rss_run ARGS...: as run, and the peak resident memory of that digest
+# process in $rss_kb.
+rss_run() {
+	"$PY" -c '
+import resource, subprocess, sys
+with open(sys.argv[1], "wb") as o, open(sys.argv[2], "wb") as e:
+    rc = subprocess.call(sys.argv[4:], stdout=o, stderr=e)
+open(sys.argv[3], "w").write("%d %d" % (rc, resource.getrusage(
+    resource.RUSAGE_CHILDREN).ru_maxrss))
+' "$T/out" "$T/err" "$T/rss" "$DIGEST" "$@"
+	rc=$(cut -d" " -f1 "$T/rss")
+	rss_kb=$(cut -d" " -f2 "$T/rss")
 }
