@@ -135,8 +135,10 @@ mailbox_url_parse(const struct mailbox_opts *o, struct mailbox *m,
 		    m->protocol);
 		goto out;
 	}
-	n = snprintf(m->account, sizeof(m->account), "%s://%s@%s:%u%s%.*s",
-	    mailbox_schemes[i].scheme, o->user, t->host, (unsigned)t->port,
+	/* The mailbox, however it is reached (imaps or STARTTLS, which
+	 * port): its UIDs are the same. */
+	n = snprintf(m->account, sizeof(m->account), "%s://%s@%s%s%.*s",
+	    m->protocol, o->user, t->host,
 	    strcmp(m->protocol, "imap") == 0 ? "/" : "",
 	    (int)sizeof(t->folder), strcmp(m->protocol, "imap") == 0 ?
 	    t->folder : "");

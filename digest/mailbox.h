@@ -62,7 +62,7 @@ typedef void (*mailbox_fetch_fn)(const struct mailbox_msg *msg,
 
 struct mailbox {
 	const char *protocol;		/* "imap" or "pop3" */
-	char account[MAILBOX_ACCOUNT_MAX]; /* scheme://user@host:port/FOLDER */
+	char account[MAILBOX_ACCOUNT_MAX]; /* imap://user@host/FOLDER */
 	uint32_t uidvalidity;		/* IMAP; 0 for POP3 */
 	int can_move;			/* 1: dispose() takes a folder */
 	enum mailbox_failure failure;	/* of the last call that failed */
