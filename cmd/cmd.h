@@ -72,10 +72,11 @@ extern const char cmd_bounces_usage[];
 int cmd_send_edition(struct sqlite3 *db, struct edition *e,
     const struct config *c, int json);
 
-/* Reads the return mailbox once, as `digest mailbox fetch` does (for
- * run-due); prints what it did. Returns the exit code. */
+/* Reads the return mailbox once, as `digest mailbox fetch` does (also
+ * for run-due): a line per message on stderr, the counts (or, with
+ * json, everything) on out. Returns the exit code. */
 int cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c,
-    int json);
+    int json, FILE *out);
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

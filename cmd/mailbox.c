@@ -71,12 +71,12 @@ mailbox_log_line(const struct returnmail_event *e, void *arg)
 }
 
 static void
-mailbox_summary(const struct returnmail_stats *s, json_t *arr)
+mailbox_summary(const struct returnmail_stats *s, json_t *arr, FILE *out)
 {
 	json_t *o;
 
 	if (arr == NULL) {
-		printf("messages=%zu read=%zu again=%zu bounces=%zu "
+		fprintf(out, "messages=%zu read=%zu again=%zu bounces=%zu "
 		    "complaints=%zu unsubscribes=%zu auto-replies=%zu other=%zu "
 		    "suppressed=%zu\n", s->messages, s->read, s->again,
 		    s->bounces, s->complaints, s->unsubscribes, s->autoreplies,
@@ -98,13 +98,14 @@ mailbox_summary(const struct returnmail_stats *s, json_t *arr)
 	json_object_set_new(o, "suppressed",
 	    json_integer((json_int_t)s->suppressed));
 	json_object_set_new(o, "results", json_incref(arr));
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
+	json_dumpf(o, out, JSON_INDENT(2));
+	fputc('\n', out);
 	json_decref(o);
 }
 
 int
-cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c, int json)
+cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c, int json,
+    FILE *out)
 {
 	struct returnmail_stats stats;
 	enum mailbox_failure failure;
@@ -127,7 +128,7 @@ cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c, int json)
 		return failure == MAILBOX_FAIL_CONFIG ? EX_CONFIG :
 		    failure == MAILBOX_FAIL_AUTH ? EX_UNAVAILABLE : EX_TEMPFAIL;
 	}
-	mailbox_summary(&stats, arr);
+	mailbox_summary(&stats, arr, out);
 	json_decref(arr);
 	return 0;
 }
@@ -172,7 +173,7 @@ cmd_mailbox_fetch(int argc, char **argv)
 		config_release(&c);
 		return status;
 	}
-	status = cmd_mailbox_fetch_run(db, &c, json);
+	status = cmd_mailbox_fetch_run(db, &c, json, stdout);
 	db_close(db);
 	config_release(&c);
 	return status;

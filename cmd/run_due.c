@@ -28,6 +28,9 @@ const char cmd_run_due_usage[] =
     "last 7 days) and sent; with fewer than min_articles new articles it\n"
     "is recorded as skipped instead. Missed slots are caught up once: only\n"
     "the latest is sent. An edition a crash left half sent is resumed.\n"
+    "With mailbox_url set, the return mailbox is read first (as `digest\n"
+    "mailbox fetch` does), so that nobody who bounced or unsubscribed by\n"
+    "mail is sent the edition.\n"
     "\n"
     "      --json               a JSON summary of the send on stdout\n"
     "      --db PATH            the database (default $DIGEST_DB, else\n"
@@ -117,6 +120,14 @@ run_due(struct sqlite3 *db, const struct config *c, int json)
 		return EX_DATAERR;
 	}
 	e.frozen = 1;
+	/* What came back since the last run first, so that nobody who
+	 * bounced or unsubscribed by mail is sent this edition. The mailbox
+	 * failing is no reason not to send: it is said, and the send goes
+	 * on (the next run reads it again). */
+	if (*c->mailbox_url != '\0' &&
+	    cmd_mailbox_fetch_run(db, c, 0, stderr) != 0)
+		cmd_error("run-due: the return mailbox was not read; sending "
+		    "all the same");
 	status = cmd_send_edition(db, &e, c, json);
 	edition_close(&e);
 	return status;

@@ -10,7 +10,6 @@ start_dovecot
 sed -e "s|^templates =.*|templates = $TOP/templates|" \
     "$TOP/samples/digest.conf" >"$T/digest.conf"
 cat >>"$T/digest.conf" <<CONF
-return_path = bounces@ledger.example.org
 mailbox_url = pop3s://127.0.0.1:$pop3s_port
 mailbox_user = bounces
 mailbox_cafile = $T/dovecot/cert.pem
