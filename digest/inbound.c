@@ -20,12 +20,12 @@ inb_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* The first place needle (ASCII, lower case) is in [s, s+n), in any
- * case, or NULL. */
+/* The first place the k bytes of needle (ASCII, lower case) are in
+ * [s, s+n), in any case, or NULL. */
 static const char *
-inb_find(const char *s, size_t n, const char *needle)
+inb_findn(const char *s, size_t n, const char *needle, size_t k)
 {
-	size_t k = strlen(needle), i, j;
+	size_t i, j;
 
 	if (k == 0 || n < k)
 		return NULL;
@@ -39,6 +39,12 @@ inb_find(const char *s, size_t n, const char *needle)
 			return s + i;
 	}
 	return NULL;
+}
+
+static const char *
+inb_find(const char *s, size_t n, const char *needle)
+{
+	return inb_findn(s, n, needle, strlen(needle));
 }
 
 static int
@@ -256,7 +262,8 @@ inb_tokens_of(struct inbound *in, const char *s, size_t n, const char *base,
 	needle[llen] = '+';
 	needle[llen + 1] = '\0';
 	dlen = strlen(at);
-	while ((hit = inb_find(p, (size_t)(s + n - p), needle)) != NULL) {
+	while ((hit = inb_findn(p, (size_t)(s + n - p), needle, llen + 1)) !=
+	    NULL) {
 		p = hit + 1;
 		if (hit > s && inb_atext((unsigned char)hit[-1]))
 			continue;

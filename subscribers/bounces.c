@@ -82,7 +82,8 @@ bounces_insert(sqlite3 *db, const struct bounces_event *ev, int64_t *id,
 	bounces_bind_opt(st, 2, ev->edition);
 	sqlite3_bind_text(st, 3, bounces_kind_name(ev->kind), -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, ev->kind == BOUNCES_HARD && ev->unknown_user);
+	sqlite3_bind_int(st, 4, ev->kind == BOUNCES_HARD && ev->unknown_user ? 1 :
+	    0);
 	bounces_bind_opt(st, 5, ev->status);
 	bounces_bind_opt(st, 6, ev->action);
 	bounces_bind_opt(st, 7, ev->diagnostic);
