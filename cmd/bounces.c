@@ -57,29 +57,18 @@ bounces_line(const struct bounces_row *r, void *arg)
 int
 cmd_bounces(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sqlite3 *db;
 	json_t *arr = NULL;
 	char err[ERR_LEN];
-	int ch, json = 0, status = 0;
+	int json, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return cmd_help(cmd_bounces_usage);
-		case CMD_DB_OPTION_ID:
-			cmd_db_path_set(optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return cmd_bad_usage(cmd_bounces_usage);
-		}
+	switch (cmd_json_options(argc, argv, &json)) {
+	case 1:
+		return cmd_help(cmd_bounces_usage);
+	case -1:
+		return cmd_bad_usage(cmd_bounces_usage);
+	default:
+		break;
 	}
 	if (optind != argc)
 		return cmd_bad_usage(cmd_bounces_usage);

@@ -92,6 +92,10 @@ int cmd_bad_usage(const char *usage);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
 
+/* Parses the options of a command that takes only [--json] and the
+ * common ones: 0 (*json set), 1 for -h, -1 for a wrong option. */
+int cmd_json_options(int argc, char **argv, int *json);
+
 /* --config PATH (before the command); config_load falls back to
  * $DIGEST_CONFIG and ./digest.conf. */
 void cmd_config_path_set(const char *path);

@@ -232,3 +232,31 @@ cmd_status_option(const char *arg)
 	}
 	return (int)st;
 }
+
+int
+cmd_json_options(int argc, char **argv, int *json)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return 1;
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}

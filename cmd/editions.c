@@ -122,36 +122,6 @@ editions_line(const struct journal_edition *e, void *arg)
 	printf("%s%s\n", *e->note ? "  " : "", e->note);
 }
 
-/* Parses [--json] and the common options; returns -1 for bad usage. */
-static int
-editions_opts(int argc, char **argv, const char *usage, int *json, int *help)
-{
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	(void)usage;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			*help = 1;
-			return 0;
-		case CMD_DB_OPTION_ID:
-			cmd_db_path_set(optarg);
-			break;
-		case 'j':
-			*json = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int
 cmd_editions(int argc, char **argv)
 {
@@ -161,7 +131,7 @@ cmd_editions(int argc, char **argv)
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0;
 
-	if (editions_opts(argc, argv, cmd_editions_usage, &json, &help) == -1 ||
+	if ((help = cmd_json_options(argc, argv, &json)) == -1 ||
 	    optind != argc)
 		return cmd_bad_usage(cmd_editions_usage);
 	if (help)
@@ -262,8 +232,7 @@ cmd_editions_show(int argc, char **argv)
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0, rc;
 
-	if (editions_opts(argc, argv, cmd_editions_show_usage, &json,
-	    &help) == -1)
+	if ((help = cmd_json_options(argc, argv, &json)) == -1)
 		return cmd_bad_usage(cmd_editions_show_usage);
 	if (help)
 		return cmd_help(cmd_editions_show_usage);

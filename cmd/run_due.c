@@ -136,28 +136,17 @@ run_due(struct sqlite3 *db, const struct config *c, int json)
 int
 cmd_run_due(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sqlite3 *db;
 	struct config c;
-	int ch, json = 0, status;
+	int json, status;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return cmd_help(cmd_run_due_usage);
-		case CMD_DB_OPTION_ID:
-			cmd_db_path_set(optarg);
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return cmd_bad_usage(cmd_run_due_usage);
-		}
+	switch (cmd_json_options(argc, argv, &json)) {
+	case 1:
+		return cmd_help(cmd_run_due_usage);
+	case -1:
+		return cmd_bad_usage(cmd_run_due_usage);
+	default:
+		break;
 	}
 	if (optind != argc)
 		return cmd_bad_usage(cmd_run_due_usage);

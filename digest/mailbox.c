@@ -1,4 +1,5 @@
 #include "mailbox.h"
+#include "secret.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -26,17 +27,6 @@ static const struct {
 };
 
 /* ---- the URL ---------------------------------------------------------- */
-
-static int
-mailbox_is_loopback(const char *host)
-{
-	struct in_addr a;
-
-	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
-		return 1;
-	return inet_pton(AF_INET, host, &a) == 1 &&
-	    (ntohl(a.s_addr) >> 24) == 127;
-}
 
 /* The folder from the URL's path, decoded: "/INBOX.digest" gives
  * INBOX.digest; none gives INBOX. */
@@ -129,7 +119,7 @@ mailbox_url_parse(const struct mailbox_opts *o, struct mailbox *m,
 		    "$DIGEST_MAILBOX_PASSWORD or a password file)", o->user);
 		goto out;
 	}
-	if (!t->implicit_tls && !t->starttls && !mailbox_is_loopback(t->host)) {
+	if (!t->implicit_tls && !t->starttls && !secret_plain_ok(t->host)) {
 		util_err(err, "refusing to send the mailbox password in plain "
 		    "text to '%.80s': use STARTTLS or %ss://", t->host,
 		    m->protocol);

@@ -174,35 +174,52 @@ mailbox_imap_att(const struct mailimap_msg_att *ma, struct imap_att *a)
 	}
 }
 
+/* UID FETCH set (UID and, with body, the first MAILBOX_FETCH_MAX
+ * bytes of each message, else its size); takes ownership of set.
+ * *result is freed with mailimap_fetch_list_free. 0, or -1 with err. */
+static int
+mailbox_imap_uid_fetch(struct mailbox *m, struct mailimap_set *set,
+    int body, clist **result, char *err)
+{
+	struct imap_state *st = m->state;
+	struct mailimap_fetch_type *ft;
+	int r;
+
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, body ?
+	    mailimap_fetch_att_new_body_peek_section_partial(
+	    mailimap_section_new(NULL), 0, MAILBOX_FETCH_MAX) :
+	    mailimap_fetch_att_new_rfc822_size());
+	*result = NULL;
+	r = mailimap_uid_fetch(st->s, set, ft, result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return mailbox_imap_err(m, r, body ? "fetching messages" :
+		    "listing the messages", err);
+	return 0;
+}
+
 static int
 mailbox_imap_list(struct mailbox *m, struct mailbox_msg **v, size_t *n,
     char *err)
 {
 	struct imap_state *st = m->state;
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	clist *result;
 	clistiter *it;
 	struct imap_att a;
 	size_t cap = 0;
-	int r;
 
 	*v = NULL;
 	*n = 0;
 	if (st->s->imap_selection_info != NULL &&
 	    st->s->imap_selection_info->sel_exists == 0)
 		return 0;
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size());
-	set = mailimap_set_new_interval(1, 0);
-	r = mailimap_uid_fetch(st->s, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return mailbox_imap_err(m, r, "listing the messages", err);
+	if (mailbox_imap_uid_fetch(m, mailimap_set_new_interval(1, 0), 0,
+	    &result, err) == -1)
+		return -1;
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		mailbox_imap_att(clist_content(it), &a);
 		if (a.uid == 0)
@@ -221,29 +238,16 @@ static int
 mailbox_imap_fetch(struct mailbox *m, const struct mailbox_msg *v, size_t n,
     mailbox_fetch_fn fn, void *arg, char *err)
 {
-	struct imap_state *st = m->state;
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *result = NULL;
+	clist *result;
 	clistiter *it;
 	struct imap_att a;
 	size_t i;
-	int r;
 
 	if (n == 0)
 		return 0;
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section_partial(
-	    mailimap_section_new(NULL), 0, MAILBOX_FETCH_MAX));
-	set = mailbox_imap_set(v, n);
-	r = mailimap_uid_fetch(st->s, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR)
-		return mailbox_imap_err(m, r, "fetching messages", err);
+	if (mailbox_imap_uid_fetch(m, mailbox_imap_set(v, n), 1, &result,
+	    err) == -1)
+		return -1;
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		mailbox_imap_att(clist_content(it), &a);
 		if (a.uid == 0 || a.body == NULL)

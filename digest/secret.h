@@ -19,6 +19,11 @@
  */
 int secret_load(const char *env, const char *path, char **out, char *err);
 
+/* 1 when a password may be sent to host in plain text: this machine,
+ * named as an address (127.0.0.0/8, [::1]) or "localhost"; a DNS name
+ * such as 127.example.org is not. Else 0. */
+int secret_plain_ok(const char *host);
+
 /* Overwrites and frees a password from secret_load; NULL is fine. */
 void secret_free(char *s);
 

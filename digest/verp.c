@@ -2,15 +2,14 @@
 #include "config.h"
 #include "date.h"
 #include "db.h"
+#include "token.h"
 #include "util.h"
 
-#include <errno.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define VERP_VARINT_MAX 10	/* LEB128 of a 64-bit number */
 #define VERP_RAW_MAX (2 * VERP_VARINT_MAX + VERP_MAC_BYTES)
@@ -49,21 +48,12 @@ verp_key_load(sqlite3 *db, struct verp_key *key, char *err)
 {
 	unsigned char fresh[VERP_KEY_BYTES];
 	sqlite3_stmt *st;
-	size_t got = 0;
-	ssize_t r;
 	int rc;
 
 	if ((rc = verp_key_get(db, key, err)) != 0)
 		return rc == 1 ? 0 : -1;
-	while (got < sizeof(fresh)) {
-		r = getrandom(fresh + got, sizeof(fresh) - got, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return util_err(err, "no random bytes from the kernel: %s",
-			    strerror(errno));
-		got += (size_t)r;
-	}
+	if (token_random(fresh, sizeof(fresh), err) == -1)
+		return -1;
 	st = db_prepare(db, "INSERT OR IGNORE INTO secret (name, value, "
 	    "created) VALUES ('verp', ?1, ?2)", err);
 	if (st == NULL)

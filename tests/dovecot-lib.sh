@@ -164,3 +164,43 @@ open(sys.argv[3], "w").write("%d %d" % (rc, resource.getrusage(
 	rc=$(cut -d" " -f1 "$T/rss")
 	rss_kb=$(cut -d" " -f2 "$T/rss")
 }
+
+# mailbox_conf URL [key=value...]: $T/digest.conf, the sample's, with the
+# templates of this tree, the outbox in $T, the return mailbox at URL
+# (user bounces, Dovecot's certificate) and the keys given.
+mailbox_conf() {
+	sed -e "s|^templates =.*|templates = $TOP/templates|" \
+	    -e "s|^outbox =.*|outbox = $T/outbox|" \
+	    -e "s|^mailbox_url =.*|mailbox_url = $1|" \
+	    -e "s|^mailbox_user =.*|mailbox_user = bounces|" \
+	    -e "s|^mailbox_cafile =.*|mailbox_cafile = $T/dovecot/cert.pem|" \
+	    "$TOP/samples/digest.conf" >"$T/digest.conf"
+	shift
+	for kv in "$@"; do
+		sed -i "s|^${kv%%=*} =.*|${kv%%=*} = ${kv#*=}|" "$T/digest.conf"
+	done
+}
+
+# readers N: N confirmed subscribers r1..rN@example.org, the numbers as
+# wide as N's (r01..r24), every topic; and the sample feed's articles.
+readers() {
+	"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
+	"$PY" -c '
+import sys
+n = int(sys.argv[1])
+print("email")
+for i in range(1, n + 1):
+    print("r%0*d@example.org" % (len(str(n)), i))
+' "$1" >"$T/people.csv"
+	"$DIGEST" subscribers import "$T/people.csv" >/dev/null ||
+		fail "import"
+}
+
+# mail ITEM...: return mail into the INBOX (tests/servers/returnmail.py).
+mail() {
+	"$PY" "$TESTS/servers/returnmail.py" "$DIGEST_DB" "$MAILDIR" "$@" ||
+		fail "writing the mailbox"
+}
+
+# status EMAIL: the subscriber's status.
+status() { sql "SELECT status FROM subscriber WHERE email = '$1'"; }

@@ -10,26 +10,10 @@ export DIGEST_NOW=2026-11-28T12:00:00Z
 cd "$T" || fail "cd"
 
 start_dovecot
-sed -e "s|^templates =.*|templates = $TOP/templates|" \
-    -e "s|^outbox =.*|outbox = $T/outbox|" \
-    "$TOP/samples/digest.conf" >"$T/digest.conf"
+mailbox_conf "imaps://127.0.0.1:$imaps_port" mailbox_other=INBOX.digest-other
 dg() { run --config "$T/digest.conf" "$@"; }
 set_conf() { sed -i "s|^$1 =.*|$1 = $2|" "$T/digest.conf"; }
-set_conf mailbox_url "imaps://127.0.0.1:$imaps_port"
-set_conf mailbox_user bounces
-set_conf mailbox_cafile "$T/dovecot/cert.pem"
-set_conf mailbox_other INBOX.digest-other
-status() { sql "SELECT status FROM subscriber WHERE email = '$1'"; }
-mail() { "$PY" "$TESTS/servers/returnmail.py" "$DIGEST_DB" "$MAILDIR" "$@" ||
-	fail "writing the mailbox"; }
-
-"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
-"$PY" -c '
-print("email")
-for i in range(1, 301):
-    print("r%03d@example.org" % i)
-' >"$T/people.csv"
-"$DIGEST" subscribers import "$T/people.csv" >/dev/null || fail "import"
+readers 300
 dg send --edition E1
 expect_rc 0 "send"
 dg mailbox fetch

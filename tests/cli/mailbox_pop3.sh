@@ -7,25 +7,9 @@ export DIGEST_NOW=2026-11-28T12:00:00Z
 cd "$T" || fail "cd"
 
 start_dovecot
-sed -e "s|^templates =.*|templates = $TOP/templates|" \
-    "$TOP/samples/digest.conf" >"$T/digest.conf"
-cat >>"$T/digest.conf" <<CONF
-mailbox_url = pop3s://127.0.0.1:$pop3s_port
-mailbox_user = bounces
-mailbox_cafile = $T/dovecot/cert.pem
-CONF
+mailbox_conf "pop3s://127.0.0.1:$pop3s_port"
 dg() { run --config "$T/digest.conf" "$@"; }
-status() { sql "SELECT status FROM subscriber WHERE email = '$1'"; }
-mail() { "$PY" "$TESTS/servers/returnmail.py" "$DIGEST_DB" "$MAILDIR" "$@" ||
-	fail "writing the mailbox"; }
-
-"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
-"$PY" -c '
-print("email")
-for i in range(1, 11):
-    print("r%02d@example.org" % i)
-' >"$T/people.csv"
-"$DIGEST" subscribers import "$T/people.csv" >/dev/null || fail "import"
+readers 10
 dg send --edition E1
 expect_rc 0 "send"
 dg mailbox fetch

@@ -90,13 +90,8 @@ until "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(s
 	sleep 0.1
 done
 
-sed -e "s|^templates =.*|templates = $TOP/templates|" \
-    -e "s|^smtp_url =.*|smtp_url = smtp://127.0.0.1:$pf_port|" \
-    -e "s|^smtp_tls =.*|smtp_tls = off|" \
-    -e "s|^mailbox_url =.*|mailbox_url = imaps://127.0.0.1:$imaps_port|" \
-    -e "s|^mailbox_user =.*|mailbox_user = bounces|" \
-    -e "s|^mailbox_cafile =.*|mailbox_cafile = $T/dovecot/cert.pem|" \
-    "$TOP/samples/digest.conf" >"$T/digest.conf"
+mailbox_conf "imaps://127.0.0.1:$imaps_port" \
+    smtp_url="smtp://127.0.0.1:$pf_port" smtp_tls=off
 "$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
 printf 'email\nnosuchuser@readers.example.org\nreader@ledger.example.org\n' \
     >"$T/people.csv"
@@ -118,7 +113,6 @@ grep -q 'to=<bounces+[a-z2-7]*@ledger.example.org>.*status=sent' \
 run --config "$T/digest.conf" mailbox fetch
 expect_rc 0 "fetch"
 expect_out "messages=1 read=1 again=0 bounces=1 .* suppressed=1" "fetch"
-status() { sql "SELECT status FROM subscriber WHERE email = '$1'"; }
 [ "$(status nosuchuser@readers.example.org)" = bounced ] ||
 	{ cat "$T/err"; fail "the missing user was not bounced"; }
 [ "$(status reader@ledger.example.org)" = confirmed ] ||
