@@ -966,6 +966,7 @@ inb_decide(struct inbound *in, struct inb_walk *w, const struct inb_head *h)
 	if (inb_has_word(in->subject, strlen(in->subject), "unsubscribe")) {
 		in->kind = INBOUND_UNSUBSCRIBE;
 		in->why = "unsubscribe in the subject";
+		in->by_from = 1;
 		return;
 	}
 	in->kind = INBOUND_OTHER;

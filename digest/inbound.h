@@ -78,6 +78,8 @@ struct inbound {
 	char action[16];	/* "failed", "delayed", or "" */
 	char recipient[ADDR_MAX + 1];	/* as the report names it */
 	char diagnostic[INBOUND_TEXT_MAX + 1];	/* the server's words */
+	int by_from;		/* an unsubscribe that names nobody but its
+				 * From address (by subject) */
 	char feedback_type[32];	/* ARF: abuse, fraud... */
 	char from[ADDR_MAX + 1];	/* the From address, as written */
 	char message_id[INBOUND_TEXT_MAX + 1];

@@ -199,8 +199,7 @@ rm_decide(struct rm_run *r, struct rm_item *it)
 		break;
 	case INBOUND_UNSUBSCRIBE:
 		r->stats->unsubscribes++;
-		rc = strcmp(in->why, "unsubscribe in the subject") == 0 ?
-		    rm_by_from(r, it) : rm_by_token(r, it, 1);
+		rc = in->by_from ? rm_by_from(r, it) : rm_by_token(r, it, 1);
 		it->kind = BOUNCES_UNSUBSCRIBE;
 		break;
 	case INBOUND_AUTOREPLY:
