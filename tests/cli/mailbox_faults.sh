@@ -1,5 +1,5 @@
 # The return mailbox when things go wrong (issue 17), against a real
-# Dovecot: a certificate not trusted, a wrong password, a move that fails
+# Dovecot: settings that cannot work, a certificate not trusted, a wrong password, a move that fails
 # after the results are recorded, a database that cannot be written
 # before they are, kill -9 at random points of a 300-message run, a
 # server without MOVE (COPY and EXPUNGE), and run-due reading the
@@ -18,6 +18,23 @@ dg send --edition E1
 expect_rc 0 "send"
 dg mailbox fetch
 expect_rc 0 "empty mailbox"
+
+# 0. Settings that cannot work: 78 and one line naming the setting,
+# before any connection.
+url=$(sed -n 's/^mailbox_url = //p' "$T/digest.conf")
+for bad in "http://127.0.0.1/|the scheme must be" \
+    "imaps://me@127.0.0.1:$imaps_port|set mailbox_user" \
+    "imap://mail.example.org:1|in plain text" \
+    "|mailbox_url is not set"; do
+	set_conf mailbox_url "${bad%%|*}"
+	[ "${bad%%|*}" = "imap://mail.example.org:1" ] && set_conf mailbox_tls off
+	dg mailbox fetch
+	expect_rc 78 "mailbox_url '${bad%%|*}'"
+	expect_one_line_err "mailbox_url '${bad%%|*}'"
+	expect_err "${bad#*|}" "mailbox_url '${bad%%|*}'"
+	set_conf mailbox_tls starttls
+done
+set_conf mailbox_url "$url"
 
 # 1. A certificate the system does not trust: 78, one line, and the
 # password was never sent (Dovecot logged no login).
