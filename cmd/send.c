@@ -63,9 +63,13 @@ const char cmd_send_usage[] =
     "subscriber may get a second copy).\n"
     "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
     "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
-    "Exit status: 0 all sent (or skipped), 75 some deferred (run again\n"
-    "later), another run is sending or the server does not answer, 69 some\n"
-    "refused for good, 65 a message could not be built.\n";
+    "A reader whose message cannot be built or is refused for good is\n"
+    "failed, with the reason, and the others still get theirs.\n"
+    "Exit status: 0 all sent (or skipped); 69 some failed for good; 75 some\n"
+    "deferred (run again later), another run is sending, or the server does\n"
+    "not answer; 78 a setting that no later run mends (TLS, the login, the\n"
+    "sender, a bad value in the configuration): the message names it; 74\n"
+    "the store failed.\n";
 
 struct send_cli {
 	const char *edition, *since, *test_to, *subscriber, *smtp, *outbox;
@@ -75,29 +79,6 @@ struct send_cli {
 	FILE *log;		/* where the key=value lines go */
 	int tty;
 };
-
-/* Quotes a value for a key=value line: no space, quote or control
- * character goes out raw. */
-static void
-send_kv(FILE *f, const char *key, const char *v)
-{
-	const char *p;
-
-	if (v == NULL || *v == '\0')
-		return;
-	fprintf(f, " %s=\"", key);
-	for (p = v; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7F)
-			fputc(' ', f);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static void
 send_progress(const struct send_report *rep, int done)
@@ -130,8 +111,8 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	if (ev->in_doubt) {
 		fprintf(f, "edition=%s to=%s status=in-doubt", c->edition,
 		    ev->to);
-		send_kv(f, "message_id", ev->message_id);
-		send_kv(f, "reply", "an earlier run stopped with this message "
+		cmd_log_kv(f, "message_id", ev->message_id);
+		cmd_log_kv(f, "reply", "an earlier run stopped with this message "
 		    "in flight: the server may have it, a second copy may "
 		    "follow");
 		fputc('\n', f);
@@ -143,10 +124,10 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	    journal_status_name(ev->status));
 	if (ev->code != 0)
 		fprintf(f, " smtp=%d", ev->code);
-	send_kv(f, "queue_id", ev->queue_id);
-	send_kv(f, "message_id", ev->message_id);
+	cmd_log_kv(f, "queue_id", ev->queue_id);
+	cmd_log_kv(f, "message_id", ev->message_id);
 	if (ev->status != JOURNAL_SENT)
-		send_kv(f, "reply", ev->reply);
+		cmd_log_kv(f, "reply", ev->reply);
 	if (ev->articles > 0)
 		fprintf(f, " articles=%zu", ev->articles);
 	fprintf(f, " ms=%.0f\n", ev->ms);
@@ -206,6 +187,23 @@ send_status(const struct send_report *rep)
 	return 0;
 }
 
+/* A run that stopped: 78 for what only a setting mends, 75 for what a
+ * later run may find mended, 74 for the store. */
+static int
+send_exit_status(enum send_status rc)
+{
+	switch (rc) {
+	case SEND_SETTING:
+		return EX_CONFIG;
+	case SEND_LOCKED:
+	case SEND_STOPPED:
+	case SEND_UNREACHABLE:
+		return EX_TEMPFAIL;
+	default:
+		return EX_IOERR;
+	}
+}
+
 static void
 send_json(const char *edition, const struct send_report *rep)
 {
@@ -262,7 +260,12 @@ send_dry(struct sqlite3 *db, struct edition *e, const struct config *c,
 		send_reader_of(&l.v[i], &r);
 		edition_message_init(&m);
 		rc = send_build(db, e, &r, (int)c->send_empty, &m, &articles, err);
-		if (rc == -1) {
+		if (rc == -2) {
+			cmd_error("%s", err);
+			edition_message_release(&m);
+			status = EX_IOERR;
+			break;
+		} else if (rc == -1) {
 			cmd_error("cannot build the message for '%s': %s",
 			    l.v[i].email, err);
 			status = EX_DATAERR;
@@ -288,6 +291,21 @@ send_test_done(void *tag, const struct transport_result *r, void *arg)
 {
 	(void)arg;
 	*(struct transport_result *)tag = *r;
+}
+
+static int
+send_test_status(enum transport_fault fault)
+{
+	switch (fault) {
+	case TRANSPORT_DELIVERED:
+		return 0;
+	case TRANSPORT_REFUSED:
+		return EX_UNAVAILABLE;
+	case TRANSPORT_STOP_SETTING:
+		return EX_CONFIG;
+	default:
+		return EX_TEMPFAIL;
+	}
 }
 
 /* --test-to: one copy of a subscriber's message to any address. */
@@ -331,26 +349,29 @@ send_test(struct sqlite3 *db, struct edition *e, const struct config *c,
 	edition_message_init(&m);
 	memset(&tr, 0, sizeof(tr));
 	rc = send_build(db, e, &r, 1, &m, &articles, err);
-	if (rc == -1) {
+	if (rc < 0) {
 		cmd_error("cannot build the message: %s", err);
-		status = EX_DATAERR;
+		status = rc == -2 ? EX_IOERR : EX_DATAERR;
 	} else if ((t = send_transport(cli, c, e->id, &status, err)) == NULL) {
 		cmd_error("%s", err);
 	} else {
 		len = m.eml.len;
-		if (t->submit(t, c->from_address, to, buf_detach(&m.eml, NULL),
-		    len, &tr, err) == -1) {
+		if ((rc = t->submit(t, c->from_address, to, buf_detach(&m.eml,
+		    NULL), len, &tr, err)) != 0) {
 			cmd_error("cannot send to '%s': %s", to, err);
-			status = EX_DATAERR;
+			status = rc == TRANSPORT_STOP_SETTING ? EX_CONFIG :
+			    EX_DATAERR;
 		} else {
 			while (t->poll(t, 1000, send_test_done, NULL) > 0)
 				;
 			fprintf(cli->log, "edition=%s to=%s status=%s smtp=%d "
 			    "test_of=%s articles=%zu\n", e->id, to,
-			    tr.code / 100 == 2 ? "sent" : "failed", tr.code,
-			    s.email, articles);
-			status = tr.code / 100 == 2 ? 0 : tr.code >= 500 ?
-			    EX_UNAVAILABLE : EX_TEMPFAIL;
+			    tr.fault == TRANSPORT_DELIVERED ? "sent" : "failed",
+			    tr.code, s.email, articles);
+			if (tr.fault != TRANSPORT_DELIVERED)
+				cmd_error("cannot send to '%s': %s", to,
+				    tr.reply);
+			status = send_test_status(tr.fault);
 		}
 		transport_close(t);
 	}
@@ -415,9 +436,7 @@ send_real(struct sqlite3 *db, struct edition *e, const struct config *c,
 		    rep.in_doubt, e->id);
 	if (rc != SEND_OK) {
 		cmd_error("edition %s: %s", e->id, err);
-		return rc == SEND_LOCKED || rc == SEND_UNREACHABLE ?
-		    EX_TEMPFAIL : rc == SEND_REFUSED ? EX_UNAVAILABLE :
-		    EX_IOERR;
+		return send_exit_status(rc);
 	}
 	fprintf(stderr, "digest: edition %s: %zu sent, %zu deferred, %zu failed, "
 	    "%zu skipped in %.1f s\n", e->id, rep.sent, rep.deferred,

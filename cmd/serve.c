@@ -1073,6 +1073,24 @@ serve_sweep(struct serve *s)
 
 /* ---- the mail thread ------------------------------------------------ */
 
+/* One key=value line per confirmation mail on stderr, which journald
+ * keeps: where it went and what became of it, never its link. A setting
+ * that stops every mail says so at once, with the fix. */
+static void
+serve_mail_log(const struct mailq_event *ev, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "event=confirmation-mail to=%s status=%s", ev->email,
+	    ev->status);
+	if (ev->setting)
+		fputs(" cause=setting", stderr);
+	if (ev->code != 0)
+		fprintf(stderr, " smtp=%d", ev->code);
+	if (strcmp(ev->status, "sent") != 0)
+		cmd_log_kv(stderr, "reply", ev->reply);
+	fprintf(stderr, " ms=%.0f\n", ev->ms);
+}
+
 static void *
 serve_mailer(void *arg)
 {
@@ -1101,7 +1119,7 @@ serve_mailer(void *arg)
 		s->queued = 0;
 		pthread_mutex_unlock(&s->mu);
 		n = mailq_run(db, s->c, &tpl, t, date_now(), SERVE_MAIL_BATCH,
-		    err);
+		    serve_mail_log, NULL, err);
 		if (n == -1)
 			fprintf(stderr, "digest serve: confirmation mails: %s\n",
 			    err);

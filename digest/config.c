@@ -1,6 +1,13 @@
 #include "config.h"
 #include "buf.h"
+#include "mime.h"
+#include "schedule.h"
+#include "smtp.h"
+#include "transport.h"
+#include "utf8.h"
 #include "util.h"
+
+#include <curl/curl.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,25 +20,46 @@
 
 enum config_type { CONFIG_STRING, CONFIG_LONG };
 
-/* Every key, its default and its range: the one place that says so. */
+/* A value's check: 0, or -1 with err saying what is wrong with it and
+ * what would do (config_parse puts the file and line before it). */
+typedef int (*config_check_fn)(const char *key, const char *v, char *err);
+
+static int config_check_text(const char *, const char *, char *);
+static int config_check_mailbox(const char *, const char *, char *);
+static int config_check_domain(const char *, const char *, char *);
+static int config_check_base_url(const char *, const char *, char *);
+static int config_check_smtp_url(const char *, const char *, char *);
+static int config_check_smtp_tls(const char *, const char *, char *);
+static int config_check_schedule(const char *, const char *, char *);
+
+/* Every key, its default, its range and its check: the one place that
+ * says so. A value every message carries is checked here, as it is
+ * read, so that a bad one is a line of the file and not a failure of
+ * every reader at send time. */
 static const struct config_key {
 	const char *key;
 	enum config_type type;
 	size_t offset;
 	const char *def;
 	long min, max;		/* for CONFIG_LONG */
+	config_check_fn check;	/* for CONFIG_STRING, or NULL */
 } config_keys[] = {
-#define S(k, f, d) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, 0 }
-#define L(k, f, d, lo, hi) { k, CONFIG_LONG, offsetof(struct config, f), d, lo, hi }
-	S("name", name, "digest"),
+#define S(k, f, d) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, 0, \
+	NULL }
+#define C(k, f, d, c) { k, CONFIG_STRING, offsetof(struct config, f), d, 0, \
+	0, c }
+#define L(k, f, d, lo, hi) { k, CONFIG_LONG, offsetof(struct config, f), d, \
+	lo, hi, NULL }
+	C("name", name, "digest", config_check_text),
 	S("url", url, "http://127.0.0.1:8080/"),
 	S("language", language, "en"),
-	S("from_name", from_name, ""),
-	S("from_address", from_address, "digest@localhost.localdomain"),
-	S("list_id", list_id, ""),
-	S("base_url", base_url, "http://127.0.0.1:8080"),
-	S("unsubscribe_mailto", unsubscribe_mailto, ""),
-	S("message_id_domain", message_id_domain, ""),
+	C("from_name", from_name, "", config_check_text),
+	C("from_address", from_address, "digest@localhost.localdomain",
+	    config_check_mailbox),
+	C("list_id", list_id, "", config_check_domain),
+	C("base_url", base_url, "http://127.0.0.1:8080", config_check_base_url),
+	C("unsubscribe_mailto", unsubscribe_mailto, "", config_check_mailbox),
+	C("message_id_domain", message_id_domain, "", config_check_domain),
 	S("subject", subject,
 	    "{{{newsletter.name}}}: {{{edition.headline}}}"),
 	S("templates", templates, ""),
@@ -39,8 +67,8 @@ static const struct config_key {
 	S("since", since, "7d"),
 	L("max_articles", max_articles, "10", 1, 1000),
 	L("text_width", text_width, "72", 40, 200),
-	S("smtp_url", smtp_url, ""),
-	S("smtp_tls", smtp_tls, "starttls"),
+	C("smtp_url", smtp_url, "", config_check_smtp_url),
+	C("smtp_tls", smtp_tls, "starttls", config_check_smtp_tls),
 	S("smtp_user", smtp_user, ""),
 	S("smtp_password_file", smtp_password_file, ""),
 	S("smtp_cafile", smtp_cafile, ""),
@@ -49,9 +77,9 @@ static const struct config_key {
 	L("smtp_rate", smtp_rate, "0", 0, 100000),
 	L("smtp_timeout", smtp_timeout, "60", 1, 3600),
 	L("retry_window", retry_window, "60", 0, 3600),
-	S("schedule_weekday", schedule_weekday, "mon"),
-	S("schedule_time", schedule_time, "08:00"),
-	S("schedule_timezone", schedule_timezone, "UTC"),
+	C("schedule_weekday", schedule_weekday, "mon", config_check_schedule),
+	C("schedule_time", schedule_time, "08:00", config_check_schedule),
+	C("schedule_timezone", schedule_timezone, "UTC", config_check_schedule),
 	L("min_articles", min_articles, "1", 0, 1000),
 	L("send_empty", send_empty, "0", 0, 1),
 	L("bounce_limit", bounce_limit, "3", 1, 100),
@@ -71,6 +99,7 @@ static const struct config_key {
 	S("cors_origins", cors_origins, ""),
 	L("signup_rate", signup_rate, "10", 1, 100000),
 #undef S
+#undef C
 #undef L
 };
 
@@ -100,6 +129,141 @@ config_find(const char *key, size_t len)
 	return NULL;
 }
 
+/* ---- checks --------------------------------------------------------- */
+
+/* Text for a header or a page: UTF-8, no control character. */
+static int
+config_check_text(const char *key, const char *v, char *err)
+{
+	size_t i, n = strlen(v), k;
+	uint32_t cp;
+
+	for (i = 0; i < n; i += k) {
+		k = utf8_decode(v + i, n - i, &cp);
+		if (cp == UTF8_REPLACEMENT && k == 1)
+			return util_err(err, "%s is not UTF-8 (byte %zu): save "
+			    "the file as UTF-8", key, i);
+		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+			return util_err(err, "%s holds a control character "
+			    "(byte %zu)", key, i);
+	}
+	return 0;
+}
+
+/* An address every message goes from or points to: ASCII, so that it
+ * travels without SMTPUTF8, with a dotted domain. */
+static int
+config_check_mailbox(const char *key, const char *v, char *err)
+{
+	const char *at;
+	char e[ERR_LEN];
+
+	if (*v == '\0' && strcmp(key, "from_address") != 0)
+		return 0;
+	if (transport_address_is_utf8(v))
+		return util_err(err, "%s '%.80s' is not ASCII: use an ASCII "
+		    "address, like news@example.org", key, v);
+	if (mime_address_check(key, v, e) == -1)
+		return util_err(err, "%s: use an address like "
+		    "news@example.org", e);
+	at = strchr(v, '@');
+	if (strchr(at, '.') == NULL || at[strlen(at) - 1] == '.')
+		return util_err(err, "%s '%.80s' has no domain with a dot: "
+		    "use an address like news@example.org", key, v);
+	return 0;
+}
+
+/* A domain for List-Id or Message-IDs; empty: derived from
+ * from_address. */
+static int
+config_check_domain(const char *key, const char *v, char *err)
+{
+	char e[ERR_LEN];
+
+	if (*v == '\0')
+		return 0;
+	if (mime_domain_check(key, v, strcmp(key, "list_id") == 0, e) == -1)
+		return util_err(err, "%s: use a domain you own, like "
+		    "news.example.org", e);
+	return 0;
+}
+
+/*
+ * Where `digest serve` is reached: every unsubscribe and preferences
+ * link starts with it, and a List-Unsubscribe header carries it. An
+ * http(s) URL with a host, nothing after the path (links add
+ * "?token="), and nothing a header or a link could not carry.
+ */
+static int
+config_check_base_url(const char *key, const char *v, char *err)
+{
+	CURLU *u;
+	char *host = NULL, *part = NULL, e[ERR_LEN];
+	int rc = 0;
+
+	if (mime_url_check(key, v, e) == -1)
+		return util_err(err, "%s: use the address of digest serve's "
+		    "pages, like https://example.org/news", e);
+	if ((u = curl_url()) == NULL)
+		return util_err(err, "cannot start libcurl's URL parser");
+	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		rc = util_err(err, "%s '%.80s' is not a URL with a host: use "
+		    "the address of digest serve's pages, like "
+		    "https://example.org/news", key, v);
+	else if ((curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK &&
+	    part != NULL) || strchr(v, '#') != NULL || strchr(v, '?') != NULL)
+		rc = util_err(err, "%s '%.80s' has a query or a fragment: the "
+		    "links add their own; end it with the path", key, v);
+	curl_free(host);
+	curl_free(part);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static int
+config_check_smtp_url(const char *key, const char *v, char *err)
+{
+	char e[ERR_LEN];
+
+	if (*v == '\0' || smtp_url_check(v, e) == 0)
+		return 0;
+	return util_err(err, "%s: %s: use smtp://host:port or "
+	    "smtps://host:port", key, e);
+}
+
+static int
+config_check_smtp_tls(const char *key, const char *v, char *err)
+{
+	if (strcmp(v, "starttls") == 0 || strcmp(v, "off") == 0)
+		return 0;
+	return util_err(err, "%s '%.80s': expected starttls (the default) or "
+	    "off (a relay on this machine); for TLS from the first byte, use "
+	    "an smtps:// smtp_url", key, v);
+}
+
+/* One part of the schedule, checked with the defaults for the others. */
+static int
+config_check_schedule(const char *key, const char *v, char *err)
+{
+	struct schedule sc;
+	char e[ERR_LEN];
+	int rc;
+
+	if (strcmp(key, "schedule_weekday") == 0)
+		rc = schedule_parse(v, "08:00", "UTC", &sc, e);
+	else if (strcmp(key, "schedule_time") == 0)
+		rc = schedule_parse("mon", v, "UTC", &sc, e);
+	else
+		rc = schedule_parse("mon", "08:00", v, &sc, e);
+	if (rc == -1)
+		return util_err(err, "%s: %s", key, e);
+	return 0;
+}
+
+/* ---- reading -------------------------------------------------------- */
+
 static int
 config_set(struct config *c, const struct config_key *k, const char *v,
     char *err)
@@ -113,6 +277,8 @@ config_set(struct config *c, const struct config_key *k, const char *v,
 		*config_long(c, k) = (long)n;
 		return 0;
 	}
+	if (k->check != NULL && err != NULL && k->check(k->key, v, err) == -1)
+		return -1;
 	free(*config_str(c, k));
 	*config_str(c, k) = xstrdup(v);
 	return 0;

@@ -281,6 +281,13 @@ db_exec(sqlite3 *db, const char *sql, char *err)
 }
 
 int
+db_sync_full(sqlite3 *db, int full, char *err)
+{
+	return db_exec(db, full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", err);
+}
+
+int
 db_begin(sqlite3 *db, char *err)
 {
 	return db_exec(db, "BEGIN IMMEDIATE", err);

@@ -33,6 +33,13 @@ void db_close(struct sqlite3 *db);
  * store, like a send, whose working set is small. */
 void db_limit_memory(struct sqlite3 *db, long cache_kb, long long mmap_bytes);
 
+/* Sets this connection's commits to be fsynced (full, the default) or
+ * only written (not full), until set again: for a writer whose commits
+ * come in a known order, so that a lost unsynced one is found again
+ * through an earlier synced one (send.c's marks). Outside a
+ * transaction only. 0, or -1 with err. */
+int db_sync_full(struct sqlite3 *db, int full, char *err);
+
 /* The schema version this build writes. */
 int db_schema_version(void);
 

@@ -440,6 +440,7 @@ journal_next_due(sqlite3 *db, const char *edition)
 	return next;
 }
 
+/* Sets (sending) or clears (keep) a delivery's in-flight mark. */
 static int
 journal_mark(sqlite3 *db, const char *edition, const struct journal_result *r,
     char *err)
@@ -452,9 +453,11 @@ journal_mark(sqlite3 *db, const char *edition, const struct journal_result *r,
 		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->subscriber_id);
-	/* Without a Message-ID the mark still says "in flight". */
-	sqlite3_bind_text(st, 3, r->message_id ? r->message_id : "", -1,
-	    SQLITE_STATIC);
+	/* Without a Message-ID the mark still says "in flight"; keep
+	 * clears it (NULL). */
+	if (!r->keep)
+		sqlite3_bind_text(st, 3, r->message_id ? r->message_id : "", -1,
+		    SQLITE_STATIC);
 	return journal_step_done(db, st, "marking a delivery", err);
 }
 
@@ -464,7 +467,7 @@ journal_record_one(sqlite3 *db, const char *edition,
 {
 	sqlite3_stmt *st;
 
-	if (r->sending)
+	if (r->sending || r->keep)
 		return journal_mark(db, edition, r, err);
 	st = db_prepare(db, "UPDATE delivery SET status = ?3, "
 	    "attempts = attempts + (?3 <> 'skipped'), code = ?4, reply = ?5, "

@@ -128,14 +128,17 @@ int64_t journal_next_due(struct sqlite3 *db, const char *edition);
 
 /*
  * A result to record; or, with sending, the mark that a message is about
- * to be handed to the server (message_id says which; the status stays).
- * A result clears the mark. A mark still there when a run takes the
- * edition was left by a run that stopped with the message in flight: the
- * server may have accepted it (journal_in_doubt).
+ * to be handed to the server (message_id says which; the status stays);
+ * or, with keep, only the clearing of that mark: the message never
+ * reached the server (the run stopped first) and the delivery stays as
+ * it was. A result clears the mark. A mark still there when a run takes
+ * the edition was left by a run that stopped with the message in
+ * flight: the server may have accepted it (journal_in_doubt).
  */
 struct journal_result {
 	int64_t subscriber_id;
 	int sending;
+	int keep;
 	enum journal_status status;
 	int code;
 	const char *reply;	/* may be NULL */

@@ -1074,12 +1074,28 @@ mime_show(const char *v, char *out, size_t size)
 	return out;
 }
 
+/* The length of the UTF-8 character at p when an address may hold it
+ * (RFC 6532: any character but a control, C1 included, and the Unicode
+ * line and paragraph separators), else 0. */
+static size_t
+mime_utf8_atext(const char *p, size_t n)
+{
+	uint32_t cp;
+	size_t k = utf8_decode(p, n, &cp);
+
+	if ((cp == UTF8_REPLACEMENT && k == 1) || cp < 0xA0 ||
+	    cp == 0x2028 || cp == 0x2029)
+		return 0;
+	return k;
+}
+
 /* 0 when v may stand between < and > in a header: 1 to max bytes of
- * printable ASCII without space, '<', '>', '"' or any of `forbid`. Else
- * -1 with err naming the field. */
+ * printable ASCII without space, '<', '>', '"' or any of `forbid`, and
+ * with utf8 also non-ASCII characters (mime_utf8_atext). Else -1 with
+ * err naming the field. */
 static int
 mime_check_token(const char *field, const char *v, const char *forbid,
-    size_t max, char *err)
+    size_t max, int utf8, char *err)
 {
 	char shown[4 * MIME_SHOW_MAX + 8];
 	const unsigned char *p;
@@ -1098,8 +1114,15 @@ mime_check_token(const char *field, const char *v, const char *forbid,
 	for (p = (const unsigned char *)forbid; *p != '\0'; p++)
 		set[*p >> 6 & 1] |= (uint64_t)1 << (*p & 63);
 	for (p = (const unsigned char *)v; (c = *p) != '\0'; p++) {
+		size_t k;
+
 		if (c > 0x20 && c < 0x7F && (set[c >> 6] >> (c & 63) & 1) == 0)
 			continue;
+		if (c >= 0x80 && utf8 && (k = mime_utf8_atext((const char *)p,
+		    n - (size_t)(p - (const unsigned char *)v))) > 0) {
+			p += k - 1;
+			continue;
+		}
 		mime_show(v, shown, sizeof(shown));
 		if (c < 0x20 || c == 0x7F)
 			return util_err(err, "%s '%s' holds a control "
@@ -1107,6 +1130,9 @@ mime_check_token(const char *field, const char *v, const char *forbid,
 		if (c == ' ')
 			return util_err(err, "%s '%s' holds a space", field,
 			    shown);
+		if (c >= 0x80 && utf8)
+			return util_err(err, "%s '%s' holds a control or a byte "
+			    "that is not UTF-8", field, shown);
 		if (c >= 0x80)
 			return util_err(err, "%s '%s' holds a non-ASCII byte",
 			    field, shown);
@@ -1117,7 +1143,8 @@ mime_check_token(const char *field, const char *v, const char *forbid,
 }
 
 /* An address: a token without RFC 5322's specials (which would split or
- * quote it) and with one '@' between a local part and a domain. */
+ * quote it) and with one '@' between a local part and a domain; UTF-8
+ * as RFC 6532 allows (the message then needs SMTPUTF8 to travel). */
 static int
 mime_check_addr(const char *field, const char *v, char *err)
 {
@@ -1126,7 +1153,7 @@ mime_check_addr(const char *field, const char *v, char *err)
 
 	if (v == NULL)
 		return util_err(err, "%s is missing", field);
-	if (mime_check_token(field, v, "(),:;[\\]", MIME_ADDR_MAX, err) == -1)
+	if (mime_check_token(field, v, "(),:;[\\]", MIME_ADDR_MAX, 1, err) == -1)
 		return -1;
 	at = strchr(v, '@');
 	if (at == NULL || strchr(at + 1, '@') != NULL)
@@ -1156,7 +1183,7 @@ mime_check_uri(const char *field, const char *v, const char *scheme,
 {
 	char shown[4 * MIME_SHOW_MAX + 8];
 
-	if (mime_check_token(field, v, ",", MIME_URL_MAX, err) == -1)
+	if (mime_check_token(field, v, ",", MIME_URL_MAX, 0, err) == -1)
 		return -1;
 	if (!mime_has_scheme(v, scheme) && (or_scheme == NULL ||
 	    !mime_has_scheme(v, or_scheme)))
@@ -1175,7 +1202,7 @@ mime_check_domain(const char *field, const char *v, size_t max, int dotted,
 
 	if (v == NULL)
 		return util_err(err, "%s is missing", field);
-	if (mime_check_token(field, v, "(),:;[\\]@", max, err) == -1)
+	if (mime_check_token(field, v, "(),:;[\\]@", max, 0, err) == -1)
 		return -1;
 	if (dotted && strchr(v, '.') == NULL)
 		return util_err(err, "%s '%s' has no '.'", field,
@@ -1183,6 +1210,24 @@ mime_check_domain(const char *field, const char *v, size_t max, int dotted,
 	return 0;
 }
 
+int
+mime_address_check(const char *field, const char *addr, char *err)
+{
+	return mime_check_addr(field, addr, err);
+}
+
+int
+mime_domain_check(const char *field, const char *domain, int dotted,
+    char *err)
+{
+	return mime_check_domain(field, domain, MIME_DOMAIN_MAX, dotted, err);
+}
+
+int
+mime_url_check(const char *field, const char *url, char *err)
+{
+	return mime_check_uri(field, url, "https://", "http://", err);
+}
 
 /* ---- Header values -------------------------------------------------- */
 

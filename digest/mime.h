@@ -28,7 +28,9 @@
  * No value can start a header line of its own: control characters in a
  * subject or a display name become spaces before encoding, and an
  * address, URL, list id or domain that holds a control character, a
- * space, '<', '>', '"' or a non-ASCII byte is refused, as is an address
+ * space, '<', '>', '"' or a non-ASCII byte is refused (but for the
+ * UTF-8 characters RFC 6532 allows in an address: not C1 controls, not
+ * U+2028 or U+2029, whole valid sequences only), as is an address
  * without exactly one '@' or with one of RFC 5322's specials "(),:;[\]",
  * an unsubscribe URL that is not https:// or http:// or holds a ','
  * (RFC 2369), and
@@ -69,6 +71,17 @@ struct mime_message {
 #define MIME_MESSAGE_ID_MAX 256
 int mime_message_build(const struct mime_message *m, struct buf *out,
     char message_id[MIME_MESSAGE_ID_MAX], char *err);
+
+/*
+ * The checks mime_message_build makes of an address (UTF-8 allowed), a
+ * domain (`dotted`: it needs a '.') and an unsubscribe URL, for values a
+ * configuration gives every message: checked once, where they are read.
+ * field names the value in err. 0, or -1 with err.
+ */
+int mime_address_check(const char *field, const char *addr, char *err);
+int mime_domain_check(const char *field, const char *domain, int dotted,
+    char *err);
+int mime_url_check(const char *field, const char *url, char *err);
 
 /*
  * RFC 2047: returns an allocated copy of value (UTF-8) as it may stand in

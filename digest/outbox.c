@@ -110,10 +110,13 @@ outbox_submit(struct transport *t, const char *from, const char *to,
 	struct outbox_done *d;
 	char name[300], path[4400], tmp[4420], e[ERR_LEN];
 
-	if (transport_check_address("sender", from, err) == -1 ||
-	    transport_check_address("recipient", to, err) == -1) {
+	if (transport_check_address("sender", from, err) == -1) {
 		free(msg);
-		return -1;
+		return TRANSPORT_STOP_SETTING;
+	}
+	if (transport_check_address("recipient", to, err) == -1) {
+		free(msg);
+		return TRANSPORT_REFUSED;
 	}
 	xgrow(&o->done, &o->done_cap, o->ndone + 1, sizeof(*o->done));
 	d = &o->done[o->ndone++];
@@ -124,14 +127,17 @@ outbox_submit(struct transport *t, const char *from, const char *to,
 	    (int)sizeof(path) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", o->dir, name) >=
 	    (int)sizeof(tmp)) {
-		d->r.code = 554;
+		d->r.fault = TRANSPORT_REFUSED;
 		snprintf(d->r.reply, sizeof(d->r.reply), "outbox path too long");
 	} else if (outbox_write(path, tmp, msg, len, e) == -1) {
-		/* A full disk or a permission can be mended: try later. */
-		d->r.code = 451;
+		/* A full disk or a permission is the outbox's, not this
+		 * reader's: every message would fail the same way until it
+		 * is mended. */
+		d->r.fault = TRANSPORT_STOP;
 		snprintf(d->r.reply, sizeof(d->r.reply), "%.400s", e);
 	} else {
 		o->seq++;
+		d->r.fault = TRANSPORT_DELIVERED;
 		d->r.code = 250;
 		snprintf(d->r.reply, sizeof(d->r.reply), "stored in %.400s",
 		    path);

@@ -56,24 +56,27 @@ select_tag_ids(sqlite3 *db, const char *const *names, size_t n,
 	return 0;
 }
 
+/* The ids as a JSON array, "[3,17,42]", the parameter json_each reads. */
 static int
-sql_id_list(struct buf *sql, const struct select_ids *ids)
+select_id_json(struct buf *b, const struct select_ids *ids)
 {
 	size_t i;
-	int rc = 0;
+	int rc = buf_puts(b, "[");
 
 	for (i = 0; i < ids->n; i++)
-		rc |= buf_printf(sql, "%s%lld", i ? ", " : "",
-		    (long long)ids->v[i]);
-	return rc;
+		rc |= buf_printf(b, "%s%lld", i ? "," : "", (long long)ids->v[i]);
+	return rc | buf_puts(b, "]");
 }
 
 /*
- * Builds the query. Tag ids are written into the SQL as integers (they
- * come from the database, never from the user), so the statement text is
- * the cache key and differs only by tag set. The tag filter runs on
- * article_tag's (tag_id, published) key: only rows inside the window are
- * visited, whatever the size of the store.
+ * Builds the query. Its text depends only on which filters a query uses,
+ * never on the tags themselves: the tag ids are bound (as JSON arrays
+ * that json_each reads), so a send over thousands of readers with as
+ * many distinct topic sets prepares a handful of statements, not one per
+ * set. The tag filter runs on article_tag's (tag_id, published) key: only
+ * rows inside the window are visited, whatever the size of the store.
+ * Parameters: ?1 since, ?2 until, ?3 edition, ?4 wanted ids, ?5 excluded
+ * ids, ?6 how many wanted ids an article needs (match_all).
  */
 static int
 select_sql(const struct select_query *q, const struct select_ids *want,
@@ -85,23 +88,20 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
 	if (want->n > 0) {
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
-		    "article_tag WHERE tag_id IN (");
-		rc |= sql_id_list(sql, want);
-		rc |= buf_puts(sql, ") AND published >= ?1 AND published < ?2");
+		    "article_tag WHERE tag_id IN (SELECT value FROM "
+		    "json_each(?4)) AND published >= ?1 AND published < ?2");
 		if (q->match_all)
-			rc |= buf_printf(sql, " GROUP BY article_id HAVING "
-			    "count(*) = %zu", want->n);
+			rc |= buf_puts(sql, " GROUP BY article_id HAVING "
+			    "count(*) = ?6");
 		rc |= buf_puts(sql, ")");
 	}
 	if (q->edition != NULL)
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 		    "edition_article WHERE edition_id = ?3)");
-	if (skip->n > 0) {
+	if (skip->n > 0)
 		rc |= buf_puts(sql, " AND NOT EXISTS (SELECT 1 FROM article_tag x "
-		    "WHERE x.article_id = a.id AND x.tag_id IN (");
-		rc |= sql_id_list(sql, skip);
-		rc |= buf_puts(sql, "))");
-	}
+		    "WHERE x.article_id = a.id AND x.tag_id IN (SELECT value "
+		    "FROM json_each(?5)))");
 	rc |= buf_puts(sql, " ORDER BY a.published DESC, a.id DESC");
 	return rc;
 }
@@ -381,13 +381,28 @@ select_articles(sqlite3 *db, const struct select_query *q,
 		return util_err(err, "selection too complex");
 	}
 	st = db_prepare(db, buf_cstr(&sql), err);
-	buf_release(&sql);
-	if (st == NULL)
+	if (st == NULL) {
+		buf_release(&sql);
 		return -1;
+	}
 	sqlite3_bind_int64(st, 1, q->since);
 	sqlite3_bind_int64(st, 2, q->until > 0 ? q->until : INT64_MAX);
 	if (q->edition != NULL)
 		sqlite3_bind_text(st, 3, q->edition, -1, SQLITE_STATIC);
+	/* The statement is prepared: sql holds the id lists now. */
+	buf_truncate(&sql, 0);
+	if (want.n > 0) {
+		(void)select_id_json(&sql, &want);
+		sqlite3_bind_text(st, 4, buf_cstr(&sql), -1, SQLITE_TRANSIENT);
+		buf_truncate(&sql, 0);
+	}
+	if (skip.n > 0) {
+		(void)select_id_json(&sql, &skip);
+		sqlite3_bind_text(st, 5, buf_cstr(&sql), -1, SQLITE_TRANSIENT);
+	}
+	if (q->match_all)
+		sqlite3_bind_int64(st, 6, (int64_t)want.n);
+	buf_release(&sql);
 	select_dedup_init(&seen);
 	while ((q->limit == 0 || out->n - start < q->limit) &&
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -4,6 +4,8 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -16,6 +18,12 @@
 #define SEND_AHEAD 64		/* messages built ahead of sending */
 #define SEND_BEAT 2.0		/* seconds between heartbeats */
 #define SEND_BACKOFF_MAX 3600
+#define SEND_MARK_MAX 64	/* messages marked in flight per commit */
+/* A commit that marks messages in flight waits for the disk. It may take
+ * as long as the messages it marks take to send (it overlaps their
+ * sending on the other connections and the slot it fills): past that,
+ * more are marked per commit (see send_mark_want). */
+#define SEND_MARK_SHARE 1.0
 
 /* A reader's message on its way. */
 struct send_flight {
@@ -37,9 +45,10 @@ struct send_cached {
 /* A reader's message built ahead of sending, or why there is none. */
 struct send_ready {
 	struct journal_item it;		/* owned */
-	char *msg;			/* owned; NULL: skip them */
+	char *msg;			/* owned; NULL: skip or fail them */
 	size_t len;
 	const char *skip;		/* static: why they are skipped */
+	char *fail;			/* owned: why it cannot be built */
 	char message_id[MIME_MESSAGE_ID_MAX];
 	size_t articles;
 };
@@ -60,7 +69,7 @@ struct send_builder {
 	size_t n;
 	int done;			/* the pass is built */
 	int stop;			/* the sender gave up */
-	int failed;			/* the builder could not go on */
+	int failed;			/* the store failed the builder */
 	char err[ERR_LEN];
 	/* The builder's own; the sender touches none of these. */
 	struct sqlite3 *db;
@@ -89,6 +98,15 @@ struct send_run {
 	size_t res_cap;
 	size_t ev_cap;
 	size_t rep_cap;
+	int marks;			/* marks among the queued results */
+	/* Marked in flight (on disk), not yet submitted: owned. */
+	struct send_ready marked[SEND_MARK_MAX];
+	size_t nmarked;
+	size_t next_marked;
+	double mark_ms;			/* what a marking commit takes */
+	double gap_ms;			/* between two submits */
+	double last_submit;
+	int sync_full;			/* the connection's synchronous */
 	struct send_builder b;
 	double rate;			/* now; 0 = no limit */
 	double tokens;
@@ -96,9 +114,8 @@ struct send_run {
 	double start;
 	double last_slowdown;
 	double last_beat;
-	int fatal;
-	int refused;			/* fatal: the server refused us */
-	int unreachable;		/* fatal: no reply, again and again */
+	int fatal;			/* the run stops: status says why */
+	enum send_status status;
 	size_t unanswered;		/* results in a row without a reply */
 	char err[ERR_LEN];
 };
@@ -120,6 +137,44 @@ send_wall(void)
 	return (int64_t)time(NULL);
 }
 
+/* A moving average that starts at its first sample. */
+static void
+send_average(double *avg, double x)
+{
+	*avg = *avg > 0 ? 0.8 * *avg + 0.2 * x : x;
+}
+
+/* Stops the run for a cause that is not one reader's: the first cause
+ * is the one reported. What the transport has not begun is withdrawn,
+ * so that what is still in flight is exactly what the server may have. */
+static void
+send_stop(struct send_run *run, enum send_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+send_stop(struct send_run *run, enum send_status status, const char *fmt, ...)
+{
+	char why[ERR_LEN];
+	va_list ap;
+
+	if (run->fatal)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	run->fatal = 1;
+	run->status = status;
+	memcpy(run->err, why, sizeof(why));
+	if (status != SEND_ERROR && run->t->cancel != NULL)
+		run->t->cancel(run->t);
+}
+
+/*
+ * Building.
+ */
+
+/* The edition's data for a tag set (a borrowed reference), or NULL with
+ * err when the store fails. */
 static json_t *
 send_data(struct send_builder *run, const char *tags,
     const char *const *tagv, size_t ntags, size_t *articles, char *err)
@@ -171,6 +226,8 @@ send_split_tags(char *copy, const char **v, size_t max)
 	return n;
 }
 
+/* send_build for a journal item, through the builder's cache: 1, 0, -1
+ * (the reader's message cannot be built), -2 (the store). */
 static int
 send_build_cached(struct send_builder *run, const struct journal_item *it,
     struct edition_message *m, size_t *articles, char *err)
@@ -191,7 +248,7 @@ send_build_cached(struct send_builder *run, const struct journal_item *it,
 	data = send_data(run, it->tags ? it->tags : "", tagv, r.ntags,
 	    articles, err);
 	if (data == NULL)
-		rc = -1;
+		rc = -2;
 	else if (*articles == 0 && !run->o->send_empty)
 		rc = 0;
 	else
@@ -212,7 +269,7 @@ send_build(struct sqlite3 *db, struct edition *e,
 
 	memset(&l, 0, sizeof(l));
 	if (edition_select(db, e, r->tags, r->ntags, &l, err) == -1)
-		return -1;
+		return -2;
 	*articles = l.n;
 	if (l.n == 0 && !send_empty) {
 		article_list_release(&l);
@@ -224,6 +281,10 @@ send_build(struct sqlite3 *db, struct edition *e,
 	article_list_release(&l);
 	return rc;
 }
+
+/*
+ * Recording.
+ */
 
 /* Room for one more queued entry: its result and event zeroed, its
  * three strings NULL. Returns its index. */
@@ -277,17 +338,21 @@ send_result(struct send_run *run, const struct journal_item *it,
 	ev->ms = ms;
 }
 
-/* Queues the mark that f's message is about to reach the server, for
- * the transaction before its submit(): journal.h, struct journal_result. */
+/* Queues the mark that a message is about to reach the server (sending),
+ * or the clearing of that mark for one that never did (keep): journal.h,
+ * struct journal_result. */
 static void
-send_mark(struct send_run *run, const struct send_flight *f)
+send_mark(struct send_run *run, int64_t subscriber_id, const char *message_id,
+    int keep)
 {
 	size_t i = send_queue_grow(run);	/* before run->res is read */
 	struct journal_result *r = &run->res[i];
 
-	r->subscriber_id = f->it.subscriber_id;
-	r->sending = 1;
-	r->message_id = xstrdup(f->message_id);
+	r->subscriber_id = subscriber_id;
+	r->sending = !keep;
+	r->keep = keep;
+	r->message_id = keep ? NULL : xstrdup(message_id);
+	run->marks += !keep;
 }
 
 static void
@@ -302,32 +367,17 @@ send_results_clear(struct send_run *run)
 		free((char *)run->res[i].message_id);
 	}
 	run->nres = 0;
+	run->marks = 0;
 }
 
-/* Records the queued results in one transaction, then logs them. */
-static int
-send_flush(struct send_run *run)
+/* Counts and logs the recorded results. */
+static void
+send_report_results(struct send_run *run)
 {
 	size_t i;
-	int beat;
 
-	if (run->nres == 0)
-		return 0;
-	/* The heartbeat goes with the results, every few seconds: far
-	 * inside the time after which another run may take the lock. */
-	beat = send_clock() - run->last_beat >= SEND_BEAT;
-	if (beat)
-		run->last_beat = send_clock();
-	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
-	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
-		run->fatal = 1;
-		send_results_clear(run);
-		return -1;
-	}
-	if (run->t->settle != NULL)
-		run->t->settle(run->t);
 	for (i = 0; i < run->nres; i++) {
-		if (run->res[i].sending)
+		if (run->res[i].sending || run->res[i].keep)
 			continue;
 		switch (run->res[i].status) {
 		case JOURNAL_SENT:
@@ -349,26 +399,69 @@ send_flush(struct send_run *run)
 		if (run->log != NULL)
 			run->log(&run->ev[i], run->rep, run->arg);
 	}
+}
+
+/*
+ * Records the queued results in one transaction, then logs them. A
+ * commit that marks messages in flight is fsynced before it returns
+ * (they are handed over next); one of results only is written and left
+ * for the next marking commit (or the last one) to sync: lost to a power
+ * cut, it leaves those messages marked, and the next run names them.
+ * The last commit of a run (durable) is synced too.
+ */
+static int
+send_flush_sync(struct send_run *run, int durable)
+{
+	int beat, full = durable || run->marks > 0;
+	double t0;
+
+	if (run->nres == 0 && !durable)
+		return 0;
+	if (full != run->sync_full) {
+		if (db_sync_full(run->db, full, run->err) == -1) {
+			send_results_clear(run);
+			send_stop(run, SEND_ERROR, "%s", run->err);
+			return -1;
+		}
+		run->sync_full = full;
+	}
+	/* The heartbeat goes with the results, every few seconds: far
+	 * inside the time after which another run may take the lock. A
+	 * durable commit always beats: it must write something, or there
+	 * is nothing to sync the commits before it with. */
+	beat = durable || send_clock() - run->last_beat >= SEND_BEAT;
+	if (beat)
+		run->last_beat = send_clock();
+	t0 = send_clock();
+	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
+	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
+		send_results_clear(run);
+		send_stop(run, SEND_ERROR, "%s", run->err);
+		return -1;
+	}
+	if (run->marks > 0)
+		send_average(&run->mark_ms, (send_clock() - t0) * 1e3);
+	if (run->t->settle != NULL)
+		run->t->settle(run->t);
+	send_report_results(run);
 	send_results_clear(run);
 	return 0;
 }
+
+static int
+send_flush(struct send_run *run)
+{
+	return send_flush_sync(run, 0);
+}
+
+/*
+ * Verdicts.
+ */
 
 /* Results in a row without any reply from the server before a run
  * gives up: two for each message the transport holds at once (two per
  * connection: the one it sends and the next), and a few more. */
 #define SEND_UNANSWERED_MAX(flights) (2 * (flights) + 4)
-
-static int
-send_auth_refused(int code)
-{
-	return code == 530 || code == 534 || code == 535 || code == 538;
-}
-
-static int
-send_slowdown(int code)
-{
-	return code == 421 || code == 451 || code == 454;
-}
 
 /*
  * The server asks for less: it gets half the rate, at most once a second
@@ -405,46 +498,58 @@ send_speed_up(struct send_run *run)
 		run->rate = 0;
 }
 
-/* The transport's verdict on one message. */
+/* No reply at all (refused, timed out, an untrusted certificate), on
+ * every connection and again: trying each reader in turn would hold the
+ * run for readers times smtp_timeout. Stop; the rest wait for the next
+ * run. */
+static void
+send_count_answer(struct send_run *run, const struct transport_result *r)
+{
+	if (r->fault != TRANSPORT_DEFER || r->code != 0) {
+		run->unanswered = 0;
+		return;
+	}
+	if (++run->unanswered >= SEND_UNANSWERED_MAX(run->nfl))
+		send_stop(run, SEND_UNREACHABLE, "the server does not answer: "
+		    "%s", r->reply);
+}
+
+/* The transport's verdict on one message, as the transport scoped it. */
 static void
 send_done(void *tag, const struct transport_result *r, void *arg)
 {
+	static const enum journal_status st_of[] = {
+		[TRANSPORT_DELIVERED] = JOURNAL_SENT,
+		[TRANSPORT_DEFER] = JOURNAL_DEFERRED,
+		[TRANSPORT_REFUSED] = JOURNAL_FAILED,
+	};
 	struct send_run *run = arg;
 	struct send_flight *f = tag;
-	enum journal_status st;
 
-	if (r->code >= 200 && r->code < 300) {
-		st = JOURNAL_SENT;
-	} else if (send_auth_refused(r->code)) {
-		/* Every message would fail the same way: stop, and keep the
-		 * reader's delivery to do once the configuration is fixed. */
-		st = JOURNAL_DEFERRED;
-		if (!run->fatal)
-			util_err(run->err, "the server refused to authenticate "
-			    "us: %s", r->reply);
-		run->fatal = run->refused = 1;
-	} else if (r->code >= 500) {
-		st = JOURNAL_FAILED;
-	} else {
-		st = JOURNAL_DEFERRED;
+	switch (r->fault) {
+	case TRANSPORT_DELIVERED:
+	case TRANSPORT_DEFER:
+	case TRANSPORT_REFUSED:
+		send_result(run, &f->it, st_of[r->fault], r->code, r->reply,
+		    r->queue_id, f->message_id, f->articles,
+		    (send_clock() - f->t0) * 1e3);
+		break;
+	case TRANSPORT_STOP:
+	case TRANSPORT_STOP_SETTING:
+		send_stop(run, r->fault == TRANSPORT_STOP ? SEND_STOPPED :
+		    SEND_SETTING, "%s", r->reply);
+		/* FALLTHROUGH */
+	case TRANSPORT_NOT_SENT:
+		/* Nothing happened to this reader: the mark goes, the
+		 * delivery stays as it was, for the next run. */
+		send_mark(run, f->it.subscriber_id, NULL, 1);
+		break;
 	}
-	/* No reply at all (refused, timed out, an untrusted certificate),
-	 * on every connection and again: trying each reader in turn would
-	 * hold the run for readers times smtp_timeout. Stop; the rest wait
-	 * for the next run. */
-	if (r->code != 0) {
-		run->unanswered = 0;
-	} else if (++run->unanswered >= SEND_UNANSWERED_MAX(run->nfl) &&
-	    !run->fatal) {
-		util_err(run->err, "the server does not answer: %s", r->reply);
-		run->fatal = run->unreachable = 1;
-	}
-	if (send_slowdown(r->code))
+	send_count_answer(run, r);
+	if (r->slow_down)
 		send_slow_down(run);
-	else if (st == JOURNAL_SENT)
+	else if (r->fault == TRANSPORT_DELIVERED)
 		send_speed_up(run);
-	send_result(run, &f->it, st, r->code, r->reply, r->queue_id,
-	    f->message_id, f->articles, (send_clock() - f->t0) * 1e3);
 	journal_item_release(&f->it);
 	f->used = 0;
 	run->inflight--;
@@ -499,18 +604,23 @@ send_pace(struct send_run *run)
 
 			nanosleep(&ts, NULL);
 		}
+		if (run->fatal)
+			return;
 	}
 }
 
+/* A free flight, once the transport has room; NULL when the run stops
+ * meanwhile. What ends while waiting is recorded at once, so that the
+ * connection it came from may end its next message. */
 static struct send_flight *
 send_free_slot(struct send_run *run)
 {
 	size_t i;
 
-	/* What ends here is recorded with the next message's mark, in one
-	 * transaction (send_one). */
 	while (run->inflight == run->nfl && !run->fatal)
-		send_poll(run, SEND_POLL_MS);
+		send_wait(run, SEND_POLL_MS);
+	if (run->fatal)
+		return NULL;
 	for (i = 0; i < run->nfl; i++)
 		if (!run->fl[i].used)
 			return &run->fl[i];
@@ -521,6 +631,15 @@ send_free_slot(struct send_run *run)
  * The builder thread.
  */
 
+static void
+send_ready_release(struct send_ready *r)
+{
+	journal_item_release(&r->it);
+	free(r->msg);
+	free(r->fail);
+	memset(r, 0, sizeof(*r));
+}
+
 /* Queues r (moved) for the sender; waits while the queue is full. */
 static void
 send_ahead_put(struct send_builder *b, struct send_ready *r)
@@ -529,8 +648,7 @@ send_ahead_put(struct send_builder *b, struct send_ready *r)
 	while (b->n == SEND_AHEAD && !b->stop)
 		pthread_cond_wait(&b->room, &b->mu);
 	if (b->stop) {
-		journal_item_release(&r->it);
-		free(r->msg);
+		send_ready_release(r);
 	} else {
 		b->q[(b->head + b->n) % SEND_AHEAD] = *r;
 		if (b->n++ == 0)
@@ -551,27 +669,35 @@ send_ahead_stopped(struct send_builder *b)
 	return stop;
 }
 
-/* Builds one reader's message, or notes why they get none: 0, or -1
- * when building is impossible (a template, the store). */
+/* Builds one reader's message, or notes why they get none (skipped, or
+ * failed: a message that cannot be built is that reader's failure, and
+ * the others still get theirs): 0, or -1 when the store fails. */
 static int
 send_ahead_one(struct send_builder *b, struct journal_item *it)
 {
 	struct edition_message m;
 	struct send_ready r;
+	char err[ERR_LEN];
 	int rc = 1;
 
 	memset(&r, 0, sizeof(r));
 	edition_message_init(&m);
 	if (!it->confirmed)
 		r.skip = "no longer subscribed";
-	else if ((rc = send_build_cached(b, it, &m, &r.articles, b->err)) == 0)
+	else if ((rc = send_build_cached(b, it, &m, &r.articles, err)) == 0)
 		r.skip = "no articles";
-	if (rc == -1) {
+	if (rc == -2) {
+		util_err(b->err, "%s", err);
 		edition_message_release(&m);
 		journal_item_release(it);
 		return -1;
 	}
-	if (r.skip == NULL) {
+	if (rc == -1) {
+		size_t n = strlen("cannot build the message: ") + strlen(err) + 1;
+
+		r.fail = xcalloc(1, n);
+		snprintf(r.fail, n, "cannot build the message: %s", err);
+	} else if (r.skip == NULL) {
 		memcpy(r.message_id, m.message_id, sizeof(r.message_id));
 		r.len = m.eml.len;
 		r.msg = buf_detach(&m.eml, NULL);
@@ -615,15 +741,16 @@ send_ahead_main(void *arg)
 	return NULL;
 }
 
-/* The next built message, moved into r: 1, or 0 when the pass is done
- * (or the builder failed: b->failed). */
+/* The next built message, moved into r: 1, or 0 when there is none: the
+ * pass is done (or the builder failed: b->failed), or, with nowait, none
+ * is ready yet. */
 static int
-send_ahead_take(struct send_builder *b, struct send_ready *r)
+send_ahead_take(struct send_builder *b, struct send_ready *r, int nowait)
 {
 	int got = 0;
 
 	pthread_mutex_lock(&b->mu);
-	while (b->n == 0 && !b->done)
+	while (b->n == 0 && !b->done && !nowait)
 		pthread_cond_wait(&b->more, &b->mu);
 	if (b->n > 0) {
 		*r = b->q[b->head];
@@ -648,7 +775,8 @@ send_ahead_start(struct send_builder *b)
 	    0 : -1;
 }
 
-/* Stops the pass (when the sender gave up) and joins the builder. */
+/* Stops the pass (when the sender gave up) and joins the builder. What
+ * it built and nobody took was never marked: it is only dropped. */
 static void
 send_ahead_finish(struct send_builder *b)
 {
@@ -663,8 +791,7 @@ send_ahead_finish(struct send_builder *b)
 		r = b->q[b->head];
 		b->head = (b->head + 1) % SEND_AHEAD;
 		b->n--;
-		journal_item_release(&r.it);
-		free(r.msg);
+		send_ready_release(&r);
 	}
 }
 
@@ -706,102 +833,156 @@ send_ahead_close(struct send_builder *b)
  * The sender.
  */
 
-/* Starts one built message (or records its skip); takes ownership. */
-static void
-send_one(struct send_run *run, struct send_ready *r)
+/* How many messages one marking commit covers: one, unless the disk
+ * takes more than SEND_MARK_SHARE of the time one message takes to send
+ * to sync a commit; then as many as keep it within that share. */
+static size_t
+send_mark_want(const struct send_run *run)
 {
-	struct send_flight *f;
+	double k;
 
-	if (r->skip != NULL) {
-		send_result(run, &r->it, JOURNAL_SKIPPED, 0, r->skip, NULL, NULL,
-		    0, 0);
-		journal_item_release(&r->it);
-		return;
+	if (run->gap_ms <= 0)
+		return 1;
+	k = ceil(run->mark_ms / (SEND_MARK_SHARE * run->gap_ms));
+	return k < 1 ? 1 : k > SEND_MARK_MAX ? SEND_MARK_MAX : (size_t)k;
+}
+
+/* Queues what one built item says, or moves it to the marked list (its
+ * mark queued): 1 when it is to be sent. */
+static int
+send_take_one(struct send_run *run, struct send_ready *r)
+{
+	if (r->skip != NULL || r->fail != NULL) {
+		send_result(run, &r->it, r->skip ? JOURNAL_SKIPPED :
+		    JOURNAL_FAILED, 0, r->skip ? r->skip : r->fail, NULL, NULL,
+		    r->articles, 0);
+		send_ready_release(r);
+		return 0;
 	}
-	if ((f = send_free_slot(run)) == NULL || run->fatal) {
-		journal_item_release(&r->it);
-		free(r->msg);
-		return;
+	send_mark(run, r->it.subscriber_id, r->message_id, 0);
+	run->marked[run->nmarked++] = *r;
+	memset(r, 0, sizeof(*r));
+	return 1;
+}
+
+/*
+ * The next messages to send, marked in flight in one commit that is on
+ * disk before any of them is handed over. Skipped and failed readers met
+ * on the way are queued with it. 0 when the pass is done.
+ */
+static int
+send_mark_batch(struct send_run *run)
+{
+	size_t want = send_mark_want(run), taken = 0;
+	struct send_ready r;
+
+	run->nmarked = run->next_marked = 0;
+	while (!run->fatal && run->nmarked < want && taken < SEND_CHUNK &&
+	    send_ahead_take(&run->b, &r, run->nmarked > 0 || taken > 0)) {
+		taken++;
+		(void)send_take_one(run, &r);
 	}
+	if (run->nmarked > 0 || run->nres >= SEND_CHUNK)
+		(void)send_flush(run);
+	return taken > 0;
+}
+
+/* Clears the marks of what was marked and will not be sent now. */
+static void
+send_unmark_rest(struct send_run *run)
+{
+	while (run->next_marked < run->nmarked) {
+		struct send_ready *r = &run->marked[run->next_marked++];
+
+		send_mark(run, r->it.subscriber_id, NULL, 1);
+		send_ready_release(r);
+	}
+}
+
+/* Hands one marked message to the transport in the free flight f;
+ * takes ownership of r. */
+static void
+send_one(struct send_run *run, struct send_flight *f, struct send_ready *r)
+{
+	double now;
+	int fault;
+
 	send_pace(run);
 	if (run->fatal) {
-		/* What ended while pacing stopped the run. */
-		journal_item_release(&r->it);
-		free(r->msg);
+		send_mark(run, r->it.subscriber_id, NULL, 1);
+		send_ready_release(r);
 		return;
 	}
 	f->it = r->it;
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;
-	/* The mark goes to the journal before the server can accept the
-	 * message: a run stopped now leaves it for the next to report. */
-	send_mark(run, f);
-	if (send_flush(run) == -1) {
-		journal_item_release(&f->it);
-		free(r->msg);
-		return;
-	}
-	f->t0 = send_clock();
-	if (run->t->submit(run->t, run->e->cfg->from_address, f->it.email,
-	    r->msg, r->len, f, run->err) == -1) {
-		/* Refused before it could start: an address that can never
-		 * be sent to. */
-		send_result(run, &f->it, JOURNAL_FAILED, 553, run->err, NULL,
-		    NULL, r->articles, 0);
-		journal_item_release(&f->it);
-	} else {
+	memset(&r->it, 0, sizeof(r->it));
+	now = send_clock();
+	if (run->last_submit > 0)
+		send_average(&run->gap_ms, (now - run->last_submit) * 1e3);
+	run->last_submit = f->t0 = now;
+	fault = run->t->submit(run->t, run->e->cfg->from_address, f->it.email,
+	    r->msg, r->len, f, run->err);
+	r->msg = NULL;
+	if (fault == 0) {
 		f->used = 1;
 		run->inflight++;
+	} else if (fault == TRANSPORT_REFUSED) {
+		/* An address or a message that can never go. */
+		send_result(run, &f->it, JOURNAL_FAILED, 0, run->err, NULL, NULL,
+		    r->articles, 0);
+		journal_item_release(&f->it);
+	} else {
+		send_stop(run, fault == TRANSPORT_STOP_SETTING ? SEND_SETTING :
+		    SEND_STOPPED, "%s", run->err);
+		send_mark(run, f->it.subscriber_id, NULL, 1);
+		journal_item_release(&f->it);
 	}
+	send_ready_release(r);
 }
 
 /*
- * A run stopped by the server (a refused login, no answer) still takes
- * the results of the messages in flight for a moment: most end at once
- * the same way, and then the journal knows the server has none of them.
- * What is still in flight after that stays marked, and the next run
- * reports it in doubt.
+ * A run that stops for the run's sake still collects every message it
+ * handed over (what the transport had not begun it withdrew): each ends
+ * by itself, at the latest at smtp_timeout, and then the journal knows
+ * whether the server has it. Only a failed store, which can record
+ * nothing, leaves them marked, for the next run to report in doubt.
  */
-#define SEND_DRAIN 2.0		/* seconds */
-
 static void
-send_drain(struct send_run *run)
+send_collect(struct send_run *run)
 {
-	double until = send_clock() + SEND_DRAIN;
-
-	if (!run->refused && !run->unreachable)
-		return;
-	while (run->inflight > 0 && send_clock() < until)
-		if (send_wait(run, SEND_POLL_MS) == -1)
-			break;
+	while (run->inflight > 0 && !(run->fatal &&
+	    run->status == SEND_ERROR))
+		send_wait(run, SEND_POLL_MS);
 }
 
-/* One pass: what the builder makes, as it makes it. */
+/*
+ * One pass: what the builder makes, as it makes it. A message is marked
+ * once a flight is free for it, so that what a kill leaves marked is
+ * what was in flight, and little more.
+ */
 static void
 send_pass(struct send_run *run)
 {
-	struct send_ready r;
+	struct send_flight *f;
 
 	if (send_ahead_start(&run->b) == -1) {
-		util_err(run->err, "cannot start a thread");
-		run->fatal = 1;
+		send_stop(run, SEND_ERROR, "cannot start a thread");
 		return;
 	}
-	while (!run->fatal && send_ahead_take(&run->b, &r)) {
-		send_one(run, &r);
-		/* Skips come in runs: record them in batches too. */
-		if (run->nres >= SEND_CHUNK)
-			(void)send_flush(run);
+	while ((f = send_free_slot(run)) != NULL) {
+		if (run->next_marked == run->nmarked &&
+		    send_mark_batch(run) == 0)
+			break;
+		if (run->next_marked < run->nmarked && !run->fatal)
+			send_one(run, f, &run->marked[run->next_marked++]);
 	}
+	send_unmark_rest(run);
 	send_ahead_finish(&run->b);
-	if (run->b.failed && !run->fatal) {
-		util_err(run->err, "%s", run->b.err);
-		run->fatal = 1;
-	}
-	while (run->inflight > 0 && !run->fatal)
-		send_wait(run, SEND_POLL_MS);
-	send_drain(run);
-	(void)send_flush(run);
+	if (run->b.failed)
+		send_stop(run, SEND_ERROR, "%s", run->b.err);
+	send_collect(run);
+	(void)send_flush_sync(run, 1);
 }
 
 static void
@@ -813,6 +994,8 @@ send_run_free(struct send_run *run)
 	for (i = 0; i < run->nfl; i++)
 		if (run->fl[i].used)
 			journal_item_release(&run->fl[i].it);
+	for (i = run->next_marked; i < run->nmarked; i++)
+		send_ready_release(&run->marked[i]);
 	send_ahead_close(&run->b);
 	free(run->fl);
 	free(run->res);
@@ -835,21 +1018,57 @@ send_doubt(const char *email, const char *message_id, void *arg)
 		run->log(&ev, run->rep, run->arg);
 }
 
+/*
+ * What the configuration puts in every message (the sender, the list's
+ * name and id, the links) is checked once, by building the message of a
+ * reader made up for it, before anyone is marked: when that cannot be
+ * built, no message can, and that is a setting, not a reader.
+ */
 static int
-send_prepare(struct send_run *run, int *locked)
+send_check_edition(struct send_run *run)
+{
+	static const char *const no_tags[1] = { NULL };
+	struct edition_message m;
+	struct edition_reader r;
+	json_t *data;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.email = "reader@example.org";
+	r.name = "Reader";
+	r.tags = no_tags;
+	r.unsubscribe_token = r.preferences_token = "0000000000000000";
+	data = render_edition_data(run->e->cfg, run->e->id, run->e->now,
+	    &(struct article_list){ 0 });
+	edition_message_init(&m);
+	rc = edition_message_build(run->e, data, &r, &m, run->err);
+	edition_message_release(&m);
+	json_decref(data);
+	if (rc == -1) {
+		char why[ERR_LEN];
+
+		memcpy(why, run->err, sizeof(why));
+		send_stop(run, SEND_SETTING, "no message can be built: %s", why);
+	}
+	return rc;
+}
+
+static int
+send_prepare(struct send_run *run)
 {
 	struct journal_edition je;
 	char holder[256];
 	int rc;
 
-	*locked = 0;
+	if (send_check_edition(run) == -1)
+		return -1;
 	if (token_new(run->owner, run->err) == -1)
 		return -1;
 	rc = journal_lock(run->db, run->e->id, run->owner, send_wall(), holder,
 	    sizeof(holder), run->err);
 	if (rc == 0) {
 		util_err(run->err, "being sent by another run (%s)", holder);
-		*locked = 1;
+		run->status = SEND_LOCKED;
 	}
 	if (rc != 1)
 		return -1;
@@ -865,17 +1084,30 @@ send_prepare(struct send_run *run, int *locked)
 	return 0;
 }
 
+/* Counts what is left, and closes an edition nobody is left of. */
+static void
+send_finish(struct send_run *run)
+{
+	struct journal_edition je;
+	char err[ERR_LEN];
+
+	if (journal_edition_get(run->db, run->e->id, &je, err) != 1)
+		return;
+	run->rep->deferred = je.count[JOURNAL_DEFERRED];
+	run->rep->left = je.count[JOURNAL_PENDING] + je.count[JOURNAL_DEFERRED];
+	if (run->rep->left == 0 && !run->fatal)
+		journal_edition_mark(run->db, run->e->id, "done");
+}
+
 enum send_status
 send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
     const struct send_opts *o, send_log_fn log, void *arg,
     struct send_report *rep, char *err)
 {
 	struct send_run run;
-	struct journal_edition je;
 	int64_t due, deadline = send_wall() + (o->retry_window == 0 ?
 	    SEND_RETRY_WINDOW : o->retry_window < 0 ? 0 : o->retry_window);
-	enum send_status rc = SEND_OK;
-	int tries = 0, locked = 0;
+	int tries = 0;
 
 	memset(&run, 0, sizeof(run));
 	memset(rep, 0, sizeof(*rep));
@@ -890,11 +1122,13 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	run.start = run.last_refill = send_clock();
 	run.nfl = t->capacity(t);
 	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
+	run.sync_full = 1;
+	run.status = SEND_ERROR;
 	e->frozen = 1;
-	if (send_ahead_open(&run) == -1 || send_prepare(&run, &locked) == -1) {
+	if (send_ahead_open(&run) == -1 || send_prepare(&run) == -1) {
 		util_err(err, "%s", run.err);
 		send_run_free(&run);
-		return locked ? SEND_LOCKED : SEND_ERROR;
+		return run.status;
 	}
 	for (;;) {
 		send_pass(&run);
@@ -912,19 +1146,11 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (run.fatal) {
+	if (run.fatal)
 		util_err(err, "%s", run.err);
-		rc = run.refused ? SEND_REFUSED : run.unreachable ?
-		    SEND_UNREACHABLE : SEND_ERROR;
-	}
-	if (journal_edition_get(db, e->id, &je, run.err) == 1) {
-		rep->deferred = je.count[JOURNAL_DEFERRED];
-		rep->left = je.count[JOURNAL_PENDING] + je.count[JOURNAL_DEFERRED];
-		if (rep->left == 0 && !run.fatal)
-			journal_edition_mark(db, e->id, "done");
-	}
+	send_finish(&run);
 	rep->elapsed = send_clock() - run.start;
 	journal_unlock(db, e->id, run.owner);
 	send_run_free(&run);
-	return rc;
+	return run.fatal ? run.status : SEND_OK;
 }

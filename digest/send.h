@@ -5,18 +5,28 @@
  * built one reader at a time from the edition's frozen articles and
  * handed to the transport, which may keep several in flight. Results are
  * recorded after each wait for the transport and before the next message
- * starts, so a run killed at any moment leaves at most one message per
- * connection that the server accepted but the journal does not know:
- * that one is sent again by the next run, nothing else is. Each message
- * is marked in flight in the transaction before its submit, so the next
- * run can name every one that may be such a copy (send_event.in_doubt).
+ * of a connection ends, so a run killed at any moment leaves at most one
+ * message per connection that the server accepted but the journal does
+ * not know. Each message is marked in flight before it is handed over,
+ * in a commit that is on disk (fsynced) first: a kill or a power loss
+ * leaves every message the server may have marked, and the next run
+ * names each one (send_event.in_doubt) before it sends that reader the
+ * edition again. When the disk is slow to sync, a few messages are
+ * marked per commit, so the report may name a few more than were sent.
  *
- * A reply decides: 250 sent; 5xx failed for good (550 to 553 also count
- * as a bounce); 4xx and lost connections deferred, tried again in this
- * run after a short backoff while the run's retry window lasts, else by
- * the next run; "slow down" replies (421, 451, 454) also halve the
- * sending rate. An authentication failure (530, 534, 535, 538) is ours,
- * not the reader's: it stops the run and fails nobody.
+ * A failure belongs to whoever the transport says it does (transport.h,
+ * enum transport_fault), never to a guess made here from a code:
+ *  - one reader's: their message could not be built, or the server
+ *    refused it (5xx to RCPT or DATA, too big, an address it cannot
+ *    carry): failed, with the reason; 4xx and lost connections: deferred,
+ *    tried again in this run after a short backoff while the run's retry
+ *    window lasts, else by the next run. The run goes on. "Slow down"
+ *    replies also halve the sending rate. A 550 to 553 counts as a bounce.
+ *  - the run's: the store, a setting (TLS, the login, the sender), a
+ *    server that refuses connections or gives no reply to message after
+ *    message. The run stops: it withdraws what the server has not begun,
+ *    collects and records every message already handed over, and marks
+ *    nobody for it.
  */
 #ifndef DIGEST_SEND_H
 #define DIGEST_SEND_H
@@ -72,10 +82,13 @@ typedef void (*send_log_fn)(const struct send_event *ev,
 
 enum send_status {
 	SEND_OK = 0,
-	SEND_ERROR,		/* the store, a template: err says */
+	SEND_ERROR,		/* the store failed: err says */
 	SEND_LOCKED,		/* another run is sending it: err says who */
-	SEND_REFUSED,		/* the server refused us (authentication):
-				 * the run stopped, nobody was marked failed */
+	SEND_SETTING,		/* no message can go until a setting is
+				 * changed: err names it and the fix */
+	SEND_STOPPED,		/* no message can go now (the server refuses
+				 * connections, the outbox is full): a later
+				 * run may succeed */
 	SEND_UNREACHABLE,	/* no reply from the server, again and again:
 				 * the run stopped, the rest are left */
 };
@@ -92,7 +105,8 @@ enum send_status send_edition(struct sqlite3 *db, struct edition *e,
 
 /* Builds one reader's message (their articles from the edition's frozen
  * set) into m: 1 built, 0 nothing to send them (no article and
- * send_empty off), -1 error. */
+ * send_empty off), -1 the message cannot be built (the reader's fault:
+ * err says why), -2 the store failed (err). */
 int send_build(struct sqlite3 *db, struct edition *e,
     const struct edition_reader *r, int send_empty, struct edition_message *m,
     size_t *articles, char *err);

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,8 @@
 #define SMTP_PASSWORD_MAX 1024
 #define SMTP_PASSWORD_ENV "DIGEST_SMTP_PASSWORD"
 #define SMTP_PASSWORD_FILE_ENV "DIGEST_SMTP_PASSWORD_FILE"
+#define SMTP_WHERE_MAX 300
+#define SMTP_USER_SHOWN 81
 
 /* Sets one option unless an earlier one failed; *rc keeps the first
  * failure, so a run of settings is checked once (as fetch.c does). */
@@ -85,8 +88,46 @@ struct smtp_slot {
 	double t0;		/* when submit() took the message */
 	char from[SMTP_ADDRESS_MAX + 1];
 	char to[SMTP_ADDRESS_MAX + 1];
+	int utf8;		/* the envelope needs SMTPUTF8 */
 	struct curl_slist rcpt;	/* one node, pointing at `to` */
 	struct transport_result result;
+};
+
+/*
+ * Where in the dialogue a reply came, known from the verb of the command
+ * it answers (the verb only: what follows it, such as the AUTH exchange,
+ * is never read). A refusal means something different at each step: of
+ * the sender at MAIL, of this reader at RCPT, of us at AUTH.
+ */
+enum smtp_phase {
+	SMTP_PHASE_CONNECT = 0,	/* the greeting: no command sent yet */
+	SMTP_PHASE_EHLO,
+	SMTP_PHASE_STARTTLS,
+	SMTP_PHASE_AUTH,
+	SMTP_PHASE_MAIL,
+	SMTP_PHASE_RCPT,
+	SMTP_PHASE_DATA,	/* DATA, before its 354 */
+	SMTP_PHASE_DATA_END,	/* after the 354: the reply to the final dot */
+	SMTP_PHASE_OTHER,
+};
+
+/* What the server offered in its last EHLO reply (after STARTTLS, the
+ * second one). It stays known across reconnections to the same server,
+ * so that a message it cannot take is refused without a connection. */
+struct smtp_caps {
+	int known;
+	int starttls;
+	int auth;
+	int smtputf8;
+	unsigned long long size;	/* SIZE's limit; 0: none given */
+};
+
+/* Why a transfer was stopped by us before its data ended, so that
+ * nothing was delivered. */
+enum smtp_abort {
+	SMTP_ABORT_NONE = 0,
+	SMTP_ABORT_SMTPUTF8,	/* the server cannot take this address */
+	SMTP_ABORT_NO_AUTH,	/* a login is configured and not offered */
 };
 
 /*
@@ -117,6 +158,12 @@ struct smtp_conn {
 	unsigned replies;	/* CURLINFO_HEADER_IN reply lines */
 	char last[TRANSPORT_REPLY_MAX];		/* the last reply line */
 	char last_fail[TRANSPORT_REPLY_MAX];	/* the last 4xx/5xx line */
+	enum smtp_phase phase;		/* of the last command sent */
+	enum smtp_phase fail_phase;	/* where last_fail came */
+	int fail_code;			/* last_fail's code */
+	struct smtp_caps caps;		/* the server's, from EHLO */
+	struct smtp_caps ehlo;		/* being read from an EHLO reply */
+	enum smtp_abort abort;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -124,6 +171,9 @@ struct smtp {
 	pthread_mutex_t mu;
 	pthread_cond_t ended;	/* a slot's result is ready */
 	atomic_int closing;	/* read by the callbacks */
+	char where[SMTP_WHERE_MAX];	/* "host:port", for messages */
+	char user[SMTP_USER_SHOWN];	/* smtp_user, or "": no login */
+	int plain;			/* smtp:// with smtp_tls = off */
 	struct smtp_conn *conns;	/* owned, nconns of them */
 	size_t nconns;
 	size_t busy;
@@ -295,7 +345,7 @@ smtp_url_check_parts(CURLU *u, const struct smtp_opts *o, char *err)
 		CURLUPart part;
 		const char *what;
 	} refused[] = {
-		{ CURLUPART_USER, "a user name (set the SMTP user instead)" },
+		{ CURLUPART_USER, "a user name (set smtp_user instead)" },
 		{ CURLUPART_PASSWORD, "a password (use $" SMTP_PASSWORD_ENV
 		    " or a password file)" },
 		{ CURLUPART_OPTIONS, "login options" },
@@ -331,6 +381,24 @@ smtp_url_check_parts(CURLU *u, const struct smtp_opts *o, char *err)
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(path);
+	return rc;
+}
+
+int
+smtp_url_check(const char *url, char *err)
+{
+	struct smtp_opts o;
+	CURLU *u = curl_url();
+	int rc;
+
+	if (u == NULL)
+		return util_err(err, "cannot start libcurl's URL parser");
+	memset(&o, 0, sizeof(o));
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		rc = util_err(err, "not a URL");
+	else
+		rc = smtp_url_check_parts(u, &o, err);
+	curl_url_cleanup(u);
 	return rc;
 }
 
@@ -370,6 +438,22 @@ smtp_url_build(const struct smtp_opts *o, char *err)
 	return url;
 }
 
+/* Whether the transfer must stop before its data ends, so that nothing
+ * is delivered: the message needs SMTPUTF8 and the server lacks it, or
+ * we have a login and the server offered none (libcurl would go on
+ * without logging in). Called once the server has answered EHLO. */
+static enum smtp_abort
+smtp_abort_wanted(const struct smtp_conn *c)
+{
+	if (!c->caps.known || c->phase < SMTP_PHASE_MAIL)
+		return SMTP_ABORT_NONE;
+	if (c->s->user[0] != '\0' && !c->caps.auth)
+		return SMTP_ABORT_NO_AUTH;
+	if (c->cur != NULL && c->cur->utf8 && !c->caps.smtputf8)
+		return SMTP_ABORT_SMTPUTF8;
+	return SMTP_ABORT_NONE;
+}
+
 /* ---- callbacks ------------------------------------------------------ */
 
 /*
@@ -401,6 +485,9 @@ smtp_read_cb(char *buf, size_t size, size_t n, void *arg)
 	const struct smtp_slot *sl = c->cur;
 	size_t k = size * n, left = sl->len - c->off;
 
+	if (c->off == 0 && (c->abort != SMTP_ABORT_NONE ||
+	    (c->abort = smtp_abort_wanted(c)) != SMTP_ABORT_NONE))
+		return CURL_READFUNC_ABORT;
 	if (!c->gated && left <= 1) {
 		if (smtp_gate(c) == -1)
 			return CURL_READFUNC_ABORT;
@@ -429,6 +516,40 @@ smtp_reply_copy(char *out, const char *p, size_t len)
 	out[len] = '\0';
 }
 
+/* One keyword of an EHLO reply line ("250-SIZE 10240000"): what the
+ * server offers. */
+static void
+smtp_ehlo_line(struct smtp_caps *caps, const char *p, size_t len)
+{
+	char word[16];
+	size_t n = 0;
+
+	if (len < 4)
+		return;
+	p += 4;
+	len -= 4;
+	while (n < len && n < sizeof(word) - 1 && p[n] != ' ' && p[n] != '=') {
+		word[n] = (char)(p[n] >= 'a' && p[n] <= 'z' ? p[n] - 32 : p[n]);
+		n++;
+	}
+	word[n] = '\0';
+	if (strcmp(word, "STARTTLS") == 0)
+		caps->starttls = 1;
+	else if (strcmp(word, "AUTH") == 0)
+		caps->auth = 1;
+	else if (strcmp(word, "SMTPUTF8") == 0)
+		caps->smtputf8 = 1;
+	else if (strcmp(word, "SIZE") == 0 && n < len) {
+		unsigned long long v = 0;
+		size_t i;
+
+		for (i = n + 1; i < len && p[i] >= '0' && p[i] <= '9' &&
+		    v < (1ULL << 50); i++)
+			v = v * 10 + (unsigned)(p[i] - '0');
+		caps->size = v;
+	}
+}
+
 /* One line the server sent: "NNN text" or "NNN-text". */
 static void
 smtp_reply_line(struct smtp_conn *c, const char *p, size_t len)
@@ -440,13 +561,58 @@ smtp_reply_line(struct smtp_conn *c, const char *p, size_t len)
 		return;
 	c->replies++;
 	smtp_reply_copy(c->last, p, len);
-	if (p[0] == '4' || p[0] == '5')
+	if (p[0] == '4' || p[0] == '5') {
 		smtp_reply_copy(c->last_fail, p, len);
+		c->fail_phase = c->phase;
+		c->fail_code = (p[0] - '0') * 100 + (p[1] - '0') * 10 +
+		    (p[2] - '0');
+	}
+	if (c->phase == SMTP_PHASE_EHLO && p[0] == '2') {
+		smtp_ehlo_line(&c->ehlo, p, len);
+		/* The last line ("250 ...") ends the list. */
+		if (len == 3 || p[3] == ' ') {
+			c->caps = c->ehlo;
+			c->caps.known = 1;
+		}
+	} else if (c->phase == SMTP_PHASE_DATA && p[0] == '3') {
+		c->phase = SMTP_PHASE_DATA_END;
+	}
 }
 
-/* CURLOPT_DEBUGFUNCTION: keeps the server's reply lines. Everything else,
- * above all what we send (the AUTH exchange is in CURLINFO_HEADER_OUT),
- * is dropped unread. */
+/* A command we sent: only its verb is looked at, to know what the next
+ * reply answers. The rest (an AUTH exchange, an address) is not read. */
+static void
+smtp_command(struct smtp_conn *c, const char *p, size_t len)
+{
+	static const struct {
+		const char verb[5];
+		enum smtp_phase phase;
+	} verbs[] = {
+		{ "EHLO", SMTP_PHASE_EHLO }, { "HELO", SMTP_PHASE_EHLO },
+		{ "STAR", SMTP_PHASE_STARTTLS }, { "AUTH", SMTP_PHASE_AUTH },
+		{ "MAIL", SMTP_PHASE_MAIL }, { "RCPT", SMTP_PHASE_RCPT },
+		{ "DATA", SMTP_PHASE_DATA },
+	};
+	size_t i;
+
+	if (len < 4)
+		return;
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strncasecmp(p, verbs[i].verb, 4) == 0) {
+			c->phase = verbs[i].phase;
+			if (c->phase == SMTP_PHASE_EHLO)
+				memset(&c->ehlo, 0, sizeof(c->ehlo));
+			return;
+		}
+	/* The lines of an AUTH exchange are not commands. */
+	if (c->phase != SMTP_PHASE_AUTH)
+		c->phase = SMTP_PHASE_OTHER;
+}
+
+/* CURLOPT_DEBUGFUNCTION: keeps the server's reply lines, and the verb
+ * of each command we send. Everything else, above all the rest of what
+ * we send (the AUTH exchange is in CURLINFO_HEADER_OUT), is dropped
+ * unread. */
 static int
 smtp_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
     void *arg)
@@ -454,6 +620,10 @@ smtp_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	const char *p = data, *end = data + size, *nl;
 
 	(void)h;
+	if (type == CURLINFO_HEADER_OUT) {
+		smtp_command(arg, data, size);
+		return 0;
+	}
 	if (type != CURLINFO_HEADER_IN)
 		return 0;
 	while (p < end) {
@@ -476,7 +646,10 @@ smtp_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	struct smtp_conn *c = arg;
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return atomic_load(&c->s->closing) ? 1 : 0;
+	if (c->abort == SMTP_ABORT_NONE)
+		c->abort = smtp_abort_wanted(c);
+	return atomic_load(&c->s->closing) || c->abort != SMTP_ABORT_NONE ?
+	    1 : 0;
 }
 
 /* ---- connections ---------------------------------------------------- */
@@ -596,12 +769,115 @@ smtp_retry_wanted(struct smtp_conn *c, CURLcode rc, long code)
 	return connects == 0;
 }
 
+/* Replies that ask for a slower pace rather than refuse the message. */
+static int
+smtp_slow_down_code(int code)
+{
+	return code == 421 || code == 451 || code == 454;
+}
+
+/* A run-wide failure: no message can go until smtp_... is changed. */
+static void
+smtp_stop_setting(struct transport_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+smtp_stop_setting(struct transport_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->fault = TRANSPORT_STOP_SETTING;
+	va_start(ap, fmt);
+	vsnprintf(r->reply, sizeof(r->reply), fmt, ap);
+	va_end(ap);
+}
+
+/* A TLS failure: libcurl's reason says whether the certificate is not
+ * trusted or is for another name; either way only a setting (or the
+ * server's certificate) can change it. */
+static void
+smtp_tls_failed(const struct smtp_conn *c, CURLcode rc,
+    struct transport_result *r)
+{
+	const char *why = c->errbuf[0] != '\0' ? c->errbuf :
+	    curl_easy_strerror(rc);
+
+	if (strstr(why, "name") != NULL)
+		smtp_stop_setting(r, "the certificate of %s is for another name "
+		    "(%.100s): put the name it is for in smtp_url", c->s->where,
+		    why);
+	else
+		smtp_stop_setting(r, "the certificate of %s is not trusted "
+		    "(%.100s): set smtp_cafile to the CA that signed it",
+		    c->s->where, why);
+}
+
+/* A refused login, or a server that wants one we do not have. */
+static void
+smtp_auth_failed(const struct smtp_conn *c, const char *reply,
+    struct transport_result *r)
+{
+	if (c->s->user[0] == '\0')
+		smtp_stop_setting(r, "%s wants a login (%.100s): set smtp_user, "
+		    "and the password in $%s or smtp_password_file", c->s->where,
+		    reply, SMTP_PASSWORD_ENV);
+	else
+		smtp_stop_setting(r, "%s refused the login of smtp_user '%s' "
+		    "(%.100s): check smtp_user and the password ($%s or "
+		    "smtp_password_file)", c->s->where, c->s->user, reply,
+		    SMTP_PASSWORD_ENV);
+}
+
+/*
+ * A 4xx or 5xx reply, judged by the command it answers. A 4xx is for
+ * later (and 421, 451, 454 ask for a slower pace). A 5xx to RCPT or to
+ * the data refuses this reader's message, as does one to MAIL for its
+ * size or its UTF-8 envelope; any other 5xx to MAIL refuses the sender,
+ * which is every message's, and one to AUTH (or 530: a login wanted)
+ * refuses us.
+ */
+static void
+smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
+    struct transport_result *r)
+{
+	/* For later, and every message's: a login the server cannot do
+	 * now, a greeting that refuses us. */
+	int stop_later = (code == 454 && c->fail_phase == SMTP_PHASE_AUTH) ||
+	    (code >= 500 && c->fail_phase == SMTP_PHASE_CONNECT);
+
+	r->code = code;
+	snprintf(r->reply, sizeof(r->reply), "%s", reply);
+	r->slow_down = smtp_slow_down_code(code);
+	if (code == 530 && c->s->plain && c->caps.starttls)
+		smtp_stop_setting(r, "%s wants STARTTLS first (%.100s): set "
+		    "smtp_tls = starttls", c->s->where, reply);
+	else if (code == 530 || (c->fail_phase == SMTP_PHASE_AUTH &&
+	    code >= 500 && code != 504))
+		smtp_auth_failed(c, reply, r);
+	else if (stop_later)
+		r->fault = TRANSPORT_STOP;
+	else if (code < 500)
+		r->fault = TRANSPORT_DEFER;
+	else if (c->fail_phase == SMTP_PHASE_MAIL && code != 552 &&
+	    !c->cur->utf8)
+		smtp_stop_setting(r, "%s refuses the sender '%s' (%.100s): set "
+		    "from_address to an address it accepts", c->s->where,
+		    c->cur->from, reply);
+	else if (c->fail_phase == SMTP_PHASE_EHLO)
+		smtp_stop_setting(r, "%s refuses our greeting (%.100s): set "
+		    "smtp_ehlo to this host's name", c->s->where, reply);
+	else
+		r->fault = TRANSPORT_REFUSED;
+}
+
 /*
  * What decided a message. CURLE_OK: the final reply (250). A 4xx or 5xx
- * reply: that code and its line. Anything else is a connection failure
- * (reset, timeout, TLS): code 0, with libcurl's reason; the code libcurl
- * last saw then is a positive one (354 when the server dropped us in the
- * middle of DATA), which does not decide anything.
+ * reply: judged by the command it answered (smtp_refusal). A stop of
+ * our own (smtp_abort_wanted), a TLS that could not be had: what only a
+ * setting mends. Anything else is a connection failure (reset, timeout,
+ * no reply at all): for later, code 0, with libcurl's reason; the code
+ * libcurl last saw then is a positive one (354 when the server dropped
+ * us in the middle of DATA), which does not decide anything.
  */
 static void
 smtp_result_fill(const struct smtp_conn *c, CURLcode rc, long code,
@@ -609,20 +885,64 @@ smtp_result_fill(const struct smtp_conn *c, CURLcode rc, long code,
 {
 	memset(r, 0, sizeof(*r));
 	r->ms = smtp_now_ms() - c->cur->t0;
-	if (rc == CURLE_OK) {
+	if (rc == CURLE_OK && code >= 200 && code < 300) {
 		r->code = (int)code;
 		snprintf(r->reply, sizeof(r->reply), "%s", c->last);
 		smtp_queue_id(c->last, r->queue_id);
-	} else if (code >= 400 && code <= 599) {
-		r->code = (int)code;
-		snprintf(r->reply, sizeof(r->reply), "%s", c->last_fail[0] ?
-		    c->last_fail : c->last);
+	} else if (c->abort == SMTP_ABORT_NO_AUTH ||
+	    (c->s->user[0] != '\0' && c->caps.known && !c->caps.auth &&
+	    c->fail_code == 530)) {
+		smtp_stop_setting(r, "%s does not offer AUTH and smtp_user is "
+		    "set: digest never sends without its login; unset smtp_user "
+		    "for a relay that needs none", c->s->where);
+	} else if (c->abort == SMTP_ABORT_SMTPUTF8 || (c->cur->utf8 &&
+	    c->caps.known && !c->caps.smtputf8)) {
+		r->fault = TRANSPORT_REFUSED;
+		snprintf(r->reply, sizeof(r->reply), "the server does not offer "
+		    "SMTPUTF8, which the address '%.200s' needs", c->cur->to);
+	} else if (c->fail_code >= 400 && c->fail_code <= 599) {
+		smtp_refusal(c, c->fail_code, c->last_fail, r);
+	} else if (rc == CURLE_USE_SSL_FAILED && c->caps.known &&
+	    !c->caps.starttls) {
+		smtp_stop_setting(r, "%s does not offer STARTTLS: set smtp_tls = "
+		    "off for a local relay, or use smtps://", c->s->where);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+		smtp_tls_failed(c, rc, r);
+	} else if (rc == CURLE_LOGIN_DENIED) {
+		smtp_auth_failed(c, c->last, r);
 	} else {
-		r->code = 0;
+		r->fault = TRANSPORT_DEFER;
 		snprintf(r->reply, sizeof(r->reply), "%s (curl %d)",
 		    c->errbuf[0] != '\0' ? c->errbuf :
 		    curl_easy_strerror(rc), (int)rc);
 	}
+}
+
+/* A check before any connection: a message the server has said it cannot
+ * take (too big, an address it cannot carry) is refused here, without
+ * costing a connection. 1 when r is filled. */
+static int
+smtp_precheck(const struct smtp_conn *c, struct transport_result *r)
+{
+	const struct smtp_slot *sl = c->cur;
+
+	memset(r, 0, sizeof(*r));
+	if (!c->caps.known)
+		return 0;
+	if (sl->utf8 && !c->caps.smtputf8) {
+		r->fault = TRANSPORT_REFUSED;
+		snprintf(r->reply, sizeof(r->reply), "the server does not offer "
+		    "SMTPUTF8, which the address '%.200s' needs", sl->to);
+		return 1;
+	}
+	if (c->caps.size > 0 && sl->len > c->caps.size) {
+		r->fault = TRANSPORT_REFUSED;
+		snprintf(r->reply, sizeof(r->reply), "the message (%zu bytes) is "
+		    "over the server's limit (SIZE %llu)", sl->len,
+		    c->caps.size);
+		return 1;
+	}
+	return 0;
 }
 
 /* One attempt at the current message; fresh asks for a new connection.
@@ -637,6 +957,9 @@ smtp_attempt(struct smtp_conn *c, int fresh, long *code)
 	c->gated = 0;
 	c->replies = 0;
 	c->last[0] = c->last_fail[0] = c->errbuf[0] = '\0';
+	c->phase = c->fail_phase = SMTP_PHASE_CONNECT;
+	c->fail_code = 0;
+	c->abort = SMTP_ABORT_NONE;
 	*code = 0;
 	SMTP_SETOPT(&rc, c->h, CURLOPT_MAIL_FROM, sl->from);
 	SMTP_SETOPT(&rc, c->h, CURLOPT_MAIL_RCPT, &sl->rcpt);
@@ -656,6 +979,10 @@ smtp_deliver(struct smtp_conn *c)
 	CURLcode rc;
 	long code;
 
+	if (smtp_precheck(c, &c->cur->result)) {
+		c->cur->result.ms = smtp_now_ms() - c->cur->t0;
+		return;
+	}
 	c->retried = 0;
 	rc = smtp_attempt(c, 0, &code);
 	if (smtp_retry_wanted(c, rc, code)) {
@@ -827,23 +1154,28 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 	struct smtp *s = t->state;
 	struct smtp_slot *sl;
 
-	if (transport_check_address("sender", from, err) == -1 ||
-	    transport_check_address("recipient", to, err) == -1 ||
+	if (transport_check_address("sender", from, err) == -1) {
+		free(msg);
+		return TRANSPORT_STOP_SETTING;
+	}
+	if (transport_check_address("recipient", to, err) == -1 ||
 	    smtp_message_check(msg, len, err) == -1) {
 		free(msg);
-		return -1;
+		return TRANSPORT_REFUSED;
 	}
 	pthread_mutex_lock(&s->mu);
 	smtp_settle_locked(s);
 	if ((sl = smtp_slot_free(s)) == NULL) {
 		pthread_mutex_unlock(&s->mu);
 		free(msg);
-		return util_err(err, "all %zu SMTP connections are busy",
-		    s->nconns);
+		util_err(err, "all %zu SMTP connections are busy", s->nconns);
+		return TRANSPORT_STOP;
 	}
-	/* Both fit: transport_check_address allows 254 characters. */
+	/* Both fit: transport_check_address allows 254 bytes. */
 	snprintf(sl->from, sizeof(sl->from), "%s", from);
 	snprintf(sl->to, sizeof(sl->to), "%s", to);
+	sl->utf8 = transport_address_is_utf8(from) ||
+	    transport_address_is_utf8(to);
 	sl->msg = msg;
 	sl->len = len;
 	sl->tag = tag;
@@ -903,6 +1235,32 @@ smtp_poll(struct transport *t, int timeout_ms, transport_done_fn done,
 	return busy;
 }
 
+/* Withdraws the messages no thread has taken yet: they are reported as
+ * not sent, and none of their bytes reached the server. */
+static void
+smtp_cancel(struct transport *t)
+{
+	struct smtp *s = t->state;
+	struct smtp_slot *sl;
+	size_t i, j;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nconns; i++)
+		for (j = 0; j < SMTP_DEPTH; j++) {
+			sl = &s->conns[i].slots[j];
+			if (!sl->busy || !sl->queued)
+				continue;
+			sl->queued = 0;
+			sl->ended = 1;
+			memset(&sl->result, 0, sizeof(sl->result));
+			sl->result.fault = TRANSPORT_NOT_SENT;
+			snprintf(sl->result.reply, sizeof(sl->result.reply),
+			    "not sent: the run stopped first");
+		}
+	pthread_cond_broadcast(&s->ended);
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Messages still in flight are dropped (and freed) unreported: a
  * transfer still sending stops at once, one waiting for its final reply
  * gets it or times out. curl_easy_cleanup closes each connection with
@@ -936,6 +1294,27 @@ smtp_close(struct transport *t)
 	free(s);
 	free(t);
 	curl_global_cleanup();
+}
+
+/* "host:port" of a checked URL (it holds no user or password), for
+ * messages that name the server; the scheme's port when none is given. */
+static void
+smtp_where(const char *url, char *out, size_t size)
+{
+	const char *p = strstr(url, "://"), *end;
+	int smtps = strncasecmp(url, "smtps", 5) == 0;
+	size_t n;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	n = (size_t)(end - p);
+	/* A port is there after a host name, or after an IPv6 literal's
+	 * closing bracket. */
+	if ((p[0] != '[' && memchr(p, ':', n) != NULL) ||
+	    (p[0] == '[' && n > 0 && p[n - 1] != ']'))
+		snprintf(out, size, "%.*s", (int)n, p);
+	else
+		snprintf(out, size, "%.*s:%d", (int)n, p, smtps ? 465 : 25);
 }
 
 /* Creates the connections' easy handles, with the options every message
@@ -1007,6 +1386,7 @@ smtp_transport_new(struct smtp *s)
 	t->submit = smtp_submit;
 	t->poll = smtp_poll;
 	t->settle = smtp_settle;
+	t->cancel = smtp_cancel;
 	t->close = smtp_close;
 	t->state = s;
 	return t;
@@ -1040,6 +1420,10 @@ smtp_open(const struct smtp_opts *o, char *err)
 		return NULL;
 	}
 	s = smtp_state_new(n);
+	smtp_where(o->url, s->where, sizeof(s->where));
+	if (o->user != NULL)
+		snprintf(s->user, sizeof(s->user), "%s", o->user);
+	s->plain = o->tls == SMTP_TLS_OFF && strncasecmp(o->url, "smtps:", 6) != 0;
 	t = smtp_transport_new(s);
 	rc = smtp_conns_init(s, o, url, err);
 	free(url);

@@ -64,6 +64,11 @@ struct smtp_opts {
  * err when the URL or the options are not acceptable. */
 struct transport *smtp_open(const struct smtp_opts *o, char *err);
 
+/* Checks an SMTP URL as smtp_open would (smtp:// or smtps://, a host,
+ * nothing else: no user, password, path or query), for the
+ * configuration. 0, or -1 with err, which never repeats the URL. */
+int smtp_url_check(const char *url, char *err);
+
 /*
  * The SMTP password: $DIGEST_SMTP_PASSWORD, else the first line of the
  * file $DIGEST_SMTP_PASSWORD_FILE (or path, when not NULL), which is

@@ -1,5 +1,6 @@
 #include "transport.h"
 #include "smtp.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <string.h>
@@ -40,22 +41,33 @@ int
 transport_check_address(const char *what, const char *addr, char *err)
 {
 	const char *at = strchr(addr, '@');
-	size_t i;
+	size_t i, n = strlen(addr), k;
+	uint32_t cp;
 
 	if (at == NULL || strchr(at + 1, '@') != NULL || at == addr ||
 	    at[1] == '\0')
 		return util_err(err, "%s '%.80s' is not one address", what, addr);
-	for (i = 0; addr[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)addr[i];
-
+	if (n > 254)
+		return util_err(err, "%s is longer than 254 bytes", what);
+	for (i = 0; i < n; i += k) {
+		k = utf8_decode(addr + i, n - i, &cp);
 		/* A CR or LF would end the command and start another: a
 		 * second RCPT TO could be smuggled in (libcurl does not
-		 * check). */
-		if (c <= ' ' || c >= 0x7F || c == '<' || c == '>')
+		 * check). Non-ASCII goes as UTF-8 (RFC 6531), whole
+		 * characters only, and no C1 control. */
+		if (cp <= ' ' || cp == 0x7F || cp == '<' || cp == '>' ||
+		    (cp >= 0x80 && cp <= 0x9F) || cp == UTF8_REPLACEMENT)
 			return util_err(err, "%s '%.80s' holds a character that "
 			    "cannot go in an envelope", what, addr);
 	}
-	if (i > 254)
-		return util_err(err, "%s is longer than 254 characters", what);
+	return 0;
+}
+
+int
+transport_address_is_utf8(const char *addr)
+{
+	for (; *addr != '\0'; addr++)
+		if ((unsigned char)*addr >= 0x80)
+			return 1;
 	return 0;
 }

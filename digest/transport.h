@@ -18,12 +18,38 @@
 #define TRANSPORT_REPLY_MAX 512
 #define TRANSPORT_QUEUE_ID_MAX 64
 
+/*
+ * Whose failure it is, and whether time can mend it: decided by the
+ * transport, where the failure is seen (the command the server refused,
+ * the certificate, the login), so that no caller has to guess from a
+ * code. A failure of one message is that reader's; a failure that every
+ * message would meet stops the run and belongs to nobody.
+ */
+enum transport_fault {
+	TRANSPORT_DELIVERED = 0,
+	TRANSPORT_DEFER,	/* this message, later: a 4xx, a connection
+				 * lost before the server took it */
+	TRANSPORT_REFUSED,	/* this message, for good: a 5xx to its
+				 * recipient or its data, over the server's
+				 * SIZE, an address the server cannot take */
+	TRANSPORT_NOT_SENT,	/* withdrawn before it reached the server
+				 * (cancel): nothing happened to it */
+	TRANSPORT_STOP,		/* no message can go now (the outbox's disk
+				 * is full, the server refuses connections);
+				 * a later run may succeed */
+	TRANSPORT_STOP_SETTING,	/* no message can go until a setting is
+				 * changed: the reply names it and the fix */
+};
+
 /* What happened to one message. code is the SMTP reply code that decided
- * it (250 delivered; 4xx try again later; 5xx refused), or 0 when the
- * connection failed before any reply (also: try again later). */
+ * it, or 0 when there was none (a connection that failed before any
+ * reply, a check of our own). */
 struct transport_result {
+	enum transport_fault fault;
 	int code;
-	char reply[TRANSPORT_REPLY_MAX];	/* the server's text, one line */
+	int slow_down;		/* the server asked for a slower pace */
+	char reply[TRANSPORT_REPLY_MAX];	/* the server's text, one line,
+						 * or our reason */
 	char queue_id[TRANSPORT_QUEUE_ID_MAX];	/* "queued as X", or "" */
 	double ms;				/* submit to result */
 };
@@ -38,9 +64,13 @@ struct transport {
 	size_t (*capacity)(struct transport *t);
 	/* Starts delivering len bytes of msg (CRLF lines; the transport
 	 * frees msg) from one sender to one recipient. Addresses are checked
-	 * again here: one that could smuggle a command is refused. 0, or -1
-	 * with err when the message cannot even start (nothing is reported
-	 * for it later). */
+	 * again here: one that could smuggle a command is refused. Returns
+	 * 0 when the message started (poll() reports it later), else the
+	 * fault, with err, and nothing is reported for it later:
+	 * TRANSPORT_REFUSED when this message can never go (its recipient,
+	 * its bytes), TRANSPORT_STOP_SETTING when no message can (the
+	 * sender). An address may be UTF-8 (RFC 6531); such a message goes
+	 * only to a server that offers SMTPUTF8. */
 	int (*submit)(struct transport *t, const char *from, const char *to,
 	    char *msg, size_t len, void *tag, char *err);
 	/* Waits at most timeout_ms for deliveries to end, calls done for
@@ -55,6 +85,12 @@ struct transport {
 	 * nothing); calling it as soon as the record is written lets the
 	 * next message end sooner. NULL when the backend has no such wait. */
 	void (*settle)(struct transport *t);
+	/* Withdraws every message submitted but not yet started: the next
+	 * poll() reports each as TRANSPORT_NOT_SENT. Messages already on the
+	 * wire go on to their end. For a run that stops: what it collects
+	 * is then exactly what the server may have. NULL when submit()
+	 * finishes every message at once. */
+	void (*cancel)(struct transport *t);
 	void (*close)(struct transport *t);
 	void *state;		/* owned by the backend */
 };
@@ -72,9 +108,12 @@ void transport_close(struct transport *t);
 /* The outbox backend, for transport_open and tests. */
 struct transport *outbox_open(const char *dir, char *err);
 
-/* Checks an address for an envelope (MAIL FROM, RCPT TO): printable
- * ASCII, one '@', no space, '<', '>' or control character. 0, or -1
- * with err. */
+/* Checks an address for an envelope (MAIL FROM, RCPT TO): one '@', no
+ * space, '<', '>' or control character; ASCII, or valid UTF-8 (RFC 6531)
+ * without C1 controls, at most 254 bytes. 0, or -1 with err. */
 int transport_check_address(const char *what, const char *addr, char *err);
+
+/* 1 when addr needs SMTPUTF8 (it holds a byte above 0x7F), else 0. */
+int transport_address_is_utf8(const char *addr);
 
 #endif

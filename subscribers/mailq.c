@@ -91,18 +91,27 @@ mailq_due(struct sqlite3 *db, int64_t now, struct mailq_item *v, int max,
 	return n;
 }
 
-/* Records what became of one mail: dropped when its subscriber no
- * longer waits for it; else code 2xx sent, 5xx (or a mail that can never
- * be built: final) failed, else tried again later, until MAILQ_GIVE_UP
- * after it was queued. */
-static int
-mailq_record(struct sqlite3 *db, const struct mailq_item *it, int code,
-    const char *reply, int final, int64_t now, char *err)
+/* What a mail's outcome makes of it: dropped when its subscriber no
+ * longer waits for it; else sent, failed (refused, or never built), or
+ * queued to try again, until MAILQ_GIVE_UP after it was queued. */
+static const char *
+mailq_status(const struct mailq_item *it, const struct transport_result *r,
+    int64_t now)
 {
-	const char *status = !it->pending ? "dropped" :
-	    code >= 200 && code < 300 ? "sent" :
-	    code >= 500 || final || now - it->created > MAILQ_GIVE_UP ?
-	    "failed" : "queued";
+	if (!it->pending)
+		return "dropped";
+	if (r->fault == TRANSPORT_DELIVERED)
+		return "sent";
+	if (r->fault == TRANSPORT_REFUSED || now - it->created > MAILQ_GIVE_UP)
+		return "failed";
+	return "queued";
+}
+
+/* Records what became of one mail (mailq_status). */
+static int
+mailq_record(struct sqlite3 *db, const struct mailq_item *it,
+    const char *status, int code, const char *reply, int64_t now, char *err)
+{
 	int64_t backoff = (int64_t)60 << (it->attempts < 6 ? it->attempts : 6);
 	sqlite3_stmt *st;
 	int rc;
@@ -191,34 +200,62 @@ mailq_done(void *tag, const struct transport_result *r, void *arg)
 	*(struct transport_result *)tag = *r;
 }
 
-/* Delivers one mail through t and waits for the verdict in r. */
+/* Delivers one mail through t and waits for the verdict in r. A mail
+ * that cannot be built, or that the transport refuses to start, is
+ * refused (or, for the sender, a setting) like one the server refuses. */
 static void
 mailq_deliver(const struct config *c, struct mailq_templates *tpl,
     struct transport *t, const struct mailq_item *it,
-    struct transport_result *r, int *final)
+    struct transport_result *r)
 {
 	struct buf eml;
 	char err[ERR_LEN];
 	size_t len;
+	int fault;
 
 	memset(r, 0, sizeof(*r));
-	*final = 0;
 	buf_init(&eml, 4 * RENDER_MAX_BYTES);
 	if (mailq_build(c, tpl, &it->s, &eml, err) == -1) {
+		r->fault = TRANSPORT_REFUSED;
 		snprintf(r->reply, sizeof(r->reply), "cannot build: %s", err);
-		*final = 1;
 	} else {
 		len = eml.len;
-		if (t->submit(t, c->from_address, it->s.email,
-		    buf_detach(&eml, NULL), len, r, err) == -1) {
+		fault = t->submit(t, c->from_address, it->s.email,
+		    buf_detach(&eml, NULL), len, r, err);
+		if (fault != 0) {
+			r->fault = (enum transport_fault)fault;
 			snprintf(r->reply, sizeof(r->reply), "%s", err);
-			*final = 1;
 		} else {
 			while (t->poll(t, 1000, mailq_done, NULL) > 0)
 				;
 		}
 	}
 	buf_release(&eml);
+}
+
+/* A fault no other mail of the batch would escape. */
+static int
+mailq_stops(const struct transport_result *r)
+{
+	return r->fault == TRANSPORT_STOP || r->fault == TRANSPORT_STOP_SETTING;
+}
+
+static void
+mailq_log(mailq_log_fn log, void *arg, const struct mailq_item *it,
+    const char *status, const struct transport_result *r)
+{
+	struct mailq_event ev;
+
+	if (log == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.email = it->s.email;
+	ev.status = strcmp(status, "queued") == 0 ? "deferred" : status;
+	ev.setting = r->fault == TRANSPORT_STOP_SETTING;
+	ev.code = r->code;
+	ev.reply = r->reply;
+	ev.ms = r->ms;
+	log(&ev, arg);
 }
 
 /*
@@ -231,37 +268,39 @@ mailq_deliver(const struct config *c, struct mailq_templates *tpl,
 int
 mailq_run(struct sqlite3 *db, const struct config *c,
     struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
-    char *err)
+    mailq_log_fn log, void *arg, char *err)
 {
 	struct mailq_item *v = xcalloc((size_t)max, sizeof(*v));
 	struct transport_result *r = xcalloc((size_t)max, sizeof(*r));
-	int *final = xcalloc((size_t)max, sizeof(*final));
-	int n, i, rc = 0;
+	const char **status = xcalloc((size_t)max, sizeof(*status));
+	int n, i, done = 0, rc = 0;
 
 	n = mailq_due(db, now, v, max, err);
-	for (i = 0; i < n; i++) {
-		if (!v[i].pending) {
+	for (i = 0; i < n && (i == 0 || !mailq_stops(&r[i - 1])); i++) {
+		if (!v[i].pending)
 			/* Confirmed, unsubscribed or forgotten meanwhile. */
 			snprintf(r[i].reply, sizeof(r[i].reply),
 			    "no longer pending");
-			final[i] = 1;
-		} else {
-			mailq_deliver(c, tpl, t, &v[i], &r[i], &final[i]);
-		}
+		else
+			mailq_deliver(c, tpl, t, &v[i], &r[i]);
+		status[i] = mailq_status(&v[i], &r[i], now);
+		done++;
 	}
-	if (n > 0 && (rc = db_begin(db, err)) == 0) {
-		for (i = 0; i < n && rc == 0; i++)
-			rc = mailq_record(db, &v[i], r[i].code, r[i].reply,
-			    final[i], now, err);
+	if (done > 0 && (rc = db_begin(db, err)) == 0) {
+		for (i = 0; i < done && rc == 0; i++)
+			rc = mailq_record(db, &v[i], status[i], r[i].code,
+			    r[i].reply, now, err);
 		if (rc == -1 || db_commit(db, err) == -1) {
 			db_rollback(db);
 			rc = -1;
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < done && rc == 0; i++)
+		mailq_log(log, arg, &v[i], status[i], &r[i]);
+	for (i = 0; i < (n > 0 ? n : 0); i++)
 		store_subscriber_release(&v[i].s);
 	free(v);
 	free(r);
-	free(final);
-	return n == -1 || rc == -1 ? -1 : n;
+	free(status);
+	return n == -1 || rc == -1 ? -1 : done;
 }

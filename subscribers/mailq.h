@@ -5,9 +5,13 @@
  * mail queued before the server stops goes out after it starts again.
  *
  * A mail is built when it is sent, from the subscriber's current confirm
- * token, so a renewed link replaces an older one still waiting. 2xx:
- * sent; 5xx: failed with the server's reply; 4xx or no answer: tried
- * again after 1, 2, 4... minutes (at most an hour), for a day.
+ * token, so a renewed link replaces an older one still waiting. What
+ * becomes of it is what the transport says (transport.h): delivered,
+ * sent; refused (a 5xx, an address the server cannot carry), failed with
+ * the reason; deferred (4xx, no answer), tried again after 1, 2, 4...
+ * minutes (at most an hour), for a day. A fault that every mail would
+ * meet (a setting: TLS, the login, the sender) ends the batch at once,
+ * leaves the mails queued, and is logged with the fix on the spot.
  */
 #ifndef DIGEST_MAILQ_H
 #define DIGEST_MAILQ_H
@@ -31,11 +35,24 @@ int mailq_templates_load(struct mailq_templates *t, const char *dir,
     char *err);
 void mailq_templates_release(struct mailq_templates *t);
 
-/* Sends up to max mails that are due at now, one at a time through t.
+/* What became of one mail, for the log: never a token. */
+struct mailq_event {
+	const char *email;
+	const char *status;	/* sent, deferred, failed, dropped */
+	int setting;		/* deferred for a setting: reply says which */
+	int code;		/* the SMTP reply code, 0 for none */
+	const char *reply;
+	double ms;
+};
+
+typedef void (*mailq_log_fn)(const struct mailq_event *ev, void *arg);
+
+/* Sends up to max mails that are due at now, one at a time through t,
+ * and calls log (when not NULL) for each once its outcome is recorded.
  * Returns how many were handled (sent, failed or deferred), or -1 with
  * err when the store fails. */
 int mailq_run(struct sqlite3 *db, const struct config *c,
     struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
-    char *err);
+    mailq_log_fn log, void *arg, char *err);
 
 #endif

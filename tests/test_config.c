@@ -91,6 +91,66 @@ test_errors_name_file_and_line(void **state)
 	config_release(&c);
 }
 
+/* A bad value that every message would carry is refused as the file is
+ * read, with its line and the fix: tests/data/config/refused.txt. */
+static int
+check_refused_row(char **f, int nf, int lineno)
+{
+	char text[1024], err[ERR_LEN], want[ERR_LEN + 64];
+	const char *path;
+	struct config c;
+	int rc;
+
+	if (nf != 2) {
+		print_error("refused.txt:%d: expected 2 fields\n", lineno);
+		return 1;
+	}
+	tu_unescape(f[0]);
+	tu_unescape(f[1]);
+	snprintf(text, sizeof(text), "# a comment\n%s\n", f[0]);
+	path = write_conf(text);
+	rc = config_load(&c, path, err);
+	config_release(&c);
+	snprintf(want, sizeof(want), "%s:2: %s", path, f[1]);
+	if (rc != -1 || strcmp(err, want) != 0) {
+		print_error("refused.txt:%d: %s: rc %d, err \"%s\", expected "
+		    "\"%s\"\n", lineno, tu_show(f[0], strlen(f[0])), rc,
+		    rc == -1 ? tu_show(err, strlen(err)) : "",
+		    tu_show(want, strlen(want)));
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_refused_values(void **state)
+{
+	(void)state;
+	tu_table_run("config/refused.txt", 2, check_refused_row, 25);
+}
+
+/* The values the checks must let through. */
+static void
+test_accepted_values(void **state)
+{
+	struct config c;
+	char err[ERR_LEN];
+
+	(void)state;
+	assert_int_equal(config_load(&c, write_conf(
+	    "name = Caf\xc3\xa9 \xe2\x80\x94 Weekly\n"
+	    "from_address = news+weekly@mail.example.org\n"
+	    "base_url = https://example.org:8443/news/\n"
+	    "unsubscribe_mailto = \n"
+	    "list_id = weekly.example.org\n"
+	    "smtp_url = smtps://[::1]:465\n"
+	    "smtp_tls = off\n"
+	    "schedule_weekday = Friday\n"
+	    "schedule_time = 7:30\n"
+	    "schedule_timezone = America/St_Johns\n"), err), 0);
+	config_release(&c);
+}
+
 /* samples/digest.conf is the commented list of every key: it must name
  * each key the table declares, and load cleanly. */
 static void
@@ -128,6 +188,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_refused_values),
+		cmocka_unit_test(test_accepted_values),
 		cmocka_unit_test(test_values_and_derived),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_sample_names_every_key),

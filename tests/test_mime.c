@@ -1023,6 +1023,27 @@ header_value(const char *msg, const char *name)
 	return v[0] == ' ' ? v + 1 : v;
 }
 
+/* RFC 6532: a UTF-8 address stands in To: as it is, whole, between the
+ * brackets, with an encoded display name before it. */
+static void
+test_utf8_address(void **state)
+{
+	struct mime_message m = sample();
+	char id[MIME_MESSAGE_ID_MAX];
+	const char *to;
+	struct buf out;
+
+	(void)state;
+	m.to_name = "Zo\xc3\xab";
+	m.to_addr = "zo\xc3\xab.m\xc3\xbcller@example.com";
+	build(&m, &out, id);
+	to = header_value(out.data, "To");
+	assert_non_null(to);
+	assert_string_equal(to, "=?UTF-8?Q?Zo=C3=AB?= "
+	    "<zo\xc3\xab.m\xc3\xbcller@example.com>");
+	buf_release(&out);
+}
+
 static int
 check_date_row(char **f, int nf, int lineno)
 {
@@ -1524,6 +1545,7 @@ main(void)
 		cmocka_unit_test(test_refused_table),
 		cmocka_unit_test(test_refused_other),
 		cmocka_unit_test(test_accepted_limits),
+		cmocka_unit_test(test_utf8_address),
 		cmocka_unit_test(test_dates_table),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_list_headers),

@@ -181,6 +181,44 @@ test_titles_similar(void **state)
 	    "storm closes airport for two days again"));
 }
 
+/* Selections for many different tag sets (a send's readers) prepare a
+ * few statements between them, not one per set: the tags are bound, not
+ * written into the SQL (db_prepare finds statements by their text, so a
+ * statement per set made every later lookup slower and the process
+ * bigger, reader after reader). */
+static void
+test_statements_do_not_grow_with_tag_sets(void **state)
+{
+	static const char *const pool[] = { "politics", "transport",
+	    "education", "science", "climate", "business", "nope" };
+	struct article_list l;
+	struct select_query q;
+	const char *tags[3];
+	char err[ERR_LEN];
+	sqlite3_stmt *st = NULL;
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 7 * 7 * 7; i++) {
+		tags[0] = pool[i % 7];
+		tags[1] = pool[i / 7 % 7];
+		tags[2] = pool[i / 49 % 7];
+		memset(&q, 0, sizeof(q));
+		q.tags = tags;
+		q.ntags = 1 + (size_t)(i % 3);
+		q.match_all = i % 2;
+		q.exclude = i % 5 == 0 ? &pool[5] : NULL;
+		q.nexclude = i % 5 == 0;
+		memset(&l, 0, sizeof(l));
+		assert_int_equal(select_articles(db, &q, &l, err), 0);
+		article_list_release(&l);
+	}
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		n++;
+	if (n > 12)
+		fail_msg("%d statements prepared for 343 selections", n);
+}
+
 int
 main(void)
 {
@@ -193,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_same_source_duplicates_are_kept),
 		cmocka_unit_test(test_titles_similar),
+		cmocka_unit_test(test_statements_do_not_grow_with_tag_sets),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -427,7 +427,7 @@ deliver(struct transport *t, size_t n, size_t filler, struct outcome *out)
 			rcpt_of(next, to, sizeof(to));
 			msg = make_message(next, filler, &len);
 			if (t->submit(t, FROM, to, msg, len, &out[next],
-			    err) == -1)
+			    err) != 0)
 				fail_msg("submit %zu: %s", next, err);
 			inflight++;
 			next++;
@@ -895,8 +895,223 @@ test_reject(void **state)
 	assert_string_equal(out[3].r.reply, "550 5.1.1 <r003@example.org>: "
 	    "Recipient address rejected: User unknown");
 	assert_int_equal(out[7].r.code, 550);
+	/* The reader's, not the run's. */
+	assert_int_equal(out[3].r.fault, TRANSPORT_REFUSED);
+	assert_int_equal(out[2].r.fault, TRANSPORT_DELIVERED);
 	assert_string_equal(out[3].r.queue_id, "");
 	assert_log_matches(log, out, 10);
+	json_decref(log);
+}
+
+/* Sends one message to each of tos through t, one after the other:
+ * out[i] is tos[i]'s outcome. */
+static void
+deliver_each(struct transport *t, const char *const *tos, size_t n,
+    struct outcome *out)
+{
+	char err[ERR_LEN], *msg;
+	size_t i, len, ended = 0;
+	struct buf b;
+
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < n; i++) {
+		buf_init(&b, 1u << 20);
+		buf_printf(&b, "Message-ID: <%zu.each@digest.test>\r\n"
+		    "From: <" FROM ">\r\nTo: <%s>\r\nSubject: each %zu\r\n"
+		    "\r\nbody %zu\r\n", i, tos[i], i, i);
+		msg = buf_detach(&b, &len);
+		if (t->submit(t, FROM, tos[i], msg, len, &out[i], err) != 0)
+			fail_msg("submit %s: %s", tos[i], err);
+		while (out[i].reported == 0)
+			t->poll(t, 1000, on_done, &ended);
+	}
+}
+
+/* RFC 6531: a UTF-8 address goes with SMTPUTF8 to a server that offers
+ * it, intact. */
+static void
+test_smtputf8_offered(void **state)
+{
+	const char *extra[] = { "--smtputf8", NULL };
+	const char *tos[] = { "zo\xc3\xab@example.org", "ann@example.org" };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[2];
+	struct transport *t;
+	json_t *log, *ev;
+	size_t i, found = 0;
+
+	(void)state;
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	o.url = server_url("smtp");
+	t = open_or_fail(&o);
+	deliver_each(t, tos, 2, out);
+	transport_close(t);
+	assert_int_equal(out[0].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[1].r.fault, TRANSPORT_DELIVERED);
+	log = log_load();
+	json_array_foreach(log, i, ev) {
+		const char *rcpt;
+
+		if (!ev_is(ev, "accepted"))
+			continue;
+		rcpt = json_string_value(json_array_get(json_object_get(ev,
+		    "rcpt"), 0));
+		if (strcmp(rcpt, tos[0]) == 0) {
+			found++;
+			assert_true(json_is_true(json_object_get(ev,
+			    "smtputf8")));
+		}
+	}
+	assert_int_equal(found, 1);
+	json_decref(log);
+}
+
+/* Without SMTPUTF8 on the server, that reader's message is refused
+ * (never the run's), nothing of it is delivered, the next reader's goes,
+ * and a later UTF-8 one is refused without another connection. */
+static void
+test_smtputf8_not_offered(void **state)
+{
+	const char *extra[] = { NULL };
+	const char *tos[] = { "ann@example.org", "zo\xc3\xab@example.org",
+	    "bob@example.org", "j\xc3\xb6rg@example.org" };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[4];
+	struct transport *t;
+	json_t *log;
+
+	(void)state;
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	o.url = server_url("smtp");
+	t = open_or_fail(&o);
+	deliver_each(t, tos, 4, out);
+	transport_close(t);
+	assert_int_equal(out[0].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[1].r.fault, TRANSPORT_REFUSED);
+	assert_contains(out[1].r.reply, "the server does not offer SMTPUTF8");
+	assert_int_equal(out[2].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[3].r.fault, TRANSPORT_REFUSED);
+	assert_contains(out[3].r.reply, "the server does not offer SMTPUTF8");
+	log = log_load();
+	assert_int_equal(log_count(log, "accepted", 0), 2);
+	/* Known from the EHLO by then: the fourth costs no connection. */
+	assert_int_equal(log_count(log, "connect", 0), 1);
+	json_decref(log);
+}
+
+/* A sender the server refuses is every message's: a setting. */
+static void
+test_sender_refused(void **state)
+{
+	const char *extra[] = { "--reject-sender", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[1];
+	json_t *log;
+
+	(void)state;
+	smtpd_run("smtp", extra, &o, 1, out, &log);
+	assert_int_equal(out[0].r.code, 553);
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "refuses the sender '" FROM "'");
+	assert_contains(out[0].r.reply, "set from_address");
+	json_decref(log);
+}
+
+/* A message over the server's SIZE is that message's: refused, at MAIL
+ * when declared, before any connection once the limit is known. */
+static void
+test_size_refused(void **state)
+{
+	const char *extra[] = { "--size", "4000", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[3];
+	char to[64], err[ERR_LEN], *msg;
+	size_t i, len, ended = 0, filler[] = { 200, 1, 200 };
+	struct transport *t;
+	json_t *log;
+
+	(void)state;
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	o.url = server_url("smtp");
+	t = open_or_fail(&o);
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < 3; i++) {
+		rcpt_of(i, to, sizeof(to));
+		msg = make_message(i, filler[i], &len);
+		assert_int_equal(t->submit(t, FROM, to, msg, len, &out[i], err),
+		    0);
+		while (out[i].reported == 0)
+			t->poll(t, 1000, on_done, &ended);
+	}
+	transport_close(t);
+	assert_int_equal(out[0].r.fault, TRANSPORT_REFUSED);
+	assert_int_equal(out[0].r.code, 552);
+	assert_int_equal(out[1].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[2].r.fault, TRANSPORT_REFUSED);
+	assert_contains(out[2].r.reply, "over the server's limit (SIZE 4000)");
+	log = log_load();
+	assert_int_equal(log_count(log, "accepted", 0), 1);
+	json_decref(log);
+}
+
+/* A 5xx at the end of the data is that message's. */
+static void
+test_data_refused(void **state)
+{
+	const char *extra[] = { "--reject-data", "r001@example.org", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[3];
+	json_t *log;
+
+	(void)state;
+	smtpd_run("smtp", extra, &o, 3, out, &log);
+	assert_int_equal(out[1].r.fault, TRANSPORT_REFUSED);
+	assert_int_equal(out[1].r.code, 554);
+	assert_int_equal(out[0].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[2].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(log_count(log, "accepted", 0), 2);
+	json_decref(log);
+}
+
+/* cancel() withdraws what no connection has begun: reported not sent,
+ * and the server never sees it; the message on the wire goes on. */
+static void
+test_cancel(void **state)
+{
+	const char *extra[] = { "--slow", "200", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[2];
+	char to[64], err[ERR_LEN], *msg;
+	struct transport *t;
+	size_t i, len, ended = 0;
+	json_t *log;
+
+	(void)state;
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	o.url = server_url("smtp");
+	t = open_or_fail(&o);
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < 2; i++) {
+		rcpt_of(i, to, sizeof(to));
+		msg = make_message(i, 0, &len);
+		assert_int_equal(t->submit(t, FROM, to, msg, len, &out[i], err),
+		    0);
+	}
+	usleep(100000);		/* the first is on the wire by now */
+	t->cancel(t);
+	while (t->poll(t, 1000, on_done, &ended) > 0)
+		;
+	transport_close(t);
+	assert_int_equal(ended, 2);
+	assert_int_equal(out[0].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[1].r.fault, TRANSPORT_NOT_SENT);
+	log = log_load();
+	assert_int_equal(log_deliveries(log, 0), 1);
+	assert_int_equal(log_deliveries(log, 1), 0);
 	json_decref(log);
 }
 
@@ -1048,7 +1263,10 @@ test_starttls_missing(void **state)
 	o.tls = SMTP_TLS_STARTTLS;
 	smtpd_run("smtp", extra, &o, 1, out, &log);
 	assert_int_equal(out[0].r.code, 0);
-	assert_contains(out[0].r.reply, "STARTTLS");
+	/* A setting, named with its fix: no later run can mend it. */
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "does not offer STARTTLS: set "
+	    "smtp_tls = off for a local relay, or use smtps://");
 	assert_int_equal(log_count(log, "accepted", 0), 0);
 	json_decref(log);
 }
@@ -1093,7 +1311,37 @@ test_starttls_untrusted(void **state)
 	o.tls = SMTP_TLS_STARTTLS;
 	tls_run("--starttls", &o, out, &log);
 	assert_int_equal(out[0].r.code, 0);
-	assert_contains(out[0].r.reply, "certificate");
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "is not trusted");
+	assert_contains(out[0].r.reply, "set smtp_cafile");
+	assert_int_equal(log_count(log, "accepted", 0), 0);
+	json_decref(log);
+}
+
+/* A certificate for another name: the server's is for localhost and
+ * 127.0.0.1; ask for it as 127.0.0.2, which also reaches it. */
+static void
+test_starttls_other_name(void **state)
+{
+	struct smtp_opts o = base_opts(1);
+	const char *extra[] = { "--bind", "0.0.0.0", "--starttls", env.cert,
+	    env.key, NULL };
+	struct outcome out[1];
+	json_t *log;
+
+	(void)state;
+	NEED_OPENSSL();
+	NEED_AIOSMTPD();
+	start_smtpd(extra);
+	snprintf(srv.url, sizeof(srv.url), "smtp://127.0.0.2:%d", srv.port);
+	o.url = srv.url;
+	o.tls = SMTP_TLS_STARTTLS;
+	o.cafile = env.cert;
+	deliver_with(&o, 1, out);
+	log = log_load();
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "is for another name");
+	assert_contains(out[0].r.reply, "smtp_url");
 	assert_int_equal(log_count(log, "accepted", 0), 0);
 	json_decref(log);
 }
@@ -1111,12 +1359,14 @@ test_starttls_wrong_ca(void **state)
 	o.cafile = env.other;
 	tls_run("--starttls", &o, out, &log);
 	assert_int_equal(out[0].r.code, 0);
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
 	assert_contains(out[0].r.reply, "certificate");
 	assert_int_equal(log_count(log, "accepted", 0), 0);
 	json_decref(log);
 }
 
-/* TLS off against a server that requires STARTTLS: its 530. */
+/* TLS off against a server that requires STARTTLS: its 530 is a
+ * setting (smtp_tls), not a login. */
 static void
 test_tls_off_refused(void **state)
 {
@@ -1127,7 +1377,9 @@ test_tls_off_refused(void **state)
 	(void)state;
 	tls_run("--starttls", &o, out, &log);
 	assert_int_equal(out[0].r.code, 530);
-	assert_prefix(out[0].r.reply, "530 ");
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "wants STARTTLS first (530 ");
+	assert_contains(out[0].r.reply, "set smtp_tls = starttls");
 	json_decref(log);
 }
 
@@ -1224,8 +1476,33 @@ test_auth_wrong_password(void **state)
 	(void)state;
 	auth_run("PLAIN", "not-" PASSWORD, 2, out, &log);
 	assert_int_equal(count_code(out, 2, 535), 2);
-	assert_string_equal(out[0].r.reply,
-	    "535 5.7.8 Authentication credentials invalid");
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "refused the login of smtp_user '"
+	    USER "' (535 5.7.8 Authentication credentials invalid)");
+	assert_contains(out[0].r.reply, "smtp_password_file");
+	assert_int_equal(log_count(log, "accepted", 0), 0);
+	json_decref(log);
+}
+
+/* A login is configured and the server offers none: libcurl would go
+ * on without it; the transfer stops before its data ends, nothing is
+ * delivered, and it is a setting. */
+static void
+test_auth_not_offered(void **state)
+{
+	const char *extra[] = { NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[2];
+	json_t *log;
+
+	(void)state;
+	o.user = USER;
+	o.password = PASSWORD;
+	smtpd_run("smtp", extra, &o, 2, out, &log);
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_int_equal(out[1].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "does not offer AUTH and smtp_user "
+	    "is set");
 	assert_int_equal(log_count(log, "accepted", 0), 0);
 	json_decref(log);
 }
@@ -1318,23 +1595,33 @@ test_injection_refused(void **state)
 	memset(out, 0, sizeof(out));
 	/* Each refused message is freed by submit (ASan checks). */
 	msg = make_message(0, 0, &len);
+	/* The recipient's or the message's fault: that message is refused;
+	 * the sender's: no message can go (a setting). */
 	assert_int_equal(t->submit(t, FROM, "a@b.c>\r\nRCPT TO:<evil@x.y",
-	    msg, len, out, err), -1);
+	    msg, len, out, err), TRANSPORT_REFUSED);
 	assert_contains(err, "recipient");
 	msg = make_message(0, 0, &len);
 	assert_int_equal(t->submit(t, "a@b.c>\r\nRCPT TO:<evil@x.y", "a@b.c",
-	    msg, len, out, err), -1);
+	    msg, len, out, err), TRANSPORT_STOP_SETTING);
 	assert_contains(err, "sender");
 	msg = make_message(0, 0, &len);
 	assert_int_equal(t->submit(t, FROM, "a b@c.d", msg, len, out, err),
-	    -1);
+	    TRANSPORT_REFUSED);
+	/* UTF-8 goes (RFC 6531), but not a C1 control or a broken sequence,
+	 * nor a non-ASCII line break. */
+	msg = make_message(0, 0, &len);
+	assert_int_equal(t->submit(t, FROM, "a\xc2\x85" "b@c.d", msg, len, out,
+	    err), TRANSPORT_REFUSED);
+	msg = make_message(0, 0, &len);
+	assert_int_equal(t->submit(t, FROM, "a\xc3@c.d", msg, len, out, err),
+	    TRANSPORT_REFUSED);
 	msg = xstrdup("Subject: x\r\n\r\nhi\n.\nMAIL FROM:<e@x.y>\r\n");
 	assert_int_equal(t->submit(t, FROM, "r@example.org", msg, strlen(msg),
-	    out, err), -1);
+	    out, err), TRANSPORT_REFUSED);
 	assert_contains(err, "bare LF");
 	msg = xstrdup("Subject: x\r\n\r\nhi\r.\r\n");
 	assert_int_equal(t->submit(t, FROM, "r@example.org", msg, strlen(msg),
-	    out, err), -1);
+	    out, err), TRANSPORT_REFUSED);
 	assert_contains(err, "bare CR");
 	/* Found wherever they are: the check reads 8 bytes at a time. */
 	for (size_t at = 0; at < 40; at++) {
@@ -1352,12 +1639,12 @@ test_injection_refused(void **state)
 		snprintf(want, sizeof(want), "bare %s at byte %zu",
 		    at % 2 ? "LF" : "CR", at);
 		assert_int_equal(t->submit(t, FROM, "r@example.org", m,
-		    strlen(m), out, err), -1);
+		    strlen(m), out, err), TRANSPORT_REFUSED);
 		assert_contains(err, want);
 	}
 	msg = xstrdup("Subject: x\r\n\r\nends in a bare CR\r");
 	assert_int_equal(t->submit(t, FROM, "r@example.org", msg, strlen(msg),
-	    out, err), -1);
+	    out, err), TRANSPORT_REFUSED);
 	assert_contains(err, "bare CR at byte 31");
 	assert_int_equal(t->poll(t, 300, on_done, &ended), 0);
 	assert_int_equal(ended, 0);
@@ -1390,7 +1677,7 @@ test_capacity(void **state)
 		rcpt_of(i, to, sizeof(to));
 		msg = make_message(i, 0, &len);
 		assert_int_equal(t->submit(t, FROM, to, msg, len, &out[i],
-		    err), i < 2 ? 0 : -1);
+		    err), i < 2 ? 0 : TRANSPORT_STOP);
 	}
 	assert_contains(err, "busy");
 	while (t->poll(t, 1000, on_done, &ended) > 0)
@@ -1536,12 +1823,20 @@ main(void)
 		T(test_starttls_ok),
 		T(test_starttls_untrusted),
 		T(test_starttls_wrong_ca),
+		T(test_starttls_other_name),
 		T(test_tls_off_refused),
 		T(test_smtps_ok),
 		T(test_smtps_plaintext),
 		T(test_auth_plain),
 		T(test_auth_login),
 		T(test_auth_wrong_password),
+		T(test_auth_not_offered),
+		T(test_smtputf8_offered),
+		T(test_smtputf8_not_offered),
+		T(test_sender_refused),
+		T(test_size_refused),
+		T(test_data_refused),
+		T(test_cancel),
 		T(test_open_refused),
 		T(test_injection_refused),
 		T(test_capacity),

@@ -127,9 +127,9 @@ stop_smtpd
 
 # 5. STARTTLS with a certificate the client cannot trust (self-signed,
 # or signed by another CA than smtp_cafile): nothing is sent in clear,
-# nobody is failed, the run stops (75) with one line naming the
-# certificate; with the right
-# smtp_cafile everyone gets it once.
+# nobody is marked (failed or deferred), the run stops with 78 (no later
+# run mends a setting) and one line naming the certificate and
+# smtp_cafile; with the right smtp_cafile everyone gets it once.
 need openssl
 for n in cert other; do
 	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
@@ -140,12 +140,13 @@ start_smtpd tls --starttls "$T/cert.pem" "$T/cert.key"
 for ca in "" "$T/other.pem"; do
 	write_conf "$port" smtp_tls=starttls smtp_cafile="$ca" retry_window=0
 	run --config "$T/digest.conf" send --edition tls-1
-	expect_rc 75 "untrusted certificate (cafile '$ca')"
+	expect_rc 78 "untrusted certificate (cafile '$ca')"
 	expect_one_line_err "untrusted certificate (cafile '$ca')"
-	expect_err "the server does not answer: server certificate verification failed" \
+	expect_err "the certificate of 127.0.0.1:$port is not trusted (server certificate verification failed" \
 	    "untrusted certificate (cafile '$ca'): the reason"
-	[ "$(sql "SELECT count(*) FROM delivery WHERE edition_id = 'tls-1' AND status = 'deferred' AND reply NOT LIKE '%certificate%'")" -eq 0 ] ||
-		fail "untrusted certificate (cafile '$ca'): deferred for another reason"
+	expect_err "set smtp_cafile to the CA that signed it" \
+	    "untrusted certificate (cafile '$ca'): the fix"
+	[ "$(journal tls-1 deferred)" -eq 0 ] || fail "an untrusted certificate deferred readers"
 	[ "$(journal tls-1 failed)" -eq 0 ] || fail "an untrusted certificate failed readers"
 	[ "$(journal tls-1 sent)" -eq 0 ] || fail "an untrusted certificate: some sent"
 	! grep -q accepted "$T/tls.log" 2>/dev/null || fail "a message went through an untrusted certificate"
@@ -154,4 +155,36 @@ write_conf "$port" smtp_tls=starttls smtp_cafile="$T/cert.pem"
 send_until_done tls-1
 once "the right cafile" "$T/tls.log"
 stop_smtpd
+
+# 6. Settings that no retry mends, found on the first message: the run
+# stops with 78 and one line naming the setting and the fix, before
+# anyone is marked (the journal's rows stay pending, nobody deferred,
+# failed or bounced), and nothing reaches the server.
+# setting_stops NAME EXPECTED-TEXT [smtpd options -- conf key=values]
+setting_stops() {
+	name=$1 text=$2; shift 2
+	opts= ; while [ "$1" != "--" ]; do opts="$opts $1"; shift; done; shift
+	# shellcheck disable=SC2086
+	start_smtpd "$name" $opts
+	write_conf "$port" retry_window=0 "$@"
+	run --config "$T/digest.conf" send --edition "$name-1"
+	expect_rc 78 "$name"
+	expect_one_line_err "$name"
+	expect_err "$(echo "$text" | sed "s/PORT/$port/")" "$name"
+	[ "$(journal "$name-1" pending)" -eq "$(sql "SELECT count(*) FROM subscriber WHERE status = 'confirmed'")" ] ||
+		fail "$name: readers were marked: $(sql "SELECT status, count(*) FROM delivery WHERE edition_id = '$name-1' GROUP BY status")"
+	[ "$(sql "SELECT count(*) FROM delivery WHERE edition_id = '$name-1' AND sending IS NOT NULL")" -eq 0 ] ||
+		fail "$name: in-flight marks left behind"
+	[ "$(sql "SELECT count(*) FROM subscriber WHERE bounces > 0")" -eq 0 ] || fail "$name: bounces counted"
+	! grep -q '"accepted"' "$T/$name.log" || fail "$name: a message went through"
+	stop_smtpd
+}
+setting_stops nostarttls "127.0.0.1:PORT does not offer STARTTLS: set smtp_tls = off for a local relay, or use smtps://" \
+    -- smtp_tls=starttls
+export DIGEST_SMTP_PASSWORD=s3cret
+setting_stops noauth "does not offer AUTH and smtp_user is set: digest never sends without its login; unset smtp_user for a relay that needs none" \
+    -- smtp_user=digest
+unset DIGEST_SMTP_PASSWORD
+setting_stops sender "refuses the sender 'news@ledger.example.org' (553 5.7.1" \
+    --reject-sender -- 
 pass

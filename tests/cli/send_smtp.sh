@@ -134,13 +134,18 @@ write_conf "$port" smtp_user=digest
 DIGEST_SMTP_PASSWORD=s3cret-Pa55 run --config "$T/digest.conf" send --edition auth-1
 expect_rc 0 "AUTH"
 grep -q s3cret "$T/out" "$T/err" && fail "the password was printed"
-# A refused AUTH is our fault, not the readers': the run stops (69), and
-# nobody is marked failed or bounced.
+# A refused AUTH is a setting, not the readers': the run stops (78) with
+# one line naming smtp_user and where the password comes from, and
+# nobody is marked at all (no failed, no deferred, no bounce).
 DIGEST_SMTP_PASSWORD=wrong run --config "$T/digest.conf" send --edition auth-2
-expect_rc 69 "wrong password"
-expect_err "refused to authenticate" "wrong password"
+expect_rc 78 "wrong password"
+expect_err "refused the login of smtp_user 'digest'" "wrong password"
+expect_err "DIGEST_SMTP_PASSWORD or smtp_password_file" "wrong password"
+[ "$(grep -c . "$T/err")" -eq 1 ] || fail "not one line: $(cat "$T/err")"
 grep -q wrong "$T/out" "$T/err" && fail "the password was printed"
 [ "$(journal auth-2 failed)" -eq 0 ] || fail "a refused AUTH failed readers"
+[ "$(journal auth-2 deferred)" -eq 0 ] || fail "a refused AUTH deferred readers"
+[ "$(journal auth-2 pending)" -eq 60 ] || fail "a refused AUTH marked readers"
 [ "$(sql "SELECT count(*) FROM subscriber WHERE bounces > 0")" -eq 0 ] ||
 	fail "a refused AUTH counted bounces"
 DIGEST_SMTP_PASSWORD=s3cret-Pa55 run --config "$T/digest.conf" send --edition auth-2

@@ -49,6 +49,12 @@ Faults:
     --reject RCPT[,RCPT]   answer RCPT TO for these addresses with
                            "550 5.1.1 <rcpt>: Recipient address rejected:
                            User unknown"
+    --reject-data RCPT[,RCPT]
+                           accept RCPT TO for these addresses but answer
+                           the end of their data with "554 5.7.1 message
+                           content rejected"
+    --reject-sender        answer every MAIL FROM with "553 5.7.1 sender
+                           address rejected: not owned by user"
     --disconnect-after K   on every connection, close it right after the
                            250 of its Kth accepted message
     --disconnect-late      with --disconnect-after: do not close at once but
@@ -63,6 +69,13 @@ Faults:
                            greeting included)
     --slowdown-share P     answer this share of MAIL FROM with "421 4.7.0
                            slow down" and close the connection
+
+Extensions:
+    --smtputf8             offer SMTPUTF8 (RFC 6531): UTF-8 addresses are
+                           taken with MAIL FROM's SMTPUTF8 parameter; a
+                           message is logged with "smtputf8": true
+    --size N               offer SIZE N: a MAIL FROM that declares more
+                           gets "552", as does data longer than N
 
 Security:
     --starttls CERT KEY    offer STARTTLS with this certificate and key and
@@ -125,6 +138,7 @@ class Recorder:
             'from': envelope.mail_from,
             'rcpt': list(envelope.rcpt_tos),
             'mail_options': list(envelope.mail_options),
+            'smtputf8': envelope.smtp_utf8,
             'message_id': m.group(1).decode('ascii', 'replace').strip()
             if m else None,
             'size': len(data),
@@ -145,6 +159,20 @@ class Handler:
         self.rand = random.Random(opts.seed)
         self.reject = set(a.lower() for a in
                           (opts.reject.split(',') if opts.reject else []))
+        self.reject_data = set(
+            a.lower() for a in
+            (opts.reject_data.split(',') if opts.reject_data else []))
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if self.o.reject_sender:
+            self.rec.event(event='rejected', conn=server.conn,
+                           command='MAIL', code=553, rcpt=None)
+            return '553 5.7.1 <%s>: sender address rejected: not owned ' \
+                'by user' % address
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return '250 2.1.0 Ok'
 
     def chance(self, share):
         return share > 0 and self.rand.random() < share
@@ -165,6 +193,11 @@ class Handler:
         return '250 2.1.5 Ok'
 
     async def handle_DATA(self, server, session, envelope):
+        if any(r.lower() in self.reject_data for r in envelope.rcpt_tos):
+            self.rec.event(event='rejected', conn=server.conn,
+                           command='DATA', code=554,
+                           rcpt=list(envelope.rcpt_tos))
+            return '554 5.7.1 message content rejected'
         if self.chance(self.o.data_4xx_share):
             self.rec.event(event='rejected', conn=server.conn,
                            command='DATA', code=451,
@@ -269,6 +302,10 @@ def parse_args():
     p.add_argument('--rcpt-4xx-share', type=share, default=0.0)
     p.add_argument('--data-4xx-share', type=share, default=0.0)
     p.add_argument('--reject')
+    p.add_argument('--reject-data')
+    p.add_argument('--reject-sender', action='store_true')
+    p.add_argument('--smtputf8', action='store_true')
+    p.add_argument('--size', type=int, default=0)
     p.add_argument('--disconnect-after', type=int, default=0)
     p.add_argument('--disconnect-late', action='store_true')
     p.add_argument('--disconnect-in-data', type=int, default=0)
@@ -304,7 +341,10 @@ def authenticator(user, password, recorder):
 
 
 def smtp_kwargs(a, recorder, loop):
-    kw = {'hostname': 'smtpd.test', 'loop': loop}
+    kw = {'hostname': 'smtpd.test', 'loop': loop,
+          'enable_SMTPUTF8': a.smtputf8}
+    if a.size > 0:
+        kw['data_size_limit'] = a.size
     if a.starttls:
         kw['tls_context'] = tls_context(a.starttls)
         kw['require_starttls'] = True
