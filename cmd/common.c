@@ -1,6 +1,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
+#include "secret.h"
 #include "smtp.h"
 #include "store.h"
 #include "transport.h"
@@ -216,10 +217,7 @@ cmd_transport_open(const struct config *c, const char *smtp,
 		return NULL;
 	so.password = password;
 	t = transport_open(url, &so, err);
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	secret_free(password);
 	return t;
 }
 

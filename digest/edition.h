@@ -49,6 +49,9 @@ struct edition_reader {
 	const char *unsubscribe_token;
 	const char *preferences_token;
 	const char *subject_prefix;	/* "[TEST] ", or NULL */
+	const char *unsubscribe_mailto;	/* the address List-Unsubscribe's
+					 * mailto names (verp.h); NULL: the
+					 * configured one; "": none */
 };
 
 /* The articles a reader gets: their tags (any; none = all), newest

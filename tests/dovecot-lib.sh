@@ -166,14 +166,16 @@ open(sys.argv[3], "w").write("%d %d" % (rc, resource.getrusage(
 }
 
 # mailbox_conf URL [key=value...]: $T/digest.conf, the sample's, with the
-# templates of this tree, the outbox in $T, the return mailbox at URL
-# (user bounces, Dovecot's certificate) and the keys given.
+# templates of this tree, the outbox in $T, the return path
+# bounces@ledger.example.org, the return mailbox at URL (user bounces,
+# Dovecot's certificate) and the keys given.
 mailbox_conf() {
 	sed -e "s|^templates =.*|templates = $TOP/templates|" \
 	    -e "s|^outbox =.*|outbox = $T/outbox|" \
 	    -e "s|^mailbox_url =.*|mailbox_url = $1|" \
 	    -e "s|^mailbox_user =.*|mailbox_user = bounces|" \
 	    -e "s|^mailbox_cafile =.*|mailbox_cafile = $T/dovecot/cert.pem|" \
+	    -e "s|^return_path =.*|return_path = bounces@ledger.example.org|" \
 	    "$TOP/samples/digest.conf" >"$T/digest.conf"
 	shift
 	for kv in "$@"; do
