@@ -225,7 +225,12 @@ mailbox_pop3_retr(struct mailbox *m, unsigned idx, size_t *len, char *err)
 	}
 	mmap_string_free(line);
 	while (b.state != POP3_END) {
-		k = mailstream_read(s, chunk, sizeof(chunk));
+		/* mailstream_read waits for all it is asked for: ask only for
+		 * what one read from the socket brought. */
+		k = mailstream_feed_read_buffer(s);
+		if (k > 0)
+			k = mailstream_read(s, chunk, (size_t)k < sizeof(chunk) ?
+			    (size_t)k : sizeof(chunk));
 		if (k <= 0)
 			return mailbox_pop3_err(m, MAILPOP3_ERROR_STREAM,
 			    "fetching a message", err);

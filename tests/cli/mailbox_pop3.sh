@@ -55,8 +55,8 @@ grep 'to=r08@example.org' "$T/err" | grep -q 'result="bounced"' ||
 [ "$(in_folder)" -eq 2 ] || fail "the mailbox holds $(in_folder), not 2"
 
 # pop3:// to a server that cannot upgrade is refused, not used plain.
-sed -i "s|^mailbox_url = .*|mailbox_url = pop3://127.0.0.1:$pop3s_port|" \
-    "$T/digest.conf"
+sed -i -e "s|^mailbox_url = .*|mailbox_url = pop3://127.0.0.1:$pop3s_port|" \
+    -e "s|^mailbox_timeout = .*|mailbox_timeout = 3|" "$T/digest.conf"
 dg mailbox fetch
 [ "$rc" -ne 0 ] || fail "a server without STLS was used"
 pass
