@@ -150,11 +150,12 @@ token() {
 }
 
 # rss_run ARGS...: as run, and the peak resident memory of that digest
-# process in $rss_kb. Under ASan freed memory is held in a quarantine
-# (256 MB), which would count what was allocated rather than what was
-# live: it is kept small here.
+# process in $rss_kb. Under ASan (and valgrind, `make valgrind`) freed
+# memory is held back in a quarantine (256 MB; 20 MB), which would count
+# what was allocated rather than what was live: it is kept small here.
 rss_run() {
-	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" "$PY" -c '
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
+	VALGRIND_OPTS="${VALGRIND_OPTS:-} --freelist-vol=1000000" "$PY" -c '
 import resource, subprocess, sys
 with open(sys.argv[1], "wb") as o, open(sys.argv[2], "wb") as e:
     rc = subprocess.call(sys.argv[4:], stdout=o, stderr=e)
