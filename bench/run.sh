@@ -42,7 +42,8 @@ for b in "$BUILD"/bench/bench_*; do
 	# Ingest runs two threads; send runs two and the SMTP servers it
 	# measures against: pinned, they would all share one core.
 	# serve: the server's two threads and wrk.
-	bench_ingest | bench_send | bench_serve) ( cd "$scratch" && "$b" ) || status=1 ;;
+	bench_ingest | bench_send | bench_serve | bench_mailbox)
+		( cd "$scratch" && "$b" ) || status=1 ;;
 	*) ( cd "$scratch" && $pin "$b" ) || status=1 ;;
 	esac
 done

@@ -48,6 +48,8 @@ int cmd_feeds_list(int argc, char **argv);
 int cmd_feeds_remove(int argc, char **argv);
 int cmd_feeds_import(int argc, char **argv);
 int cmd_feeds_export(int argc, char **argv);
+int cmd_mailbox_fetch(int argc, char **argv);
+int cmd_bounces(int argc, char **argv);
 
 extern const char cmd_ingest_usage[];
 extern const char cmd_articles_usage[];
@@ -73,6 +75,8 @@ extern const char cmd_feeds_list_usage[];
 extern const char cmd_feeds_remove_usage[];
 extern const char cmd_feeds_import_usage[];
 extern const char cmd_feeds_export_usage[];
+extern const char cmd_mailbox_fetch_usage[];
+extern const char cmd_bounces_usage[];
 
 /* Sends an existing edition as `digest send` does, with the
  * configuration's delivery settings (for run-due). Returns the exit
@@ -84,6 +88,11 @@ int cmd_send_edition(struct sqlite3 *db, struct edition *e,
  * printing what happens (quiet: failures only); returns the exit code
  * of the worst failure, 0 when every feed was stored or unchanged. */
 int cmd_ingest_feeds(struct sqlite3 *db, const struct config *c, int quiet);
+/* Reads the return mailbox once, as `digest mailbox fetch` does (also
+ * for run-due): a line per message on stderr, the counts (or, with
+ * json, everything) on out. Returns the exit code. */
+int cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c,
+    int json, FILE *out);
 
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -98,6 +107,10 @@ int cmd_bad_usage(const char *usage);
 #define CMD_COMMON_OPTIONS \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
+
+/* Parses the options of a command that takes only [--json] and the
+ * common ones: 0 (*json set), 1 for -h, -1 for a wrong option. */
+int cmd_json_options(int argc, char **argv, int *json);
 
 /* --config PATH (before the command); config_load falls back to
  * $DIGEST_CONFIG and ./digest.conf. */

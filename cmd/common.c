@@ -1,6 +1,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
+#include "secret.h"
 #include "smtp.h"
 #include "store.h"
 #include "transport.h"
@@ -216,10 +217,7 @@ cmd_transport_open(const struct config *c, const char *smtp,
 		return NULL;
 	so.password = password;
 	t = transport_open(url, &so, err);
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	secret_free(password);
 	return t;
 }
 
@@ -252,4 +250,32 @@ cmd_status_option(const char *arg)
 		return -1;
 	}
 	return (int)st;
+}
+
+int
+cmd_json_options(int argc, char **argv, int *json)
+{
+	static const struct option longopts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return 1;
+		case CMD_DB_OPTION_ID:
+			cmd_db_path_set(optarg);
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
 }

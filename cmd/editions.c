@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "date.h"
 #include "db.h"
+#include "bounces.h"
 #include "journal.h"
 #include "util.h"
 
@@ -42,11 +43,32 @@ const char cmd_editions_show_usage[] =
     "Exit status: 0 shown, 64 bad usage, 66 no such edition or no database\n"
     "yet, 74 the store failed.\n";
 
+/* Where editions_line writes: JSON into arr, or text when it is NULL;
+ * db for the counts of what came back. */
+struct editions_out {
+	struct sqlite3 *db;
+	json_t *arr;
+};
+
+/* What the return mailbox said about an edition's readers (nothing,
+ * when that cannot be read: the deliveries are the point here). */
+static void
+editions_returns(struct sqlite3 *db, const char *edition,
+    struct bounces_counts *c)
+{
+	char err[ERR_LEN];
+
+	if (bounces_edition_counts(db, edition, c, err) == -1)
+		memset(c, 0, sizeof(*c));
+}
+
 static json_t *
-editions_json(const struct journal_edition *e)
+editions_json(struct sqlite3 *db, const struct journal_edition *e)
 {
 	char when[DATE_RFC3339_LEN];
-	json_t *o = json_object(), *counts = json_object();
+	json_t *o = json_object(), *counts = json_object(),
+	    *returns = json_object();
+	struct bounces_counts rc;
 	int k;
 
 	date_to_rfc3339(e->created, when);
@@ -67,17 +89,23 @@ editions_json(const struct journal_edition *e)
 	json_object_set_new(o, "sending", json_integer((json_int_t)e->sending));
 	json_object_set_new(o, "in_doubt",
 	    json_integer((json_int_t)e->in_doubt));
+	editions_returns(db, e->id, &rc);
+	for (k = 0; k < BOUNCES_NKINDS; k++)
+		json_object_set_new(returns, bounces_kind_name(k),
+		    json_integer((json_int_t)rc.n[k]));
+	json_object_set_new(o, "returns", returns);
 	return o;
 }
 
 static void
 editions_line(const struct journal_edition *e, void *arg)
 {
-	json_t *arr = arg;
+	const struct editions_out *out = arg;
 	char when[DATE_RFC3339_LEN];
+	struct bounces_counts rc;
 
-	if (arr != NULL) {
-		json_array_append_new(arr, editions_json(e));
+	if (out->arr != NULL) {
+		json_array_append_new(out->arr, editions_json(out->db, e));
 		return;
 	}
 	date_to_rfc3339(e->created, when);
@@ -90,48 +118,26 @@ editions_line(const struct journal_edition *e, void *arg)
 		printf("  in flight %zu", e->sending);
 	if (e->in_doubt > 0)
 		printf("  in doubt %zu", e->in_doubt);
+	editions_returns(out->db, e->id, &rc);
+	if (rc.n[BOUNCES_HARD] + rc.n[BOUNCES_SOFT] + rc.n[BOUNCES_COMPLAINT] +
+	    rc.n[BOUNCES_UNSUBSCRIBE] > 0)
+		printf("  bounces hard %zu soft %zu  complaints %zu  "
+		    "mailed unsubscribes %zu", rc.n[BOUNCES_HARD],
+		    rc.n[BOUNCES_SOFT], rc.n[BOUNCES_COMPLAINT],
+		    rc.n[BOUNCES_UNSUBSCRIBE]);
 	printf("%s%s\n", *e->note ? "  " : "", e->note);
-}
-
-/* Parses [--json] and the common options; returns -1 for bad usage. */
-static int
-editions_opts(int argc, char **argv, const char *usage, int *json, int *help)
-{
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	(void)usage;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			*help = 1;
-			return 0;
-		case CMD_DB_OPTION_ID:
-			cmd_db_path_set(optarg);
-			break;
-		case 'j':
-			*json = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int
 cmd_editions(int argc, char **argv)
 {
 	struct sqlite3 *db;
+	struct editions_out out;
 	json_t *arr = NULL;
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0;
 
-	if (editions_opts(argc, argv, cmd_editions_usage, &json, &help) == -1 ||
+	if ((help = cmd_json_options(argc, argv, &json)) == -1 ||
 	    optind != argc)
 		return cmd_bad_usage(cmd_editions_usage);
 	if (help)
@@ -140,7 +146,9 @@ cmd_editions(int argc, char **argv)
 		return status;
 	if (json)
 		arr = json_array();
-	if (journal_edition_each(db, editions_line, arr, err) == -1) {
+	out.db = db;
+	out.arr = arr;
+	if (journal_edition_each(db, editions_line, &out, err) == -1) {
 		cmd_error("cannot list editions: %s", err);
 		status = EX_IOERR;
 	} else if (json) {
@@ -224,13 +232,13 @@ int
 cmd_editions_show(int argc, char **argv)
 {
 	struct journal_edition e;
+	struct editions_out out;
 	struct sqlite3 *db;
 	json_t *arr = NULL, *o;
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0, rc;
 
-	if (editions_opts(argc, argv, cmd_editions_show_usage, &json,
-	    &help) == -1)
+	if ((help = cmd_json_options(argc, argv, &json)) == -1)
 		return cmd_bad_usage(cmd_editions_show_usage);
 	if (help)
 		return cmd_help(cmd_editions_show_usage);
@@ -244,15 +252,17 @@ cmd_editions_show(int argc, char **argv)
 		db_close(db);
 		return rc == 0 ? EX_NOINPUT : EX_IOERR;
 	}
+	out.db = db;
+	out.arr = NULL;
 	if (json)
 		arr = json_array();
 	else
-		editions_line(&e, NULL);
+		editions_line(&e, &out);
 	if (journal_delivery_each(db, e.id, editions_delivery, arr, err) == -1) {
 		cmd_error("cannot read deliveries: %s", err);
 		status = EX_IOERR;
 	} else if (json) {
-		o = editions_json(&e);
+		o = editions_json(db, &e);
 		json_object_set_new(o, "recipients", arr);
 		arr = NULL;
 		json_dumpf(o, stdout, JSON_INDENT(2));

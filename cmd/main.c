@@ -64,6 +64,12 @@ const struct cmd cmd_table[] = {
 	{ "editions show", cmd_editions_show,
 	  "who got an edition, who is deferred or failed and why",
 	  cmd_editions_show_usage },
+	{ "mailbox fetch", cmd_mailbox_fetch,
+	    "read bounces and unsubscribes from the return mailbox",
+	    cmd_mailbox_fetch_usage },
+	{ "bounces", cmd_bounces,
+	    "who bounced, complained or unsubscribed by mail, and why",
+	    cmd_bounces_usage },
 	{ "serve", cmd_serve, "run the signup form backend",
 	    cmd_serve_usage },
 	{ "config", cmd_config, "print the configuration, or what each key "

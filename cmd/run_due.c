@@ -31,7 +31,9 @@ const char cmd_run_due_usage[] =
     "within max_age, and sent; with fewer than min_articles of them it is\n"
     "recorded as skipped instead, and they wait for the next one. Missed\n"
     "slots are caught up once: only the latest is sent. An edition a\n"
-    "crash left half sent is resumed.\n"
+    "crash left half sent is resumed. With mailbox_url set, the return\n"
+    "mailbox is read first (as `digest mailbox fetch` does), so that\n"
+    "nobody who bounced or unsubscribed by mail is sent the edition.\n"
     "\n"
     "      --no-fetch           do not fetch the stored feeds first\n"
     "      --json               a JSON summary of the send on stdout\n"
@@ -130,6 +132,14 @@ run_due(struct sqlite3 *db, const struct config *c, int fetch, int json)
 		return EX_DATAERR;
 	}
 	e.frozen = 1;
+	/* What came back since the last run first, so that nobody who
+	 * bounced or unsubscribed by mail is sent this edition. The mailbox
+	 * failing is no reason not to send: it is said, and the send goes
+	 * on (the next run reads it again). */
+	if (*c->mailbox_url != '\0' &&
+	    cmd_mailbox_fetch_run(db, c, 0, stderr) != 0)
+		cmd_error("run-due: the return mailbox was not read; sending "
+		    "all the same");
 	status = cmd_send_edition(db, &e, c, json);
 	edition_close(&e);
 	return status;

@@ -162,6 +162,42 @@ static const struct config_key {
 	L("bounce_limit", bounce_limit, "3", 1, 100,
 	    "Hard bounces (5xx) on this many editions in a row mark a "
 	    "subscriber bounced: they get no more mail."),
+	C("return_path", return_path, "", config_check_mailbox,
+	    "The envelope sender's address for bounces (VERP): each message "
+	    "goes from bounces+TOKEN@domain, the token naming (and signing) "
+	    "its edition and reader, so that a bounce says whose it is. "
+	    "Empty: messages go from from_address, as before."),
+	L("bounce_limit_unknown", bounce_limit_unknown, "1", 1, 100,
+	    "Bounces saying the mailbox does not exist (5.1.1, 5.1.2, "
+	    "5.1.10...) on this many editions mark a subscriber bounced."),
+	L("bounce_window", bounce_window, "30", 1, 3650,
+	    "Days a soft bounce (4.x.x, delayed, mailbox full) counts towards "
+	    "bounce_limit."),
+	S("mailbox_url", mailbox_url, "",
+	    "The return mailbox that `digest mailbox fetch` (and run-due) "
+	    "reads: imaps://host, imap://host (STARTTLS as mailbox_tls says), "
+	    "pop3s://host or pop3://host. Empty: none."),
+	S("mailbox_tls", mailbox_tls, "starttls",
+	    "For imap:// and pop3://: starttls (required) or off."),
+	S("mailbox_user", mailbox_user, "",
+	    "The mailbox's user. The password: $DIGEST_MAILBOX_PASSWORD, or "
+	    "the file mailbox_password_file or $DIGEST_MAILBOX_PASSWORD_FILE "
+	    "names, readable by its owner only."),
+	S("mailbox_password_file", mailbox_password_file, "",
+	    "A file holding the mailbox's password, readable by its owner "
+	    "only."),
+	S("mailbox_cafile", mailbox_cafile, "",
+	    "The CA certificates (PEM) that sign the mailbox server's "
+	    "certificate. Empty: the system's."),
+	S("mailbox_done", mailbox_done, "INBOX.digest-done",
+	    "IMAP: the folder processed messages are moved to (POP3 deletes "
+	    "them)."),
+	S("mailbox_other", mailbox_other, "",
+	    "IMAP: the folder for messages that are not bounces, complaints "
+	    "or unsubscribes, for a person to read. Empty: left where they "
+	    "are."),
+	L("mailbox_timeout", mailbox_timeout, "60", 1, 3600,
+	    "The longest one mailbox command may take, in seconds."),
 	B("fetch_private", fetch_private, "no",
 	    "yes: feeds may be fetched from loopback, private, link-local and "
 	    "unique-local addresses. no: such a connection is refused, "

@@ -49,6 +49,19 @@ struct config {
 	long send_empty;	/* 1: mail subscribers with no articles too */
 	long bounce_limit;	/* hard bounces on this many editions in a row */
 	long fetch_private;	/* 1: feeds may be on private addresses */
+	/* The return mailbox (issue 17): bounces, complaints, mailed
+	 * unsubscribes. */
+	char *return_path;	/* "" = MAIL FROM is from_address, no VERP */
+	long bounce_limit_unknown; /* editions with "no such user" bounces */
+	long bounce_window;	/* days a soft bounce counts */
+	char *mailbox_url;	/* imaps://, imap://, pop3s://, pop3:// */
+	char *mailbox_tls;	/* for imap:// and pop3://: starttls, off */
+	char *mailbox_user;
+	char *mailbox_password_file; /* "" = $DIGEST_MAILBOX_PASSWORD(_FILE) */
+	char *mailbox_cafile;	/* "" = the system's trust store */
+	char *mailbox_done;	/* IMAP: where processed mail goes */
+	char *mailbox_other;	/* IMAP: mail for a person; "" = left */
+	long mailbox_timeout;	/* seconds per command */
 	/* digest serve, the signup backend */
 	char *listen;		/* ADDRESS:PORT */
 	char *topics;		/* the tags the form offers, comma-separated,

@@ -293,6 +293,49 @@ static const char *const db_migrations[] = {
 	"  ON mail_queue (subscriber_id, created);"
 	"DROP TABLE temp.migrate_into;"
 	"DROP TABLE temp.migrate_key;"),
+	/* 11 (issue 17): the return mailbox. secret: keys made once and
+	 * kept (the VERP tokens' MAC key). verp_edition: the short number
+	 * an edition has in tokens. bounce: what came back about a reader
+	 * (bounces, complaints, mailed unsubscribes), once per message that
+	 * said it. mailbox_seen: each message of the return mailbox dealt
+	 * with, recorded in the transaction that applies it. */
+	("CREATE TABLE secret ("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE verp_edition ("
+	"  n INTEGER PRIMARY KEY,"
+	"  edition_id TEXT NOT NULL UNIQUE"
+	");"
+	"CREATE TABLE bounce ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscriber (id) ON DELETE CASCADE,"
+	"  edition_id TEXT,"
+	"  kind TEXT NOT NULL CHECK (kind IN"
+	"    ('hard', 'soft', 'complaint', 'unsubscribe')),"
+	"  unknown_user INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT,"
+	"  action TEXT,"
+	"  diagnostic TEXT,"
+	"  message_id TEXT NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  applied TEXT"
+	");"
+	"CREATE UNIQUE INDEX bounce_once"
+	"  ON bounce (subscriber_id, message_id, kind);"
+	"CREATE INDEX bounce_edition ON bounce (edition_id);"
+	"CREATE TABLE mailbox_seen ("
+	"  account TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  disposition TEXT NOT NULL"
+	"    CHECK (disposition IN ('done', 'other', 'keep')),"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, uidvalidity, uid)"
+	") WITHOUT ROWID;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

@@ -178,6 +178,8 @@ edition_message_build(struct edition *e, json_t *edition_data,
     const struct edition_reader *r, struct edition_message *m, char *err)
 {
 	const struct config *c = e->cfg;
+	const char *unsub_addr = r->unsubscribe_mailto ?
+	    r->unsubscribe_mailto : c->unsubscribe_mailto;
 	char list_id[512], mailto[512], unsub[EDITION_URL_MAX];
 	struct mime_message mm;
 	json_t *data;
@@ -201,7 +203,7 @@ edition_message_build(struct edition *e, json_t *edition_data,
 	edition_url(e, "/unsubscribe", r->unsubscribe_token, unsub);
 	snprintf(list_id, sizeof(list_id), "%s <%s>", c->name, c->list_id);
 	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
-	    c->unsubscribe_mailto);
+	    unsub_addr);
 	memset(&mm, 0, sizeof(mm));
 	mm.from_name = c->from_name;
 	mm.from_addr = c->from_address;
@@ -210,7 +212,7 @@ edition_message_build(struct edition *e, json_t *edition_data,
 	mm.subject = buf_cstr(&m->subject);
 	mm.list_id = list_id;
 	mm.unsubscribe_url = r->unsubscribe_token ? unsub : NULL;
-	mm.unsubscribe_mailto = *c->unsubscribe_mailto ? mailto : NULL;
+	mm.unsubscribe_mailto = *unsub_addr ? mailto : NULL;
 	mm.message_id_domain = c->message_id_domain;
 	mm.date = date_now();
 	mm.text = buf_cstr(&m->text);

@@ -55,6 +55,9 @@ struct edition_reader {
 	const char *unsubscribe_token;
 	const char *preferences_token;
 	const char *subject_prefix;	/* "[TEST] ", or NULL */
+	const char *unsubscribe_mailto;	/* the address List-Unsubscribe's
+					 * mailto names (verp.h); NULL: the
+					 * configured one; "": none */
 };
 
 /* For a reader of the stored edition e (edition_use_stored): replaces

@@ -2,6 +2,7 @@
 #include "db.h"
 #include "token.h"
 #include "util.h"
+#include "verp.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -51,6 +52,7 @@ struct send_ready {
 	char *fail;			/* owned: why it cannot be built */
 	char message_id[MIME_MESSAGE_ID_MAX];
 	size_t articles;
+	char from[ADDR_MAX + 1];	/* the envelope sender (verp.h) */
 };
 
 /*
@@ -75,6 +77,7 @@ struct send_builder {
 	struct sqlite3 *db;
 	struct edition *e;
 	const struct send_opts *o;
+	struct verp verp;		/* each reader's return path */
 	struct send_cached cache[SEND_CACHE];
 	size_t ncache;
 };
@@ -230,15 +233,21 @@ send_split_tags(char *copy, const char **v, size_t max)
  * (the reader's message cannot be built), -2 (the store). */
 static int
 send_build_cached(struct send_builder *run, const struct journal_item *it,
-    struct edition_message *m, size_t *articles, char *err)
+    struct edition_message *m, size_t *articles, char from[ADDR_MAX + 1],
+    char *err)
 {
 	const char *tagv[ARTICLE_TAGS_MAX];
-	char *copy = xstrdup(it->tags ? it->tags : "");
+	char *copy, unsubscribe[ADDR_MAX + 1];
 	struct edition_reader r;
 	json_t *data;
 	int rc;
 
+	if (verp_reader(&run->verp, it->subscriber_id, from, unsubscribe,
+	    err) == -1)
+		return -1;
+	copy = xstrdup(it->tags ? it->tags : "");
 	memset(&r, 0, sizeof(r));
+	r.unsubscribe_mailto = unsubscribe;
 	r.email = it->email;
 	r.name = it->name;
 	r.tags = tagv;
@@ -684,7 +693,8 @@ send_ahead_one(struct send_builder *b, struct journal_item *it)
 	edition_message_init(&m);
 	if (!it->confirmed)
 		r.skip = "no longer subscribed";
-	else if ((rc = send_build_cached(b, it, &m, &r.articles, err)) == 0)
+	else if ((rc = send_build_cached(b, it, &m, &r.articles, r.from,
+	    err)) == 0)
 		r.skip = "no articles";
 	if (rc == -2) {
 		util_err(b->err, "%s", err);
@@ -921,8 +931,8 @@ send_one(struct send_run *run, struct send_flight *f, struct send_ready *r)
 	if (run->last_submit > 0)
 		send_average(&run->gap_ms, (now - run->last_submit) * 1e3);
 	run->last_submit = f->t0 = now;
-	fault = run->t->submit(run->t, run->e->cfg->from_address, f->it.email,
-	    r->msg, r->len, f, run->err);
+	fault = run->t->submit(run->t, r->from, f->it.email, r->msg, r->len, f,
+	    run->err);
 	r->msg = NULL;
 	if (fault == 0) {
 		f->used = 1;
@@ -1028,12 +1038,25 @@ static int
 send_check_edition(struct send_run *run)
 {
 	static const char *const no_tags[1] = { NULL };
+	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1];
 	struct edition_message m;
 	struct edition_reader r;
 	json_t *data;
 	int rc;
 
+	/* The return path and its key are the edition's: numbered here,
+	 * once, and handed to the builder. */
+	if (verp_open(&run->b.verp, run->db, run->e->cfg, run->e->id, 1,
+	    run->err) == -1 || verp_reader(&run->b.verp, 1, from, unsubscribe,
+	    run->err) == -1) {
+		char why[ERR_LEN];
+
+		memcpy(why, run->err, sizeof(why));
+		send_stop(run, SEND_SETTING, "%s", why);
+		return -1;
+	}
 	memset(&r, 0, sizeof(r));
+	r.unsubscribe_mailto = unsubscribe;
 	r.email = "reader@example.org";
 	r.name = "Reader";
 	r.tags = no_tags;

@@ -22,12 +22,11 @@
  * ever written to stderr.
  */
 #include "smtp.h"
+#include "secret.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -36,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,9 +47,7 @@
 #define SMTP_LOGIN_OPTIONS "AUTH=PLAIN;AUTH=LOGIN"
 #define SMTP_ADDRESS_MAX 255	/* transport_check_address allows 254 */
 #define SMTP_EHLO_MAX 253
-#define SMTP_PASSWORD_MAX 1024
 #define SMTP_PASSWORD_ENV "DIGEST_SMTP_PASSWORD"
-#define SMTP_PASSWORD_FILE_ENV "DIGEST_SMTP_PASSWORD_FILE"
 #define SMTP_WHERE_MAX 300
 #define SMTP_USER_SHOWN 81
 
@@ -190,92 +186,10 @@ smtp_now_ms(void)
 
 /* ---- the password --------------------------------------------------- */
 
-/* Reads the first line of an open file (at most SMTP_PASSWORD_MAX bytes)
- * into an allocated string; caller frees. 0, or -1 with err. */
-static int
-smtp_password_read(int fd, const char *path, char **password, char *err)
-{
-	char buf[SMTP_PASSWORD_MAX + 2];
-	size_t n = 0, len;
-	ssize_t k;
-	int rc = 0;
-
-	while (n < sizeof(buf) - 1) {
-		k = read(fd, buf + n, sizeof(buf) - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			rc = util_err(err, "cannot read '%s': %s", path,
-			    strerror(errno));
-			break;
-		}
-		if (k == 0 || memchr(buf + n, '\n', (size_t)k) != NULL) {
-			n += (size_t)k;
-			break;
-		}
-		n += (size_t)k;
-	}
-	buf[n] = '\0';
-	len = strcspn(buf, "\n");
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (rc == 0 && len > SMTP_PASSWORD_MAX)
-		rc = util_err(err, "the password in '%s' is longer than %d "
-		    "bytes", path, SMTP_PASSWORD_MAX);
-	else if (rc == 0 && len == 0)
-		rc = util_err(err, "'%s' holds no password on its first line",
-		    path);
-	if (rc == 0)
-		*password = xstrndup(buf, len);
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-/* The first line of path, refused when its group or others have any
- * access: only its owner should know the password. */
-static int
-smtp_password_file(const char *path, char **password, char *err)
-{
-	struct stat st;
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return util_err(err, "cannot open password file '%s': %s",
-		    path, strerror(errno));
-	/* fstat, not stat: the file checked is the file read. */
-	if (fstat(fd, &st) == -1)
-		rc = util_err(err, "cannot stat '%s': %s", path,
-		    strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		rc = util_err(err, "password file '%s' is not a regular file",
-		    path);
-	else if ((st.st_mode & 077) != 0)
-		rc = util_err(err, "'%s' can be read by others: chmod 600 %s",
-		    path, path);
-	else
-		rc = smtp_password_read(fd, path, password, err);
-	close(fd);
-	return rc;
-}
-
 int
 smtp_password_load(const char *path, char **password, char *err)
 {
-	const char *env = getenv(SMTP_PASSWORD_ENV);
-
-	*password = NULL;
-	if (env != NULL && *env != '\0') {
-		if (strlen(env) > SMTP_PASSWORD_MAX)
-			return util_err(err, "$%s is longer than %d bytes",
-			    SMTP_PASSWORD_ENV, SMTP_PASSWORD_MAX);
-		*password = xstrdup(env);
-		return 0;
-	}
-	if (path == NULL || *path == '\0')
-		path = getenv(SMTP_PASSWORD_FILE_ENV);
-	if (path == NULL || *path == '\0')
-		return 0;
-	return smtp_password_file(path, password, err);
+	return secret_load(SMTP_PASSWORD_ENV, path, password, err);
 }
 
 /* ---- options and the URL -------------------------------------------- */
@@ -304,20 +218,6 @@ smtp_ehlo_check(const char *ehlo, char *err)
 	return 0;
 }
 
-/* A host the password may be sent to in plain text: this machine, named
- * as an address (127.0.0.0/8, [::1]) or "localhost"; a DNS name such as
- * 127.example.org is not. */
-static int
-smtp_host_is_loopback(const char *host)
-{
-	struct in_addr a;
-
-	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
-		return 1;
-	return inet_pton(AF_INET, host, &a) == 1 &&
-	    (ntohl(a.s_addr) >> 24) == 127;
-}
-
 /* Checks that what the URL says agrees with the TLS mode and AUTH. */
 static int
 smtp_url_check_security(const struct smtp_opts *o, int implicit,
@@ -331,7 +231,7 @@ smtp_url_check_security(const struct smtp_opts *o, int implicit,
 		return util_err(err, "SMTP user '%.80s' has no password (set "
 		    "$%s or a password file)", o->user, SMTP_PASSWORD_ENV);
 	if (!implicit && o->tls == SMTP_TLS_OFF &&
-	    !smtp_host_is_loopback(host))
+	    !secret_plain_ok(host))
 		return util_err(err, "refusing to send the SMTP password in "
 		    "plain text to '%.80s': use STARTTLS or smtps://", host);
 	return 0;

@@ -70,12 +70,12 @@ struct transport *smtp_open(const struct smtp_opts *o, char *err);
 int smtp_url_check(const char *url, char *err);
 
 /*
- * The SMTP password: $DIGEST_SMTP_PASSWORD, else the first line of the
- * file $DIGEST_SMTP_PASSWORD_FILE (or path, when not NULL), which is
- * refused when its group or others have any access to it ("'x' can be
- * read by others: chmod 600 x"). Writes an allocated string into
- * *password (NULL when none is configured); caller frees (after
- * overwriting it). 0, or -1 with err (which never holds the password).
+ * The SMTP password, as secret_load() (secret.h) reads one:
+ * $DIGEST_SMTP_PASSWORD, else the first line of the file path (when not
+ * NULL) or $DIGEST_SMTP_PASSWORD_FILE, refused when its group or others
+ * have any access to it. Writes an allocated string into *password
+ * (NULL when none is configured); caller frees it with secret_free.
+ * 0, or -1 with err (which never holds the password).
  */
 int smtp_password_load(const char *path, char **password, char *err);
 

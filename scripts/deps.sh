@@ -7,9 +7,10 @@ set -eu
 
 build_pkgs="build-essential pkg-config libcurl4-gnutls-dev libetpan-dev \
 libjansson-dev uuid-dev libxml2-dev libmicrohttpd-dev libsqlite3-dev \
-libidn2-dev libunistring-dev"
+libidn2-dev libunistring-dev libgnutls28-dev"
 test_pkgs="libcmocka-dev sqlite3 python3 curl postfix python3-aiosmtpd \
-clang libclang-rt-14-dev chromium wrk valgrind cppcheck clang-tidy"
+clang libclang-rt-14-dev chromium wrk valgrind cppcheck clang-tidy \
+dovecot-imapd dovecot-pop3d openssl"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

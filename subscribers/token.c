@@ -9,14 +9,13 @@ static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int
-token_new(char out[TOKEN_LEN + 1], char *err)
+token_random(void *buf, size_t len, char *err)
 {
-	unsigned char raw[TOKEN_BYTES + 1];
-	size_t got = 0, i, n = 0;
+	size_t got = 0;
 	ssize_t r;
 
-	while (got < TOKEN_BYTES) {
-		r = getrandom(raw + got, TOKEN_BYTES - got, 0);
+	while (got < len) {
+		r = getrandom((unsigned char *)buf + got, len - got, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -24,6 +23,17 @@ token_new(char out[TOKEN_LEN + 1], char *err)
 			    strerror(errno));
 		got += (size_t)r;
 	}
+	return 0;
+}
+
+int
+token_new(char out[TOKEN_LEN + 1], char *err)
+{
+	unsigned char raw[TOKEN_BYTES + 1];
+	size_t i, n = 0;
+
+	if (token_random(raw, TOKEN_BYTES, err) == -1)
+		return -1;
 	raw[TOKEN_BYTES] = 0;
 	/* 32 bytes: ten 3-byte groups, then 2 bytes as 3 characters. */
 	for (i = 0; i < TOKEN_BYTES; i += 3) {

@@ -12,6 +12,10 @@
 #define TOKEN_BYTES 32
 #define TOKEN_LEN 43		/* base64url of 32 bytes, no padding */
 
+/* Fills buf with len bytes from getrandom(): 0, or -1 with err (never
+ * a weaker fallback). */
+int token_random(void *buf, size_t len, char *err);
+
 /* Writes a new token and its NUL into out: 0, or -1 with err when the
  * kernel's random source fails (never a weaker fallback). */
 int token_new(char out[TOKEN_LEN + 1], char *err);

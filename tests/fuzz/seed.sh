@@ -93,4 +93,7 @@ for i, p in enumerate(sorted(glob.glob("tests/data/mime/bodies/*"))):
               b"https://example.org/u?token=abc", body, b"<p>" + body + b"</p>"]
     msgs.append((os.path.basename(p), b"\x00".join(fields)))
 write("mime_message", msgs)
+
+write("inbound", [(os.path.basename(p), read(p))
+                  for p in sorted(glob.glob("tests/data/inbound/*.eml"))])
 PY
