@@ -1,8 +1,10 @@
 #include "bounces.h"
 #include "db.h"
+#include "store.h"
 #include "util.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const bounces_kinds[] = {
@@ -44,24 +46,55 @@ bounces_step(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err)
 	return rc == SQLITE_DONE ? 0 : db_err(db, err, what);
 }
 
+/* What an event makes of a subscriber it suppresses, and how the
+ * consent log names it. */
+static const struct {
+	const char *status;
+	enum store_action action;
+} bounces_effect[BOUNCES_NKINDS] = {
+	[BOUNCES_HARD] = { "bounced", STORE_ACTION_BOUNCE },
+	[BOUNCES_SOFT] = { "bounced", STORE_ACTION_BOUNCE },
+	[BOUNCES_COMPLAINT] = { "complained", STORE_ACTION_COMPLAINT },
+	[BOUNCES_UNSUBSCRIBE] = { "unsubscribed", STORE_ACTION_UNSUBSCRIBE },
+};
+
 int
-bounces_suppress(sqlite3 *db, int64_t subscriber_id, int bounced,
-    int64_t now, char *err)
+bounces_suppress(sqlite3 *db, const struct bounces_event *ev, char *err)
 {
+	struct store_consent c;
 	sqlite3_stmt *st;
+	char *email = NULL;
+	int rc;
 
 	st = db_prepare(db, "UPDATE subscriber SET status = ?2, "
 	    "unsubscribed = ?3, confirm_token = NULL WHERE id = ?1 AND "
-	    "status IN ('confirmed', 'pending')", err);
+	    "status IN ('confirmed', 'pending') RETURNING email", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, subscriber_id);
-	sqlite3_bind_text(st, 2, bounced ? "bounced" : "unsubscribed", -1,
+	sqlite3_bind_int64(st, 1, ev->subscriber_id);
+	sqlite3_bind_text(st, 2, bounces_effect[ev->kind].status, -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	if (bounces_step(db, st, "changing a subscriber's status", err) == -1)
-		return -1;
-	return sqlite3_changes(db) > 0;
+	sqlite3_bind_int64(st, 3, ev->received);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		email = xstrdup((const char *)sqlite3_column_text(st, 0));
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(email);
+		return db_err(db, err, "changing a subscriber's status");
+	}
+	if (email == NULL)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.time = ev->received;
+	c.action = bounces_effect[ev->kind].action;
+	c.form = "return mailbox";
+	c.detail = ev->diagnostic != NULL ? ev->diagnostic : ev->message_id;
+	rc = store_consent_add(db, email, &c, err);
+	free(email);
+	return rc == -1 ? -1 : 1;
 }
 
 /* Inserts the event unless its message was recorded before: 1 added,
@@ -131,7 +164,8 @@ bounces_over_limit(sqlite3 *db, int64_t subscriber_id,
 }
 
 static int
-bounces_mark_applied(sqlite3 *db, int64_t id, int bounced, char *err)
+bounces_mark_applied(sqlite3 *db, int64_t id, enum bounces_kind kind,
+    char *err)
 {
 	sqlite3_stmt *st;
 
@@ -140,7 +174,7 @@ bounces_mark_applied(sqlite3 *db, int64_t id, int bounced, char *err)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, bounced ? "bounced" : "unsubscribed", -1,
+	sqlite3_bind_text(st, 2, bounces_effect[kind].status, -1,
 	    SQLITE_STATIC);
 	return bounces_step(db, st, "recording a bounce", err);
 }
@@ -159,11 +193,10 @@ bounces_record(sqlite3 *db, const struct bounces_event *ev,
 	if (bounced && (rc = bounces_over_limit(db, ev->subscriber_id, p,
 	    ev->received, err)) != 1)
 		return rc;
-	if ((rc = bounces_suppress(db, ev->subscriber_id, bounced,
-	    ev->received, err)) == -1)
+	if ((rc = bounces_suppress(db, ev, err)) == -1)
 		return -1;
 	*out = rc == 1 ? BOUNCES_SUPPRESSED : BOUNCES_UNCHANGED;
-	return rc == 1 ? bounces_mark_applied(db, id, bounced, err) : 0;
+	return rc == 1 ? bounces_mark_applied(db, id, ev->kind, err) : 0;
 }
 
 static const char *

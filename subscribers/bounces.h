@@ -17,14 +17,14 @@
  *    window_days, are counted: limit of them (default 3) mark the
  *    subscriber bounced. Soft bounces older than the window no longer
  *    count: they decay.
- * Bounced and unsubscribed subscribers get no mail (only confirmed ones
- * do) until a new double opt-in confirms them again, which also starts
- * the count afresh.
+ * Bounced, complained and unsubscribed subscribers get no mail (only
+ * confirmed ones do) until a new double opt-in confirms them again,
+ * which also starts the count afresh.
  *
  * Every status change goes through one function here,
- * bounces_suppress(): the single place to move onto the consent log and
- * the 'complained' status of issue 14 when it lands (until then a
- * complaint unsubscribes and its kind is kept in this table).
+ * bounces_suppress(), which also writes the consent log (store.h): a
+ * complaint makes the subscriber 'complained', a mailed unsubscribe
+ * 'unsubscribed', bounces past the policy 'bounced'.
  */
 #ifndef DIGEST_BOUNCES_H
 #define DIGEST_BOUNCES_H
@@ -80,10 +80,12 @@ int bounces_record(struct sqlite3 *db, const struct bounces_event *ev,
     const struct bounces_policy *p, enum bounces_outcome *out, char *err);
 
 /* The one place a subscriber's status changes because of the return
- * mailbox: to 'bounced' (bounced != 0) or 'unsubscribed', from
- * confirmed or pending. 1 changed, 0 nothing to change, -1 error. */
-int bounces_suppress(struct sqlite3 *db, int64_t subscriber_id,
-    int bounced, int64_t now, char *err);
+ * mailbox, for ev: to 'bounced' (a hard or soft bounce), 'complained'
+ * or 'unsubscribed' (store.h's suppressed statuses, which only a new
+ * double opt-in lifts), from confirmed or pending, with an entry in
+ * their consent log. 1 changed, 0 nothing to change, -1 error. */
+int bounces_suppress(struct sqlite3 *db, const struct bounces_event *ev,
+    char *err);
 
 /* One recorded event, for `digest bounces`; strings borrowed for the
  * call. */

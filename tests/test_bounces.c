@@ -166,6 +166,24 @@ test_soft_decay(void **state)
 
 /* A complaint or a mailed unsubscribe unsubscribes at once; a new
  * confirmation starts the count afresh. */
+/* Entries with action in the consent log of an address. */
+static int
+consent_count(struct sqlite3 *db, const char *email, const char *action)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM consent "
+	    "WHERE email_key = digest_addr_key(?1) AND action = ?2 AND form = "
+	    "'return mailbox'", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static void
 test_complaint_and_reconfirm(void **state)
 {
@@ -177,10 +195,12 @@ test_complaint_and_reconfirm(void **state)
 	(void)state;
 	assert_int_equal(event(db, a, "E1", BOUNCES_COMPLAINT, 0, "<c1>", T0),
 	    BOUNCES_SUPPRESSED);
-	assert_string_equal(status_of(db, a), "unsubscribed");
+	assert_string_equal(status_of(db, a), "complained");
+	assert_int_equal(consent_count(db, "a@example.org", "complaint"), 1);
 	assert_int_equal(event(db, b, NULL, BOUNCES_UNSUBSCRIBE, 0, "<u1>", T0),
 	    BOUNCES_SUPPRESSED);
 	assert_string_equal(status_of(db, b), "unsubscribed");
+	assert_int_equal(consent_count(db, "b@example.org", "unsubscribe"), 1);
 	assert_int_equal(bounces_edition_counts(db, "E1", &c, err), 0);
 	assert_int_equal(c.n[BOUNCES_COMPLAINT], 1);
 	assert_int_equal(c.n[BOUNCES_UNSUBSCRIBE], 0);

@@ -56,10 +56,16 @@ for r in r01 r02 r03 r04 r05 r16 r17; do
 	[ "$(status $r@example.org)" = bounced ] ||
 		fail "$r is $(status $r@example.org), not bounced: $(grep "" "$T/fetch.log")"
 done
-for r in r08 r09 r10; do
+# r08 complained (a feedback loop's report), r09 and r10 wrote to
+# unsubscribe; each has it in their consent log.
+[ "$(status r08@example.org)" = complained ] ||
+	fail "r08 is $(status r08@example.org), not complained"
+for r in r09 r10; do
 	[ "$(status $r@example.org)" = unsubscribed ] ||
 		fail "$r is $(status $r@example.org), not unsubscribed"
 done
+[ "$(sql "SELECT action FROM consent WHERE email_key = 'r08@example.org' AND form = 'return mailbox'")" = complaint ] ||
+	fail "r08's complaint is not in the consent log"
 # Soft bounces, an auto-reply, a human, forgeries, a report nested too
 # deep to read, a malformed DSN, a token for an edition never sent, a
 # legacy bounce that is only counted, junk: nobody else is touched.

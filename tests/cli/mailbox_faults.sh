@@ -106,7 +106,7 @@ dg mailbox fetch
 expect_rc 0 "after the lock"
 expect_out "messages=2 read=2 " "after the lock"
 [ "$(status r004@example.org)" = bounced ] || fail "r004 not bounced"
-[ "$(status r005@example.org)" = unsubscribed ] || fail "r005 not unsubscribed"
+[ "$(status r005@example.org)" = complained ] || fail "r005 not complained"
 
 # 5. kill -9 at random points: 8 rounds of 36 soft bounces (no
 # Message-ID: only the mailbox's own record keeps them once), each run

@@ -23,7 +23,7 @@ dg mailbox fetch
 expect_rc 0 "fetch"
 expect_out "messages=6 read=6 again=0 bounces=2 complaints=1 unsubscribes=1 auto-replies=1 other=1 suppressed=3" "counts"
 [ "$(status r01@example.org)" = bounced ] || fail "r01 not bounced"
-[ "$(status r02@example.org)" = unsubscribed ] || fail "r02 not unsubscribed"
+[ "$(status r02@example.org)" = complained ] || fail "r02 not complained"
 [ "$(status r05@example.org)" = unsubscribed ] || fail "r05 not unsubscribed"
 for i in 03 04 06 07 08 09 10; do
 	[ "$(status r$i@example.org)" = confirmed ] || fail "r$i touched"
