@@ -268,9 +268,11 @@ ingest_pipe_put(struct article *a, void *arg)
 	struct ingest_pipe *p = arg;
 
 	a->fetched = p->now;
-	free(a->lead);
-	a->lead = summary_lead(a->body ? a->body : "", a->body ?
-	    strlen(a->body) : 0, p->lead_sentences, p->lead_max_chars);
+	/* An entry with neither a title nor a lead has nothing to show. */
+	if (!summary_article(a, p->lead_sentences, p->lead_max_chars)) {
+		article_release(a);
+		return;
+	}
 	p->local[p->nlocal++] = *a;
 	article_init(a);
 	if (p->nlocal == INGEST_BATCH)
