@@ -221,9 +221,14 @@ blocks_split(struct blocks *bl, const char *text, size_t len)
 		for (j = i + 1; j < len && is_space_byte((unsigned char)text[j]);
 		    j++)
 			;
-		if ((j < len && text[j] == '\n') || line_breaks(text, len,
-		    line, i)) {
+		if (j < len && text[j] == '\n') {
 			block_push(bl, text, start, i);
+			start = j;
+		} else if (line_breaks(text, len, line, i)) {
+			/* The heading line is a block of its own. */
+			if (line > start)
+				block_push(bl, text, start, line);
+			block_push(bl, text, line > start ? line : start, i);
 			start = j;
 		}
 		line = i + 1;
@@ -355,9 +360,9 @@ static const char *const short_words[] = {
 	"it", "in", "on", "so", "by", "as", "am", "pm", "we", "he", "i",
 };
 
-/* The source truncated the text at one of these lengths (characters):
- * a text of exactly that length that ends without a stop was cut there,
- * one a character shorter was cut at a space. */
+/* The source truncated the text at one of these lengths, in bytes or in
+ * characters: a text of exactly that length that ends without a stop was
+ * cut there, one shorter by one was cut at a space. */
 static const size_t cut_lengths[] = {
 	100, 150, 200, 250, 255, 256, 300, 500, 512, 1000, 1024,
 };
@@ -464,22 +469,24 @@ enum cut { CUT_NONE = 0, CUT_PHRASE, CUT_WORD };
 
 /*
  * Whether the collapsed sentence s (len bytes), the end of a text of
- * text_chars characters, was cut by its source: in
+ * text_bytes bytes and text_chars characters, was cut by its source: in
  * the middle of a phrase (a dangling comma or function word, an open
  * bracket or quote), or inside a word (a fragment too short to be one,
  * or a text of exactly a truncation length).
  */
 static enum cut
-tail_cut(const char *s, size_t len, size_t text_chars)
+tail_cut(const char *s, size_t len, size_t text_bytes, size_t text_chars)
 {
 	const char *w;
 	size_t n = last_word(s, len, &w), i, open = 0, close = 0;
 	unsigned char c = len > 0 ? (unsigned char)s[len - 1] : 0;
 
 	for (i = 0; i < NELEM(cut_lengths); i++) {
-		if (text_chars == cut_lengths[i])
+		if (text_bytes == cut_lengths[i] ||
+		    text_chars == cut_lengths[i])
 			return CUT_WORD;
-		if (text_chars + 1 == cut_lengths[i])
+		if (text_bytes + 1 == cut_lengths[i] ||
+		    text_chars + 1 == cut_lengths[i])
 			return CUT_PHRASE;
 	}
 	if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' ||
@@ -668,7 +675,7 @@ ends_with_cut_mark(const char *s, size_t len)
 static void
 lead_end(struct lead *l, const char *s, size_t len, int marked)
 {
-	enum cut cut = marked ? CUT_PHRASE : tail_cut(s, len,
+	enum cut cut = marked ? CUT_PHRASE : tail_cut(s, len, l->len,
 	    utf8_count(l->text, l->len));
 
 	if (cut != CUT_NONE || count_words(s, len) >= SUMMARY_STANDFIRST_WORDS)
@@ -707,7 +714,8 @@ lead_sentences(struct lead *l, const char *s, size_t len, int at_end)
 			if (l->count == 0)
 				lead_end(l, s + a, b - a, p.stop);
 			else if (!p.stop && s[b - 1] != ':' && tail_cut(s + a,
-			    b - a, utf8_count(l->text, l->len)) == CUT_NONE)
+			    b - a, l->len, utf8_count(l->text, l->len)) ==
+			    CUT_NONE)
 				lead_add(l, s + a, b - a, CUT_NONE);
 			l->done = 1;
 			return;
@@ -762,7 +770,8 @@ lead_block(struct lead *l, size_t i)
 			return;
 	}
 	para_measure(s, len, &p);
-	if (p.stop || s[len - 1] == ':') {
+	if (p.stop || (s[len - 1] == ':' &&
+	    p.words >= SUMMARY_STANDFIRST_WORDS)) {
 		lead_sentences(l, s, len, i == l->tail);
 	} else if (i == l->tail) {
 		/* Its complete sentences, then what the source cut. */
