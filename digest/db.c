@@ -161,6 +161,9 @@ static const char *const db_migrations[] = {
 	 * accepted them, so the reader may get a second copy. */
 	("ALTER TABLE delivery ADD COLUMN sending TEXT;"
 	"ALTER TABLE delivery ADD COLUMN in_doubt TEXT;"),
+	/* 7: titles by their key, so that a fold finds the copy of a title
+	 * stored first, which it shows rather than a later source's. */
+	"CREATE INDEX IF NOT EXISTS article_title_key ON article (title_key);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

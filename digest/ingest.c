@@ -427,6 +427,9 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 		return INGEST_DB;
 	}
 	rep->kind = feed_kind_name(p->feed.kind);
+	rep->undated = p->feed.undated;
+	rep->nnotes = p->feed.nnotes;
+	memcpy(rep->notes, p->feed.notes, sizeof(rep->notes));
 	return INGEST_OK;
 }
 
