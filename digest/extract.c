@@ -638,6 +638,10 @@ text_classify(const struct unit *u)
 {
 	if (tag_line_label(u->s, u->len, &u->p) > 0)
 		return U_TAGS;
+	/* "Image: ... (Photo: ...)": a caption may sit inside the article,
+	 * and is never part of its text. */
+	if (para_furniture(u->s, u->len) == PARA_CAPTION)
+		return U_BOX;
 	switch (para_box_cue(u->s, u->len, &u->p)) {
 	case PARA_CUE_BOX:
 		return U_BOX;
@@ -658,6 +662,94 @@ static int
 unit_same(const struct unit *a, const struct unit *b)
 {
 	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* A pull quote: a short line that is all quotation. */
+static int
+unit_is_quote(const struct unit *u)
+{
+	uint32_t first, last;
+	size_t k = u->len;
+
+	if (u->len < 2 || u->p.words > 30)
+		return 0;
+	utf8_decode(u->s, u->len, &first);
+	while (k > 0 && ((unsigned char)u->s[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0)
+		k--;
+	utf8_decode(u->s + k, u->len - k, &last);
+	return (first == '"' || first == 0x201C || first == 0xAB) &&
+	    (last == '"' || last == 0x201D || last == 0xBB);
+}
+
+/* A unit that goes on with a sentence the unit before it began: it opens
+ * with a lower-case word ("had no choice", not "iPhone"). */
+static int
+unit_continues(const struct unit *u)
+{
+	return u->len >= 2 && u->s[0] >= 'a' && u->s[0] <= 'z' &&
+	    !(u->s[1] >= 'A' && u->s[1] <= 'Z');
+}
+
+/* Drops the units that text_join_continuations emptied. */
+static void
+text_compact(struct text_page *tp)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < tp->n; i++) {
+		if (tp->u[i].len == 0) {
+			free(tp->u[i].s);
+			continue;
+		}
+		tp->u[n++] = tp->u[i];
+	}
+	tp->n = n;
+}
+
+/*
+ * Joins a sentence a scraper cut in two: the text of a pull quote set in
+ * the middle of a paragraph, or a line its wrapping left on its own,
+ * stands between "...said the town" and "had no choice left." The two
+ * halves become one unit and the quote goes, so that no run of prose,
+ * and no lead, starts mid-sentence.
+ */
+static void
+text_join_continuations(struct text_page *tp)
+{
+	size_t i, prev, len;
+	struct unit *a, *b;
+	char *s;
+
+	for (i = 1; i < tp->n; i++) {
+		b = &tp->u[i];
+		if (b->len == 0 || !unit_continues(b))
+			continue;
+		prev = i - 1;
+		if (prev > 0 && unit_is_quote(&tp->u[prev]))
+			prev--;
+		a = &tp->u[prev];
+		/* A title is no sentence's beginning: the half before is a
+		 * line's worth of words. */
+		if (a->len == 0 || a->p.stop || a->p.words < 8 ||
+		    a->kind == U_TAGS || a->kind == U_BOX || a->kind == U_END)
+			continue;
+		len = a->len + 1 + b->len;
+		s = xmalloc(len + 1);
+		memcpy(s, a->s, a->len);
+		s[a->len] = ' ';
+		memcpy(s + a->len + 1, b->s, b->len + 1);
+		free(a->s);
+		a->s = s;
+		a->len = len;
+		para_measure(a->s, a->len, &a->p);
+		a->kind = text_classify(a);
+		if (prev + 1 < i)
+			tp->u[prev + 1].len = 0;
+		b->len = 0;
+	}
+	text_compact(tp);
 }
 
 /* Teasers repeat their headline around their blurb ("H / blurb / H"). */
@@ -745,18 +837,25 @@ text_is_title(const struct unit *u)
 	return u->kind == U_HEADING && u->p.words >= 3;
 }
 
-/* Leaves out a deck: one short sentence right under the title, followed
- * by a paragraph at least twice its length. */
+/* Leaves out a deck, the standfirst under the title: one or two short
+ * sentences right under it (a caption aside), followed by a paragraph
+ * longer than the deck. A dek is never the start of the article's text,
+ * nor, run into it, of its lead. */
 static size_t
 text_skip_deck(const struct text_page *tp, size_t start, size_t end)
 {
 	const struct unit *d = &tp->u[start];
+	size_t above = start, next = start + 1;
 
-	if (start == 0 || start + 1 >= end || !text_is_title(&tp->u[start - 1]))
+	while (above > 0 && tp->u[above - 1].kind == U_BOX)
+		above--;
+	while (next < end && tp->u[next].kind == U_BOX)
+		next++;
+	if (above == 0 || next >= end || !text_is_title(&tp->u[above - 1]))
 		return start;
-	if (d->p.words > 25 || sentence_count(d->s, d->len) != 1 ||
-	    tp->u[start + 1].kind != U_PROSE ||
-	    d->p.chars * 2 > tp->u[start + 1].p.chars)
+	if (d->p.words > 30 || sentence_count(d->s, d->len) > 2 ||
+	    tp->u[next].kind != U_PROSE ||
+	    d->p.chars * 3 > tp->u[next].p.chars * 2)
 		return start;
 	return start + 1;
 }
@@ -823,6 +922,7 @@ extract_text(const char *text, size_t len, struct article *a, char *err)
 	text_units(&tp, text, len);
 	for (i = 0; i < tp.n; i++)
 		tp.u[i].kind = text_classify(&tp.u[i]);
+	text_join_continuations(&tp);
 	text_mark_teasers(&tp);
 	if (text_best_run(&tp, &start, &end) == -1)
 		goto out;
@@ -909,6 +1009,7 @@ struct page {
 	int depth;
 	size_t total_raw_text;
 	xmlNode *walk_root;	/* the element whose text is being collected */
+	int prose_seen;		/* the body has had a paragraph of prose */
 	struct result *r;
 	/* From <meta> and <link>, owned. */
 	char *og_title, *tw_title, *site_name, *og_url, *canonical;
@@ -1016,7 +1117,8 @@ static const struct cls_word {
 	{ "comments", CLS_DROP, 0 }, { "consent", CLS_CHROME, 1 },
 	{ "content", CLS_POSITIVE, 0 }, { "cookie", CLS_CHROME, 1 },
 	{ "credit", CLS_CHROME, 0 }, { "credits", CLS_CHROME, 0 },
-	{ "dateline", CLS_CHROME, 0 }, { "disqus", CLS_DROP, 1 },
+	{ "dateline", CLS_CHROME, 0 }, { "deck", CLS_CHROME, 0 },
+	{ "dek", CLS_CHROME, 0 }, { "disqus", CLS_DROP, 1 },
 	{ "entry", CLS_POSITIVE, 0 }, { "follow", CLS_CHROME, 1 },
 	{ "footer", CLS_CHROME, 1 }, { "footnote", CLS_NEGATIVE, 0 },
 	{ "gdpr", CLS_CHROME, 1 }, { "hentry", CLS_POSITIVE, 0 },
@@ -1038,8 +1140,10 @@ static const struct cls_word {
 	{ "sidebar", CLS_CHROME, 1 }, { "signin", CLS_CHROME, 0 },
 	{ "signup", CLS_CHROME, 1 }, { "skip", CLS_CHROME, 0 },
 	{ "skyscraper", CLS_CHROME, 0 }, { "social", CLS_CHROME, 1 },
-	{ "sponsor", CLS_CHROME, 1 }, { "story", CLS_POSITIVE, 0 },
-	{ "subscri", CLS_CHROME, 1 }, { "taboola", CLS_DROP, 1 },
+	{ "sponsor", CLS_CHROME, 1 }, { "standfirst", CLS_CHROME, 0 },
+	{ "story", CLS_POSITIVE, 0 }, { "strapline", CLS_CHROME, 0 },
+	{ "subhead", CLS_CHROME, 1 }, { "subscri", CLS_CHROME, 1 },
+	{ "subtitle", CLS_CHROME, 0 }, { "taboola", CLS_DROP, 1 },
 	{ "tagged", CLS_TAGBOX, 0 }, { "tags", CLS_TAGBOX, 0 },
 	{ "teaser", CLS_DROP, 1 }, { "text", CLS_POSITIVE, 0 },
 	{ "toolbar", CLS_CHROME, 0 }, { "trending", CLS_DROP, 0 },
@@ -1053,6 +1157,7 @@ static const struct cls_pair {
 	unsigned flags;
 } cls_pairs[] = {
 	{ "also", "like", CLS_DROP }, { "d", "none", CLS_DROP },
+	{ "key", "points", CLS_DROP }, { "key", "takeaways", CLS_DROP },
 	{ "more", "articles", CLS_DROP }, { "more", "news", CLS_DROP },
 	{ "more", "stories", CLS_DROP }, { "most", "popular", CLS_DROP },
 	{ "most", "read", CLS_DROP }, { "read", "more", CLS_DROP },
@@ -1693,18 +1798,29 @@ page_article(struct page *pg, xmlNode *root, xmlNode **top, xmlNode **out,
 	return n;
 }
 
+/* The paragraph length from which a <p> is the article's prose. */
+#define PROSE_PARAGRAPH 80
+
 /* What the body leaves out inside the article's elements. */
 static int
 body_skip(xmlNode *n, void *arg)
 {
 	struct page *pg = arg;
 	const struct hnode *h = hn(pg, n);
+	const struct hnode *top = hn(pg, pg->walk_root);
 
 	if (h == NULL || n == pg->walk_root)
 		return 0;
 	if ((h->flags & N_JUNK) || is_tagbox(h))
 		return 1;
 	if (name_is(n, "h1"))
+		return 1;
+	if (name_is(n, "p") && h->text >= PROSE_PARAGRAPH)
+		pg->prose_seen = 1;
+	/* Key points listed before the first paragraph, when the article's
+	 * prose is mostly elsewhere. */
+	if ((name_is(n, "ul") || name_is(n, "ol")) && !pg->prose_seen &&
+	    top != NULL && h->text * 2 <= top->ptext)
 		return 1;
 	/* Lists of links and "Read more: <a>...</a>" lines. */
 	return html_element_role((const char *)n->name) == HTML_BLOCK &&
@@ -1737,7 +1853,8 @@ page_body(const char *text, const char *title, struct body *b)
 		v[n].s = p;
 		v[n].len = len;
 		para_measure(p, len, &v[n].p);
-		if (para_box_cue(p, len, &v[n].p) == PARA_CUE_NONE && !(title != NULL &&
+		if (para_box_cue(p, len, &v[n].p) == PARA_CUE_NONE &&
+		    para_furniture(p, len) != PARA_CAPTION && !(title != NULL &&
 		    strlen(title) == len && memcmp(title, p, len) == 0))
 			n++;
 		p += len;

@@ -1168,6 +1168,21 @@ post_appeared_len(const char *s, size_t len)
 	return k < len ? k + 1 : len;
 }
 
+/* Word parts that every note cue holds: most paragraphs have none, and
+ * are passed over with a few memmem() calls. */
+static int
+may_be_note(const char *s, size_t len)
+{
+	static const char *const parts[] = { "ppear", "ublish", "vailab",
+	    "nlocked", "embers", "eries", "eprint", "ubscribers" };
+	size_t i;
+
+	for (i = 0; i < NELEM(parts); i++)
+		if (memmem(s, len, parts[i], strlen(parts[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 static int
 is_note(const char *s, size_t len, size_t words)
 {
@@ -1175,6 +1190,8 @@ is_note(const char *s, size_t len, size_t words)
 	size_t i, n = len < sizeof(buf) ? len : sizeof(buf) - 1;
 	int self = 0;
 
+	if (!may_be_note(s, len))
+		return 0;
 	if (post_appeared_len(s, len) == len)
 		return 1;
 	if (words > NOTE_MAX_WORDS)
@@ -1204,6 +1221,11 @@ para_furniture(const char *s, size_t len)
 	if (len == 0)
 		return PARA_PROSE;
 	words = count_words(s, len);
+	/* Nothing longer is furniture; one word can only be a label. */
+	if (words > NOTE_MAX_WORDS)
+		return PARA_PROSE;
+	if (words <= 1)
+		return is_label(s, len) ? PARA_LABEL : PARA_PROSE;
 	if (is_note(s, len, words))
 		return PARA_NOTE;
 	if (words <= PROMPT_MAX_WORDS && (more_link_len(s, len) > 0 ||
