@@ -282,7 +282,8 @@ one_line(char *s)
 }
 
 enum text_type { TEXT_PLAIN, TEXT_HTML, TEXT_XHTML, TEXT_DONE, TEXT_SKIP,
-	TEXT_AUTO };	/* HTML when it holds markup: iTunes' summaries */
+	TEXT_AUTO,	/* HTML when it holds markup: iTunes' summaries */
+	TEXT_LINES };	/* plain, its single newlines kept as line breaks */
 
 /* HTML escaped twice comes out of one conversion as markup: reddit's
  * "&amp;lt;div class=&amp;quot;md&amp;quot;&amp;gt;". Text that opens
@@ -311,15 +312,20 @@ field_text(const char *s, size_t len, enum text_type type, size_t max,
 
 	if (type == TEXT_SKIP || len == 0)
 		return NULL;
-	if (type == TEXT_AUTO)
-		type = html_has_markup(s, len) ? TEXT_HTML : TEXT_PLAIN;
+	/* A body without markup is plain text: its lines are lines,
+	 * whatever the field's type says. */
+	if (type == TEXT_AUTO || (type == TEXT_HTML && !title))
+		type = html_has_markup(s, len) ? TEXT_HTML : TEXT_LINES;
 	if (type == TEXT_HTML) {
 		out = html_to_text(s, len, max);
 		out = html_again(out, max);
-	} else if (type == TEXT_DONE && !title)
+	} else if (type == TEXT_DONE && !title) {
 		out = xstrndup(s, utf8_cut(s, len, max));
-	else
+	} else if (type == TEXT_LINES && !title) {
+		out = html_lines_to_text(s, len, max);
+	} else {
 		out = html_plain_to_text(s, len, max);
+	}
 	if (title)
 		one_line(out);
 	if (*out == '\0') {
@@ -1303,7 +1309,8 @@ item_body(const struct xml_state *st)
 	for (i = 0; i < NELEM(bodies); i++) {
 		sp = &st->f[bodies[i]];
 		if (sp->set && (body = field_text(st->arena + sp->off, sp->len,
-		    sp->type, FEED_BODY_MAX, 0)) != NULL)
+		    sp->type == TEXT_PLAIN ? TEXT_LINES : sp->type,
+		    FEED_BODY_MAX, 0)) != NULL)
 			return body;
 	}
 	return NULL;

@@ -316,8 +316,9 @@ sax_silent(void *ctx, const char *msg, ...)
 
 /* Plain text: a blank line separates paragraphs; any other white space,
  * single line breaks of hard-wrapped text included, is a space. */
-char *
-html_plain_to_text(const char *s, size_t len, size_t max)
+/* Plain text by blank lines, and by single newlines too when lines. */
+static char *
+plain_to_text(const char *s, size_t len, size_t max, int lines)
 {
 	struct html_text t;
 	size_t i = 0, start = 0, j;
@@ -334,15 +335,28 @@ html_plain_to_text(const char *s, size_t len, size_t max)
 		for (j = i; j < len && (s[j] == '\n' || s[j] == ' ' ||
 		    s[j] == '\t' || s[j] == '\r'); j++)
 			newlines += s[j] == '\n';
-		if (newlines >= 2) {
+		if (newlines >= 2 || lines) {
 			html_text_append(&t, s + start, i - start);
-			html_text_break(&t, HTML_BLOCK);
+			html_text_break(&t, newlines >= 2 ? HTML_BLOCK :
+			    HTML_BREAK);
 			start = j;
 		}
 		i = j;
 	}
 	html_text_append(&t, s + start, len - start);
 	return html_text_finish(&t, NULL);
+}
+
+char *
+html_plain_to_text(const char *s, size_t len, size_t max)
+{
+	return plain_to_text(s, len, max, 0);
+}
+
+char *
+html_lines_to_text(const char *s, size_t len, size_t max)
+{
+	return plain_to_text(s, len, max, 1);
 }
 
 char *
