@@ -174,14 +174,27 @@ block_push(struct blocks *bl, const char *text, size_t start, size_t end)
 	b->item = is_item_start(s, len);
 }
 
+/* The byte length of a line once trimmed. */
+static size_t
+line_len(const char *text, size_t from, size_t to)
+{
+	size_t n = to - from;
+
+	util_trim(text + from, &n);
+	return n;
+}
+
 /*
  * 1 when the single newline at text[nl] ends a paragraph: the line
- * before it is heading-sized and ends no sentence, and the next line
- * opens one or is a list item. Plain text wrapped at a width never has
- * such short lines but at the end of a paragraph.
+ * before it ends no sentence, the next line opens one or is a list item,
+ * and the line is heading-sized or shorter than the paragraph's lines
+ * run (widest is its longest line): a <br> after "501 S Fremont #3, San
+ * Mateo", not the wrap of "...visited\nParis last year", whose line is
+ * as full as the others.
  */
 static int
-line_breaks(const char *text, size_t len, size_t line, size_t nl)
+line_breaks(const char *text, size_t len, size_t line, size_t nl,
+    size_t widest)
 {
 	size_t next = nl + 1, n = nl - line;
 	const char *s = util_trim(text + line, &n);
@@ -196,7 +209,37 @@ line_breaks(const char *text, size_t len, size_t line, size_t nl)
 	if (n == 0 || !opens_sentence(text + next, len - next))
 		return 0;
 	para_measure(s, n, &p);
-	return !p.stop && p.words < SUMMARY_STANDFIRST_WORDS;
+	return !p.stop && (p.words < SUMMARY_STANDFIRST_WORDS ||
+	    n * 10 < widest * 7);
+}
+
+/* The end of the paragraph that starts at from: a blank line, U+2029 or
+ * the end; *widest is its longest line. */
+static size_t
+paragraph_end(const char *text, size_t len, size_t from, size_t *widest)
+{
+	size_t i = from, line = from, j;
+
+	*widest = 0;
+	while (i < len) {
+		if (text[i] == '\n') {
+			if (line_len(text, line, i) > *widest)
+				*widest = line_len(text, line, i);
+			for (j = i + 1; j < len && is_space_byte((unsigned char)
+			    text[j]); j++)
+				;
+			if (j < len && text[j] == '\n')
+				return i;
+			line = i + 1;
+		} else if (i + 2 < len && text[i] == '\xE2' &&
+		    text[i + 1] == '\x80' && text[i + 2] == '\xA9') {
+			break;
+		}
+		i++;
+	}
+	if (line_len(text, line, i) > *widest)
+		*widest = line_len(text, line, i);
+	return i;
 }
 
 /* Cuts text into blocks at blank lines, U+2029 and the line breaks that
@@ -204,37 +247,26 @@ line_breaks(const char *text, size_t len, size_t line, size_t nl)
 static void
 blocks_split(struct blocks *bl, const char *text, size_t len)
 {
-	size_t start = 0, line = 0, i = 0, j;
+	size_t start = 0, end, line, i, widest;
 
-	while (i < len) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		const char *ps = memmem(text + i, len - i, "\xE2\x80\xA9", 3);
-
-		if (ps != NULL && (nl == NULL || ps < nl)) {
-			block_push(bl, text, start, (size_t)(ps - text));
-			i = start = line = (size_t)(ps - text) + 3;
-			continue;
+	while (start < len) {
+		end = paragraph_end(text, len, start, &widest);
+		for (i = line = start; i < end; i++) {
+			if (text[i] != '\n')
+				continue;
+			if (line_breaks(text, end, line, i, widest)) {
+				/* The line is a block of its own. */
+				if (line > start)
+					block_push(bl, text, start, line);
+				block_push(bl, text, line > start ? line : start,
+				    i);
+				start = i + 1;
+			}
+			line = i + 1;
 		}
-		if (nl == NULL)
-			break;
-		i = (size_t)(nl - text);
-		for (j = i + 1; j < len && is_space_byte((unsigned char)text[j]);
-		    j++)
-			;
-		if (j < len && text[j] == '\n') {
-			block_push(bl, text, start, i);
-			start = j;
-		} else if (line_breaks(text, len, line, i)) {
-			/* The heading line is a block of its own. */
-			if (line > start)
-				block_push(bl, text, start, line);
-			block_push(bl, text, line > start ? line : start, i);
-			start = j;
-		}
-		line = i + 1;
-		i = j > i + 1 ? j : i + 1;
+		block_push(bl, text, start, end);
+		start = end + (end + 2 < len && text[end] == '\xE2' ? 3 : 1);
 	}
-	block_push(bl, text, start, len);
 }
 
 /*

@@ -237,13 +237,13 @@ has_cue(const char *lead)
 
 /* Lines of the body that end without final punctuation and that an
  * editor reads as headings or standfirsts: whole paragraphs, and short
- * lines followed by a capital. None may be followed by more lead. */
+ * lines followed by a capital. None may run into the next line's words
+ * in the lead. */
 static int
 has_run_on(const char *body, const char *lead)
 {
-	size_t i = 0, len = strlen(body), end, n, next;
+	size_t i = 0, len = strlen(body), end, n, next, w;
 	char c[2048];
-	const char *hit;
 	int para;
 
 	while (i < len) {
@@ -253,16 +253,21 @@ has_run_on(const char *body, const char *lead)
 		para = end + 1 >= len || body[end + 1] == '\n' || i == 0 ||
 		    body[i - 1] == '\n';
 		next = end + 1;
-		while (next < len && body[next] == '\n')
+		while (next < len && (body[next] == '\n' || body[next] == ' '))
 			next++;
-		n = collapse(body + i, end - i, c, sizeof(c));
-		if (n > 0 && !ends_final(c, n) && c[n - 1] != ':' &&
-		    words_of(c, n) >= 2 && (para ? 1 : words_of(c, n) < 6 &&
-		    next < len && body[next] >= 'A' && body[next] <= 'Z') &&
-		    (para || (end + 1 < len && body[end + 1] != '\n'))) {
-			for (hit = lead; (hit = strstr(hit, c)) != NULL; hit++)
-				if (hit[n] == ' ' && hit[n + 1] != '\0')
-					return 1;
+		n = collapse(body + i, end - i, c, sizeof(c) - 64);
+		if (n > 0 && next < len && !ends_final(c, n) &&
+		    c[n - 1] != ':' && words_of(c, n) >= 2 && (para ||
+		    (words_of(c, n) < 6 && body[next] >= 'A' &&
+		    body[next] <= 'Z'))) {
+			/* the line, a space, and the next line's first word */
+			c[n++] = ' ';
+			for (w = next; w < len && body[w] != ' ' &&
+			    body[w] != '\n' && n + 1 < sizeof(c); w++)
+				c[n++] = body[w];
+			c[n] = '\0';
+			if (strstr(lead, c) != NULL)
+				return 1;
 		}
 		i = end + 1;
 	}
