@@ -293,10 +293,13 @@ static char *
 html_again(char *text, size_t max)
 {
 	char *again;
-	unsigned char c = (unsigned char)text[1];
+	unsigned char c;
 
-	if (text[0] != '<' || !((c >= 'a' && c <= 'z') || (c >= 'A' &&
-	    c <= 'Z') || c == '!') || strchr(text, '>') == NULL)
+	if (text[0] != '<')
+		return text;
+	c = (unsigned char)text[1];
+	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '!') ||
+	    strchr(text, '>') == NULL)
 		return text;
 	again = html_to_text(text, strlen(text), max);
 	free(text);

@@ -24,7 +24,7 @@
 #define CAPTION_MAX_WORDS 60
 #define NOTE_MAX_WORDS 80
 #define LINK_REST_MAX_WORDS 8	/* "Read more at The Site" */
-#define TAIL_SCAN_WORDS 16	/* how far back a glued tail may start */
+#define TAIL_SCAN_WORDS 10	/* how far back a glued tail may start */
 #define DATELINE_MAX_WORDS 8	/* "NEWARK, N.J. (AP) —" */
 
 /*
@@ -52,17 +52,27 @@ is_word_byte(unsigned char c)
 	return is_ascii_alnum(c) || c >= 0x80;
 }
 
+/* Most calls fail on the first letter, tested inline before anything
+ * else: the tables below are matched against every paragraph. */
+static inline int
+starts_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t i;
+
+	if (len == 0 || ascii_lower((unsigned char)s[0]) !=
+	    (unsigned char)prefix[0])
+		return prefix[0] == '\0';
+	for (i = 1; prefix[i] != '\0'; i++)
+		if (i >= len || ascii_lower((unsigned char)s[i]) !=
+		    (unsigned char)prefix[i])
+			return 0;
+	return 1;
+}
+
 int
 para_starts_ci(const char *s, size_t len, const char *prefix)
 {
-	size_t n = strlen(prefix), i;
-
-	if (n > len)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (ascii_lower((unsigned char)s[i]) != (unsigned char)prefix[i])
-			return 0;
-	return 1;
+	return starts_ci(s, len, prefix);
 }
 
 /* 1 when phrase occurs in low (lower-cased ASCII) as whole words. */
@@ -130,17 +140,35 @@ para_ends_sentence(const char *s, size_t n)
 	return 0;
 }
 
+static inline int
+is_ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Text is mostly ASCII, decided here a byte at a time; the rest is
+ * decoded. */
 void
 para_measure(const char *s, size_t len, struct para *p)
 {
 	size_t i = 0, k;
 	int counted = 0;	/* the current token is counted as a word */
+	unsigned char b;
 	uint32_t c;
 
 	memset(p, 0, sizeof(*p));
 	while (i < len) {
-		k = utf8_decode(s + i, len - i, &c);
+		b = (unsigned char)s[i];
 		p->chars++;
+		if (b < 0x80) {
+			if (is_ascii_space(b))
+				counted = 0;
+			else if (!counted && is_ascii_alnum(b))
+				p->words++, counted = 1;
+			i++;
+			continue;
+		}
+		k = utf8_decode(s + i, len - i, &c);
 		if (utf8_is_space(c)) {
 			counted = 0;
 		} else if (!counted && utf8_is_alnum(c)) {
@@ -287,7 +315,7 @@ para_box_cue(const char *s, size_t len, const struct para *p)
 		if (c->label && (p->stop || (c->phrase[0] != '^' &&
 		    p->words > LABEL_MAX_WORDS)))
 			continue;
-		if (c->phrase[0] == '^' ? !para_starts_ci(low, len,
+		if (c->phrase[0] == '^' ? !starts_ci(low, len,
 		    c->phrase + 1) : !has_phrase(low, len, c->phrase))
 			continue;
 		if (c->with == NULL || has_any(low, len, c->with))
@@ -305,28 +333,32 @@ struct tok {
 	size_t len;
 };
 
+/* The length of the white space character at s (n > 0 bytes), or 0. */
+static inline size_t
+space_at(const char *s, size_t n)
+{
+	uint32_t c;
+	size_t k;
+
+	if ((unsigned char)*s < 0x80)
+		return is_ascii_space((unsigned char)*s);
+	k = utf8_decode(s, n, &c);
+	return utf8_is_space(c) ? k : 0;
+}
+
 /* The next token at or after *i, or 0 at the end. */
 static int
 tok_next(const char *s, size_t len, size_t *i, struct tok *t)
 {
 	size_t k, start;
-	uint32_t c;
 
-	while (*i < len) {
-		k = utf8_decode(s + *i, len - *i, &c);
-		if (!utf8_is_space(c))
-			break;
+	while (*i < len && (k = space_at(s + *i, len - *i)) > 0)
 		*i += k;
-	}
 	if (*i >= len)
 		return 0;
 	start = *i;
-	while (*i < len) {
-		k = utf8_decode(s + *i, len - *i, &c);
-		if (utf8_is_space(c))
-			break;
-		*i += k;
-	}
+	while (*i < len && space_at(s + *i, len - *i) == 0)
+		(*i)++;
 	t->s = s + start;
 	t->len = *i - start;
 	return 1;
@@ -373,7 +405,7 @@ tok_core(struct tok t)
 static int
 tok_is(struct tok t, const char *word)
 {
-	return t.len == strlen(word) && para_starts_ci(t.s, t.len, word);
+	return t.len == strlen(word) && starts_ci(t.s, t.len, word);
 }
 
 static int
@@ -410,9 +442,13 @@ tok_case(struct tok t, size_t *upper, size_t *lower)
 static int
 tok_capitalized(struct tok t)
 {
-	struct tok c = tok_core(t);
+	struct tok c;
 	uint32_t cp;
 
+	if (t.len > 0 && (unsigned char)t.s[0] < 0x80 &&
+	    is_ascii_alnum((unsigned char)t.s[0]))
+		return t.s[0] >= 'A' && t.s[0] <= 'Z';
+	c = tok_core(t);
 	if (c.len == 0)
 		return 0;
 	utf8_decode(c.s, c.len, &cp);
@@ -488,11 +524,14 @@ tok_is_date(struct tok t)
 	for (i = 0; i < c.len; i++)
 		digits += c.s[i] >= '0' && c.s[i] <= '9';
 	if (digits > 0 && digits <= 4 && (digits == c.len || (c.len ==
-	    digits + 2 && (para_starts_ci(c.s + digits, 2, "st") ||
-	    para_starts_ci(c.s + digits, 2, "nd") ||
-	    para_starts_ci(c.s + digits, 2, "rd") ||
-	    para_starts_ci(c.s + digits, 2, "th")))))
+	    digits + 2 && (starts_ci(c.s + digits, 2, "st") ||
+	    starts_ci(c.s + digits, 2, "nd") ||
+	    starts_ci(c.s + digits, 2, "rd") ||
+	    starts_ci(c.s + digits, 2, "th")))))
 		return 1;
+	/* The letters months start with, in these languages. */
+	if (memchr("jfmasondeJFMASONDE", c.s[0], 18) == NULL)
+		return 0;
 	return tok_in(c, month_words, NELEM(month_words));
 }
 
@@ -546,9 +585,9 @@ static const char *const job_words[] = {
 static int
 tok_is_handle(struct tok t)
 {
-	return (t.len > 1 && t.s[0] == '@') || para_starts_ci(t.s, t.len,
-	    "/u/") || para_starts_ci(t.s, t.len, "/r/") ||
-	    para_starts_ci(t.s, t.len, "u/") || para_starts_ci(t.s, t.len,
+	return (t.len > 1 && t.s[0] == '@') || starts_ci(t.s, t.len,
+	    "/u/") || starts_ci(t.s, t.len, "/r/") ||
+	    starts_ci(t.s, t.len, "u/") || starts_ci(t.s, t.len,
 	    "r/");
 }
 
@@ -610,7 +649,7 @@ byline_intro(const char *s, size_t len, int *forum)
 
 	for (i = 0; i < NELEM(byline_intros); i++) {
 		n = strlen(byline_intros[i].words);
-		if (!para_starts_ci(s, len, byline_intros[i].words) ||
+		if (!starts_ci(s, len, byline_intros[i].words) ||
 		    (n < len && is_word_byte((unsigned char)s[n]) &&
 		    byline_intros[i].words[n - 1] != ':'))
 			continue;
@@ -639,13 +678,12 @@ static const char *const not_names[] = {
 };
 
 static enum para_furniture
-byline_kind(const char *s, size_t len)
+byline_kind(const char *s, size_t len, size_t words)
 {
-	size_t at, words;
+	size_t at;
 	struct tok t;
 	int forum = 0;
 
-	words = count_words(s, len);
 	if (words > BYLINE_MAX_WORDS)
 		return PARA_PROSE;
 	if ((at = byline_intro(s, len, &forum)) > 0) {
@@ -713,7 +751,8 @@ is_date_token(const char *w, size_t n)
 	t.s = w;
 	t.len = n;
 	return tok_in(t, date_words, NELEM(date_words)) ||
-	    tok_in(t, month_words, 24);
+	    (memchr("jfmasondJFMASOND", t.s[0], 16) != NULL &&
+	    tok_in(t, month_words, 24));
 }
 
 int
@@ -722,11 +761,11 @@ para_is_meta_line(const char *s, size_t len, const struct para *p)
 	size_t i = 0, tokens = 0, dates = 0;
 	struct tok t;
 
-	if (p->words <= 8 && (para_starts_ci(s, len, "by ") ||
-	    para_starts_ci(s, len, "posted ") ||
-	    para_starts_ci(s, len, "written by ") ||
-	    para_starts_ci(s, len, "published ") ||
-	    para_starts_ci(s, len, "updated ")))
+	if (p->words <= 8 && (starts_ci(s, len, "by ") ||
+	    starts_ci(s, len, "posted ") ||
+	    starts_ci(s, len, "written by ") ||
+	    starts_ci(s, len, "published ") ||
+	    starts_ci(s, len, "updated ")))
 		return 1;
 	if (p->words > 10)
 		return 0;
@@ -740,12 +779,12 @@ para_is_meta_line(const char *s, size_t len, const struct para *p)
 /* A line of dates and times, with a "Published"-like word at most:
  * never a sentence (which ends with a stop after a lower-case word). */
 static int
-is_date_line(const char *s, size_t len)
+is_date_line(const char *s, size_t len, size_t words)
 {
 	size_t i = 0, tokens = 0, dates = 0;
 	struct tok t;
 
-	if (count_words(s, len) > 10)
+	if (words > 10)
 		return 0;
 	while (tok_next(s, len, &i, &t)) {
 		if (count_words(t.s, t.len) == 0)
@@ -913,13 +952,13 @@ caption_label_len(const char *s, size_t len)
 
 	for (i = 0; i < NELEM(caption_labels); i++) {
 		n = strlen(caption_labels[i].words);
-		if (!para_starts_ci(s, len, caption_labels[i].words))
+		if (!starts_ci(s, len, caption_labels[i].words))
 			continue;
 		while (n < len && s[n] == ' ')
 			n++;
 		if (n < len && s[n] == ':')
 			return n + 1;
-		if (caption_labels[i].by && para_starts_ci(s + n, len - n,
+		if (caption_labels[i].by && starts_ci(s + n, len - n,
 		    "by ") &&
 		    n + 3 < len && tok_capitalized((struct tok){ s + n + 3,
 		    len - n - 3 }))
@@ -1017,6 +1056,19 @@ is_link_rest(const char *s, size_t len)
 	return 1;
 }
 
+/* The first letters of more_links[]. */
+static int
+is_more_link_letter(unsigned char c)
+{
+	switch (ascii_lower(c)) {
+	case 'c': case 'f': case 'k': case 'l': case 'm': case 'r': case 's':
+	case 'v': case 'w':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* The length of a "Read more" link at s (its words only) when the rest
  * of [s, s+len) is what may follow one; else 0. */
 static size_t
@@ -1024,9 +1076,11 @@ more_link_len(const char *s, size_t len)
 {
 	size_t i, n;
 
+	if (len == 0 || !is_more_link_letter((unsigned char)s[0]))
+		return 0;
 	for (i = 0; i < NELEM(more_links); i++) {
 		n = strlen(more_links[i]);
-		if (!para_starts_ci(s, len, more_links[i]) || (n < len &&
+		if (!starts_ci(s, len, more_links[i]) || (n < len &&
 		    is_word_byte((unsigned char)s[n])))
 			continue;
 		if (is_link_rest(s + n, len - n))
@@ -1066,7 +1120,7 @@ is_prompt_start(const char *s, size_t len)
 		n = bar ? (size_t)(bar - prompts[i]) : strlen(prompts[i]);
 		memcpy(verb, prompts[i], n);
 		verb[n] = '\0';
-		if (!para_starts_ci(s, len, verb) || (n < len &&
+		if (!starts_ci(s, len, verb) || (n < len &&
 		    is_word_byte((unsigned char)s[n - 1]) &&
 		    is_word_byte((unsigned char)s[n])))
 			continue;
@@ -1109,7 +1163,7 @@ is_label(const char *s, size_t len)
 
 	for (i = 0; i < NELEM(labels); i++) {
 		n = strlen(labels[i]);
-		if (!para_starts_ci(s, len, labels[i]))
+		if (!starts_ci(s, len, labels[i]))
 			continue;
 		k = n;
 		while (k < len && s[k] == ' ')
@@ -1168,19 +1222,14 @@ post_appeared_len(const char *s, size_t len)
 	return k < len ? k + 1 : len;
 }
 
-/* Word parts that every note cue holds: most paragraphs have none, and
- * are passed over with a few memmem() calls. */
+/* What every note holds: a "this" (or "This") that refers to itself,
+ * or Medium's "was originally published": most paragraphs are passed
+ * over with two memmem() calls. */
 static int
 may_be_note(const char *s, size_t len)
 {
-	static const char *const parts[] = { "ppear", "ublish", "vailab",
-	    "nlocked", "embers", "eries", "eprint", "ubscribers" };
-	size_t i;
-
-	for (i = 0; i < NELEM(parts); i++)
-		if (memmem(s, len, parts[i], strlen(parts[i])) != NULL)
-			return 1;
-	return 0;
+	return memmem(s, len, "his ", 4) != NULL || memmem(s, len,
+	    "riginally", 9) != NULL;
 }
 
 static int
@@ -1192,8 +1241,6 @@ is_note(const char *s, size_t len, size_t words)
 
 	if (!may_be_note(s, len))
 		return 0;
-	if (post_appeared_len(s, len) == len)
-		return 1;
 	if (words > NOTE_MAX_WORDS)
 		return 0;
 	lower_copy(buf, s, n);
@@ -1213,21 +1260,25 @@ is_note(const char *s, size_t len, size_t words)
 enum para_furniture
 para_furniture(const char *s, size_t len)
 {
-	size_t words;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n'))
+		len--;
+	return para_furniture_words(s, len, count_words(s, len));
+}
+
+enum para_furniture
+para_furniture_words(const char *s, size_t len, size_t words)
+{
 	enum para_furniture kind;
 
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n'))
 		len--;
 	if (len == 0)
 		return PARA_PROSE;
-	words = count_words(s, len);
 	/* Nothing longer is furniture; one word can only be a label. */
 	if (words > NOTE_MAX_WORDS)
 		return PARA_PROSE;
 	if (words <= 1)
 		return is_label(s, len) ? PARA_LABEL : PARA_PROSE;
-	if (is_note(s, len, words))
-		return PARA_NOTE;
 	if (words <= PROMPT_MAX_WORDS && (more_link_len(s, len) > 0 ||
 	    is_prompt_start(s, len)))
 		return PARA_PROMPT;
@@ -1235,11 +1286,13 @@ para_furniture(const char *s, size_t len)
 		return PARA_LABEL;
 	if ((kind = caption_kind(s, len, words)) != PARA_PROSE)
 		return kind;
-	if ((kind = byline_kind(s, len)) != PARA_PROSE)
+	if ((kind = byline_kind(s, len, words)) != PARA_PROSE)
 		return kind;
-	if (is_date_line(s, len))
+	if (is_date_line(s, len, words))
 		return PARA_DATELINE;
-	return PARA_PROSE;
+	/* Last: the one test that reads the whole paragraph. */
+	return post_appeared_len(s, len) == len || is_note(s, len, words) ?
+	    PARA_NOTE : PARA_PROSE;
 }
 
 const char *
@@ -1272,7 +1325,8 @@ byline_lead_in(const char *s, size_t len)
 			n = strlen(seps[i]);
 		}
 	}
-	if (best == NULL || byline_kind(s, (size_t)(best - s)) != PARA_BYLINE)
+	if (best == NULL || byline_kind(s, (size_t)(best - s),
+	    count_words(s, (size_t)(best - s))) != PARA_BYLINE)
 		return 0;
 	at = (size_t)(best - s) + n;
 	return at < len && tok_capitalized((struct tok){ s + at, len - at }) ?
@@ -1348,18 +1402,16 @@ forum_tail_start(const char *s, size_t len)
 static size_t
 more_tail_start(const char *s, size_t len)
 {
-	size_t i = 0, words = 0, best = len, at;
+	size_t i, words = 0, best = len, at;
 	struct tok t;
 
-	/* Tokens from the end: look at the last few only. */
-	while (tok_next(s, len, &i, &t))
-		words++;
-	i = 0;
+	/* The last few tokens only: back over as many spaces. */
+	for (i = len; i > 0 && words <= TAIL_SCAN_WORDS; i--)
+		words += s[i - 1] == ' ' && i < len && s[i] != ' ';
 	while (tok_next(s, len, &i, &t)) {
-		if (words-- > TAIL_SCAN_WORDS)
-			continue;
 		at = (size_t)(t.s - s);
-		if (at == 0 || !tok_capitalized(t) || t.s[0] == '(')
+		if (at == 0 || !is_more_link_letter((unsigned char)t.s[0]) ||
+		    !tok_capitalized(t))
 			continue;
 		if (more_link_len(t.s, len - at) > 0) {
 			best = at;
@@ -1388,9 +1440,10 @@ post_tail_start(const char *s, size_t len)
 size_t
 para_tail_start(const char *s, size_t len)
 {
-	size_t end = len, at;
+	size_t end = len, at, round;
 
-	for (;;) {
+	/* A few tails at most: "... Continue reading... [link]". */
+	for (round = 0; round < 4; round++) {
 		while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\n'))
 			end--;
 		at = forum_tail_start(s, end);

@@ -63,6 +63,9 @@ enum para_furniture {
 				 * version of this post originally appeared..." */
 };
 enum para_furniture para_furniture(const char *s, size_t len);
+/* The same for a paragraph whose words were counted (para_measure). */
+enum para_furniture para_furniture_words(const char *s, size_t len,
+    size_t words);
 /* A static lower-case name for a kind: "byline", "caption"... */
 const char *para_furniture_name(enum para_furniture kind);
 

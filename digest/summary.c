@@ -37,6 +37,19 @@ summary_collapse_into(char *out, size_t o, const char *s, size_t len)
 	int gap = 0;
 
 	while (i < len) {
+		/* A word of printable ASCII is copied whole. */
+		for (k = i; k < len && (unsigned char)s[k] > ' ' &&
+		    (unsigned char)s[k] < 0x7F; k++)
+			;
+		if (k > i) {
+			if (gap && o > start)
+				out[o++] = ' ';
+			gap = 0;
+			memcpy(out + o, s + i, k - i);
+			o += k - i;
+			i = k;
+			continue;
+		}
 		k = utf8_decode(s + i, len - i, &cp);
 		if (utf8_is_space(cp)) {
 			gap = 1;
@@ -108,6 +121,7 @@ struct block {
 	size_t words;
 	int stop;		/* ends with a sentence stop */
 	int item;		/* a list item: "• ...", "- ...", "1. ..." */
+	int furniture;		/* enum para_furniture, -1 until asked */
 };
 
 struct blocks {
@@ -172,6 +186,7 @@ block_push(struct blocks *bl, const char *text, size_t start, size_t end)
 	b->words = p.words;
 	b->stop = p.stop;
 	b->item = is_item_start(s, len);
+	b->furniture = -1;
 }
 
 /* The byte length of a line once trimmed. */
@@ -222,6 +237,16 @@ paragraph_end(const char *text, size_t len, size_t from, size_t *widest)
 
 	*widest = 0;
 	while (i < len) {
+		/* Only newlines and U+2029 (E2 80 A9) matter here. */
+		if (text[i] != '\n' && text[i] != '\xE2') {
+			const char *nl = memchr(text + i, '\n', len - i);
+			const char *e2 = memchr(text + i, '\xE2', (nl ? (size_t)
+			    (nl - text) : len) - i);
+
+			i = e2 ? (size_t)(e2 - text) : nl ? (size_t)(nl - text) :
+			    len;
+			continue;
+		}
 		if (text[i] == '\n') {
 			if (line_len(text, line, i) > *widest)
 				*widest = line_len(text, line, i);
@@ -242,31 +267,57 @@ paragraph_end(const char *text, size_t len, size_t from, size_t *widest)
 	return i;
 }
 
-/* Cuts text into blocks at blank lines, U+2029 and the line breaks that
+/* Cuts the paragraph [from, end) into blocks at the line breaks that
  * line_breaks() accepts. */
 static void
-blocks_split(struct blocks *bl, const char *text, size_t len)
+paragraph_split(struct blocks *bl, const char *text, size_t from,
+    size_t end, size_t widest)
 {
-	size_t start = 0, end, line, i, widest;
+	size_t start = from, line = from, i;
 
-	while (start < len) {
-		end = paragraph_end(text, len, start, &widest);
-		for (i = line = start; i < end; i++) {
-			if (text[i] != '\n')
-				continue;
-			if (line_breaks(text, end, line, i, widest)) {
-				/* The line is a block of its own. */
-				if (line > start)
-					block_push(bl, text, start, line);
-				block_push(bl, text, line > start ? line : start,
-				    i);
-				start = i + 1;
-			}
-			line = i + 1;
+	for (i = from; i < end; i++) {
+		if (text[i] != '\n')
+			continue;
+		if (line_breaks(text, end, line, i, widest)) {
+			/* The line is a block of its own. */
+			if (line > start)
+				block_push(bl, text, start, line);
+			block_push(bl, text, line > start ? line : start, i);
+			start = i + 1;
 		}
-		block_push(bl, text, start, end);
-		start = end + (end + 2 < len && text[end] == '\xE2' ? 3 : 1);
+		line = i + 1;
 	}
+	block_push(bl, text, start, end);
+}
+
+/* Where the paragraph that ends at end begins: after the blank line or
+ * U+2029 before it, or 0. */
+static size_t
+paragraph_start(const char *text, size_t end)
+{
+	size_t i = end, j;
+
+	while (i > 0) {
+		i--;
+		if (text[i] == '\n') {
+			for (j = i; j > 0 && is_space_byte((unsigned char)
+			    text[j - 1]); j--)
+				;
+			if (j > 0 && text[j - 1] == '\n')
+				return i + 1;
+		} else if (i >= 2 && text[i] == '\xA9' && text[i - 1] == '\x80' &&
+		    text[i - 2] == '\xE2') {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Where the paragraph after the one that ends at end begins. */
+static size_t
+paragraph_next(const char *text, size_t len, size_t end)
+{
+	return end < len && text[end] == '\xE2' ? end + 3 : end + 1;
 }
 
 /*
@@ -288,6 +339,17 @@ key_make(struct key *k, const char *s, size_t len, size_t max)
 
 	k->len = 0;
 	while (i < len && k->len <= max) {
+		if ((unsigned char)s[i] < 0x80) {
+			char c = s[i++];
+
+			if (c >= 'A' && c <= 'Z')
+				k->s[k->len++] = (char)(c | 0x20);
+			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				k->s[k->len++] = c;
+			if (k->len == sizeof(k->s))
+				break;
+			continue;
+		}
 		i += utf8_decode(s + i, len - i, &cp);
 		if (!utf8_is_alnum(cp))
 			continue;
@@ -583,12 +645,14 @@ struct lead {
 	const char *text;	/* borrowed */
 	size_t len;
 	const struct key *title;	/* borrowed, NULL: no title */
-	struct blocks bl;
-	size_t first;		/* the first block that is not furniture */
-	size_t last;		/* one past the last such */
-	size_t tail;		/* the block the text ends with, or n */
-	size_t tail_end;	/* where that block ends once its glued
-				 * furniture is gone */
+	struct blocks bl;	/* split as the lead reads on */
+	size_t next;		/* where the next paragraph to split begins */
+	size_t limit;		/* the furniture at the end of the text
+				 * begins here */
+	size_t tail_start;	/* the block the text ends with starts here,
+				 * SIZE_MAX: none */
+	size_t tail_end;	/* and ends here once its glued furniture is
+				 * gone */
 	char *out;		/* owned */
 	size_t o;
 	size_t chars;
@@ -629,51 +693,122 @@ lead_add(struct lead *l, const char *s, size_t len, enum cut cut)
 	return 0;
 }
 
-/* Furniture at both ends, and where the text ends. */
-static void
-lead_frame(struct lead *l)
+/* What block i is, asked once. */
+static enum para_furniture
+block_furniture(struct lead *l, size_t i)
 {
-	const struct block *b;
-	size_t i, end;
+	struct block *b = &l->bl.v[i];
 
-	l->first = 0;
-	while (l->first < l->bl.n && para_furniture(l->text +
-	    l->bl.v[l->first].start, l->bl.v[l->first].end -
-	    l->bl.v[l->first].start) != PARA_PROSE)
-		l->first++;
-	l->last = l->bl.n;
-	l->tail = l->bl.n;
-	while (l->last > l->first) {
-		b = &l->bl.v[l->last - 1];
-		end = b->start + para_tail_start(l->text + b->start,
-		    b->end - b->start);
-		if (end > b->start && para_furniture(l->text + b->start,
-		    end - b->start) == PARA_PROSE)
-			break;
-		l->last--;
+	if (b->furniture < 0)
+		b->furniture = (int)para_furniture_words(l->text + b->start,
+		    b->end - b->start, b->words);
+	return (enum para_furniture)b->furniture;
+}
+
+/* Splits the next paragraph into blocks: 0 when the text (before its
+ * end furniture) is done. */
+static int
+lead_more(struct lead *l)
+{
+	size_t end, widest;
+
+	while (l->next < l->limit) {
+		size_t n = l->bl.n;
+
+		end = paragraph_end(l->text, l->len, l->next, &widest);
+		paragraph_split(&l->bl, l->text, l->next, end, widest);
+		l->next = paragraph_next(l->text, l->len, end);
+		if (l->bl.n > n)
+			return 1;
 	}
-	/* The text ends with the last block that is not a heading. */
-	for (i = l->last; i > l->first; i--) {
-		b = &l->bl.v[i - 1];
-		end = b->start + para_tail_start(l->text + b->start,
-		    b->end - b->start);
-		if (b->stop || b->words >= SUMMARY_STANDFIRST_WORDS ||
-		    i == l->first + 1) {
-			l->tail = i - 1;
-			l->tail_end = end;
-			break;
+	return 0;
+}
+
+/* Where block b ends once the furniture glued to its end is gone. */
+static size_t
+block_tail_end(const struct lead *l, const struct block *b)
+{
+	return b->start + para_tail_start(l->text + b->start,
+	    b->end - b->start);
+}
+
+/*
+ * The end of the text, read backwards a paragraph at a time (a long
+ * body costs its last paragraphs only): the furniture that ends it
+ * (l->limit), and the block the text ends with (l->tail_*): the last
+ * that is not a heading, else the first that is no furniture.
+ */
+static void
+lead_end_frame(struct lead *l)
+{
+	struct blocks bl = { NULL, 0, 0 };
+	size_t end = l->len, from = 0, widest, k, te, first = SIZE_MAX;
+	size_t first_end = 0, paragraphs = 0;
+	struct block *b;
+	int content = 0;
+
+	l->limit = l->len;
+	l->tail_start = SIZE_MAX;
+	while (end > 0 && l->tail_start == SIZE_MAX) {
+		paragraphs++;
+		from = paragraph_start(l->text, end);
+		bl.n = 0;
+		paragraph_end(l->text, end, from, &widest);
+		paragraph_split(&bl, l->text, from, end, widest);
+		for (k = bl.n; k > 0; k--) {
+			b = &bl.v[k - 1];
+			te = block_tail_end(l, b);
+			if (te == b->end)
+				b->furniture = (int)para_furniture_words(l->text +
+				    b->start, b->end - b->start, b->words);
+			if (!content) {
+				/* Furniture yet: the end of the text. */
+				if (te == b->start || (te == b->end ?
+				    (enum para_furniture)b->furniture :
+				    para_furniture(l->text + b->start,
+				    te - b->start)) != PARA_PROSE) {
+					l->limit = b->start;
+					continue;
+				}
+				content = 1;
+			} else if (b->furniture != PARA_PROSE) {
+				continue;
+			}
+			if (b->stop || b->words >= SUMMARY_STANDFIRST_WORDS) {
+				l->tail_start = b->start;
+				l->tail_end = te;
+				break;
+			}
+			first = b->start;	/* a heading, so far */
+			first_end = te;
 		}
+		/* Before the blank line, or the U+2029, that ended the
+		 * paragraph before. */
+		end = from >= 3 && l->text[from - 1] == '\xA9' &&
+		    l->text[from - 2] == '\x80' && l->text[from - 3] == '\xE2' ?
+		    from - 3 : from > 0 ? from - 1 : 0;
 	}
+	if (l->tail_start == SIZE_MAX && first != SIZE_MAX) {
+		l->tail_start = first;
+		l->tail_end = first_end;
+	}
+	/* A text of one paragraph (most feed bodies) is split once. */
+	if (paragraphs == 1 && from == 0 && bl.n > 0) {
+		l->bl = bl;
+		l->next = l->len;
+		return;
+	}
+	free(bl.v);
 }
 
 /* 1 when a block after i, before the end, is prose that is no list
  * item: key points come before the article's own paragraphs. */
 static int
-prose_follows(const struct lead *l, size_t i)
+prose_follows(struct lead *l, size_t i)
 {
 	const struct block *b;
 
-	for (i++; i < l->last; i++) {
+	for (i++; i < l->bl.n || lead_more(l); i++) {
 		b = &l->bl.v[i];
 		if (!b->item && (b->stop || b->words >= SUMMARY_STANDFIRST_WORDS))
 			return 1;
@@ -737,7 +872,9 @@ lead_sentences(struct lead *l, const char *s, size_t len, int at_end)
 			b = nb;
 			continue;
 		}
-		para_measure(s + a, b - a, &p);
+		/* Words are counted only for a sentence without a stop. */
+		p.stop = para_ends_sentence(s + a, b - a);
+		p.words = p.stop ? 0 : count_words(s + a, b - a);
 		colon = s[b - 1] == ':';
 		if (!more && at_end && (!p.stop || ends_with_cut_mark(s + a,
 		    b - a))) {
@@ -776,13 +913,19 @@ lead_sentences(struct lead *l, const char *s, size_t len, int at_end)
 static void
 lead_block(struct lead *l, size_t i)
 {
-	const struct block *b = &l->bl.v[i];
+	/* A copy: prose_follows() may split more, and move the blocks. */
+	const struct block bc = l->bl.v[i], *b = &bc;
 	const char *s = l->text + b->start;
-	size_t len = (i == l->tail ? l->tail_end : b->end) - b->start, k;
-	int first = !l->seen;
+	int tail = b->start == l->tail_start, first = !l->seen;
+	size_t len = (tail ? l->tail_end : b->end) - b->start, k;
 	struct para p;
 
-	if (len == 0 || para_furniture(s, len) != PARA_PROSE)
+	if (b->start >= l->limit) {
+		l->done = 1;	/* the furniture the text ends with */
+		return;
+	}
+	if (len == 0 || (len == b->end - b->start ? block_furniture(l, i) :
+	    para_furniture(s, len)) != PARA_PROSE)
 		return;
 	if (first && (k = para_lead_in(s, len)) > 0) {
 		s += k;
@@ -801,11 +944,16 @@ lead_block(struct lead *l, size_t i)
 		if (b->item && prose_follows(l, i))
 			return;
 	}
-	para_measure(s, len, &p);
+	if (len == b->end - b->start) {
+		p.stop = b->stop;	/* measured already */
+		p.words = b->words;
+	} else {
+		para_measure(s, len, &p);
+	}
 	if (p.stop || (s[len - 1] == ':' &&
 	    p.words >= SUMMARY_STANDFIRST_WORDS)) {
-		lead_sentences(l, s, len, i == l->tail);
-	} else if (i == l->tail) {
+		lead_sentences(l, s, len, tail);
+	} else if (tail) {
 		/* Its complete sentences, then what the source cut. */
 		lead_sentences(l, s, len, 1);
 	} else if (p.words < SUMMARY_STANDFIRST_WORDS || !first) {
@@ -839,9 +987,8 @@ summary_lead_titled(const char *title, const char *text, size_t len,
 		l.title = tk;
 	}
 	if (n > 0) {
-		blocks_split(&l.bl, text, len);
-		lead_frame(&l);
-		for (i = l.first; i < l.last && !l.done; i++)
+		lead_end_frame(&l);
+		for (i = 0; !l.done && (i < l.bl.n || lead_more(&l)); i++)
 			lead_block(&l, i);
 	}
 	l.out[l.o] = '\0';
