@@ -100,14 +100,21 @@ sql_id_list(struct buf *sql, const struct select_ids *ids, size_t from,
 	return rc;
 }
 
-/* "a.id IN" the articles carrying a tag of groups [from, to) in the
- * window. */
+/* The article carries a tag of groups [from, to): "a.id IN" the ones
+ * that do in the window, read by tag, or, when one article is looked at
+ * (by_article), "EXISTS" one of its tags among them. */
 static int
 sql_tag_filter(struct buf *sql, const struct select_ids *ids, size_t from,
-    size_t to)
+    size_t to, int by_article)
 {
 	int rc = 0;
 
+	if (by_article) {
+		rc |= buf_puts(sql, " AND EXISTS (SELECT 1 FROM article_tag t "
+		    "WHERE t.article_id = a.id AND t.tag_id IN (");
+		rc |= sql_id_list(sql, ids, from, to);
+		return rc | buf_puts(sql, "))");
+	}
 	rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 	    "article_tag WHERE tag_id IN (");
 	rc |= sql_id_list(sql, ids, from, to);
@@ -131,12 +138,17 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 
 	rc |= buf_puts(sql, "SELECT " ARTICLE_COLUMNS ", a.title_key "
 	    "FROM article a WHERE a.published >= ?1 AND a.published < ?2");
+	/* The first copy of a title is found by the title's index, then
+	 * checked against the tags, not the other way round. */
+	if (first_copy)
+		rc |= buf_puts(sql, " AND a.title_key = ?4 AND a.id < ?5 AND "
+		    "a.source <> ?6");
 	/* Any tag: one filter over all the groups; every tag: one filter
 	 * per group, as a group is one tag and the paths below it. */
 	if (want->ngroups > 0 && !q->match_all)
-		rc |= sql_tag_filter(sql, want, 0, want->ngroups);
+		rc |= sql_tag_filter(sql, want, 0, want->ngroups, first_copy);
 	for (g = 0; q->match_all && g < want->ngroups; g++)
-		rc |= sql_tag_filter(sql, want, g, g + 1);
+		rc |= sql_tag_filter(sql, want, g, g + 1, first_copy);
 	if (q->edition != NULL)
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 		    "edition_article WHERE edition_id = ?3)");
@@ -149,8 +161,7 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 	/* The first stored copy of a title the query picks, from another
 	 * source than ?6: what a fold shows instead of a later copy. */
 	if (first_copy)
-		rc |= buf_puts(sql, " AND a.title_key = ?4 AND a.id < ?5 AND "
-		    "a.source <> ?6 ORDER BY a.id LIMIT 1");
+		rc |= buf_puts(sql, " ORDER BY a.id LIMIT 1");
 	else
 		rc |= buf_puts(sql, " ORDER BY a.published DESC, a.id DESC");
 	return rc;
