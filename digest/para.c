@@ -31,11 +31,10 @@
  * Small text helpers.
  */
 
-static int
+static inline int
 is_ascii_alnum(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z');
+	return (unsigned)(c - '0') < 10 || (unsigned)((c | 0x20) - 'a') < 26;
 }
 
 static unsigned char
@@ -151,20 +150,20 @@ is_ascii_space(unsigned char c)
 void
 para_measure(const char *s, size_t len, struct para *p)
 {
-	size_t i = 0, k;
+	/* Counts in locals: p's fields may alias s, for the compiler. */
+	size_t i = 0, k, chars = 0, words = 0;
 	int counted = 0;	/* the current token is counted as a word */
 	unsigned char b;
 	uint32_t c;
 
-	memset(p, 0, sizeof(*p));
 	while (i < len) {
 		b = (unsigned char)s[i];
-		p->chars++;
+		chars++;
 		if (b < 0x80) {
 			if (is_ascii_space(b))
 				counted = 0;
 			else if (!counted && is_ascii_alnum(b))
-				p->words++, counted = 1;
+				words++, counted = 1;
 			i++;
 			continue;
 		}
@@ -172,11 +171,14 @@ para_measure(const char *s, size_t len, struct para *p)
 		if (utf8_is_space(c)) {
 			counted = 0;
 		} else if (!counted && utf8_is_alnum(c)) {
-			p->words++;
+			words++;
 			counted = 1;
 		}
 		i += k;
 	}
+	memset(p, 0, sizeof(*p));
+	p->chars = chars;
+	p->words = words;
 	p->stop = para_ends_sentence(s, len);
 }
 
@@ -357,8 +359,14 @@ tok_next(const char *s, size_t len, size_t *i, struct tok *t)
 	if (*i >= len)
 		return 0;
 	start = *i;
-	while (*i < len && space_at(s + *i, len - *i) == 0)
+	while (*i < len) {
+		unsigned char b = (unsigned char)s[*i];
+
+		if (b < 0x80 ? is_ascii_space(b) : space_at(s + *i,
+		    len - *i) > 0)
+			break;
 		(*i)++;
+	}
 	t->s = s + start;
 	t->len = *i - start;
 	return 1;
@@ -459,9 +467,13 @@ tok_capitalized(struct tok t)
 static int
 tok_all_caps(struct tok t)
 {
-	size_t upper, lower;
+	size_t upper, lower, i;
 
-	tok_case(tok_core(t), &upper, &lower);
+	t = tok_core(t);
+	for (i = 0; i < t.len; i++)	/* most words: a small letter */
+		if (t.s[i] >= 'a' && t.s[i] <= 'z')
+			return 0;
+	tok_case(t, &upper, &lower);
 	return upper >= 2 && lower == 0;
 }
 
@@ -648,9 +660,10 @@ byline_intro(const char *s, size_t len, int *forum)
 	struct tok t;
 
 	for (i = 0; i < NELEM(byline_intros); i++) {
+		if (!starts_ci(s, len, byline_intros[i].words))
+			continue;
 		n = strlen(byline_intros[i].words);
-		if (!starts_ci(s, len, byline_intros[i].words) ||
-		    (n < len && is_word_byte((unsigned char)s[n]) &&
+		if ((n < len && is_word_byte((unsigned char)s[n]) &&
 		    byline_intros[i].words[n - 1] != ':'))
 			continue;
 		*forum = byline_intros[i].forum;
@@ -951,9 +964,9 @@ caption_label_len(const char *s, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < NELEM(caption_labels); i++) {
-		n = strlen(caption_labels[i].words);
 		if (!starts_ci(s, len, caption_labels[i].words))
 			continue;
+		n = strlen(caption_labels[i].words);
 		while (n < len && s[n] == ' ')
 			n++;
 		if (n < len && s[n] == ':')
@@ -1079,9 +1092,10 @@ more_link_len(const char *s, size_t len)
 	if (len == 0 || !is_more_link_letter((unsigned char)s[0]))
 		return 0;
 	for (i = 0; i < NELEM(more_links); i++) {
+		if (!starts_ci(s, len, more_links[i]))
+			continue;
 		n = strlen(more_links[i]);
-		if (!starts_ci(s, len, more_links[i]) || (n < len &&
-		    is_word_byte((unsigned char)s[n])))
+		if (n < len && is_word_byte((unsigned char)s[n]))
 			continue;
 		if (is_link_rest(s + n, len - n))
 			return n;
@@ -1116,6 +1130,9 @@ is_prompt_start(const char *s, size_t len)
 	struct tok t;
 
 	for (i = 0; i < NELEM(prompts); i++) {
+		if (len == 0 || ascii_lower((unsigned char)s[0]) !=
+		    (unsigned char)prompts[i][0])
+			continue;	/* most paragraphs, at once */
 		bar = strchr(prompts[i], '|');
 		n = bar ? (size_t)(bar - prompts[i]) : strlen(prompts[i]);
 		memcpy(verb, prompts[i], n);
@@ -1162,9 +1179,9 @@ is_label(const char *s, size_t len)
 	size_t i, n, k;
 
 	for (i = 0; i < NELEM(labels); i++) {
-		n = strlen(labels[i]);
 		if (!starts_ci(s, len, labels[i]))
 			continue;
+		n = strlen(labels[i]);
 		k = n;
 		while (k < len && s[k] == ' ')
 			k++;
@@ -1222,14 +1239,39 @@ post_appeared_len(const char *s, size_t len)
 	return k < len ? k + 1 : len;
 }
 
+/* Where needle (n bytes) occurs in [s, s+len), the first time, or the
+ * last when last; NULL if nowhere. Found by memchr() for its byte at
+ * anchor, vectorized and picked rare, where memmem() would hash every
+ * byte of a paragraph. */
+static const char *
+find_at(const char *s, size_t len, const char *needle, size_t n,
+    size_t anchor, int last)
+{
+	const char *p, *end = s + len, *found = NULL;
+
+	if (len < n)
+		return NULL;
+	p = s + anchor;
+	while (p < end - (n - 1 - anchor) && (p = memchr(p, needle[anchor],
+	    (size_t)(end - (n - 1 - anchor) - p))) != NULL) {
+		if (memcmp(p - anchor, needle, n) == 0) {
+			found = p - anchor;
+			if (!last)
+				break;
+		}
+		p++;
+	}
+	return found;
+}
+
 /* What every note holds: a "this" (or "This") that refers to itself,
  * or Medium's "was originally published": most paragraphs are passed
- * over with two memmem() calls. */
+ * over with two scans for a letter. */
 static int
 may_be_note(const char *s, size_t len)
 {
-	return memmem(s, len, "his ", 4) != NULL || memmem(s, len,
-	    "riginally", 9) != NULL;
+	return find_at(s, len, "his ", 4, 0, 0) != NULL ||
+	    find_at(s, len, "riginally", 9, 2, 0) != NULL;
 }
 
 static int
@@ -1239,9 +1281,7 @@ is_note(const char *s, size_t len, size_t words)
 	size_t i, n = len < sizeof(buf) ? len : sizeof(buf) - 1;
 	int self = 0;
 
-	if (!may_be_note(s, len))
-		return 0;
-	if (words > NOTE_MAX_WORDS)
+	if (words > NOTE_MAX_WORDS || !may_be_note(s, len))
 		return 0;
 	lower_copy(buf, s, n);
 	for (i = 0; i < NELEM(self_refs) && !self; i++)
@@ -1371,7 +1411,7 @@ static size_t
 forum_tail_start(const char *s, size_t len)
 {
 	size_t end = len, at, words;
-	const char *p, *last = NULL;
+	const char *last;
 	int nlabels = 0;
 
 	while (end > 0) {
@@ -1383,9 +1423,7 @@ forum_tail_start(const char *s, size_t len)
 		end = at;
 		nlabels++;
 	}
-	for (p = s; (p = memmem(p, len - (size_t)(p - s), "submitted by", 12))
-	    != NULL; p++)
-		last = p;
+	last = find_at(s, len, "submitted by", 12, 2, 1);
 	if (last == NULL) {
 		while (nlabels > 0 && end > 0 && s[end - 1] == ' ')
 			end--;
@@ -1397,40 +1435,48 @@ forum_tail_start(const char *s, size_t len)
 	return (size_t)(last - s);
 }
 
+/* 1 when a white space character ends [s, s+j) (j > 0). */
+static int
+space_before(const char *s, size_t j)
+{
+	size_t k = j - 1;
+
+	if ((unsigned char)s[k] < 0x80)
+		return is_ascii_space((unsigned char)s[k]);
+	while (k > 0 && j - k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return space_at(s + k, j - k) == j - k;
+}
+
 /* Where a capitalized "Read more"-like link glued to the end of s
- * starts, or len. */
+ * starts, or len. Its words are found by their first byte, a capital
+ * that begins a link, after white space: no tokens are made. */
 static size_t
 more_tail_start(const char *s, size_t len)
 {
-	size_t i, words = 0, best = len, at;
-	struct tok t;
+	size_t i, j, words = 0;
+	unsigned char c;
 
-	/* The last few tokens only: back over as many spaces. */
+	/* The last few words only: back over as many spaces. */
 	for (i = len; i > 0 && words <= TAIL_SCAN_WORDS; i--)
 		words += s[i - 1] == ' ' && i < len && s[i] != ' ';
-	while (tok_next(s, len, &i, &t)) {
-		at = (size_t)(t.s - s);
-		if (at == 0 || !is_more_link_letter((unsigned char)t.s[0]) ||
-		    !tok_capitalized(t))
+	for (j = i > 0 ? i : 1; j < len; j++) {
+		c = (unsigned char)s[j];
+		if (c < 'A' || c > 'Z' || !is_more_link_letter(c) ||
+		    !space_before(s, j))
 			continue;
-		if (more_link_len(t.s, len - at) > 0) {
-			best = at;
-			break;
-		}
+		if (more_link_len(s + j, len - j) > 0)
+			return j;
 	}
-	return best;
+	return len;
 }
 
 /* Where "The post X appeared first on Y." ends s, or len. */
 static size_t
 post_tail_start(const char *s, size_t len)
 {
-	const char *p = s, *last = NULL;
+	const char *last = find_at(s, len, "The post ", 9, 0, 1);
 
-	while ((p = memmem(p, len - (size_t)(p - s), "The post ", 9)) != NULL) {
-		last = p;
-		p++;
-	}
 	if (last == NULL || post_appeared_len(last, len - (size_t)(last - s))
 	    != len - (size_t)(last - s))
 		return len;

@@ -291,26 +291,30 @@ paragraph_split(struct blocks *bl, const char *text, size_t from,
 }
 
 /* Where the paragraph that ends at end begins: after the blank line or
- * U+2029 before it, or 0. */
+ * U+2029 before it, or 0. memrchr() and memchr() rather than a loop over
+ * the bytes: the end frame calls it for the paragraphs it reads. */
 static size_t
 paragraph_start(const char *text, size_t end)
 {
-	size_t i = end, j;
+	size_t i = end, j, from = 0;
+	const char *p, *q;
 
-	while (i > 0) {
-		i--;
-		if (text[i] == '\n') {
-			for (j = i; j > 0 && is_space_byte((unsigned char)
-			    text[j - 1]); j--)
-				;
-			if (j > 0 && text[j - 1] == '\n')
-				return i + 1;
-		} else if (i >= 2 && text[i] == '\xA9' && text[i - 1] == '\x80' &&
-		    text[i - 2] == '\xE2') {
-			return i + 1;
+	while (i > 0 && (p = memrchr(text, '\n', i)) != NULL) {
+		i = (size_t)(p - text);
+		for (j = i; j > 0 && is_space_byte((unsigned char)text[j - 1]);
+		    j--)
+			;
+		if (j > 0 && text[j - 1] == '\n') {
+			from = i + 1;
+			break;
 		}
 	}
-	return 0;
+	/* A U+2029 after that blank line ends the paragraph before. */
+	for (p = text + from; (q = memchr(p, '\xE2', (size_t)(text + end -
+	    p))) != NULL; p = q + 1)
+		if (text + end - q >= 3 && q[1] == '\x80' && q[2] == '\xA9')
+			from = (size_t)(q + 3 - text);
+	return from;
 }
 
 /* Where the paragraph after the one that ends at end begins. */
@@ -333,20 +337,19 @@ struct key {
 static void
 key_make(struct key *k, const char *s, size_t len, size_t max)
 {
-	size_t i = 0, n;
+	size_t i = 0, n, o = 0;	/* o, not k->len: k->s may alias it */
 	uint32_t cp;
 	char enc[4];
 
-	k->len = 0;
-	while (i < len && k->len <= max) {
+	while (i < len && o <= max) {
 		if ((unsigned char)s[i] < 0x80) {
 			char c = s[i++];
 
 			if (c >= 'A' && c <= 'Z')
-				k->s[k->len++] = (char)(c | 0x20);
+				k->s[o++] = (char)(c | 0x20);
 			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-				k->s[k->len++] = c;
-			if (k->len == sizeof(k->s))
+				k->s[o++] = c;
+			if (o == sizeof(k->s))
 				break;
 			continue;
 		}
@@ -354,11 +357,12 @@ key_make(struct key *k, const char *s, size_t len, size_t max)
 		if (!utf8_is_alnum(cp))
 			continue;
 		n = utf8_encode(utf8_lower(cp), enc);
-		if (k->len + n > sizeof(k->s))
+		if (o + n > sizeof(k->s))
 			break;
-		memcpy(k->s + k->len, enc, n);
-		k->len += n;
+		memcpy(k->s + o, enc, n);
+		o += n;
 	}
+	k->len = o;
 }
 
 /* 1 when a is inside b and makes up three quarters of it. */
@@ -732,6 +736,19 @@ block_tail_end(const struct lead *l, const struct block *b)
 	    b->end - b->start);
 }
 
+/* Reverses blocks [from, to) of bl. */
+static void
+blocks_reverse(struct blocks *bl, size_t from, size_t to)
+{
+	struct block t;
+
+	while (to > from + 1) {
+		t = bl->v[from];
+		bl->v[from++] = bl->v[--to];
+		bl->v[to] = t;
+	}
+}
+
 /*
  * The end of the text, read backwards a paragraph at a time (a long
  * body costs its last paragraphs only): the furniture that ends it
@@ -741,22 +758,24 @@ block_tail_end(const struct lead *l, const struct block *b)
 static void
 lead_end_frame(struct lead *l)
 {
+	/* The blocks read, last first: the text's own when the frame
+	 * reads back to its start (short bodies, most feed items). */
 	struct blocks bl = { NULL, 0, 0 };
-	size_t end = l->len, from = 0, widest, k, te, first = SIZE_MAX;
-	size_t first_end = 0, paragraphs = 0;
+	size_t end = l->len, from = 0, widest, k, n0, te, first = SIZE_MAX;
+	size_t first_end = 0;
 	struct block *b;
 	int content = 0;
 
 	l->limit = l->len;
 	l->tail_start = SIZE_MAX;
 	while (end > 0 && l->tail_start == SIZE_MAX) {
-		paragraphs++;
 		from = paragraph_start(l->text, end);
-		bl.n = 0;
+		n0 = bl.n;
 		paragraph_end(l->text, end, from, &widest);
 		paragraph_split(&bl, l->text, from, end, widest);
-		for (k = bl.n; k > 0; k--) {
-			b = &bl.v[k - 1];
+		blocks_reverse(&bl, n0, bl.n);
+		for (k = n0; k < bl.n; k++) {
+			b = &bl.v[k];
 			te = block_tail_end(l, b);
 			if (te == b->end)
 				b->furniture = (int)para_furniture_words(l->text +
@@ -792,8 +811,9 @@ lead_end_frame(struct lead *l)
 		l->tail_start = first;
 		l->tail_end = first_end;
 	}
-	/* A text of one paragraph (most feed bodies) is split once. */
-	if (paragraphs == 1 && from == 0 && bl.n > 0) {
+	/* Read back to the start: the blocks are the text's, split once. */
+	if (from == 0 && bl.n > 0) {
+		blocks_reverse(&bl, 0, bl.n);
 		l->bl = bl;
 		l->next = l->len;
 		return;
@@ -810,6 +830,8 @@ prose_follows(struct lead *l, size_t i)
 
 	for (i++; i < l->bl.n || lead_more(l); i++) {
 		b = &l->bl.v[i];
+		if (b->start >= l->limit)
+			break;	/* the furniture the text ends with */
 		if (!b->item && (b->stop || b->words >= SUMMARY_STANDFIRST_WORDS))
 			return 1;
 	}
