@@ -22,7 +22,7 @@
 #define BYLINE_MAX_WORDS 40	/* names, roles and affiliations */
 #define PROMPT_MAX_WORDS 35	/* "Sign up here to get an email whenever..." */
 #define CAPTION_MAX_WORDS 60
-#define NOTE_MAX_WORDS 80
+#define NOTE_MAX_WORDS PARA_FURNITURE_MAX_WORDS
 #define LINK_REST_MAX_WORDS 8	/* "Read more at The Site" */
 #define TAIL_SCAN_WORDS 10	/* how far back a glued tail may start */
 #define DATELINE_MAX_WORDS 8	/* "NEWARK, N.J. (AP) —" */
@@ -74,20 +74,28 @@ para_starts_ci(const char *s, size_t len, const char *prefix)
 	return starts_ci(s, len, prefix);
 }
 
+/* 1 when phrase (n > 0 bytes) stands at low[at] as whole words. */
+static int
+phrase_at(const char *low, size_t len, size_t at, const char *phrase,
+    size_t n)
+{
+	return at + n <= len && memcmp(low + at, phrase, n) == 0 &&
+	    (at == 0 || !is_word_byte((unsigned char)low[at - 1]) ||
+	    !is_word_byte((unsigned char)phrase[0])) &&
+	    (at + n == len || !is_word_byte((unsigned char)low[at + n]) ||
+	    !is_word_byte((unsigned char)phrase[n - 1]));
+}
+
 /* 1 when phrase occurs in low (lower-cased ASCII) as whole words. */
 static int
 has_phrase(const char *low, size_t len, const char *phrase)
 {
-	size_t n = strlen(phrase), at;
+	size_t n = strlen(phrase);
 	const char *p = low;
 
 	while (n > 0 && (p = memmem(p, len - (size_t)(p - low), phrase, n))
 	    != NULL) {
-		at = (size_t)(p - low);
-		if ((at == 0 || !is_word_byte((unsigned char)low[at - 1]) ||
-		    !is_word_byte((unsigned char)phrase[0])) &&
-		    (at + n == len || !is_word_byte((unsigned char)low[at + n]) ||
-		    !is_word_byte((unsigned char)phrase[n - 1])))
+		if (phrase_at(low, len, (size_t)(p - low), phrase, n))
 			return 1;
 		p++;
 	}
@@ -145,41 +153,59 @@ is_ascii_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* Text is mostly ASCII, decided here a byte at a time; the rest is
- * decoded. */
-void
-para_measure(const char *s, size_t len, struct para *p)
+/* Counts the words of [s, s+len) and its characters (*chars when not
+ * NULL), stopping after max + 1 words. Text is mostly ASCII, decided
+ * here a byte at a time; the rest is decoded. Counts in locals: for the
+ * compiler, a struct para's fields may alias s. */
+static size_t
+count(const char *s, size_t len, size_t max, size_t *chars)
 {
-	/* Counts in locals: p's fields may alias s, for the compiler. */
-	size_t i = 0, k, chars = 0, words = 0;
+	size_t i = 0, k, nchars = 0, words = 0;
 	int counted = 0;	/* the current token is counted as a word */
 	unsigned char b;
 	uint32_t c;
 
 	while (i < len) {
 		b = (unsigned char)s[i];
-		chars++;
+		nchars++;
 		if (b < 0x80) {
-			if (is_ascii_space(b))
-				counted = 0;
-			else if (!counted && is_ascii_alnum(b))
-				words++, counted = 1;
 			i++;
+			if (is_ascii_space(b)) {
+				counted = 0;
+			} else if (!counted && is_ascii_alnum(b)) {
+				if (++words > max)
+					break;
+				counted = 1;
+			}
 			continue;
 		}
 		k = utf8_decode(s + i, len - i, &c);
 		if (utf8_is_space(c)) {
 			counted = 0;
 		} else if (!counted && utf8_is_alnum(c)) {
-			words++;
+			if (++words > max)
+				break;
 			counted = 1;
 		}
 		i += k;
 	}
+	if (chars != NULL)
+		*chars = nchars;
+	return words;
+}
+
+void
+para_measure(const char *s, size_t len, struct para *p)
+{
 	memset(p, 0, sizeof(*p));
-	p->chars = chars;
-	p->words = words;
+	p->words = count(s, len, SIZE_MAX - 1, &p->chars);
 	p->stop = para_ends_sentence(s, len);
+}
+
+size_t
+para_words_upto(const char *s, size_t len, size_t max)
+{
+	return count(s, len, max, NULL);
 }
 
 /*
@@ -413,7 +439,7 @@ tok_core(struct tok t)
 static int
 tok_is(struct tok t, const char *word)
 {
-	return t.len == strlen(word) && starts_ci(t.s, t.len, word);
+	return starts_ci(t.s, t.len, word) && t.len == strlen(word);
 }
 
 static int
@@ -804,6 +830,10 @@ is_date_line(const char *s, size_t len, size_t words)
 			continue;	/* "|", "-", "<": no word either way */
 		tokens++;
 		dates += is_date_token(t.s, t.len);
+		/* The tokens are the words: half of them not dates, and
+		 * the line is none. */
+		if ((tokens - dates) * 2 >= words)
+			return 0;
 	}
 	return tokens > 0 && dates * 2 > tokens &&
 	    (dates == tokens || !para_ends_sentence(s, len));
@@ -1202,6 +1232,7 @@ is_label(const char *s, size_t len)
  * originally appeared in..."), series and membership notes ("This story
  * is currently available to Medium Members").
  */
+/* Each holds "this", where refers_to_itself() looks for it. */
 static const char *const self_refs[] = {
 	"this post", "this article", "this story", "this piece",
 	"this essay", "this column", "this episode", "this interview",
@@ -1264,28 +1295,52 @@ find_at(const char *s, size_t len, const char *needle, size_t n,
 	return found;
 }
 
-/* What every note holds: a "this" (or "This") that refers to itself,
- * or Medium's "was originally published": most paragraphs are passed
- * over with two scans for a letter. */
+/* 1 when s holds one of self_refs[], case aside: each "this" in it is
+ * read once, rather than s searched once a phrase. */
 static int
-may_be_note(const char *s, size_t len)
+refers_to_itself(const char *s, size_t len)
 {
-	return find_at(s, len, "his ", 4, 0, 0) != NULL ||
-	    find_at(s, len, "riginally", 9, 2, 0) != NULL;
+	const char *p = s + 1, *r;
+	size_t i, at, off, n;
+
+	while (p < s + len && (p = find_at(p, len - (size_t)(p - s), "his",
+	    3, 0, 0)) != NULL) {
+		at = (size_t)(p - 1 - s);
+		p += 3;
+		if (ascii_lower((unsigned char)s[at]) != 't')
+			continue;
+		for (i = 0; i < NELEM(self_refs); i++) {
+			r = strstr(self_refs[i], "this");
+			off = (size_t)(r - self_refs[i]);
+			n = strlen(self_refs[i]);
+			if (at >= off && starts_ci(s + at - off, len - (at - off),
+			    self_refs[i]) && (at == off || !is_word_byte(
+			    (unsigned char)s[at - off - 1])) &&
+			    (at - off + n == len || !is_word_byte(
+			    (unsigned char)s[at - off + n])))
+				return 1;
+		}
+	}
+	return 0;
 }
 
+/* A note refers to itself ("this post", "a version of this") or is
+ * Medium's footer ("was originally published"): most paragraphs are
+ * passed over after a scan for the "his" of "this" and one for
+ * "riginally", and are never lower-cased. */
 static int
 is_note(const char *s, size_t len, size_t words)
 {
 	char buf[1024];
 	size_t i, n = len < sizeof(buf) ? len : sizeof(buf) - 1;
-	int self = 0;
+	int self;
 
-	if (words > NOTE_MAX_WORDS || !may_be_note(s, len))
+	if (words > NOTE_MAX_WORDS)
+		return 0;
+	self = refers_to_itself(s, len);
+	if (!self && find_at(s, len, "riginally", 9, 2, 0) == NULL)
 		return 0;
 	lower_copy(buf, s, n);
-	for (i = 0; i < NELEM(self_refs) && !self; i++)
-		self = has_phrase(buf, n, self_refs[i]);
 	/* Medium's footer names no post: "X was originally published in Y
 	 * on Medium, where people are continuing the conversation..." */
 	if (!self && !(has_phrase(buf, n, "was originally published in") &&

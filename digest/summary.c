@@ -172,7 +172,6 @@ static void
 block_push(struct blocks *bl, const char *text, size_t start, size_t end)
 {
 	struct block *b;
-	struct para p;
 	size_t len = end - start;
 	const char *s = util_trim(text + start, &len);
 
@@ -182,9 +181,10 @@ block_push(struct blocks *bl, const char *text, size_t start, size_t end)
 	b = &bl->v[bl->n++];
 	b->start = (size_t)(s - text);
 	b->end = b->start + len;
-	para_measure(s, len, &p);
-	b->words = p.words;
-	b->stop = p.stop;
+	/* Words are only ever compared with the furniture's limits: a
+	 * long paragraph is counted as far as them. */
+	b->words = para_words_upto(s, len, PARA_FURNITURE_MAX_WORDS);
+	b->stop = para_ends_sentence(s, len);
 	b->item = is_item_start(s, len);
 	b->furniture = -1;
 }
@@ -213,7 +213,6 @@ line_breaks(const char *text, size_t len, size_t line, size_t nl,
 {
 	size_t next = nl + 1, n = nl - line;
 	const char *s = util_trim(text + line, &n);
-	struct para p;
 
 	while (next < len && is_space_byte((unsigned char)text[next]))
 		next++;
@@ -223,9 +222,9 @@ line_breaks(const char *text, size_t len, size_t line, size_t nl,
 		return 1;
 	if (n == 0 || !opens_sentence(text + next, len - next))
 		return 0;
-	para_measure(s, n, &p);
-	return !p.stop && (p.words < SUMMARY_STANDFIRST_WORDS ||
-	    n * 10 < widest * 7);
+	return !para_ends_sentence(s, n) && (n * 10 < widest * 7 ||
+	    para_words_upto(s, n, SUMMARY_STANDFIRST_WORDS) <
+	    SUMMARY_STANDFIRST_WORDS);
 }
 
 /* The end of the paragraph that starts at from: a blank line, U+2029 or
