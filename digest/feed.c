@@ -1567,16 +1567,21 @@ ref_len(const char *s, size_t len, const char **name, size_t *nlen)
 	return i + 1;
 }
 
+/* amp, lt, gt, quot, apos: the entities XML defines. */
 static int
 is_xml_entity(const char *name, size_t n)
 {
-	static const char *const xml[] = { "amp", "lt", "gt", "quot", "apos" };
-	size_t i;
-
-	for (i = 0; i < NELEM(xml); i++)
-		if (strlen(xml[i]) == n && memcmp(xml[i], name, n) == 0)
-			return 1;
-	return 0;
+	switch (n) {
+	case 2:
+		return (name[0] == 'l' || name[0] == 'g') && name[1] == 't';
+	case 3:
+		return memcmp(name, "amp", 3) == 0;
+	case 4:
+		return memcmp(name, "quot", 4) == 0 ||
+		    memcmp(name, "apos", 4) == 0;
+	default:
+		return 0;
+	}
 }
 
 /* Where the markup construct at s[i] ('<' of a comment, CDATA section,
@@ -1614,22 +1619,25 @@ static int
 xml_fix_amps(const char *s, size_t len, char **out, size_t *outlen)
 {
 	struct buf b;
-	const char *name;
-	size_t i = 0, from = 0, n, nlen, k;
+	const char *name, *amp, *lt;
+	size_t i = 0, a, from = 0, n, nlen, k;
 	int subset = 0, fixed = 0;
 
 	/* Every byte an '&' at worst: five bytes each. */
 	buf_init(&b, len * 5 + 16);
-	while (i < len) {
-		if (s[i] == '<') {
-			k = skip_construct(s, len, i, &subset);
+	/* From '&' to '&' by memchr(); the constructs before each, where
+	 * one may hide it, found by their '<'. */
+	while (i < len && (amp = memchr(s + i, '&', len - i)) != NULL) {
+		a = (size_t)(amp - s);
+		while (i < a && (lt = memchr(s + i, '<', a - i)) != NULL) {
+			i = (size_t)(lt - s);
+			k = i + 1 < len && (s[i + 1] == '!' || s[i + 1] == '?') ?
+			    skip_construct(s, len, i, &subset) : i;
 			i = k > i ? k : i + 1;
-			continue;
 		}
-		if (s[i] != '&') {
-			i++;
-			continue;
-		}
+		if (i > a)
+			continue;	/* inside a CDATA section, a comment... */
+		i = a;
 		n = ref_len(s + i, len - i, &name, &nlen);
 		if (n > 0 && (name == NULL || subset || is_xml_entity(name,
 		    nlen))) {
