@@ -554,6 +554,9 @@ struct quick {
 	char open[QUICK_DEPTH][TAG_NAME_MAX];	/* the open elements */
 	const struct tag_info *info[QUICK_DEPTH];
 	int depth;
+	int tagged;		/* a tag was read */
+	int implied_p;		/* text came before any tag: libxml2 put it
+				 * in a <p>, still open */
 	/* A fragment uses few element names, over and over. */
 	struct quick_tag seen[QUICK_SEEN];
 	int nseen;
@@ -672,6 +675,10 @@ quick_tag(struct quick *q)
 	enum html_role role;
 	size_t len;
 
+	if (!q->tagged) {
+		q->tagged = 1;
+		q->implied_p = q->text.len > 0;
+	}
 	q->i++;
 	end = q->i < q->len && q->s[q->i] == '/';
 	q->i += (size_t)end;
@@ -699,6 +706,13 @@ quick_tag(struct quick *q)
 	if (!quick_attributes(q, &self_closing) ||
 	    (q->depth > 0 && closes(q->info[q->depth - 1], name, len)))
 		return 0;
+	/* What closes a <p> closes the one libxml2 implied ("a<col>b"
+	 * is two paragraphs, "<i>a</i><col>b" one). */
+	if (q->implied_p && q->depth == 0 && closes(tag_lookup("p"), name,
+	    len)) {
+		html_text_break(&q->text, HTML_BLOCK);
+		q->implied_p = 0;
+	}
 	if (role != HTML_INLINE)
 		html_text_break(&q->text, role);
 	if (self_closing || (info != NULL && (info->flags & TAG_VOID)))
@@ -780,6 +794,8 @@ html_quick_to_text(const char *html, size_t len, size_t max)
 	q.len = len;
 	q.i = 0;
 	q.depth = 0;
+	q.tagged = 0;
+	q.implied_p = 0;
 	q.nseen = 0;
 	html_text_init(&q.text, max);
 	html_text_reserve(&q.text, len);
