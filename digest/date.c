@@ -615,8 +615,8 @@ date_parse(const char *s, size_t len, int64_t *out)
 		rc = parse_ymd_slashed(&sc, &f);
 	else if (k == 8)
 		rc = parse_iso_basic(&sc, &f);
-	else if ((k == 1 || k == 2) && k < len && (s[k] == '/' || (s[k] == '.' &&
-	    k + 1 < len && is_digit((unsigned char)s[k + 1]))))
+	else if ((k == 1 || k == 2) && k < len && (s[k] == '/' ||
+	    (s[k] == '.' && k + 1 < len && is_digit((unsigned char)s[k + 1]))))
 		rc = parse_slashed(&sc, &f);
 	else
 		rc = parse_rfc822(&sc, &f);

@@ -1263,8 +1263,8 @@ note_undated(struct feed *out, size_t n, const char *date, size_t len)
 	date = util_trim(date, &len);
 	if (out->nnotes < FEED_NOTES_MAX)
 		snprintf(out->notes[out->nnotes++], FEED_NOTE_LEN, "item %zu: "
-		    "cannot read the date '%.*s'", n, (int)(len < 60 ? len : 60),
-		    date);
+		    "cannot read the date '%.*s'", n,
+		    (int)(len < 60 ? len : 60), date);
 	out->undated++;
 }
 
@@ -1631,12 +1631,13 @@ xml_fix_amps(const char *s, size_t len, char **out, size_t *outlen)
 		a = (size_t)(amp - s);
 		while (i < a && (lt = memchr(s + i, '<', a - i)) != NULL) {
 			i = (size_t)(lt - s);
-			k = i + 1 < len && (s[i + 1] == '!' || s[i + 1] == '?') ?
-			    skip_construct(s, len, i, &subset) : i;
+			k = i + 1 < len && (s[i + 1] == '!' ||
+			    s[i + 1] == '?') ? skip_construct(s, len, i,
+			    &subset) : i;
 			i = k > i ? k : i + 1;
 		}
 		if (i > a)
-			continue;	/* inside a CDATA section, a comment... */
+			continue;	/* inside CDATA, a comment... */
 		i = a;
 		n = ref_len(s + i, len - i, &name, &nlen);
 		if (n > 0 && (name == NULL || subset || is_xml_entity(name,

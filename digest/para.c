@@ -20,7 +20,7 @@
 #define FURNITURE_MAX_WORDS 40	/* longer paragraphs are never boxes */
 #define LABEL_MAX_WORDS 3	/* "3 Comments", "Trending now" */
 #define BYLINE_MAX_WORDS 40	/* names, roles and affiliations */
-#define PROMPT_MAX_WORDS 35	/* "Sign up here to get an email whenever..." */
+#define PROMPT_MAX_WORDS 35	/* "Sign up here to get an email when..." */
 #define CAPTION_MAX_WORDS 60
 #define NOTE_MAX_WORDS PARA_FURNITURE_MAX_WORDS
 #define LINK_REST_MAX_WORDS 8	/* "Read more at The Site" */
@@ -228,7 +228,8 @@ static const struct box_cue {
 	{ "newsletters", NULL, PARA_CUE_BOX, 0 },
 	{ "subscribe", NULL, PARA_CUE_BOX, 0 },
 	{ "unsubscribe", NULL, PARA_CUE_BOX, 0 },
-	{ "sign up", NULL, PARA_CUE_BOX, 0 }, { "signup", NULL, PARA_CUE_BOX, 0 },
+	{ "sign up", NULL, PARA_CUE_BOX, 0 },
+	{ "signup", NULL, PARA_CUE_BOX, 0 },
 	{ "sign-up", NULL, PARA_CUE_BOX, 0 },
 	{ "follow us", NULL, PARA_CUE_BOX, 0 },
 	{ "follow me", NULL, PARA_CUE_BOX, 0 },
@@ -1220,7 +1221,8 @@ is_label(const char *s, size_t len)
 		/* The label alone, with decoration: "ADVERTISEMENT", "Ad -". */
 		while (k < len && !is_word_byte((unsigned char)s[k]))
 			k++;
-		if (k == len && (n == len || !is_word_byte((unsigned char)s[n])))
+		if (k == len && (n == len ||
+		    !is_word_byte((unsigned char)s[n])))
 			return 1;
 	}
 	return 0;
@@ -1301,7 +1303,7 @@ static int
 refers_to_itself(const char *s, size_t len)
 {
 	const char *p = s + 1, *r;
-	size_t i, at, off, n;
+	size_t i, at, off, n, from;
 
 	while (p < s + len && (p = find_at(p, len - (size_t)(p - s), "his",
 	    3, 0, 0)) != NULL) {
@@ -1313,11 +1315,13 @@ refers_to_itself(const char *s, size_t len)
 			r = strstr(self_refs[i], "this");
 			off = (size_t)(r - self_refs[i]);
 			n = strlen(self_refs[i]);
-			if (at >= off && starts_ci(s + at - off, len - (at - off),
-			    self_refs[i]) && (at == off || !is_word_byte(
-			    (unsigned char)s[at - off - 1])) &&
-			    (at - off + n == len || !is_word_byte(
-			    (unsigned char)s[at - off + n])))
+			if (at < off)
+				continue;
+			from = at - off;	/* where the phrase starts */
+			if (starts_ci(s + from, len - from, self_refs[i]) &&
+			    (from == 0 || !is_word_byte((unsigned char)
+			    s[from - 1])) && (from + n == len ||
+			    !is_word_byte((unsigned char)s[from + n])))
 				return 1;
 		}
 	}
@@ -1414,7 +1418,8 @@ byline_lead_in(const char *s, size_t len)
 	if (byline_intro(s, len, &forum) == 0 || forum)
 		return 0;
 	for (i = 0; i < NELEM(seps); i++) {
-		sep = memmem(s, len < 200 ? len : 200, seps[i], strlen(seps[i]));
+		sep = memmem(s, len < 200 ? len : 200, seps[i],
+		    strlen(seps[i]));
 		if (sep != NULL && (best == NULL || sep < best)) {
 			best = sep;
 			n = strlen(seps[i]);

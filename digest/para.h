@@ -30,7 +30,7 @@
 
 struct para {
 	size_t chars;	/* characters */
-	size_t words;	/* white-space separated tokens holding a letter or digit */
+	size_t words;	/* white-space separated tokens with a letter, digit */
 	int stop;	/* ends a sentence: . ! ? ... maybe inside quotes */
 };
 
@@ -59,13 +59,13 @@ int para_is_meta_line(const char *s, size_t len, const struct para *p);
 /* What a whole paragraph is when it is furniture. */
 enum para_furniture {
 	PARA_PROSE = 0,		/* not furniture */
-	PARA_BYLINE,		/* "By Jane Doe", a sign-off "- Jane Doe, Team" */
-	PARA_DATELINE,		/* "March 3, 2015 10:04 AM", "Updated 8.13pm GMT" */
+	PARA_BYLINE,		/* "By Jane Doe", a sign-off "- Jane Doe" */
+	PARA_DATELINE,		/* "March 3, 2015 10:04 AM", "Updated 8pm" */
 	PARA_CAPTION,		/* "Photo: ...", "... (Getty Images)" */
 	PARA_PROMPT,		/* "Read more", "Subscribe to our newsletter" */
 	PARA_LABEL,		/* "Advertisement", "Related: ..." */
 	PARA_NOTE,		/* "The post X appeared first on Y.", "A
-				 * version of this post originally appeared..." */
+				 * version of this post first appeared..." */
 };
 enum para_furniture para_furniture(const char *s, size_t len);
 /* The same for a paragraph whose words were counted (para_measure). */

@@ -95,8 +95,8 @@ sql_id_list(struct buf *sql, const struct select_ids *ids, size_t from,
 	int rc = 0;
 
 	for (i = ids->group[from]; i < ids->group[to]; i++)
-		rc |= buf_printf(sql, "%s%lld", i > ids->group[from] ? ", " : "",
-		    (long long)ids->v[i]);
+		rc |= buf_printf(sql, "%s%lld",
+		    i > ids->group[from] ? ", " : "", (long long)ids->v[i]);
 	return rc;
 }
 
@@ -613,8 +613,8 @@ select_first_copies(sqlite3 *db, const struct select_query *q,
 		    SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && k->sig.n < SIG_SHORT) {
-			select_lead_sig((const char *)sqlite3_column_text(st, 9),
-			    &ls);
+			select_lead_sig((const char *)
+			    sqlite3_column_text(st, 9), &ls);
 			if (ls.n == 0 || k->lead.n == 0 ||
 			    !select_sig_similar(&k->lead, &ls))
 				rc = SQLITE_DONE;
@@ -661,7 +661,7 @@ select_articles(sqlite3 *db, const struct select_query *q,
 	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st,
 		    ARTICLE_NCOLUMNS);
-		/* a.source is column 5 and a.lead column 9 of ARTICLE_COLUMNS */
+		/* a.source and a.lead: columns 5 and 9 of ARTICLE_COLUMNS */
 		const char *source = (const char *)sqlite3_column_text(st, 5);
 		const char *lead = (const char *)sqlite3_column_text(st, 9);
 		int64_t id = sqlite3_column_int64(st, 0);

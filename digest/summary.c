@@ -23,7 +23,7 @@
 
 #define SUMMARY_ELLIPSIS "\xe2\x80\xa6"	/* … */
 #define SUMMARY_ELLIPSIS_LEN 3
-#define KEY_MAX 2048		/* bytes of a title compared with the text */
+#define KEY_MAX 2048		/* title bytes compared with the text */
 #define DANGLING_MAX 3		/* function words dropped before "…" */
 
 /* Appends the collapsed [s, s+len) to out (which has room for len more
@@ -239,11 +239,11 @@ paragraph_end(const char *text, size_t len, size_t from, size_t *widest)
 		/* Only newlines and U+2029 (E2 80 A9) matter here. */
 		if (text[i] != '\n' && text[i] != '\xE2') {
 			const char *nl = memchr(text + i, '\n', len - i);
-			const char *e2 = memchr(text + i, '\xE2', (nl ? (size_t)
+			const char *e2 = memchr(text + i, 0xE2, (nl ? (size_t)
 			    (nl - text) : len) - i);
 
-			i = e2 ? (size_t)(e2 - text) : nl ? (size_t)(nl - text) :
-			    len;
+			i = e2 ? (size_t)(e2 - text) :
+			    nl ? (size_t)(nl - text) : len;
 			continue;
 		}
 		if (text[i] == '\n') {
@@ -309,7 +309,7 @@ paragraph_start(const char *text, size_t end)
 		}
 	}
 	/* A U+2029 after that blank line ends the paragraph before. */
-	for (p = text + from; (q = memchr(p, '\xE2', (size_t)(text + end -
+	for (p = text + from; (q = memchr(p, 0xE2, (size_t)(text + end -
 	    p))) != NULL; p = q + 1)
 		if (text + end - q >= 3 && q[1] == '\x80' && q[2] == '\xA9')
 			from = (size_t)(q + 3 - text);
@@ -346,7 +346,8 @@ key_make(struct key *k, const char *s, size_t len, size_t max)
 
 			if (c >= 'A' && c <= 'Z')
 				k->s[o++] = (char)(c | 0x20);
-			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			else if ((c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9'))
 				k->s[o++] = c;
 			if (o == sizeof(k->s))
 				break;
@@ -403,7 +404,8 @@ title_prefix_len(const struct key *title, const char *s, size_t len)
 		if (utf8_is_alnum(cp)) {
 			size_t n = utf8_encode(utf8_lower(cp), enc);
 
-			if (t + n > title->len || memcmp(title->s + t, enc, n))
+			if (t + n > title->len ||
+			    memcmp(title->s + t, enc, n) != 0)
 				return 0;
 			t += n;
 		}
@@ -649,7 +651,7 @@ struct lead {
 	size_t len;
 	const struct key *title;	/* borrowed, NULL: no title */
 	struct blocks bl;	/* split as the lead reads on */
-	size_t next;		/* where the next paragraph to split begins */
+	size_t next;		/* where the next paragraph to split starts */
 	size_t limit;		/* the furniture at the end of the text
 				 * begins here */
 	size_t tail_start;	/* the block the text ends with starts here,
@@ -777,8 +779,9 @@ lead_end_frame(struct lead *l)
 			b = &bl.v[k];
 			te = block_tail_end(l, b);
 			if (te == b->end)
-				b->furniture = (int)para_furniture_words(l->text +
-				    b->start, b->end - b->start, b->words);
+				b->furniture = (int)para_furniture_words(
+				    l->text + b->start, b->end - b->start,
+				    b->words);
 			if (!content) {
 				/* Furniture yet: the end of the text. */
 				if (te == b->start || (te == b->end ?
@@ -831,7 +834,8 @@ prose_follows(struct lead *l, size_t i)
 		b = &l->bl.v[i];
 		if (b->start >= l->limit)
 			break;	/* the furniture the text ends with */
-		if (!b->item && (b->stop || b->words >= SUMMARY_STANDFIRST_WORDS))
+		if (!b->item && (b->stop ||
+		    b->words >= SUMMARY_STANDFIRST_WORDS))
 			return 1;
 	}
 	return 0;
@@ -912,10 +916,12 @@ lead_sentences(struct lead *l, const char *s, size_t len, int at_end)
 		}
 		if (!p.stop && !colon) {
 			/* A heading inside the block, or a line of a list. */
-			if (l->count > 0)
+			if (l->count > 0) {
 				l->done = 1;
-			else if (p.words >= SUMMARY_STANDFIRST_WORDS)
-				lead_add(l, s + a, b - a, CUT_NONE), l->done = 1;
+			} else if (p.words >= SUMMARY_STANDFIRST_WORDS) {
+				lead_add(l, s + a, b - a, CUT_NONE);
+				l->done = 1;
+			}
 		} else if (colon) {
 			/* "The following worked:" introduces what a lead
 			 * cannot show. */

@@ -344,7 +344,8 @@ has_text(const char *body, const char *title)
 				c[n = k] = '\0';
 			}
 		furniture = has_cue(c);
-		if (n > 0 && !furniture && !same_key(c, n, title ? title : "") &&
+		if (n > 0 && !furniture &&
+		    !same_key(c, n, title ? title : "") &&
 		    ((ends_final(c, n) && words_of(c, n) >= 2) ||
 		    words_of(c, n) >= 6))
 			return 1;

@@ -257,7 +257,8 @@ lead_case_read(char **p, struct lead_file_case *c)
 		else if (strncmp(*p, "@max ", 5) == 0)
 			c->max = (size_t)strtoul(*p + 5, NULL, 10);
 		else
-			fail_msg("%s: unknown option %.*s", c->name, (int)n, *p);
+			fail_msg("%s: unknown option %.*s", c->name,
+			    (int)n, *p);
 		*p = nl ? nl + 1 : *p + n;
 	}
 	sep = strstr(*p, "\n---\n");
@@ -360,9 +361,9 @@ test_article(void **state)
 
 	article_init(&a);
 	a.title = xstrdup("  ");
-	a.body = xstrdup("Sky watchers in Europe, Asia, and parts of Alaska and "
-	    "Canada will experience a partial eclipse of the Sun on Saturday, "
-	    "May 31st. It starts at dawn.");
+	a.body = xstrdup("Sky watchers in Europe, Asia, and parts of Alaska "
+	    "and Canada will experience a partial eclipse of the Sun on "
+	    "Saturday, May 31st. It starts at dawn.");
 	assert_int_equal(summary_article(&a, 2, 400), 1);
 	assert_string_equal(a.title, "Sky watchers in Europe, Asia, and parts "
 	    "of Alaska and Canada will experience a\xe2\x80\xa6");
