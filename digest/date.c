@@ -358,6 +358,7 @@ skip_at(struct scan *sc)
 }
 
 static int parse_ymd_slashed(struct scan *sc, struct fields *f);
+static int time_after_date(struct scan *sc, struct fields *f);
 
 /*
  * RFC 822 and its variants: [weekday[,]] day month[,] year [[at] time
@@ -403,17 +404,7 @@ parse_rfc822(struct scan *sc, struct fields *f)
 			return -1;
 		return year(sc, &f->year);
 	}
-	if (year(sc, &f->year) == -1)
-		return -1;
-	if (peek(sc) == -1)
-		return 0;
-	if (need_blanks(sc) == -1)
-		return -1;
-	skip_at(sc);
-	if (clock_time(sc, f) == -1)
-		return -1;
-	skip_blanks(sc);
-	return peek(sc) == -1 ? 0 : zone(sc, &f->off);
+	return year(sc, &f->year) == -1 ? -1 : time_after_date(sc, f);
 }
 
 /* RFC 3339 / ISO 8601: yyyy-mm-dd[(T|space)hh:mm[:ss[.frac]]][zone],

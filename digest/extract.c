@@ -1897,15 +1897,6 @@ title_last_sep(const char *s, size_t len, size_t *seplen)
 	return best;
 }
 
-static size_t
-count_words(const char *s, size_t len)
-{
-	struct para p;
-
-	para_measure(s, len, &p);
-	return p.words;
-}
-
 /* Cuts " | Site" off a title when Site is the page's og:site_name. */
 static void
 title_strip_site(char *t, const char *site)
@@ -1931,8 +1922,8 @@ title_strip_parts(char *t)
 	for (cuts = 0; cuts < 3; cuts++) {
 		sep = title_last_sep(t, len, &seplen);
 		if (sep == NULL ||
-		    count_words(sep + seplen, len - (size_t)(sep + seplen - t))
-		    > 4 || count_words(t, (size_t)(sep - t)) < 3)
+		    para_words(sep + seplen, len - (size_t)(sep + seplen - t))
+		    > 4 || para_words(t, (size_t)(sep - t)) < 3)
 			return;
 		len = (size_t)(sep - t);
 		t[len] = '\0';
@@ -2073,7 +2064,7 @@ page_author(struct page *pg)
 		r->author = author_clean(s);
 		free(s);
 		if (r->author != NULL &&
-		    count_words(r->author, strlen(r->author)) > 6) {
+		    para_words(r->author, strlen(r->author)) > 6) {
 			free(r->author);
 			r->author = NULL;
 		}

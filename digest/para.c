@@ -208,6 +208,12 @@ para_words_upto(const char *s, size_t len, size_t max)
 	return count(s, len, max, NULL);
 }
 
+size_t
+para_words(const char *s, size_t len)
+{
+	return count(s, len, SIZE_MAX - 1, NULL);
+}
+
 /*
  * The scraped page's box cues. A box (sign-up, share bar, cookie notice,
  * ad label) may sit inside an article; an ending (comments, related
@@ -523,15 +529,6 @@ tok_is_dash(struct tok t)
 	    tok_is(t, "\xE2\x80\x93") || tok_is(t, "\xE2\x80\x95");
 }
 
-/* The number of tokens of s that hold a letter or a digit. */
-static size_t
-count_words(const char *s, size_t len)
-{
-	struct para p;
-
-	para_measure(s, len, &p);
-	return p.words;
-}
 
 /*
  * Months in the languages of the wire services' datelines, for
@@ -827,7 +824,7 @@ is_date_line(const char *s, size_t len, size_t words)
 	if (words > 10)
 		return 0;
 	while (tok_next(s, len, &i, &t)) {
-		if (count_words(t.s, t.len) == 0)
+		if (para_words(t.s, t.len) == 0)
 			continue;	/* "|", "-", "<": no word either way */
 		tokens++;
 		dates += is_date_token(t.s, t.len);
@@ -1361,7 +1358,7 @@ para_furniture(const char *s, size_t len)
 {
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n'))
 		len--;
-	return para_furniture_words(s, len, count_words(s, len));
+	return para_furniture_words(s, len, para_words(s, len));
 }
 
 enum para_furniture
@@ -1426,7 +1423,7 @@ byline_lead_in(const char *s, size_t len)
 		}
 	}
 	if (best == NULL || byline_kind(s, (size_t)(best - s),
-	    count_words(s, (size_t)(best - s))) != PARA_BYLINE)
+	    para_words(s, (size_t)(best - s))) != PARA_BYLINE)
 		return 0;
 	at = (size_t)(best - s) + n;
 	return at < len && tok_capitalized((struct tok){ s + at, len - at }) ?
@@ -1489,7 +1486,7 @@ forum_tail_start(const char *s, size_t len)
 			end--;
 		return nlabels > 0 ? end : len;
 	}
-	words = count_words(last, (size_t)(s + end - last));
+	words = para_words(last, (size_t)(s + end - last));
 	if (words > 15)
 		return nlabels > 0 ? end : len;
 	return (size_t)(last - s);

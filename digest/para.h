@@ -40,6 +40,8 @@ void para_measure(const char *s, size_t len, struct para *p);
 /* The words of s as para_measure counts them, but no more than max + 1:
  * the count stops there, and so does the reading. */
 size_t para_words_upto(const char *s, size_t len, size_t max);
+/* The words of s as para_measure counts them. */
+size_t para_words(const char *s, size_t len);
 /* 1 when s starts with prefix (lower-case ASCII), ASCII case aside. */
 int para_starts_ci(const char *s, size_t len, const char *prefix);
 /* 1 when s ends with a sentence stop (. ! ? … and CJK stops), maybe

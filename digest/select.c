@@ -577,6 +577,26 @@ select_replace(sqlite3_stmt *st, struct article *a)
 	article_from_row(st, a);
 }
 
+/* The selection's statement (select_sql), or NULL with err. */
+static sqlite3_stmt *
+select_prepare(sqlite3 *db, const struct select_query *q,
+    const struct select_ids *want, const struct select_ids *skip,
+    int first_copy, char *err)
+{
+	struct buf sql;
+	sqlite3_stmt *st;
+
+	buf_init(&sql, SELECT_SQL_MAX);
+	if (select_sql(q, want, skip, first_copy, &sql) == -1) {
+		buf_release(&sql);
+		(void)util_err(err, "selection too complex");
+		return NULL;
+	}
+	st = db_prepare(db, buf_cstr(&sql), err);
+	buf_release(&sql);
+	return st;
+}
+
 /*
  * When the limit cut the window short, the copy of a kept title stored
  * first may lie beyond it (older, or less recent on its feed): each kept
@@ -591,18 +611,10 @@ select_first_copies(sqlite3 *db, const struct select_query *q,
 	struct select_kept *k;
 	struct select_sig ls;
 	sqlite3_stmt *st;
-	struct buf sql;
 	size_t i;
 	int rc = 0;
 
-	buf_init(&sql, SELECT_SQL_MAX);
-	if (select_sql(q, want, skip, 1, &sql) == -1) {
-		buf_release(&sql);
-		return util_err(err, "selection too complex");
-	}
-	st = db_prepare(db, buf_cstr(&sql), err);
-	buf_release(&sql);
-	if (st == NULL)
+	if ((st = select_prepare(db, q, want, skip, 1, err)) == NULL)
 		return -1;
 	for (i = 0; i < seen->nkept && rc == 0; i++) {
 		k = &seen->kept[i];
@@ -634,7 +646,6 @@ select_articles(sqlite3 *db, const struct select_query *q,
 {
 	struct select_ids want, skip;
 	struct select_dedup seen;
-	struct buf sql;
 	sqlite3_stmt *st;
 	size_t start = out->n, k;
 	int rc = SQLITE_DONE, cut;
@@ -646,14 +657,7 @@ select_articles(sqlite3 *db, const struct select_query *q,
 	 * at all; with --any, only the known ones count. */
 	if (q->ntags > 0 && (want.n == 0 || (q->match_all && want.unknown > 0)))
 		return 0;
-	buf_init(&sql, SELECT_SQL_MAX);
-	if (select_sql(q, &want, &skip, 0, &sql) == -1) {
-		buf_release(&sql);
-		return util_err(err, "selection too complex");
-	}
-	st = db_prepare(db, buf_cstr(&sql), err);
-	buf_release(&sql);
-	if (st == NULL)
+	if ((st = select_prepare(db, q, &want, &skip, 0, err)) == NULL)
 		return -1;
 	select_bind(st, q);
 	select_dedup_init(&seen);

@@ -841,15 +841,6 @@ prose_follows(struct lead *l, size_t i)
 	return 0;
 }
 
-static size_t
-count_words(const char *s, size_t len)
-{
-	struct para p;
-
-	para_measure(s, len, &p);
-	return p.words;
-}
-
 /* The final sentence of cut text, ending in the source's "..." or
  * "[...]" rather than a stop. */
 static int
@@ -870,7 +861,7 @@ lead_end(struct lead *l, const char *s, size_t len, int marked)
 	enum cut cut = marked ? CUT_PHRASE : tail_cut(s, len, l->len,
 	    utf8_count(l->text, l->len));
 
-	if (cut != CUT_NONE || count_words(s, len) >= SUMMARY_STANDFIRST_WORDS)
+	if (cut != CUT_NONE || para_words(s, len) >= SUMMARY_STANDFIRST_WORDS)
 		lead_add(l, s, len, cut);
 }
 
@@ -899,7 +890,7 @@ lead_sentences(struct lead *l, const char *s, size_t len, int at_end)
 		}
 		/* Words are counted only for a sentence without a stop. */
 		p.stop = para_ends_sentence(s + a, b - a);
-		p.words = p.stop ? 0 : count_words(s + a, b - a);
+		p.words = p.stop ? 0 : para_words(s + a, b - a);
 		colon = s[b - 1] == ':';
 		if (!more && at_end && (!p.stop || ends_with_cut_mark(s + a,
 		    b - a))) {
