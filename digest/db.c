@@ -336,6 +336,9 @@ static const char *const db_migrations[] = {
 	"  seen INTEGER NOT NULL,"
 	"  PRIMARY KEY (account, uidvalidity, uid)"
 	") WITHOUT ROWID;"),
+	/* 12 (issue 15): titles by their key, so that a fold finds the copy of a title
+	 * stored first, which it shows rather than a later source's. */
+	"CREATE INDEX IF NOT EXISTS article_title_key ON article (title_key);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
