@@ -1,4 +1,4 @@
-/* Tests for subscribers/token.c and the tokens the store gives people. */
+/* Tests for digest/token.c and the tokens the store gives people. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
