@@ -659,6 +659,24 @@ db_limit_memory(sqlite3 *db, long cache_kb, long long mmap_bytes)
 }
 
 void
+db_temp_in_memory(sqlite3 *db)
+{
+	(void)db_exec(db, "PRAGMA temp_store = MEMORY", NULL);
+}
+
+int
+db_checkpoint(sqlite3 *db, char *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+
+	/* BUSY: another connection is checkpointing; it does the work. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_err(db, err, "checkpoint");
+	return 0;
+}
+
+void
 db_close(sqlite3 *db)
 {
 	sqlite3_stmt *st;
