@@ -2,21 +2,52 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/* base64url's 64 characters in ASCII order: a number written with them
+ * (most significant first, fixed width) sorts as text as it does as a
+ * number. */
+static const char token_digits[] =
+    "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+/* Tokens made by this process: the low bits of the selector, so that
+ * the tokens of one millisecond seldom share a selector (when they do,
+ * the store compares each candidate's secret: slower, not wrong). */
+static atomic_uint token_count;
+
+/* The selector: the time in milliseconds (its low 42 bits: they wrap in
+ * 2109, when the end of the index stops being where new ones go, which
+ * only costs speed) and the counter (6 bits). */
+static void
+token_selector(char out[TOKEN_SELECTOR_LEN])
+{
+	struct timespec ts;
+	uint64_t v;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	v = (v & ((UINT64_C(1) << 42) - 1)) << 6 |
+	    (atomic_fetch_add(&token_count, 1) & 63);
+	for (i = TOKEN_SELECTOR_LEN - 1; i >= 0; i--) {
+		out[i] = token_digits[v & 63];
+		v >>= 6;
+	}
+}
 
 int
 token_new(char out[TOKEN_LEN + 1], char *err)
 {
-	unsigned char raw[TOKEN_BYTES + 1];
-	size_t got = 0, i, n = 0;
+	unsigned char raw[TOKEN_SECRET_LEN];
+	size_t got = 0, i;
 	ssize_t r;
 
-	while (got < TOKEN_BYTES) {
-		r = getrandom(raw + got, TOKEN_BYTES - got, 0);
+	while (got < sizeof(raw)) {
+		r = getrandom(raw + got, sizeof(raw) - got, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -24,19 +55,12 @@ token_new(char out[TOKEN_LEN + 1], char *err)
 			    strerror(errno));
 		got += (size_t)r;
 	}
-	raw[TOKEN_BYTES] = 0;
-	/* 32 bytes: ten 3-byte groups, then 2 bytes as 3 characters. */
-	for (i = 0; i < TOKEN_BYTES; i += 3) {
-		unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
-		    (i + 2 < TOKEN_BYTES ? raw[i + 2] : 0);
-
-		out[n++] = b64url[v >> 18 & 63];
-		out[n++] = b64url[v >> 12 & 63];
-		out[n++] = b64url[v >> 6 & 63];
-		if (i + 2 < TOKEN_BYTES)
-			out[n++] = b64url[v & 63];
-	}
-	out[n] = '\0';
+	token_selector(out);
+	/* One character of 6 random bits per byte: 256 is a multiple of
+	 * 64, so each character is uniform. */
+	for (i = 0; i < TOKEN_SECRET_LEN; i++)
+		out[TOKEN_SELECTOR_LEN + i] = token_digits[raw[i] & 63];
+	out[TOKEN_LEN] = '\0';
 	return 0;
 }
 
