@@ -85,6 +85,12 @@
 #define SERVE_FORWARDED_MAX 4096	/* bytes of forwarding headers read */
 #define SERVE_MAIL_BATCH 32
 #define SERVE_CHECKPOINT_PAGES 1000	/* SQLite's own default */
+/* A signup's answer waits for the SERVE_FLOOR_QUANTILE of how long the
+ * last SERVE_FLOOR_SAMPLES signups stored alone took (serve_floor). */
+#define SERVE_FLOOR_SAMPLES 256
+#define SERVE_FLOOR_QUANTILE 0.95
+#define SERVE_FLOOR_FIRST 0.002		/* s, until there are samples */
+#define SERVE_FLOOR_MAX 0.1		/* s */
 #define SERVE_CACHE_KB 8192	/* each connection's page cache */
 #define SERVE_LINK_MAX 2048
 
@@ -196,9 +202,19 @@ struct serve {
 	pthread_t loop;
 	atomic_int loop_stop;
 	int wake_fd;			/* eventfd: wakes the server loop */
+	/* A connection was resumed: libmicrohttpd answers it in its next
+	 * run, and nothing else would end the loop's wait for that. */
+	int resumed;
 	/* The signups of this round of the loop, for one commit. */
 	struct serve_waiting *waiting;	/* owned */
 	size_t nwaiting, waiting_cap;
+	/* Stored signups held until their answer's time, and the times
+	 * that set it (serve_floor). */
+	struct serve_waiting *held;	/* owned */
+	size_t nheld, held_cap;
+	double floor_samples[SERVE_FLOOR_SAMPLES];
+	size_t nfloor;			/* samples taken, all time */
+	double floor;			/* s */
 	/* Open connections, for the header deadline (server thread). */
 	struct serve_conn *conns;	/* owned list */
 	time_t last_sweep;
@@ -237,10 +253,12 @@ struct serve_req {
 	double start;			/* when its headers were in */
 };
 
-/* A suspended signup of this round. */
+/* A suspended signup of this round, or one stored and held until its
+ * answer's time (serve_floor). */
 struct serve_waiting {
 	struct MHD_Connection *conn;
 	struct serve_req *rq;
+	double until;			/* held: when it is answered */
 };
 
 static double
@@ -1015,6 +1033,84 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
+/*
+ * Same answer, same time. A signup for a new address writes more to the
+ * store than one for a known address (a row and its index entries
+ * against a consent entry and a queued mail), so alone in its round,
+ * on a quiet server, its answer would come a little later: enough to
+ * tell, over a few tries, whether an address is subscribed. So a
+ * signup's answer goes out no sooner than s->floor after its request
+ * came: the SERVE_FLOOR_QUANTILE of how long the last signups that were
+ * alone in their round took, whatever their kind, from their request to
+ * their commit. Under load a signup waits longer than that anyway, and
+ * shares its round, and so its commit, with others.
+ */
+static int
+serve_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+serve_floor_sample(struct serve *s, double took)
+{
+	double v[SERVE_FLOOR_SAMPLES];
+	size_t n;
+
+	s->floor_samples[s->nfloor++ % SERVE_FLOOR_SAMPLES] = took;
+	n = s->nfloor < SERVE_FLOOR_SAMPLES ? s->nfloor : SERVE_FLOOR_SAMPLES;
+	memcpy(v, s->floor_samples, n * sizeof(double));
+	qsort(v, n, sizeof(double), serve_cmp_double);
+	s->floor = v[(size_t)(SERVE_FLOOR_QUANTILE * (double)(n - 1))];
+	if (s->floor > SERVE_FLOOR_MAX)
+		s->floor = SERVE_FLOOR_MAX;
+}
+
+/* The stored signup w goes on to its answer now, or is held until its
+ * time has come. */
+static void
+serve_floor_answer(struct serve *s, const struct serve_waiting *w,
+    double now)
+{
+	double until = w->rq->start + (s->nfloor > 0 ? s->floor :
+	    SERVE_FLOOR_FIRST);
+	struct serve_waiting *h;
+
+	if (until <= now) {
+		MHD_resume_connection(w->conn);
+		s->resumed = 1;
+		return;
+	}
+	xgrow(&s->held, &s->held_cap, s->nheld + 1, sizeof(*s->held));
+	h = &s->held[s->nheld++];
+	*h = *w;
+	h->until = until;
+}
+
+/* Lets the held signups whose time has come (all of them, with all) go
+ * on to their answers; returns the earliest time still held, or 0. */
+static double
+serve_floor_release(struct serve *s, double now, int all)
+{
+	double next = 0;
+	size_t i = 0;
+
+	while (i < s->nheld) {
+		if (all || s->held[i].until <= now) {
+			MHD_resume_connection(s->held[i].conn);
+			s->resumed = 1;
+			s->held[i] = s->held[--s->nheld];
+			continue;
+		}
+		if (next == 0 || s->held[i].until < next)
+			next = s->held[i].until;
+		i++;
+	}
+	return next;
+}
+
 /* The mail thread's delivered batch, if it is waiting to be recorded:
  * the server thread takes it for its round's commit. */
 static struct mailq_batch *
@@ -1078,6 +1174,7 @@ serve_round_commit(struct serve *s)
 	int64_t now = date_now();
 	size_t i, mailed = 0;
 	int ok, recorded = 0;
+	double done;
 
 	if (s->nwaiting == 0 && batch == NULL)
 		return;
@@ -1105,9 +1202,12 @@ serve_round_commit(struct serve *s)
 		mailed = 0;
 		recorded = 0;
 	}
+	done = serve_clock();
+	if (s->nwaiting == 1 && s->waiting[0].rq->result == SIGNUP_OK)
+		serve_floor_sample(s, done - s->waiting[0].rq->start);
 	for (i = 0; i < s->nwaiting; i++) {
 		s->waiting[i].rq->signup = SERVE_SIGNUP_STORED;
-		MHD_resume_connection(s->waiting[i].conn);
+		serve_floor_answer(s, &s->waiting[i], done);
 	}
 	s->nwaiting = 0;
 	if (recorded)
@@ -2184,6 +2284,7 @@ serve_teardown(struct serve *s)
 	free(s->topics);
 	free(s->buckets);
 	free(s->waiting);
+	free(s->held);
 	if (s->wake_fd != -1)
 		close(s->wake_fd);
 	pthread_cond_destroy(&s->wake);
@@ -2193,25 +2294,35 @@ serve_teardown(struct serve *s)
 
 /* Waits until libmicrohttpd has work (its epoll descriptor is ready),
  * another thread wakes the loop (wake_fd), libmicrohttpd's next
- * timeout, or at most 250 ms: the header deadline's sweep and the
- * topics' refresh need a turn now and then. */
+ * timeout, a held signup's time (until, when not 0), or at most 250 ms:
+ * the header deadline's sweep and the topics' refresh need a turn now
+ * and then. Not at all when a connection was resumed: its descriptor
+ * shows nothing new, and libmicrohttpd's timeout does not count it. */
 static void
-serve_wait(struct serve *s)
+serve_wait(struct serve *s, double until)
 {
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon,
 	    MHD_DAEMON_INFO_EPOLL_FD);
 	MHD_UNSIGNED_LONG_LONG to;
 	struct pollfd pfd[2];
+	struct timespec ts;
+	double wait = 0.25;
 	uint64_t n;
-	int ms = 250;
 
-	if (MHD_get_timeout(s->daemon, &to) == MHD_YES && to < (unsigned)ms)
-		ms = (int)to;
+	if (MHD_get_timeout(s->daemon, &to) == MHD_YES && to < 250)
+		wait = (double)to / 1e3;
+	if (s->resumed)
+		wait = 0;
+	s->resumed = 0;
+	if (until != 0 && until - serve_clock() < wait)
+		wait = until > serve_clock() ? until - serve_clock() : 0;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 	pfd[0].fd = di != NULL ? di->epoll_fd : -1;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = s->wake_fd;
 	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, ms) > 0 && (pfd[1].revents & POLLIN) &&
+	if (ppoll(pfd, 2, &ts, NULL) > 0 && (pfd[1].revents & POLLIN) &&
 	    read(s->wake_fd, &n, sizeof(n)) == -1)
 		return;	/* EAGAIN: another read took it */
 }
@@ -2226,12 +2337,15 @@ serve_loop(void *arg)
 
 	pthread_setname_np(pthread_self(), "serve-http");
 	while (!atomic_load(&s->loop_stop)) {
-		serve_wait(s);
+		serve_wait(s, serve_floor_release(s, serve_clock(), 0));
 		MHD_run(s->daemon);
 		serve_round_commit(s);
 		serve_sweep(s);
 		serve_topics_refresh(s);
 	}
+	/* Stopping: what is held is answered now. */
+	serve_floor_release(s, 0, 1);
+	MHD_run(s->daemon);
 	/* The mail thread records its own batches from now on. */
 	pthread_mutex_lock(&s->mu);
 	s->loop_done = 1;
