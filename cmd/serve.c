@@ -5,13 +5,18 @@
  * runs libmicrohttpd's event loop and owns the database connection the
  * requests use, so requests never contend with each other for it; a
  * second thread delivers the queued confirmation mails (mailq.h) with its
- * own connection and transport.
+ * own transport, reading them with its own connection. The server
+ * thread is the process's one writer: it records what became of the
+ * mails too, and the mail thread runs the checkpoints.
  *
  * Group commit: a signup is checked at once, then its connection waits
  * (suspended) until the end of the loop's round, when every signup of
  * the round is stored in one transaction; after its COMMIT each is
  * answered. So every answer still follows its own commit, and a round
- * of signups costs one commit instead of one each.
+ * of signups costs one commit instead of one each. A signup's answer
+ * goes out no sooner than lone signups usually take (serve_floor), so
+ * that a new address and a known one, which the store treats a little
+ * differently, are answered in the same time as well as the same page.
  *
  * With synchronous = FULL (db.h) a COMMIT is on disk when it returns,
  * so what is answered survives a power loss: the round's one fsync
@@ -1993,24 +1998,30 @@ serve_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 /* One key=value line per confirmation mail on stderr, which journald
  * keeps: where it went (masked, as serve_log does) and what became of
- * it, never its link. A setting
- * that stops every mail says so at once, with the fix. */
+ * it, never its link. A setting that stops every mail says so at once,
+ * with the fix. The line is written whole, at once: the server thread
+ * writes its own lines meanwhile, and stderr is unbuffered. */
 static void
 serve_mail_log(const struct mailq_event *ev, void *arg)
 {
-	char masked[ADDR_MAX + 8];
+	char masked[ADDR_MAX + 8], line[2048];
+	FILE *f = fmemopen(line, sizeof(line), "w");
 
 	(void)arg;
+	if (f == NULL)
+		return;
 	serve_mask(ev->email, masked, sizeof(masked));
-	fprintf(stderr, "event=confirmation-mail addr=%s status=%s", masked,
+	fprintf(f, "event=confirmation-mail addr=%s status=%s", masked,
 	    ev->status);
 	if (ev->setting)
-		fputs(" cause=setting", stderr);
+		fputs(" cause=setting", f);
 	if (ev->code != 0)
-		fprintf(stderr, " smtp=%d", ev->code);
+		fprintf(f, " smtp=%d", ev->code);
 	if (strcmp(ev->status, "sent") != 0)
-		cmd_log_kv(stderr, "reply", ev->reply);
-	fprintf(stderr, " ms=%.0f\n", ev->ms);
+		cmd_log_kv(f, "reply", ev->reply);
+	fprintf(f, " ms=%.0f\n", ev->ms);
+	if (fclose(f) == 0)
+		fputs(line, stderr);
 }
 
 /* Hands the delivered batch b to the server thread, which records it
