@@ -8,11 +8,11 @@
  *
  * New and known addresses (issue 14, "same answer, same work"): on a
  * store that holds pending and confirmed subscribers, signups of new,
- * pending and confirmed addresses in a shuffled order, each address once, one
- * at a time (what someone probing a quiet server sees) and then over
- * TIMING_LOAD_CONNS connections at once. Figures: the median response of
- * each kind side by side, the gap between new and known, and whether
- * every answer was the same page but for the address.
+ * pending and confirmed addresses in a shuffled order, each address
+ * once, one at a time (what someone probing a quiet server sees) and
+ * then over TIMING_LOAD_CONNS connections at once. Figures: the median
+ * response of each kind side by side, the gap between new and known,
+ * and whether every answer was the same page but for the address.
  *
  * The confirmation mails are real too: the server's mail thread writes
  * every one into an outbox on tmpfs (/dev/shm) while the bench, between
