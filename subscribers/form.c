@@ -14,6 +14,27 @@
 #define FORM_BOUNDARY_MAX 70	/* RFC 2046 */
 #define FORM_NAME_MAX 64	/* a field name we could know */
 
+int
+form_from_body(const char *type, const char *body, size_t len,
+    struct form *f, char *err)
+{
+	size_t n;
+
+	if (type == NULL)
+		type = "";
+	n = strcspn(type, "; \t");
+	if (n == 33 && strncasecmp(type, "application/x-www-form-urlencoded",
+	    n) == 0)
+		return form_from_urlencoded(body, len, f, err);
+	if (n == 19 && strncasecmp(type, "multipart/form-data", n) == 0)
+		return form_from_multipart(body, len, type, f, err);
+	if (n == 16 && strncasecmp(type, "application/json", n) == 0)
+		return form_from_json(body, len, f, err);
+	util_err(err, "send the form as application/x-www-form-urlencoded, "
+	    "multipart/form-data or application/json");
+	return -2;
+}
+
 void
 form_release(struct form *f)
 {
