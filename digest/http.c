@@ -18,6 +18,27 @@ const struct http_policy http_policy_strict = {
 	    "'self'; frame-ancestors 'none'",
 };
 
+void
+http_daemon_options(const struct http_limits *l,
+    const struct sockaddr_in *sin,
+    struct MHD_OptionItem opts[HTTP_DAEMON_OPTIONS])
+{
+	size_t n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
+	    (void *)sin };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+	    (intptr_t)l->timeout, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+	    (intptr_t)l->connections, NULL };
+	opts[n++] = (struct MHD_OptionItem){
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)l->per_ip, NULL };
+	opts[n++] = (struct MHD_OptionItem){
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)l->header_memory,
+	    NULL };
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+}
+
 static void
 http_header_add(struct MHD_Response *r, const char *name, const char *value)
 {

@@ -16,7 +16,25 @@
 #include "buf.h"
 
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stddef.h>
+
+/* What a server lets its clients take, in libmicrohttpd's own limits
+ * (whose default idle timeout is none: a server always sets one). */
+struct http_limits {
+	unsigned timeout;		/* s a connection may idle */
+	unsigned connections;		/* open at once */
+	unsigned per_ip;		/* ... from one address; 0: any */
+	size_t header_memory;		/* a request's headers (431 past) */
+};
+
+#define HTTP_DAEMON_OPTIONS 6
+
+/* libmicrohttpd's options for listening on sin within l, for
+ * MHD_OPTION_ARRAY: opts ends with MHD_OPTION_END and borrows sin. */
+void http_daemon_options(const struct http_limits *l,
+    const struct sockaddr_in *sin,
+    struct MHD_OptionItem opts[HTTP_DAEMON_OPTIONS]);
 
 /* What a server's pages may do in a browser, sent with every reply of
  * it; a NULL field is a header left out. */

@@ -482,13 +482,18 @@ server_free(struct server *s)
 static struct MHD_Daemon *
 server_daemon(struct server *s)
 {
+	static const struct http_limits limits = {
+		.timeout = SERVER_TIMEOUT,
+		.connections = SERVER_CONNECTIONS,
+		.per_ip = SERVER_PER_IP,
+		.header_memory = SERVER_HEADER_MEMORY,
+	};
+	struct MHD_OptionItem opts[HTTP_DAEMON_OPTIONS];
+
+	http_daemon_options(&limits, &s->o.listen, opts);
 	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, server_handle, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.listen,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_TIMEOUT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVER_PER_IP,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_HEADER_MEMORY,
+	    MHD_OPTION_ARRAY, opts,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, server_connection, s,
 	    MHD_OPTION_END);
