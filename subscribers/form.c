@@ -359,7 +359,8 @@ form_from_multipart(const char *body, size_t len, const char *type,
 		p += dn;
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
 			return 0;	/* the close delimiter */
-		p += strspn(p, " \t");	/* transport padding */
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;	/* transport padding */
 		if (p < end && *p == '\r')
 			p++;
 		if (p >= end || *p != '\n')
@@ -370,7 +371,9 @@ form_from_multipart(const char *body, size_t len, const char *type,
 			;
 		if (next == NULL)
 			return util_err(err, "the multipart form is cut short");
-		stop = next - 1;
+		/* The line break before a delimiter is the delimiter's: a
+		 * delimiter right after the one before has an empty part. */
+		stop = next > p ? next - 1 : p;
 		if (stop > p && stop[-1] == '\r')
 			stop--;
 		if (form_part(p, stop, f, err) == -1)

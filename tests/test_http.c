@@ -99,8 +99,9 @@ test_http_take(void **state)
 /* ---- a daemon ------------------------------------------------------- */
 
 /* The handler: /ok, /limited (429), /origin (CORS), /preflight (with
- * an Origin or not), /join (the X-Forwarded-For lines), /peer, and a
- * POST answers how many bytes it kept. */
+ * an Origin or not), /close (closing the connection after it), /join
+ * (the X-Forwarded-For lines), /peer; a POST answers how many bytes it
+ * kept. */
 static enum MHD_Result
 t_handle(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -145,6 +146,12 @@ t_handle(void *arg, struct MHD_Connection *conn, const char *url,
 		struct http_reply r = { .code = MHD_HTTP_OK,
 		    .type = "application/json", .body = "{}", .len = 2,
 		    .origin = http_header(conn, "Origin") };
+
+		return http_reply_send(conn, &http_policy_strict, &r);
+	}
+	if (strcmp(url, "/close") == 0) {
+		struct http_reply r = { .code = MHD_HTTP_OK,
+		    .type = "text/plain", .body = "bye", .len = 3, .close = 1 };
 
 		return http_reply_send(conn, &http_policy_strict, &r);
 	}
@@ -220,14 +227,15 @@ t_teardown(void **state)
 	return 0;
 }
 
-/* Sends req (then body, when not NULL, after the answer to its
- * headers has had a moment to come) and reads until the server closes
- * or 2 s pass: the whole answer, in static storage. */
+/* Sends req and body (when not NULL), closes its side unless
+ * keep_open, and reads until the server closes (*closed set) or 3 s
+ * pass: the whole answer, in static storage. */
 static const char *
-t_ask(const struct t_server *ts, const char *req, const char *body)
+t_ask_open(const struct t_server *ts, const char *req, const char *body,
+    int keep_open, int *closed)
 {
 	static char out[8192];
-	struct timeval tv = { 2, 0 };
+	struct timeval tv = { 3, 0 };
 	size_t n = 0;
 	ssize_t k;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -239,13 +247,23 @@ t_ask(const struct t_server *ts, const char *req, const char *body)
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	if (body != NULL && write(fd, body, strlen(body)) < 0)
 		fail_msg("writing the body");
-	shutdown(fd, SHUT_WR);
+	if (!keep_open)
+		shutdown(fd, SHUT_WR);
 	while (n + 1 < sizeof(out) && (k = read(fd, out + n,
 	    sizeof(out) - 1 - n)) > 0)
 		n += (size_t)k;
+	*closed = k == 0;
 	out[n] = '\0';
 	close(fd);
 	return out;
+}
+
+static const char *
+t_ask(const struct t_server *ts, const char *req, const char *body)
+{
+	int closed;
+
+	return t_ask_open(ts, req, body, 0, &closed);
 }
 
 /* The status code of an answer. */
@@ -376,11 +394,14 @@ test_http_body_chunked(void **state)
 static void
 test_http_framing(void **state)
 {
-	const char *a = t_ask(*state, "POST / HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", NULL);
+	int closed;
+	const char *a = t_ask_open(*state, "POST / HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", NULL, 1,
+	    &closed);
 
 	assert_int_equal(t_status(a), 400);
 	assert_true(t_has(a, "Connection: close"));
+	assert_true(closed);
 	assert_non_null(strstr(a, "ambiguous"));
 	a = t_ask(*state, "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", NULL);
@@ -389,6 +410,24 @@ test_http_framing(void **state)
 	a = t_ask(*state, "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
 	    "Content-Length: 5\r\nConnection: close\r\n\r\nhello", NULL);
 	assert_int_equal(t_status(a), 200);
+}
+
+/* A reply that closes: the connection ends after it although the
+ * client would keep it; another reply keeps it open. */
+static void
+test_http_close(void **state)
+{
+	int closed;
+	const char *a = t_ask_open(*state, "GET /close HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 1, &closed);
+
+	assert_int_equal(t_status(a), 200);
+	assert_true(t_has(a, "Connection: close"));
+	assert_true(closed);
+	a = t_ask_open(*state, "GET /ok HTTP/1.1\r\nHost: t\r\n\r\n", NULL,
+	    1, &closed);
+	assert_int_equal(t_status(a), 200);
+	assert_false(closed);
 }
 
 static void
@@ -417,6 +456,7 @@ main(void)
 		cmocka_unit_test(test_http_body_refused_early),
 		cmocka_unit_test(test_http_body_chunked),
 		cmocka_unit_test(test_http_framing),
+		cmocka_unit_test(test_http_close),
 		cmocka_unit_test(test_http_request_headers),
 	};
 
