@@ -146,11 +146,6 @@ int cmd_read_input(const char *path, char **data, size_t *len);
 /* 1 when stderr is a terminal, so progress may be shown. */
 int cmd_stderr_is_tty(void);
 
-/* Writes ` key="value"` for a key=value log line: a quote or backslash
- * escaped, a control character as a space, so that a value can neither
- * end the line nor forge another key. Nothing for NULL or "". */
-void cmd_log_kv(FILE *f, const char *key, const char *value);
-
 /* The transport a command delivers through: SMTP when smtp (or the
  * configuration's smtp_url) is a URL, with the configuration's options
  * and the password from the environment; else the outbox directory.

@@ -160,27 +160,6 @@ cmd_read_input(const char *path, char **data, size_t *len)
 	return 0;
 }
 
-void
-cmd_log_kv(FILE *f, const char *key, const char *v)
-{
-	const char *p;
-
-	if (v == NULL || *v == '\0')
-		return;
-	fprintf(f, " %s=\"", key);
-	for (p = v; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7F)
-			fputc(' ', f);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int
 cmd_stderr_is_tty(void)
 {

@@ -111,8 +111,8 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	if (ev->in_doubt) {
 		fprintf(f, "edition=%s to=%s status=in-doubt", c->edition,
 		    ev->to);
-		cmd_log_kv(f, "message_id", ev->message_id);
-		cmd_log_kv(f, "reply", "an earlier run stopped with this message "
+		util_log_kv(f, "message_id", ev->message_id);
+		util_log_kv(f, "reply", "an earlier run stopped with this message "
 		    "in flight: the server may have it, a second copy may "
 		    "follow");
 		fputc('\n', f);
@@ -124,10 +124,10 @@ send_log(const struct send_event *ev, const struct send_report *rep,
 	    journal_status_name(ev->status));
 	if (ev->code != 0)
 		fprintf(f, " smtp=%d", ev->code);
-	cmd_log_kv(f, "queue_id", ev->queue_id);
-	cmd_log_kv(f, "message_id", ev->message_id);
+	util_log_kv(f, "queue_id", ev->queue_id);
+	util_log_kv(f, "message_id", ev->message_id);
 	if (ev->status != JOURNAL_SENT)
-		cmd_log_kv(f, "reply", ev->reply);
+		util_log_kv(f, "reply", ev->reply);
 	if (ev->articles > 0)
 		fprintf(f, " articles=%zu", ev->articles);
 	fprintf(f, " ms=%.0f\n", ev->ms);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ERR_LEN 256
 
@@ -67,5 +68,13 @@ const char *util_trim(const char *s, size_t *len);
  * new reference. */
 struct json_t;
 struct json_t *util_json_string(const char *s);
+
+/* Seconds on the monotonic clock: for how long something took. */
+double util_clock(void);
+
+/* Writes ` key="value"` for a key=value log line: a quote or backslash
+ * escaped, a control character as a space, so that a value can neither
+ * end the line nor forge another key. Nothing for NULL or "". */
+void util_log_kv(FILE *f, const char *key, const char *value);
 
 #endif
