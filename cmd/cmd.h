@@ -151,11 +151,9 @@ int cmd_stderr_is_tty(void);
  * end the line nor forge another key. Nothing for NULL or "". */
 void cmd_log_kv(FILE *f, const char *key, const char *value);
 
-/* The transport a command delivers through: SMTP when smtp (or the
- * configuration's smtp_url) is a URL, with the configuration's options
- * and the password from the environment; else the outbox directory.
- * connections: 0 for the configuration's. NULL with err, and *status the
- * exit code to give. */
+/* transport_open_config (transport.h) with *status the exit code to
+ * give when it fails: EX_CONFIG for SMTP, EX_CANTCREAT for the outbox.
+ * For cmd/serve.c until it calls transport_open_config itself. */
 struct transport;
 struct transport *cmd_transport_open(const struct config *c,
     const char *smtp, const char *outbox, long connections, int *status,

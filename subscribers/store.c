@@ -3,6 +3,7 @@
 #include "article.h"
 #include "date.h"
 #include "db.h"
+#include "edition.h"
 #include "token.h"
 #include "utf8.h"
 #include "util.h"
@@ -86,6 +87,19 @@ store_subscriber_list_release(struct store_subscriber_list *l)
 		store_subscriber_release(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+void
+store_subscriber_reader(const struct store_subscriber *s,
+    struct edition_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->email = s->email;
+	r->name = s->name;
+	r->tags = (const char *const *)s->tags;
+	r->ntags = s->ntags;
+	r->unsubscribe_token = s->unsubscribe_token;
+	r->preferences_token = s->preferences_token;
 }
 
 const char *

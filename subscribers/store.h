@@ -112,6 +112,13 @@ void store_subscriber_tags_add_joined(struct store_subscriber *s,
     const char *joined);
 void store_subscriber_list_release(struct store_subscriber_list *l);
 
+/* Fills r (edition.h) for a message to s: address, name, topics and
+ * link tokens, borrowed from s, which must outlive r; the rest of r
+ * zeroed. Every subscriber becomes a reader here. */
+struct edition_reader;
+void store_subscriber_reader(const struct store_subscriber *s,
+    struct edition_reader *r);
+
 const char *store_status_name(enum store_status st);
 /* 0 and *st for "pending", "confirmed"...; -1 for anything else. */
 int store_status_from_name(const char *name, enum store_status *st);
