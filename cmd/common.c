@@ -185,8 +185,6 @@ cmd_stderr_is_tty(void)
 	return isatty(STDERR_FILENO);
 }
 
-/* Kept for cmd/serve.c until it moves to subscribers/ and calls
- * transport_open_config itself. */
 struct transport *
 cmd_transport_open(const struct config *c, const char *smtp,
     const char *outbox, long connections, int *status, char *err)

@@ -458,47 +458,61 @@ journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
 	return rc == SQLITE_ROW;
 }
 
+/* The deliveries to make (?1 the edition, ?2 after, ?3 now, ?4 the
+ * limit) and, with ?5, the failed ones; with ?6, the confirmed
+ * subscribers the edition has no delivery for yet, as
+ * journal_deliveries_add would add them. Each part walks a primary key
+ * from `after`; ?6 false, the second is never run. */
+#define JOURNAL_NEXT_SQL "SELECT d.subscriber_id, s.email, s.name, " \
+	"coalesce(d.tags, s.tags), s.unsubscribe_token, " \
+	"s.preferences_token, d.attempts, s.status = 'confirmed' " \
+	"FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id " \
+	"WHERE d.edition_id = ?1 AND d.subscriber_id > ?2 AND " \
+	"(d.status = 'pending' OR (d.status = 'deferred' AND " \
+	"coalesce(d.next_try, 0) <= ?3) OR (?5 AND d.status = 'failed')) " \
+	"UNION ALL SELECT s.id, s.email, s.name, s.tags, " \
+	"s.unsubscribe_token, s.preferences_token, 0, 1 FROM subscriber s " \
+	"WHERE ?6 AND s.id > ?2 AND s.status = 'confirmed' AND NOT EXISTS " \
+	"(SELECT 1 FROM delivery x WHERE x.edition_id = ?1 AND " \
+	"x.subscriber_id = s.id) ORDER BY 1 LIMIT ?4"
+
+static void
+journal_item_from_row(sqlite3_stmt *st, struct journal_item *it)
+{
+	it->subscriber_id = sqlite3_column_int64(st, 0);
+	it->email = journal_dup(st, 1);
+	it->name = journal_dup(st, 2);
+	it->tags = journal_dup(st, 3);
+	it->unsubscribe_token = journal_dup(st, 4);
+	it->preferences_token = journal_dup(st, 5);
+	it->attempts = sqlite3_column_int(st, 6);
+	it->confirmed = sqlite3_column_int(st, 7);
+}
+
 int
 journal_next(sqlite3 *db, const char *edition, int64_t after, int64_t now,
-    struct journal_item *items, size_t max, char *err)
+    int flags, struct journal_item *items, size_t max, char *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = db_prepare(db, JOURNAL_NEXT_SQL, err);
 	size_t n = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
-	st = db_prepare(db, "SELECT d.subscriber_id, s.email, s.name, "
-	    "coalesce(d.tags, s.tags), "
-	    "s.unsubscribe_token, s.preferences_token, d.attempts, "
-	    "s.status = 'confirmed' FROM delivery d JOIN subscriber s "
-	    "ON s.id = d.subscriber_id WHERE d.edition_id = ?1 "
-	    "AND d.subscriber_id > ?2 AND (d.status = 'pending' OR "
-	    "(d.status = 'deferred' AND coalesce(d.next_try, 0) <= ?3)) "
-	    "ORDER BY d.subscriber_id LIMIT ?4", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (int64_t)max);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct journal_item *it = &items[n++];
-
-		it->subscriber_id = sqlite3_column_int64(st, 0);
-		it->email = journal_dup(st, 1);
-		it->name = journal_dup(st, 2);
-		it->tags = journal_dup(st, 3);
-		it->unsubscribe_token = journal_dup(st, 4);
-		it->preferences_token = journal_dup(st, 5);
-		it->attempts = sqlite3_column_int(st, 6);
-		it->confirmed = sqlite3_column_int(st, 7);
-	}
+	sqlite3_bind_int(st, 5, (flags & JOURNAL_NEXT_FAILED) != 0);
+	sqlite3_bind_int(st, 6, (flags & JOURNAL_NEXT_UNLISTED) != 0);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		journal_item_from_row(st, &items[n++]);
+	sqlite3_reset(st);
 	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
 		while (n > 0)
 			journal_item_release(&items[--n]);
 		return db_err(db, err, "reading the journal");
 	}
-	sqlite3_reset(st);
 	return (int)n;
 }
 

@@ -137,12 +137,19 @@ void journal_item_release(struct journal_item *it);
 int journal_delivery_tags(struct sqlite3 *db, const char *edition,
     int64_t subscriber_id, char **tags, char *err);
 
+/* What journal_next returns besides the deliveries to make now: what a
+ * send would add first, for a dry run, which writes nothing. */
+#define JOURNAL_NEXT_UNLISTED 1	/* confirmed subscribers with no
+				 * delivery yet (journal_deliveries_add) */
+#define JOURNAL_NEXT_FAILED 2	/* failed ones (journal_retry_failed) */
+
 /* Up to max deliveries still to make (pending, or deferred and due at
- * now), with subscriber ids above after, in id order: the send streams
- * through the journal in chunks. Fills items (caller releases each) and
- * returns the count, or -1. */
+ * now, and what flags add), with subscriber ids above after, in id
+ * order: the send streams through the journal in chunks. Fills items
+ * (caller releases each) and returns the count, or -1. */
 int journal_next(struct sqlite3 *db, const char *edition, int64_t after,
-    int64_t now, struct journal_item *items, size_t max, char *err);
+    int64_t now, int flags, struct journal_item *items, size_t max,
+    char *err);
 
 /* The earliest next try of a deferred delivery (wall clock), or 0 when
  * none is deferred. */

@@ -162,7 +162,7 @@ test_record_and_bounces(void **state)
 	int n, i, k;
 
 	(void)state;
-	n = journal_next(db, "2026-W48", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W48", 0, NOW, 0, items, 8, err);
 	assert_int_equal(n, 3);
 	memset(r, 0, sizeof(r));
 	r[0].subscriber_id = items[0].subscriber_id;
@@ -190,8 +190,8 @@ test_record_and_bounces(void **state)
 	assert_int_equal(e.count[JOURNAL_DEFERRED], 1);
 	assert_int_equal(e.count[JOURNAL_FAILED], 1);
 	/* Deferred ones come back when due, not before. */
-	assert_int_equal(journal_next(db, "2026-W48", 0, NOW, items, 8, err), 0);
-	n = journal_next(db, "2026-W48", 0, NOW + 100, items, 8, err);
+	assert_int_equal(journal_next(db, "2026-W48", 0, NOW, 0, items, 8, err), 0);
+	n = journal_next(db, "2026-W48", 0, NOW + 100, 0, items, 8, err);
 	assert_int_equal(n, 1);
 	journal_item_release(&items[0]);
 	assert_int_equal(journal_next_due(db, "2026-W48"), NOW + 100);
@@ -265,7 +265,7 @@ test_in_doubt(void **state)
 	assert_int_equal(journal_lock(db, "2026-W50", "me", NOW, NULL, 0, err),
 	    1);
 	assert_true(journal_deliveries_add(db, "2026-W50", err) >= 2);
-	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W50", 0, NOW, 0, items, 8, err);
 	assert_true(n >= 2);
 	for (i = 0; i < n; i++)
 		if (strcmp(items[i].email, "one@example.org") == 0)
@@ -317,7 +317,7 @@ test_in_doubt(void **state)
 	assert_int_equal(journal_delivery_each(db, "2026-W50", doubt_row, row,
 	    err), 0);
 	assert_string_equal(row, "-|<a1@x> <a2@x>");
-	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W50", 0, NOW, 0, items, 8, err);
 	assert_int_equal(n, e.count[JOURNAL_PENDING]);
 	for (i = 0; i < n; i++)
 		journal_item_release(&items[i]);
