@@ -7,6 +7,7 @@
 #include "config.h"
 #include "edition.h"
 #include "send.h"
+#include "store.h"
 #include "transport.h"
 #include "util.h"
 
@@ -153,6 +154,27 @@ deliver_summary(const struct edition *e, const struct send_report *rep,
 		cmd_send_json(e->id, rep);
 }
 
+/* What the journal's deliveries said about subscribers goes to the
+ * store (store.h): before a send adds its readers, so that nobody a
+ * stopped run bounced is added, and after it. 0, or EX_IOERR (said). */
+static int
+deliver_outcomes(struct sqlite3 *db, const struct config *c,
+    const char *edition)
+{
+	char err[ERR_LEN];
+	int64_t n = store_deliveries_apply(db, c->bounce_limit, err);
+
+	if (n == -1) {
+		cmd_error("edition %s: cannot record bounces: %s", edition, err);
+		return EX_IOERR;
+	}
+	if (n > 0)
+		fprintf(stderr, "digest: edition %s: %lld subscriber%s bounced "
+		    "(hard bounces on %ld editions in a row)\n", edition,
+		    (long long)n, n == 1 ? "" : "s", c->bounce_limit);
+	return 0;
+}
+
 int
 cmd_deliver(struct sqlite3 *db, struct edition *e, const struct config *c,
     const struct cmd_delivery *d)
@@ -165,6 +187,8 @@ cmd_deliver(struct sqlite3 *db, struct edition *e, const struct config *c,
 	enum send_status rc;
 	int status;
 
+	if ((status = deliver_outcomes(db, c, e->id)) != 0)
+		return status;
 	if ((t = cmd_deliver_transport(c, d, e->id, &status)) == NULL)
 		return status;
 	send_opts_from_config(&so, c);
@@ -177,6 +201,7 @@ cmd_deliver(struct sqlite3 *db, struct edition *e, const struct config *c,
 	lc.edition = e->id;
 	rc = send_edition(db, e, t, &so, deliver_log, &lc, &rep, err);
 	transport_close(t);
+	status = deliver_outcomes(db, c, e->id);
 	if (lc.tty)
 		deliver_progress(&rep, 1);
 	if (rep.in_doubt > 0)
@@ -189,5 +214,5 @@ cmd_deliver(struct sqlite3 *db, struct edition *e, const struct config *c,
 		return cmd_send_exit_status(rc);
 	}
 	deliver_summary(e, &rep, d->json);
-	return deliver_status(&rep);
+	return status != 0 ? status : deliver_status(&rep);
 }

@@ -444,7 +444,7 @@ send_flush_sync(struct send_run *run, int durable)
 		run->last_beat = send_clock();
 	t0 = send_clock();
 	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
-	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
+	    run->nres, send_wall(), run->err) == -1) {
 		send_results_clear(run);
 		send_stop(run, SEND_ERROR, "%s", run->err);
 		return -1;
@@ -1146,7 +1146,6 @@ send_opts_from_config(struct send_opts *o, const struct config *c)
 	o->rate = (double)c->smtp_rate;
 	o->send_empty = (int)c->send_empty;
 	o->retry_window = c->retry_window > 0 ? (int)c->retry_window : -1;
-	o->bounce_limit = (int)c->bounce_limit;
 }
 
 enum send_status

@@ -21,7 +21,9 @@
  *    carry): failed, with the reason; 4xx and lost connections: deferred,
  *    tried again in this run after a short backoff while the run's retry
  *    window lasts, else by the next run. The run goes on. "Slow down"
- *    replies also halve the sending rate. A 550 to 553 counts as a bounce.
+ *    replies also halve the sending rate. A 550 to 553 is a hard bounce,
+ *    which the journal keeps for the subscriber store to count
+ *    (journal_outcomes_take; store.h, store_deliveries_apply).
  *  - the run's: the store, a setting (TLS, the login, the sender), a
  *    server that refuses connections or gives no reply to message after
  *    message. The run stops: it withdraws what the server has not begun,
@@ -48,7 +50,6 @@ struct send_opts {
 	int retry_failed;	/* failed ones are tried again */
 	int retry_window;	/* seconds; 0 = SEND_RETRY_WINDOW, -1 none */
 	int send_empty;		/* readers with no article get mail too */
-	int bounce_limit;
 };
 
 /* One reader's outcome, for the log line and the progress; or, with
@@ -94,8 +95,8 @@ enum send_status {
 				 * the run stopped, the rest are left */
 };
 
-/* The options c sets: smtp_rate, send_empty, retry_window and
- * bounce_limit; the rest zero. */
+/* The options c sets: smtp_rate, send_empty and retry_window; the
+ * rest zero. */
 struct config;
 void send_opts_from_config(struct send_opts *o, const struct config *c);
 

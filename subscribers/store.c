@@ -4,6 +4,7 @@
 #include "date.h"
 #include "db.h"
 #include "edition.h"
+#include "journal.h"
 #include "token.h"
 #include "utf8.h"
 #include "util.h"
@@ -638,7 +639,7 @@ store_run(sqlite3 *db, const char *sql, int64_t id, const char *key,
 	sqlite3_bind_int64(st, 2, date_now());
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(db, err, "removing a subscriber");
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "changing a subscriber");
 }
 
 /*
@@ -704,6 +705,89 @@ store_subscriber_remove(sqlite3 *db, const char *email, int forget,
 		return -1;
 	}
 	return rc;
+}
+
+/* What store_deliveries_apply carries through the journal's outcomes. */
+struct store_apply {
+	sqlite3 *db;
+	long bounce_limit;
+	int64_t bounced;	/* subscribers bounced now */
+};
+
+/* A subscriber at the limit is bounced (unless suppressed already), in
+ * their consent log with the server's reply: 1 bounced now, 0 not, -1. */
+static int
+store_bounce_limit(struct store_apply *a, const struct journal_outcome *o,
+    char *err)
+{
+	struct store_consent c;
+	sqlite3_stmt *st;
+	char *email = NULL;	/* owned */
+	int rc;
+
+	st = db_prepare(a->db, "UPDATE subscriber SET status = 'bounced', "
+	    "unsubscribed = ?2, confirm_token = NULL WHERE id = ?1 AND "
+	    "bounces >= ?3 AND status IN ('confirmed', 'pending') "
+	    "RETURNING email", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, o->subscriber_id);
+	sqlite3_bind_int64(st, 2, o->updated);
+	sqlite3_bind_int64(st, 3, a->bounce_limit);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		email = xstrdup((const char *)sqlite3_column_text(st, 0));
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(email);
+		return db_err(a->db, err, "bouncing a subscriber");
+	}
+	if (email == NULL)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.time = o->updated;
+	c.action = STORE_ACTION_BOUNCE;
+	c.form = "smtp";
+	c.detail = o->reply;
+	rc = store_consent_add(a->db, email, &c, err);
+	free(email);
+	return rc == -1 ? -1 : 1;
+}
+
+static int
+store_outcome_apply(const struct journal_outcome *o, void *arg, char *err)
+{
+	struct store_apply *a = arg;
+	int rc;
+
+	if (o->kind == JOURNAL_OUTCOME_DELIVERED)
+		return store_run(a->db, "UPDATE subscriber SET bounces = 0 "
+		    "WHERE id = ?1 AND bounces > 0", o->subscriber_id, NULL, err);
+	if (store_run(a->db, "UPDATE subscriber SET bounces = bounces + 1 "
+	    "WHERE id = ?1", o->subscriber_id, NULL, err) == -1 ||
+	    (rc = store_bounce_limit(a, o, err)) == -1)
+		return -1;
+	a->bounced += rc;
+	return 0;
+}
+
+int64_t
+store_deliveries_apply(sqlite3 *db, long bounce_limit, char *err)
+{
+	struct store_apply a;
+
+	memset(&a, 0, sizeof(a));
+	a.db = db;
+	a.bounce_limit = bounce_limit;
+	if (db_begin(db, err) == -1)
+		return -1;
+	if (journal_outcomes_take(db, store_outcome_apply, &a, err) == -1 ||
+	    db_commit(db, err) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return a.bounced;
 }
 
 static void

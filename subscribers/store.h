@@ -185,6 +185,19 @@ int store_subscriber_records(struct sqlite3 *db, const char *email,
 int store_subscriber_remove(struct sqlite3 *db, const char *email,
     int forget, const char *form, char *err);
 
+/*
+ * Applies what the journal's deliveries said about subscribers, each
+ * once (journal.h, journal_outcomes_take), in one transaction with
+ * their taking: a message delivered sets their bounces in a row back
+ * to 0; a hard bounce adds one, and at bounce_limit a confirmed (or
+ * pending) subscriber becomes bounced, with a consent entry (form
+ * "smtp", the server's reply). A send calls it before it adds its
+ * readers and after it ends. Returns how many became bounced, or -1
+ * with err.
+ */
+int64_t store_deliveries_apply(struct sqlite3 *db, long bounce_limit,
+    char *err);
+
 /* Appends c to the consent log of that address (any form of it: the
  * key is what is kept). 0, or -1 with err (also for an address that is
  * not valid). */
