@@ -714,26 +714,22 @@ struct store_apply {
 	int64_t bounced;	/* subscribers bounced now */
 };
 
-/* A subscriber at the limit is bounced (unless suppressed already), in
- * their consent log with the server's reply: 1 bounced now, 0 not, -1. */
-static int
-store_bounce_limit(struct store_apply *a, const struct journal_outcome *o,
-    char *err)
+int
+store_subscriber_suppress(sqlite3 *db, int64_t id, enum store_status status,
+    const struct store_consent *c, char *err)
 {
-	struct store_consent c;
 	sqlite3_stmt *st;
 	char *email = NULL;	/* owned */
 	int rc;
 
-	st = db_prepare(a->db, "UPDATE subscriber SET status = 'bounced', "
-	    "unsubscribed = ?2, confirm_token = NULL WHERE id = ?1 AND "
-	    "bounces >= ?3 AND status IN ('confirmed', 'pending') "
-	    "RETURNING email", err);
+	st = db_prepare(db, "UPDATE subscriber SET status = ?2, "
+	    "unsubscribed = ?3, confirm_token = NULL WHERE id = ?1 AND "
+	    "status IN ('confirmed', 'pending') RETURNING email", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, o->subscriber_id);
-	sqlite3_bind_int64(st, 2, o->updated);
-	sqlite3_bind_int64(st, 3, a->bounce_limit);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, store_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->time);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		email = xstrdup((const char *)sqlite3_column_text(st, 0));
 	while (rc == SQLITE_ROW)
@@ -741,32 +737,56 @@ store_bounce_limit(struct store_apply *a, const struct journal_outcome *o,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(email);
-		return db_err(a->db, err, "bouncing a subscriber");
+		return db_err(db, err, "changing a subscriber's status");
 	}
 	if (email == NULL)
 		return 0;
-	memset(&c, 0, sizeof(c));
-	c.time = o->updated;
-	c.action = STORE_ACTION_BOUNCE;
-	c.form = "smtp";
-	c.detail = o->reply;
-	rc = store_consent_add(a->db, email, &c, err);
+	rc = store_consent_add(db, email, c, err);
 	free(email);
 	return rc == -1 ? -1 : 1;
+}
+
+/* One more hard bounce in a row for the subscriber of o: into *n, how
+ * many now. 0, or -1 with err. */
+static int
+store_bounce_count(sqlite3 *db, int64_t id, int64_t *n, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE subscriber SET bounces = "
+	    "bounces + 1 WHERE id = ?1 RETURNING bounces", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "counting a bounce");
 }
 
 static int
 store_outcome_apply(const struct journal_outcome *o, void *arg, char *err)
 {
 	struct store_apply *a = arg;
+	struct store_consent c;
+	int64_t n;
 	int rc;
 
 	if (o->kind == JOURNAL_OUTCOME_DELIVERED)
 		return store_run(a->db, "UPDATE subscriber SET bounces = 0 "
 		    "WHERE id = ?1 AND bounces > 0", o->subscriber_id, NULL, err);
-	if (store_run(a->db, "UPDATE subscriber SET bounces = bounces + 1 "
-	    "WHERE id = ?1", o->subscriber_id, NULL, err) == -1 ||
-	    (rc = store_bounce_limit(a, o, err)) == -1)
+	if (store_bounce_count(a->db, o->subscriber_id, &n, err) == -1)
+		return -1;
+	if (n < a->bounce_limit)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.time = o->updated;
+	c.action = STORE_ACTION_BOUNCE;
+	c.form = "smtp";
+	c.detail = o->reply;
+	if ((rc = store_subscriber_suppress(a->db, o->subscriber_id,
+	    STORE_BOUNCED, &c, err)) == -1)
 		return -1;
 	a->bounced += rc;
 	return 0;

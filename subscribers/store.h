@@ -185,6 +185,14 @@ int store_subscriber_records(struct sqlite3 *db, const char *email,
 int store_subscriber_remove(struct sqlite3 *db, const char *email,
     int forget, const char *form, char *err);
 
+/* Suppresses subscriber id (store_status_suppressed: status is
+ * unsubscribed, bounced or complained) if they are confirmed or
+ * pending, as of c->time, and appends c to their consent log: 1
+ * changed, 0 nothing to change (suppressed already, or gone), -1 with
+ * err. The caller holds the transaction. */
+int store_subscriber_suppress(struct sqlite3 *db, int64_t id,
+    enum store_status status, const struct store_consent *c, char *err);
+
 /*
  * Applies what the journal's deliveries said about subscribers, each
  * once (journal.h, journal_outcomes_take), in one transaction with
