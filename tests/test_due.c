@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "schedule.h"
 #include "testutil.h"
+#include "teststore.h"
 
 #define HOUR 3600
 #define DAY 86400
@@ -37,26 +38,6 @@
 
 static sqlite3 *db;
 static struct config cfg;
-
-static void
-add_article(const char *guid, int64_t published)
-{
-	struct article a;
-	char err[ERR_LEN];
-
-	article_init(&a);
-	a.source = xstrdup("test");
-	a.guid = xstrdup(guid);
-	a.url = xstrdup("https://example.org/story");
-	a.title = xstrdup(guid);
-	a.body = xstrdup("The council approved the plan.");
-	a.lead = xstrdup("The council approved the plan.");
-	a.published = published;
-	a.fetched = published;
-	if (article_store_upsert(db, &a, err) == -1)
-		fail_msg("%s", err);
-	article_release(&a);
-}
 
 static int
 setup(void **state)
@@ -158,7 +139,7 @@ test_dst(void **state)
 	assert_string_equal(d.id, "2026-W13");
 	/* Made at the first 02:30; an hour later (02:30 again on the
 	 * clocks) nothing is due. */
-	add_article("autumn", SUN_1025 - DAY);
+	ts_article(db, "autumn", NULL, SUN_1025 - DAY);
 	check(&s, SUN_1025, &d);
 	assert_int_equal(d.action, DUE_MAKE);
 	assert_int_equal(due_make(db, &cfg, &d, SUN_1025, note, err), 1);
@@ -180,14 +161,14 @@ test_already_made(void **state)
 
 	(void)state;
 	schedule("mon", "08:00", "UTC", &s);
-	add_article("w48", MON_W48 - DAY);
+	ts_article(db, "w48", NULL, MON_W48 - DAY);
 	check(&s, MON_W48 + HOUR, &d);
 	assert_int_equal(d.action, DUE_MAKE);
 	assert_int_equal(due_make(db, &cfg, &d, MON_W48 + HOUR, note, err), 1);
 	assert_string_equal(d.status, "open");
 	assert_int_equal(frozen("2026-W48"), 1);
 	/* Stored after it was made: not in it, whatever comes next. */
-	add_article("late", MON_W48 - HOUR);
+	ts_article(db, "late", NULL, MON_W48 - HOUR);
 	check(&s, MON_W48 + 2 * HOUR, &d);
 	assert_int_equal(d.action, DUE_RESUME);
 	assert_string_equal(d.status, "open");
@@ -219,9 +200,9 @@ test_missed_weeks(void **state)
 	assert_int_equal(journal_edition_create(db, "2026-W46", w46 - WEEK, w46,
 	    w46, w46, 0, err), 1);
 	journal_edition_mark(db, "2026-W46", "done");
-	add_article("w47a", w46 + DAY);		/* in the missed week */
-	add_article("w48a", MON_W48 - DAY);
-	add_article("w49a", MON_W49 - DAY);
+	ts_article(db, "w47a", NULL, w46 + DAY);		/* in the missed week */
+	ts_article(db, "w48a", NULL, MON_W48 - DAY);
+	ts_article(db, "w49a", NULL, MON_W49 - DAY);
 	check(&s, MON_W49 + HOUR, &d);
 	assert_int_equal(d.action, DUE_MAKE);
 	assert_string_equal(d.id, "2026-W49");
@@ -254,11 +235,11 @@ test_min_articles(void **state)
 	schedule("mon", "08:00", "UTC", &s);
 	cfg.min_articles = 2;
 	cfg.max_age = 14 * DAY;
-	add_article("w47", w47 - DAY);
+	ts_article(db, "w47", NULL, w47 - DAY);
 	assert_int_equal(journal_edition_create(db, "2026-W47", w47 - WEEK,
 	    w47, w47, w47, cfg.max_age, err), 1);
 	journal_edition_mark(db, "2026-W47", "done");
-	add_article("one", MON_W48 - DAY);
+	ts_article(db, "one", NULL, MON_W48 - DAY);
 	check(&s, MON_W48, &d);
 	assert_int_equal(due_since(db, d.slot), w47);
 	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 0);
@@ -270,7 +251,7 @@ test_min_articles(void **state)
 	check(&s, MON_W48 + HOUR, &d);
 	assert_int_equal(d.action, DUE_NOTHING);
 	/* The next week has its own and the one that waited. */
-	add_article("two", MON_W49 - DAY);
+	ts_article(db, "two", NULL, MON_W49 - DAY);
 	check(&s, MON_W49, &d);
 	assert_int_equal(due_make(db, &cfg, &d, MON_W49, note, err), 1);
 	assert_int_equal(frozen("2026-W49"), 2);

@@ -19,33 +19,13 @@
 #include "journal.h"
 #include "store.h"
 #include "testutil.h"
+#include "teststore.h"
 
 #define NOW 1795867200		/* 2026-11-28T12:00:00Z, in 2026-W48 */
 #define DAY 86400
 
 static sqlite3 *db;
 static struct config cfg;
-
-static void
-add_article(const char *title, const char *tag, int64_t published)
-{
-	struct article a;
-	char err[ERR_LEN];
-
-	article_init(&a);
-	a.source = xstrdup("test");
-	a.guid = xstrdup(title);
-	a.url = xstrdup("https://example.org/story");
-	a.title = xstrdup(title);
-	a.body = xstrdup("The council approved the plan. It passed.");
-	a.lead = xstrdup("The council approved the plan. It passed.");
-	a.published = published;
-	a.fetched = published;
-	article_tag_add(&a, tag, strlen(tag));
-	if (article_store_upsert(db, &a, err) == -1)
-		fail_msg("%s", err);
-	article_release(&a);
-}
 
 static void
 add_subscriber(const char *email, const char *tag, struct store_subscriber *s)
@@ -64,28 +44,17 @@ add_subscriber(const char *email, const char *tag, struct store_subscriber *s)
 static int
 setup(void **state)
 {
-	char dir[4096], path[4200], conf[4200], err[ERR_LEN], *tests;
-	FILE *f;
+	char dir[4096], path[4200], err[ERR_LEN];
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
 	snprintf(path, sizeof(path), "%s/edition.db", dir);
 	db = db_open(path, err);
 	assert_non_null(db);
-	snprintf(conf, sizeof(conf), "%s/digest.conf", dir);
-	f = fopen(conf, "w");
-	assert_non_null(f);
-	tests = realpath(tu_tests_dir(), NULL);	/* owned */
-	assert_non_null(tests);
-	fprintf(f, "templates = %s/../templates\nfrom_address = "
-	    "news@example.org\nbase_url = https://example.org/news\n"
-	    "since = 7d\n", tests);
-	fclose(f);
-	free(tests);
-	assert_int_equal(config_load(&cfg, conf, err), 0);
-	add_article("Council story", "politics", NOW - DAY);
-	add_article("Climate story", "climate", NOW - 2 * DAY);
-	add_article("Old story", "politics", NOW - 30 * DAY);
+	ts_config(&cfg, dir, "since = 7d\n");
+	ts_article(db, "Council story", "politics", NOW - DAY);
+	ts_article(db, "Climate story", "climate", NOW - 2 * DAY);
+	ts_article(db, "Old story", "politics", NOW - 30 * DAY);
 	return 0;
 }
 
@@ -142,7 +111,7 @@ test_freeze(void **state)
 
 	/* A story of the window stored now, and an hour later: the same
 	 * edition, frozen as it was, and dated as it was. */
-	add_article("Late story", "politics", NOW - 3 * DAY);
+	ts_article(db, "Late story", "politics", NOW - 3 * DAY);
 	assert_int_equal(edition_open_journal(&e, db, &cfg, "2026-W48",
 	    NOW + 3600, "30d", 1, err), 1);
 	assert_int_equal(e.now, NOW);

@@ -24,6 +24,7 @@
 #include "send.h"
 #include "store.h"
 #include "testutil.h"
+#include "teststore.h"
 #include "transport.h"
 
 #define NOW 1795867200		/* 2026-11-28T12:00:00Z */
@@ -82,27 +83,6 @@ joined(char list[][64], size_t n)
 	return o;
 }
 
-static void
-add_article(const char *guid, const char *tag)
-{
-	struct article a;
-	char err[ERR_LEN];
-
-	article_init(&a);
-	a.source = xstrdup("test");
-	a.guid = xstrdup(guid);
-	a.url = xstrdup("https://example.org/story");
-	a.title = xstrdup(guid);
-	a.body = xstrdup("The council approved the plan. It passed.");
-	a.lead = xstrdup("The council approved the plan. It passed.");
-	a.published = NOW - 3600;
-	a.fetched = NOW;
-	article_tag_add(&a, tag, strlen(tag));
-	if (article_store_upsert(db, &a, err) == -1)
-		fail_msg("%s", err);
-	article_release(&a);
-}
-
 static int64_t
 add_reader(const char *email, const char *tag)
 {
@@ -147,26 +127,16 @@ record(int64_t id, enum journal_status st, int code, int64_t next_try)
 static int
 setup(void **state)
 {
-	char path[4200], conf[4200], err[ERR_LEN], *tests;
+	char path[4200], err[ERR_LEN];
 	int64_t a, b, d;
-	FILE *f;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
 	snprintf(path, sizeof(path), "%s/send.db", dir);
 	db = db_open(path, err);
 	assert_non_null(db);
-	snprintf(conf, sizeof(conf), "%s/digest.conf", dir);
-	f = fopen(conf, "w");
-	assert_non_null(f);
-	tests = realpath(tu_tests_dir(), NULL);		/* owned */
-	assert_non_null(tests);
-	fprintf(f, "templates = %s/../templates\nfrom_address = "
-	    "news@example.org\nbase_url = https://example.org/news\n", tests);
-	free(tests);
-	fclose(f);
-	assert_int_equal(config_load(&cfg, conf, err), 0);
-	add_article("story", "news");
+	ts_config(&cfg, dir, "");
+	ts_article(db, "story", "news", NOW - 3600);
 	a = add_reader("a@example.org", NULL);
 	b = add_reader("b@example.org", NULL);
 	add_reader("c@example.org", NULL);
