@@ -169,9 +169,9 @@ deliver_outcomes(struct sqlite3 *db, const struct config *c,
 		return EX_IOERR;
 	}
 	if (n > 0)
-		fprintf(stderr, "digest: edition %s: %lld subscriber%s bounced "
-		    "(hard bounces on %ld editions in a row)\n", edition,
-		    (long long)n, n == 1 ? "" : "s", c->bounce_limit);
+		fprintf(stderr, "digest: edition %s: %lld subscriber%s now "
+		    "bounced (hard bounces in a row: bounce_limit %ld)\n",
+		    edition, (long long)n, n == 1 ? "" : "s", c->bounce_limit);
 	return 0;
 }
 
