@@ -78,11 +78,35 @@ extern const char cmd_feeds_export_usage[];
 extern const char cmd_mailbox_fetch_usage[];
 extern const char cmd_bounces_usage[];
 
-/* Sends an existing edition as `digest send` does, with the
- * configuration's delivery settings (for run-due). Returns the exit
- * code. */
-int cmd_send_edition(struct sqlite3 *db, struct edition *e,
-    const struct config *c, int json);
+/* How `digest send` (and run-due, with the defaults) delivers. */
+struct cmd_delivery {
+	const char *smtp;	/* NULL: the configuration's smtp_url */
+	const char *outbox;	/* NULL: the configuration's outbox */
+	long concurrency;	/* <= 0: the configuration's */
+	double rate;		/* < 0: the configuration's */
+	int retry_failed;
+	int json;		/* the summary as JSON on stdout, the log
+				 * lines on stderr */
+};
+
+/* Sends e (made: in the journal) as d says and prints what happens:
+ * a key=value line per reader, progress on a terminal, the summary.
+ * Returns the exit status (cmd_send_exit_status, or 75 some deferred,
+ * 69 some failed). */
+int cmd_deliver(struct sqlite3 *db, struct edition *e,
+    const struct config *c, const struct cmd_delivery *d);
+/* The transport d names for edition (the outbox's folder of it), or
+ * NULL, said, with *status the exit code. */
+struct transport;
+struct transport *cmd_deliver_transport(const struct config *c,
+    const struct cmd_delivery *d, const char *edition, int *status);
+/* The exit status of a send that stopped (an enum send_status): 78
+ * what only a setting mends, 75 what a later run may find mended, 74
+ * the store; 0 for SEND_OK. */
+int cmd_send_exit_status(int rc);
+/* The summary of a send (or a dry run) as JSON on stdout. */
+struct send_report;
+void cmd_send_json(const char *edition, const struct send_report *rep);
 
 /* Ingests every stored feed as `digest ingest` without SOURCE does,
  * printing what happens (quiet: failures only); returns the exit code
@@ -146,12 +170,8 @@ int cmd_read_input(const char *path, char **data, size_t *len);
 /* 1 when stderr is a terminal, so progress may be shown. */
 int cmd_stderr_is_tty(void);
 
-/* The transport a command delivers through: SMTP when smtp (or the
- * configuration's smtp_url) is a URL, with the configuration's options
- * and the password from the environment; else the outbox directory.
- * connections: 0 for the configuration's. NULL with err, and *status the
- * exit code to give. */
-struct transport;
+/* transport_open_config (transport.h) with *status the exit code to
+ * give when it fails: EX_CONFIG for SMTP, EX_CANTCREAT for the outbox. */
 struct transport *cmd_transport_open(const struct config *c,
     const char *smtp, const char *outbox, long connections, int *status,
     char *err);

@@ -1,8 +1,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
-#include "secret.h"
-#include "smtp.h"
 #include "store.h"
 #include "transport.h"
 #include "util.h"
@@ -170,34 +168,8 @@ struct transport *
 cmd_transport_open(const struct config *c, const char *smtp,
     const char *outbox, long connections, int *status, char *err)
 {
-	struct smtp_opts so;
-	struct transport *t;
-	char spec[4200], *password = NULL;
-	const char *url = smtp ? smtp : c->smtp_url;
-
-	if (*url == '\0') {
-		snprintf(spec, sizeof(spec), "outbox:%s", outbox);
-		*status = EX_CANTCREAT;
-		return transport_open(spec, NULL, err);
-	}
-	*status = EX_CONFIG;
-	memset(&so, 0, sizeof(so));
-	so.url = url;
-	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
-	    SMTP_TLS_STARTTLS;
-	so.user = *c->smtp_user ? c->smtp_user : NULL;
-	so.cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
-	so.ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
-	so.timeout_ms = c->smtp_timeout * 1000;
-	so.connections = (size_t)(connections > 0 ? connections :
-	    c->smtp_connections);
-	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
-	    c->smtp_password_file : NULL, &password, err) == -1)
-		return NULL;
-	so.password = password;
-	t = transport_open(url, &so, err);
-	secret_free(password);
-	return t;
+	*status = transport_config_is_smtp(c, smtp) ? EX_CONFIG : EX_CANTCREAT;
+	return transport_open_config(c, smtp, outbox, connections, err);
 }
 
 int

@@ -8,7 +8,6 @@
 #include "date.h"
 #include "db.h"
 #include "edition.h"
-#include "journal.h"
 #include "preview.h"
 #include "store.h"
 #include "util.h"
@@ -183,15 +182,12 @@ cmd_preview(int argc, char **argv)
 int
 preview_format_from_name(const char *s, enum preview_format *f)
 {
-	static const char *const names[] = { "html", "text", "eml", "json" };
-	size_t i;
+	enum edition_part part;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum preview_format)i;
-			return 0;
-		}
-	return -1;
+	if (edition_part_from_name(s, &part) == -1)
+		return -1;
+	*f = (enum preview_format)part;
+	return 0;
 }
 
 /* The tags of r that a (with tags) carries, for the report. */
@@ -238,8 +234,8 @@ preview_report(FILE *report, const struct edition *e,
 		preview_why(report, &l->v[i], r);
 }
 
-/* The reader o names: a stored subscriber, or an anonymous one with
- * o's tags (links in its digest go nowhere). */
+/* The reader o names: a stored subscriber (s, their reader), or one
+ * with o's tags. 0, or an exit code with err. */
 static int
 preview_reader(struct sqlite3 *db, const struct config *c,
     const struct preview_opts *o, struct store_subscriber *s,
@@ -247,12 +243,8 @@ preview_reader(struct sqlite3 *db, const struct config *c,
 {
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	if (o->subscriber == NULL) {
-		r->email = c->from_address;
-		r->name = "Preview";
-		r->tags = o->tags;
-		r->ntags = o->ntags;
+		edition_reader_for_tags(r, c, o->tags, o->ntags);
 		return 0;
 	}
 	rc = store_subscriber_find(db, o->subscriber, s, err);
@@ -260,44 +252,21 @@ preview_reader(struct sqlite3 *db, const struct config *c,
 		util_err(err, "no subscriber '%s'", o->subscriber);
 	if (rc != 1)
 		return rc == 0 ? EX_NOINPUT : EX_IOERR;
-	r->email = s->email;
-	r->name = s->name;
-	r->tags = (const char *const *)s->tags;
-	r->ntags = s->ntags;
-	r->unsubscribe_token = s->unsubscribe_token;
-	r->preferences_token = s->preferences_token;
+	store_subscriber_reader(s, r);
 	return 0;
 }
 
+/* The edition o names: one already made as its readers got it. 0, or
+ * an exit code with err. */
 static int
-preview_output(struct edition *e, json_t *data, struct edition_reader *r,
-    struct preview_opts *o, char *err)
+preview_edition(struct sqlite3 *db, const struct config *c,
+    const struct preview_opts *o, struct edition *e, char *err)
 {
-	struct edition_message m;
-	json_t *all;
-	char *json;
-	int rc = 0;
+	int rc = o->edition == NULL ? edition_open(e, c, NULL, date_now(),
+	    o->since, err) : edition_open_journal(e, db, c, o->edition,
+	    date_now(), o->since, 0, err);
 
-	if (o->format == PREVIEW_JSON) {
-		all = edition_reader_data(e, data, r);
-		json = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
-		json_decref(all);
-		buf_puts(&o->out, json);
-		buf_putc(&o->out, '\n');
-		free(json);
-		return 0;
-	}
-	edition_message_init(&m);
-	if (edition_message_build(e, data, r, &m, err) == -1)
-		rc = EX_DATAERR;
-	else if (o->format == PREVIEW_HTML)
-		buf_append(&o->out, m.html.data, m.html.len);
-	else if (o->format == PREVIEW_TEXT)
-		buf_append(&o->out, m.text.data, m.text.len);
-	else
-		buf_append(&o->out, m.eml.data, m.eml.len);
-	edition_message_release(&m);
-	return rc;
+	return rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 }
 
 int
@@ -305,47 +274,31 @@ preview_build(struct sqlite3 *db, const struct config *c,
     struct preview_opts *o, FILE *report, char *err)
 {
 	struct store_subscriber s;
-	struct journal_edition je;
 	struct edition_reader r;
 	struct article_list l;
 	struct article sent;	/* holds the reader's topics as sent */
 	struct edition e;
-	json_t *data;
-	int rc;
+	int rc, status;
 
 	buf_init(&o->out, 4 * RENDER_MAX_BYTES);
 	store_subscriber_init(&s);
 	article_init(&sent);
 	memset(&l, 0, sizeof(l));
-	if (edition_open(&e, c, o->edition, date_now(), o->since, err) == -1) {
-		store_subscriber_release(&s);
-		return EX_DATAERR;
+	status = preview_edition(db, c, o, &e, err);
+	if (status == 0)
+		status = preview_reader(db, c, o, &s, &r, err);
+	if (status == 0) {
+		rc = edition_preview(db, &e, s.id, &r, &sent,
+		    (enum edition_part)o->format, &o->out, &l, err);
+		status = rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 	}
-	rc = preview_reader(db, c, o, &s, &r, err);
-	/* An edition already made: as its readers got it. */
-	if (rc == 0 && o->edition != NULL) {
-		rc = journal_edition_get(db, e.id, &je, err);
-		if (rc == 1)
-			edition_use_stored(&e, &je);
-		if (rc == 1 && o->subscriber != NULL)
-			rc = edition_reader_as_sent(db, &e, s.id, &r, &sent,
-			    err);
-		rc = rc == -1 ? EX_IOERR : 0;
-	}
-	if (rc == 0 && edition_select(db, &e, r.tags, r.ntags, &l, err) == -1)
-		rc = EX_IOERR;
-	if (rc == 0) {
-		if (report != NULL)
-			preview_report(report, &e, &r, &l);
-		data = render_edition_data(c, e.id, e.now, &l);
-		rc = preview_output(&e, data, &r, o, err);
-		json_decref(data);
-	}
+	if (status == 0 && report != NULL)
+		preview_report(report, &e, &r, &l);
 	article_list_release(&l);
 	article_release(&sent);
 	store_subscriber_release(&s);
 	edition_close(&e);
-	return rc;
+	return status;
 }
 
 int

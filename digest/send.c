@@ -1,4 +1,5 @@
 #include "send.h"
+#include "config.h"
 #include "db.h"
 #include "token.h"
 #include "util.h"
@@ -443,7 +444,7 @@ send_flush_sync(struct send_run *run, int durable)
 		run->last_beat = send_clock();
 	t0 = send_clock();
 	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
-	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
+	    run->nres, send_wall(), run->err) == -1) {
 		send_results_clear(run);
 		send_stop(run, SEND_ERROR, "%s", run->err);
 		return -1;
@@ -678,24 +679,25 @@ send_ahead_stopped(struct send_builder *b)
 	return stop;
 }
 
-/* Builds one reader's message, or notes why they get none (skipped, or
- * failed: a message that cannot be built is that reader's failure, and
- * the others still get theirs): 0, or -1 when the store fails. */
+/* Builds one reader's message into r, or notes why they get none
+ * (skipped, or failed: a message that cannot be built is that reader's
+ * failure, and the others still get theirs). Takes ownership of it.
+ * 0, or -1 when the store fails. */
 static int
-send_ahead_one(struct send_builder *b, struct journal_item *it)
+send_ready_make(struct send_builder *b, struct journal_item *it,
+    struct send_ready *r)
 {
 	struct edition_message m;
-	struct send_ready r;
 	char err[ERR_LEN];
 	int rc = 1;
 
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
 	edition_message_init(&m);
 	if (!it->confirmed)
-		r.skip = "no longer subscribed";
-	else if ((rc = send_build_cached(b, it, &m, &r.articles, r.from,
+		r->skip = "no longer subscribed";
+	else if ((rc = send_build_cached(b, it, &m, &r->articles, r->from,
 	    err)) == 0)
-		r.skip = "no articles";
+		r->skip = "no articles";
 	if (rc == -2) {
 		util_err(b->err, "%s", err);
 		edition_message_release(&m);
@@ -705,16 +707,28 @@ send_ahead_one(struct send_builder *b, struct journal_item *it)
 	if (rc == -1) {
 		size_t n = strlen("cannot build the message: ") + strlen(err) + 1;
 
-		r.fail = xcalloc(1, n);
-		snprintf(r.fail, n, "cannot build the message: %s", err);
-	} else if (r.skip == NULL) {
-		memcpy(r.message_id, m.message_id, sizeof(r.message_id));
-		r.len = m.eml.len;
-		r.msg = buf_detach(&m.eml, NULL);
+		r->fail = xcalloc(1, n);
+		snprintf(r->fail, n, "cannot build the message: %s", err);
+	} else if (r->skip == NULL) {
+		memcpy(r->message_id, m.message_id, sizeof(r->message_id));
+		r->len = m.eml.len;
+		r->msg = buf_detach(&m.eml, NULL);
 	}
-	r.it = *it;
+	r->it = *it;
 	memset(it, 0, sizeof(*it));
 	edition_message_release(&m);
+	return 0;
+}
+
+/* Builds one reader's message for the sender: 0, or -1 when the store
+ * fails. */
+static int
+send_ahead_one(struct send_builder *b, struct journal_item *it)
+{
+	struct send_ready r;
+
+	if (send_ready_make(b, it, &r) == -1)
+		return -1;
 	send_ahead_put(b, &r);
 	return 0;
 }
@@ -729,7 +743,7 @@ send_ahead_main(void *arg)
 	int n, i, failed = 0;
 
 	while (!failed && !send_ahead_stopped(b)) {
-		n = journal_next(b->db, b->e->id, after, send_wall(), items,
+		n = journal_next(b->db, b->e->id, after, send_wall(), 0, items,
 		    SEND_CHUNK, b->err);
 		if (n <= 0) {
 			failed = n == -1;
@@ -1032,48 +1046,51 @@ send_doubt(const char *email, const char *message_id, void *arg)
  * What the configuration puts in every message (the sender, the list's
  * name and id, the links) is checked once, by building the message of a
  * reader made up for it, before anyone is marked: when that cannot be
- * built, no message can, and that is a setting, not a reader.
+ * built, no message can, and that is a setting, not a reader. The
+ * return path and its key are the edition's: readied here, once (the
+ * edition numbered with number), for the builder. 0, or -1 with err.
  */
 static int
-send_check_edition(struct send_run *run)
+send_check_config(struct send_builder *b, struct sqlite3 *db, int number,
+    char *err)
 {
 	static const char *const no_tags[1] = { NULL };
-	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1];
+	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1], why[ERR_LEN];
 	struct edition_message m;
 	struct edition_reader r;
 	json_t *data;
 	int rc;
 
-	/* The return path and its key are the edition's: numbered here,
-	 * once, and handed to the builder. */
-	if (verp_open(&run->b.verp, run->db, run->e->cfg, run->e->id, 1,
-	    run->err) == -1 || verp_reader(&run->b.verp, 1, from, unsubscribe,
-	    run->err) == -1) {
-		char why[ERR_LEN];
-
-		memcpy(why, run->err, sizeof(why));
-		send_stop(run, SEND_SETTING, "%s", why);
+	if (verp_open(&b->verp, db, b->e->cfg, b->e->id, number, err) == -1 ||
+	    verp_reader(&b->verp, 1, from, unsubscribe, err) == -1)
 		return -1;
-	}
 	memset(&r, 0, sizeof(r));
 	r.unsubscribe_mailto = unsubscribe;
 	r.email = "reader@example.org";
 	r.name = "Reader";
 	r.tags = no_tags;
 	r.unsubscribe_token = r.preferences_token = "0000000000000000";
-	data = render_edition_data(run->e->cfg, run->e->id, run->e->now,
+	data = render_edition_data(b->e->cfg, b->e->id, b->e->now,
 	    &(struct article_list){ 0 });
 	edition_message_init(&m);
-	rc = edition_message_build(run->e, data, &r, &m, run->err);
+	rc = edition_message_build(b->e, data, &r, &m, why);
 	edition_message_release(&m);
 	json_decref(data);
-	if (rc == -1) {
-		char why[ERR_LEN];
-
-		memcpy(why, run->err, sizeof(why));
-		send_stop(run, SEND_SETTING, "no message can be built: %s", why);
-	}
+	if (rc == -1)
+		util_err(err, "no message can be built: %s", why);
 	return rc;
+}
+
+static int
+send_check_edition(struct send_run *run)
+{
+	char why[ERR_LEN];
+
+	if (send_check_config(&run->b, run->db, 1, why) == -1) {
+		send_stop(run, SEND_SETTING, "%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1120,6 +1137,15 @@ send_finish(struct send_run *run)
 	run->rep->left = je.count[JOURNAL_PENDING] + je.count[JOURNAL_DEFERRED];
 	if (run->rep->left == 0 && !run->fatal)
 		journal_edition_mark(run->db, run->e->id, "done");
+}
+
+void
+send_opts_from_config(struct send_opts *o, const struct config *c)
+{
+	memset(o, 0, sizeof(*o));
+	o->rate = (double)c->smtp_rate;
+	o->send_empty = (int)c->send_empty;
+	o->retry_window = c->retry_window > 0 ? (int)c->retry_window : -1;
 }
 
 enum send_status
@@ -1176,4 +1202,134 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	journal_unlock(db, e->id, run.owner);
 	send_run_free(&run);
 	return run.fatal ? run.status : SEND_OK;
+}
+
+/*
+ * The dry run: the journal's pass without its writes.
+ */
+
+/* The event of a reader the dry run built (or skipped, or could not
+ * build), counted in rep. */
+static void
+send_dry_event(const struct send_ready *r, struct send_event *ev,
+    struct send_report *rep)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->to = r->it.email;
+	ev->articles = r->articles;
+	ev->bytes = r->len;
+	ev->message_id = r->message_id;
+	if (r->skip != NULL) {
+		ev->status = JOURNAL_SKIPPED;
+		ev->reply = r->skip;
+		rep->skipped++;
+	} else if (r->fail != NULL) {
+		ev->status = JOURNAL_FAILED;
+		ev->reply = r->fail;
+		rep->failed++;
+	} else {
+		ev->status = JOURNAL_SENT;
+		rep->sent++;
+	}
+}
+
+/* One chunk of the dry run's pass: 1 more to read, 0 done, -1 the store
+ * failed (b->err). */
+static int
+send_dry_chunk(struct send_builder *b, int flags, int64_t *after,
+    send_log_fn log, void *arg, struct send_report *rep)
+{
+	struct journal_item items[SEND_CHUNK];
+	struct send_event ev;
+	struct send_ready r;
+	int n, i, failed = 0;
+
+	n = journal_next(b->db, b->e->id, *after, send_wall(), flags, items,
+	    SEND_CHUNK, b->err);
+	for (i = 0; i < n; i++) {
+		*after = items[i].subscriber_id;
+		if (failed || send_ready_make(b, &items[i], &r) == -1) {
+			failed = 1;
+			journal_item_release(&items[i]);
+			continue;
+		}
+		send_dry_event(&r, &ev, rep);
+		if (log != NULL)
+			log(&ev, rep, arg);
+		send_ready_release(&r);
+	}
+	return n == -1 || failed ? -1 : n > 0;
+}
+
+enum send_status
+send_dry_run(struct sqlite3 *db, struct edition *e, const struct send_opts *o,
+    send_log_fn log, void *arg, struct send_report *rep, char *err)
+{
+	struct send_builder b;	/* synchronous: its store is the caller's */
+	int flags = JOURNAL_NEXT_UNLISTED | (o->retry_failed ?
+	    JOURNAL_NEXT_FAILED : 0), rc;
+	int64_t after = 0;
+	double start = send_clock();
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&b, 0, sizeof(b));
+	b.db = db;
+	b.e = e;
+	b.o = o;
+	if (send_check_config(&b, db, 0, err) == -1)
+		return SEND_SETTING;
+	while ((rc = send_dry_chunk(&b, flags, &after, log, arg, rep)) == 1)
+		;
+	for (i = 0; i < b.ncache; i++) {
+		free(b.cache[i].tags);
+		json_decref(b.cache[i].data);
+	}
+	rep->elapsed = send_clock() - start;
+	if (rc == -1) {
+		util_err(err, "%s", b.err);
+		return SEND_ERROR;
+	}
+	return SEND_OK;
+}
+
+/*
+ * A test copy.
+ */
+
+static void
+send_copy_done(void *tag, const struct transport_result *r, void *arg)
+{
+	(void)arg;
+	*(struct transport_result *)tag = *r;
+}
+
+int
+send_test_copy(struct sqlite3 *db, struct edition *e, struct transport *t,
+    const struct edition_reader *r, const char *to,
+    struct transport_result *res, size_t *articles, char *err)
+{
+	struct edition_message m;
+	size_t len;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	edition_message_init(&m);
+	rc = send_build(db, e, r, 1, &m, articles, err);
+	if (rc < 0) {
+		edition_message_release(&m);
+		return rc;
+	}
+	len = m.eml.len;
+	rc = t->submit(t, e->cfg->from_address, to, buf_detach(&m.eml, NULL),
+	    len, res, err);
+	edition_message_release(&m);
+	if (rc != 0) {
+		res->fault = (enum transport_fault)rc;
+		snprintf(res->reply, sizeof(res->reply), "%s", err);
+		return 0;
+	}
+	while (t->poll(t, 1000, send_copy_done, NULL) > 0)
+		;
+	return 1;
 }

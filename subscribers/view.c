@@ -25,13 +25,7 @@ view_build(struct web *w, const char *id, const struct store_subscriber *sub,
 	size_t articles;
 	int rc;
 
-	memset(&rd, 0, sizeof(rd));
-	rd.email = sub->email;
-	rd.name = sub->name;
-	rd.tags = (const char *const *)sub->tags;
-	rd.ntags = sub->ntags;
-	rd.unsubscribe_token = sub->unsubscribe_token;
-	rd.preferences_token = sub->preferences_token;
+	store_subscriber_reader(sub, &rd);
 	article_init(&sent);
 	rc = edition_open(&e, w->c, id, date_now(), NULL, err);
 	if (rc == 0) {
