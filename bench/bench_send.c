@@ -176,10 +176,10 @@ fill(const char *path, int subscribers, int varied)
 		}
 		article_release(&a);
 	}
-	sqlite3_prepare_v2(db, "INSERT INTO subscriber (email, name, tags, "
-	    "status, created, unsubscribe_token, preferences_token) VALUES "
-	    "(?1, 'Reader', ?2, 'confirmed', 1, digest_token(), digest_token())",
-	    -1, &st, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO subscriber (email, email_key, "
+	    "name, tags, status, created, unsubscribe_token, preferences_token) "
+	    "VALUES (?1, digest_addr_key(?1), 'Reader', ?2, 'confirmed', 1, "
+	    "digest_token(), digest_token())", -1, &st, NULL);
 	for (i = 0; i < subscribers; i++) {
 		snprintf(email, sizeof(email), "reader%07d@example.org", i);
 		if (varied)
