@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 (util_err)(char *err, const char *fmt, ...)
@@ -150,6 +151,15 @@ util_read_file(const char *path, size_t max, char **data, size_t *len,
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+double
+util_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *

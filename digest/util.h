@@ -57,6 +57,10 @@ int util_parse_long(const char *s, long long min, long long max,
 int util_read_file(const char *path, size_t max, char **data, size_t *len,
     char *err);
 
+/* Seconds on the monotonic clock: for intervals, rates and deadlines,
+ * which the time of day (set back, or stepped by NTP) would falsify. */
+double util_monotonic(void);
+
 /* Trims ASCII and Unicode whitespace from both ends of [s, s+*len):
  * returns the new start and updates *len. */
 const char *util_trim(const char *s, size_t *len);
