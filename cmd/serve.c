@@ -266,15 +266,6 @@ struct serve_waiting {
 	double until;			/* held: when it is answered */
 };
 
-static double
-serve_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The body as its Content-Type says: 0, -1 with err (400), or -2 for a
  * type that is none of the three (415). */
 static int
@@ -783,7 +774,7 @@ serve_rate_ok(struct serve *s, struct MHD_Connection *conn)
 {
 	struct serve_bucket *b;
 	struct serve_ip key;
-	double now = serve_clock(), cap = (double)s->c->signup_rate;
+	double now = util_monotonic(), cap = (double)s->c->signup_rate;
 
 	if (!s->rate_limit)
 		return 1;
@@ -889,7 +880,7 @@ serve_log(const char *event, const char *email, const char *result,
 	fprintf(stderr, "event=%s addr=%s result=%s%s%s ip=%s "
 	    "ms=%.0f\n", event, masked, result, extra ? " " : "",
 	    extra ? extra : "", ip ? ip : "-", start > 0 ?
-	    (serve_clock() - start) * 1000 : 0.0);
+	    (util_monotonic() - start) * 1000 : 0.0);
 }
 
 /* ---- signup --------------------------------------------------------- */
@@ -1207,7 +1198,7 @@ serve_round_commit(struct serve *s)
 		mailed = 0;
 		recorded = 0;
 	}
-	done = serve_clock();
+	done = util_monotonic();
 	if (s->nwaiting == 1 && s->waiting[0].rq->result == SIGNUP_OK)
 		serve_floor_sample(s, done - s->waiting[0].rq->start);
 	for (i = 0; i < s->nwaiting; i++) {
@@ -1829,7 +1820,7 @@ serve_handle(void *arg, struct MHD_Connection *conn, const char *url,
 			((struct serve_conn *)ci->socket_context)->since = 0;
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body, SERVE_BODY_MAX);
-		rq->start = serve_clock();
+		rq->start = util_monotonic();
 		*con_cls = rq;
 		if (serve_framing_ok(conn) == -1)
 			return serve_refuse_framing(s, conn);
@@ -2325,8 +2316,8 @@ serve_wait(struct serve *s, double until)
 	if (s->resumed)
 		wait = 0;
 	s->resumed = 0;
-	if (until != 0 && until - serve_clock() < wait)
-		wait = until > serve_clock() ? until - serve_clock() : 0;
+	if (until != 0 && until - util_monotonic() < wait)
+		wait = until > util_monotonic() ? until - util_monotonic() : 0;
 	ts.tv_sec = (time_t)wait;
 	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 	pfd[0].fd = di != NULL ? di->epoll_fd : -1;
@@ -2348,7 +2339,7 @@ serve_loop(void *arg)
 
 	pthread_setname_np(pthread_self(), "serve-http");
 	while (!atomic_load(&s->loop_stop)) {
-		serve_wait(s, serve_floor_release(s, serve_clock(), 0));
+		serve_wait(s, serve_floor_release(s, util_monotonic(), 0));
 		MHD_run(s->daemon);
 		serve_round_commit(s);
 		serve_sweep(s);
