@@ -79,50 +79,78 @@ put_path(struct buf *o, const char *p, size_t n)
 	free(in);
 }
 
-/* The result is never longer than base and ref together, which bounds
- * both buffers. */
+/* A base as RFC 3986 3 cuts a URI: lengths from its start. */
+struct url_base {
+	size_t scheme;		/* "http:" */
+	size_t auth;		/* "//host:port", or 0 */
+	const char *path;
+	size_t path_len;	/* up to '?' or '#' */
+	size_t query_end;	/* the path and its query, up to '#' */
+};
+
+static void
+url_base_split(const char *base, struct url_base *b)
+{
+	const char *auth;
+
+	b->scheme = scheme_len(base);
+	auth = base + b->scheme;
+	b->auth = auth[0] == '/' && auth[1] == '/' ?
+	    2 + strcspn(auth + 2, "/?#") : 0;
+	b->path = auth + b->auth;
+	b->path_len = strcspn(b->path, "?#");
+	b->query_end = b->path_len + strcspn(b->path + b->path_len, "#");
+}
+
+/* RFC 3986 5.2.3: the base's path up to its last '/' ("/" when it has
+ * an authority and no path), then the reference's path, with its dot
+ * segments removed, appended to o. */
+static void
+put_merged(struct buf *o, const struct url_base *b, const char *ref,
+    size_t rpath)
+{
+	struct buf merged;
+	size_t plen = b->path_len;
+
+	buf_init(&merged, o->max);
+	if (b->auth > 0 && plen == 0)
+		buf_putc(&merged, '/');
+	while (plen > 0 && b->path[plen - 1] != '/')
+		plen--;
+	buf_append(&merged, b->path, plen);
+	buf_append(&merged, ref, rpath);
+	put_path(o, buf_cstr(&merged), merged.len);
+	buf_release(&merged);
+}
+
+/* RFC 3986 5.2.2, for a reference without a scheme. The result is never
+ * longer than base and ref together, which bounds both buffers. */
 char *
 url_resolve(const char *ref, const char *base)
 {
-	struct buf o, merged;
-	size_t slen, alen = 0, plen, rpath, max;
-	const char *auth, *path, *end;
+	struct url_base b;
+	struct buf o;
+	size_t rpath;
 
 	if (base == NULL || url_has_scheme(ref))
 		return xstrdup(ref);
-	max = strlen(base) + strlen(ref) + 2;
-	buf_init(&o, max);
-	slen = scheme_len(base);
-	auth = base + slen;
-	if (auth[0] == '/' && auth[1] == '/')
-		alen = 2 + strcspn(auth + 2, "/?#");
-	path = auth + alen;
-	plen = strcspn(path, "?#");
-	end = path + plen + strcspn(path + plen, "#");
+	url_base_split(base, &b);
+	buf_init(&o, strlen(base) + strlen(ref) + 2);
 	if (ref[0] == '/' && ref[1] == '/') {
-		buf_append(&o, base, slen);
+		/* A network-path reference: only the scheme is the base's. */
+		buf_append(&o, base, b.scheme);
 		buf_puts(&o, ref);
 		return buf_detach(&o, NULL);
 	}
-	buf_append(&o, base, slen + alen);
+	buf_append(&o, base, b.scheme + b.auth);
 	rpath = strcspn(ref, "?#");
-	if (rpath == 0) {
-		/* "", "?q" or "#f": the base's path (and query). */
-		buf_append(&o, path, ref[0] == '#' || ref[0] == '\0' ?
-		    (size_t)(end - path) : plen);
-	} else if (ref[0] == '/') {
+	if (rpath == 0)	/* "", "?q" or "#f": the base's path (and query) */
+		buf_append(&o, b.path, ref[0] == '#' || ref[0] == '\0' ?
+		    b.query_end : b.path_len);
+	else if (ref[0] == '/')
 		put_path(&o, ref, rpath);
-	} else {
-		buf_init(&merged, max);
-		if (alen > 0 && plen == 0)
-			buf_putc(&merged, '/');
-		while (plen > 0 && path[plen - 1] != '/')
-			plen--;
-		buf_append(&merged, path, plen);
-		buf_append(&merged, ref, rpath);
-		put_path(&o, buf_cstr(&merged), merged.len);
-		buf_release(&merged);
-	}
+	else
+		put_merged(&o, &b, ref, rpath);
 	buf_puts(&o, ref + rpath);
 	return buf_detach(&o, NULL);
 }
