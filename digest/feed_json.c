@@ -34,10 +34,6 @@ add_tags(struct article *a, const char *s, size_t len)
 	article_tag_add(a, s + start, len - start);
 }
 
-/*
- * JSON: JSON Feed and digest's own article shape.
- */
-
 static const char *
 json_str(const json_t *obj, const char *key)
 {
