@@ -1,6 +1,7 @@
 #include "send.h"
 #include "config.h"
 #include "db.h"
+#include "ring.h"
 #include "token.h"
 #include "util.h"
 #include "verp.h"
@@ -64,14 +65,8 @@ struct send_ready {
  */
 struct send_builder {
 	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t more;		/* a message is ready, or done */
-	pthread_cond_t room;		/* one was taken, or stop */
-	struct send_ready q[SEND_AHEAD];	/* owned: a ring */
-	size_t head;
-	size_t n;
-	int done;			/* the pass is built */
-	int stop;			/* the sender gave up */
+	struct ring ready;		/* of struct send_ready, built */
+	/* Written by the builder, read by the sender after the join. */
 	int failed;			/* the store failed the builder */
 	char err[ERR_LEN];
 	/* The builder's own; the sender touches none of these. */
@@ -123,15 +118,6 @@ struct send_run {
 	size_t unanswered;		/* results in a row without a reply */
 	char err[ERR_LEN];
 };
-
-static double
-send_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The journal's times are the wall clock's, not DIGEST_NOW's: they say
  * when something really happened and when to really try again. */
@@ -405,7 +391,7 @@ send_report_results(struct send_run *run)
 		if (run->rep->left > 0 && run->res[i].status != JOURNAL_DEFERRED)
 			run->rep->left--;
 		run->rep->rate = run->rate;
-		run->rep->elapsed = send_clock() - run->start;
+		run->rep->elapsed = util_monotonic() - run->start;
 		if (run->log != NULL)
 			run->log(&run->ev[i], run->rep, run->arg);
 	}
@@ -439,10 +425,10 @@ send_flush_sync(struct send_run *run, int durable)
 	 * inside the time after which another run may take the lock. A
 	 * durable commit always beats: it must write something, or there
 	 * is nothing to sync the commits before it with. */
-	beat = durable || send_clock() - run->last_beat >= SEND_BEAT;
+	beat = durable || util_monotonic() - run->last_beat >= SEND_BEAT;
 	if (beat)
-		run->last_beat = send_clock();
-	t0 = send_clock();
+		run->last_beat = util_monotonic();
+	t0 = util_monotonic();
 	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
 	    run->nres, send_wall(), run->err) == -1) {
 		send_results_clear(run);
@@ -450,7 +436,7 @@ send_flush_sync(struct send_run *run, int durable)
 		return -1;
 	}
 	if (run->marks > 0)
-		send_average(&run->mark_ms, (send_clock() - t0) * 1e3);
+		send_average(&run->mark_ms, (util_monotonic() - t0) * 1e3);
 	if (run->t->settle != NULL)
 		run->t->settle(run->t);
 	send_report_results(run);
@@ -481,7 +467,7 @@ send_flush(struct send_run *run)
 static void
 send_slow_down(struct send_run *run)
 {
-	double now = send_clock(), elapsed = now - run->start;
+	double now = util_monotonic(), elapsed = now - run->start;
 	double current = run->rate > 0 ? run->rate :
 	    (double)(run->rep->sent + run->nres + 1) / (elapsed > 1 ? elapsed : 1);
 
@@ -542,7 +528,7 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 	case TRANSPORT_REFUSED:
 		send_result(run, &f->it, st_of[r->fault], r->code, r->reply,
 		    r->queue_id, f->message_id, f->articles,
-		    (send_clock() - f->t0) * 1e3);
+		    (util_monotonic() - f->t0) * 1e3);
 		break;
 	case TRANSPORT_STOP:
 	case TRANSPORT_STOP_SETTING:
@@ -595,7 +581,7 @@ send_pace(struct send_run *run)
 	if (run->rate <= 0)
 		return;
 	for (;;) {
-		now = send_clock();
+		now = util_monotonic();
 		run->tokens += (now - run->last_refill) * run->rate;
 		run->last_refill = now;
 		if (run->tokens > 1)
@@ -650,33 +636,20 @@ send_ready_release(struct send_ready *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Queues r (moved) for the sender; waits while the queue is full. */
+static void
+send_ready_drop(void *r)
+{
+	send_ready_release(r);
+}
+
+/* Queues r (moved) for the sender; waits while the queue is full. What
+ * a sender that gave up refuses is dropped. */
 static void
 send_ahead_put(struct send_builder *b, struct send_ready *r)
 {
-	pthread_mutex_lock(&b->mu);
-	while (b->n == SEND_AHEAD && !b->stop)
-		pthread_cond_wait(&b->room, &b->mu);
-	if (b->stop) {
+	if (ring_put(&b->ready, r, 1, 1) == 0)
 		send_ready_release(r);
-	} else {
-		b->q[(b->head + b->n) % SEND_AHEAD] = *r;
-		if (b->n++ == 0)
-			pthread_cond_signal(&b->more);
-	}
-	pthread_mutex_unlock(&b->mu);
 	memset(r, 0, sizeof(*r));
-}
-
-static int
-send_ahead_stopped(struct send_builder *b)
-{
-	int stop;
-
-	pthread_mutex_lock(&b->mu);
-	stop = b->stop;
-	pthread_mutex_unlock(&b->mu);
-	return stop;
 }
 
 /* Builds one reader's message into r, or notes why they get none
@@ -742,7 +715,7 @@ send_ahead_main(void *arg)
 	int64_t after = 0;
 	int n, i, failed = 0;
 
-	while (!failed && !send_ahead_stopped(b)) {
+	while (!failed && !ring_cancelled(&b->ready)) {
 		n = journal_next(b->db, b->e->id, after, send_wall(), 0, items,
 		    SEND_CHUNK, b->err);
 		if (n <= 0) {
@@ -757,11 +730,8 @@ send_ahead_main(void *arg)
 			}
 		}
 	}
-	pthread_mutex_lock(&b->mu);
-	b->done = 1;
 	b->failed = failed;
-	pthread_cond_signal(&b->more);
-	pthread_mutex_unlock(&b->mu);
+	ring_close(&b->ready);
 	return NULL;
 }
 
@@ -771,30 +741,14 @@ send_ahead_main(void *arg)
 static int
 send_ahead_take(struct send_builder *b, struct send_ready *r, int nowait)
 {
-	int got = 0;
-
-	pthread_mutex_lock(&b->mu);
-	while (b->n == 0 && !b->done && !nowait)
-		pthread_cond_wait(&b->more, &b->mu);
-	if (b->n > 0) {
-		*r = b->q[b->head];
-		b->head = (b->head + 1) % SEND_AHEAD;
-		got = 1;
-		/* The builder waits only on a full queue: woken when half
-		 * of it is gone, it builds a run of messages rather than one
-		 * message per wake-up. */
-		if (--b->n == SEND_AHEAD / 2)
-			pthread_cond_signal(&b->room);
-	}
-	pthread_mutex_unlock(&b->mu);
-	return got;
+	return ring_take(&b->ready, r, 1, !nowait) == 1;
 }
 
 static int
 send_ahead_start(struct send_builder *b)
 {
-	b->head = b->n = 0;
-	b->done = b->stop = b->failed = 0;
+	ring_reopen(&b->ready);
+	b->failed = 0;
 	return pthread_create(&b->thread, NULL, send_ahead_main, b) == 0 ?
 	    0 : -1;
 }
@@ -804,19 +758,8 @@ send_ahead_start(struct send_builder *b)
 static void
 send_ahead_finish(struct send_builder *b)
 {
-	struct send_ready r;
-
-	pthread_mutex_lock(&b->mu);
-	b->stop = 1;
-	pthread_cond_signal(&b->room);
-	pthread_mutex_unlock(&b->mu);
+	ring_cancel(&b->ready);
 	pthread_join(b->thread, NULL);
-	while (b->n > 0) {
-		r = b->q[b->head];
-		b->head = (b->head + 1) % SEND_AHEAD;
-		b->n--;
-		send_ready_release(&r);
-	}
 }
 
 /* Opens the builder's own connection to the store the sender uses. */
@@ -826,9 +769,8 @@ send_ahead_open(struct send_run *run)
 	struct send_builder *b = &run->b;
 	const char *path = sqlite3_db_filename(run->db, "main");
 
-	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->more, NULL);
-	pthread_cond_init(&b->room, NULL);
+	ring_init(&b->ready, SEND_AHEAD, sizeof(struct send_ready),
+	    send_ready_drop);
 	b->e = run->e;
 	b->o = run->o;
 	b->db = db_open(path ? path : "", run->err);
@@ -848,9 +790,7 @@ send_ahead_close(struct send_builder *b)
 		json_decref(b->cache[i].data);
 	}
 	db_close(b->db);
-	pthread_cond_destroy(&b->room);
-	pthread_cond_destroy(&b->more);
-	pthread_mutex_destroy(&b->mu);
+	ring_release(&b->ready);
 }
 
 /*
@@ -941,7 +881,7 @@ send_one(struct send_run *run, struct send_flight *f, struct send_ready *r)
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;
 	memset(&r->it, 0, sizeof(r->it));
-	now = send_clock();
+	now = util_monotonic();
 	if (run->last_submit > 0)
 		send_average(&run->gap_ms, (now - run->last_submit) * 1e3);
 	run->last_submit = f->t0 = now;
@@ -1168,7 +1108,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	run.arg = arg;
 	run.rep = rep;
 	run.rate = o->rate;
-	run.start = run.last_refill = send_clock();
+	run.start = run.last_refill = util_monotonic();
 	run.nfl = t->capacity(t);
 	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
 	run.sync_full = 1;
@@ -1198,7 +1138,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	if (run.fatal)
 		util_err(err, "%s", run.err);
 	send_finish(&run);
-	rep->elapsed = send_clock() - run.start;
+	rep->elapsed = util_monotonic() - run.start;
 	journal_unlock(db, e->id, run.owner);
 	send_run_free(&run);
 	return run.fatal ? run.status : SEND_OK;
@@ -1269,7 +1209,7 @@ send_dry_run(struct sqlite3 *db, struct edition *e, const struct send_opts *o,
 	int flags = JOURNAL_NEXT_UNLISTED | (o->retry_failed ?
 	    JOURNAL_NEXT_FAILED : 0), rc;
 	int64_t after = 0;
-	double start = send_clock();
+	double start = util_monotonic();
 	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
@@ -1285,7 +1225,7 @@ send_dry_run(struct sqlite3 *db, struct edition *e, const struct send_opts *o,
 		free(b.cache[i].tags);
 		json_decref(b.cache[i].data);
 	}
-	rep->elapsed = send_clock() - start;
+	rep->elapsed = util_monotonic() - start;
 	if (rc == -1) {
 		util_err(err, "%s", b.err);
 		return SEND_ERROR;

@@ -153,6 +153,15 @@ util_read_file(const char *path, size_t max, char **data, size_t *len,
 	return 0;
 }
 
+double
+util_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 const char *
 util_trim(const char *s, size_t *len)
 {
@@ -193,15 +202,6 @@ util_json_string(const char *s)
 	j = json_string(fixed);
 	free(fixed);
 	return j;
-}
-
-double
-util_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void

@@ -58,6 +58,10 @@ int util_parse_long(const char *s, long long min, long long max,
 int util_read_file(const char *path, size_t max, char **data, size_t *len,
     char *err);
 
+/* Seconds on the monotonic clock: for intervals, rates and deadlines,
+ * which the time of day (set back, or stepped by NTP) would falsify. */
+double util_monotonic(void);
+
 /* Trims ASCII and Unicode whitespace from both ends of [s, s+*len):
  * returns the new start and updates *len. */
 const char *util_trim(const char *s, size_t *len);
@@ -68,9 +72,6 @@ const char *util_trim(const char *s, size_t *len);
  * new reference. */
 struct json_t;
 struct json_t *util_json_string(const char *s);
-
-/* Seconds on the monotonic clock: for how long something took. */
-double util_clock(void);
 
 /* Writes ` key="value"` for a key=value log line: a quote or backslash
  * escaped, a control character as a space, so that a value can neither

@@ -204,7 +204,7 @@ server_request_begin(struct server *s, struct MHD_Connection *conn,
 
 	server_conn_mark(conn, 0);
 	r->conn = conn;
-	r->start = util_clock();
+	r->start = util_monotonic();
 	r->post = strcmp(method, "POST") == 0;
 	http_body_init(&r->body, SERVER_BODY_MAX, SERVER_DISCARD_MAX);
 	server_client(s, conn, &r->client);
@@ -358,7 +358,7 @@ server_round_commit(struct server *s)
 		mailed = 0;
 		recorded = 0;
 	}
-	subscribe_round_answer(&s->round, util_clock());
+	subscribe_round_answer(&s->round, util_monotonic());
 	if (recorded)
 		mailthread_batch_done(&s->mail);
 	if (mailed > 0)
@@ -379,7 +379,7 @@ server_wait(struct server *s, double until)
 	MHD_UNSIGNED_LONG_LONG to;
 	struct pollfd pfd[2];
 	struct timespec ts;
-	double wait = 0.25, now = util_clock();
+	double wait = 0.25, now = util_monotonic();
 	uint64_t n;
 
 	if (MHD_get_timeout(s->daemon, &to) == MHD_YES && to < 250)
@@ -411,7 +411,7 @@ server_loop(void *arg)
 
 	pthread_setname_np(pthread_self(), "serve-http");
 	while (!atomic_load(&s->loop_stop)) {
-		server_wait(s, subscribe_round_due(&s->round, util_clock(), 0));
+		server_wait(s, subscribe_round_due(&s->round, util_monotonic(), 0));
 		MHD_run(s->daemon);
 		server_round_commit(s);
 		server_sweep(s);

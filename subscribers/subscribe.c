@@ -70,7 +70,7 @@ static int
 subscribe_rate_ok(struct web *w, const struct web_request *r)
 {
 	return w->limiter == NULL || ratelimit_take(w->limiter, &r->client,
-	    util_clock());
+	    util_monotonic());
 }
 
 /* Suspends r into the round, until its commit. */

@@ -35,7 +35,7 @@ weblog_event(const char *event, const char *email, const char *result,
 	fprintf(stderr, "event=%s addr=%s result=%s%s%s ip=%s "
 	    "ms=%.0f\n", event, masked, result, extra ? " " : "",
 	    extra ? extra : "", ip ? ip : "-", start > 0 ?
-	    (util_clock() - start) * 1000 : 0.0);
+	    (util_monotonic() - start) * 1000 : 0.0);
 }
 
 void
