@@ -272,7 +272,7 @@ valgrind: $(DIGEST_BIN)
 .PHONY: all test build-tests build-all bench install uninstall clean man FORCE
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
 
 # ---- fuzzing (issue 6) ------------------------------------------------
 #
