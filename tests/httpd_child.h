@@ -96,8 +96,7 @@ httpd_child_start(struct httpd_child *h)
 }
 
 /* Stops the server (killed and reaped, whatever the tests did) and
- * removes its log and directory (the files the test put there are the
- * test's to remove first). */
+ * removes its directory, with its log and the files the test put there. */
 static inline void
 httpd_child_stop(struct httpd_child *h)
 {
@@ -110,8 +109,8 @@ httpd_child_stop(struct httpd_child *h)
 			;
 	}
 	h->pid = -1;
-	unlink(h->log);
-	rmdir(h->dir);
+	if (h->dir[0] != '\0')
+		(void)tu_rmtree(h->dir);
 }
 
 /* The server's URL of path ("/feed"); static storage, one at a time. */

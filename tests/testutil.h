@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,23 @@ tu_tmpdir(void)
 	if (mkdtemp(dir) == NULL)
 		fail_msg("mkdtemp failed");
 	return dir;
+}
+
+static inline int
+tu_rmtree_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes path and everything under it (symbolic links are removed, not
+ * followed): 0, or -1 at the first entry that cannot be removed. */
+static inline int
+tu_rmtree(const char *path)
+{
+	return nftw(path, tu_rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The tests folder: $TESTS under tests/run.sh (which runs each test in a
