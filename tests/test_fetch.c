@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MB (1u << 20)
@@ -65,7 +67,6 @@ static int
 server_stop(void **state)
 {
 	(void)state;
-	unlink(news_file);
 	httpd_child_stop(&srv);
 	curl_global_cleanup();
 	return 0;
@@ -702,6 +703,7 @@ test_served_file(void **state)
 {
 	struct fetch_result r;
 	struct fetch_opts o = { .max_redirects = -1 };
+	struct timespec mtime[2] = { { 0, 0 }, { 0, 0 } };
 	char err[ERR_LEN], *etag;
 	FILE *f;
 
@@ -719,11 +721,15 @@ test_served_file(void **state)
 	    FETCH_NOT_MODIFIED);
 	fetch_result_release(&r);
 
-	/* A changed file has a new ETag, so the same request gets it. */
+	/* A changed file has a new ETag, so the same request gets it, even
+	 * when its Last-Modified is the same second (no newer than the
+	 * If-Modified-Since sent beside the ETag). */
 	assert_non_null(f = fopen(news_file, "w"));
 	fputs("<rss version=\"2.0\"><channel><title>two, longer</title>"
 	    "</channel></rss>\n", f);
 	fclose(f);
+	mtime[0].tv_sec = mtime[1].tv_sec = (time_t)o.last_modified;
+	assert_int_equal(utimensat(AT_FDCWD, news_file, mtime, 0), 0);
 	assert_int_equal(get("/files/news.rss", &o, &r, err), FETCH_OK);
 	assert_contains(r.data, "<title>two, longer</title>");
 	assert_string_not_equal(r.etag, etag);
