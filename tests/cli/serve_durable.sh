@@ -24,16 +24,18 @@ strace -f -ttt -y -s 80 -o "$T/trace" \
 	"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
 	2>>"$T/serve.log" &
 strace_pid=$!
+
+case_begin "stop_serve stops digest, strace's child"
 # stop_serve stops digest, strace's child; strace then ends by itself.
 i=0
 while [ -z "${serve_pid:-}" ]; do
 	serve_pid=$(pgrep -P "$strace_pid" | head -n 1)
-	i=$((i + 1)); [ $i -gt 100 ] && fail "strace did not start digest"
+	i=$((i + 1)); [ $i -gt 100 ] && die "strace did not start digest"
 	[ -n "$serve_pid" ] || sleep 0.1
 done
 i=0
 until curl -s -o /dev/null "$base/healthz"; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start under strace"
+	i=$((i + 1)); [ $i -gt 100 ] && die "serve did not start under strace"
 	sleep 0.1
 done
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
@@ -46,28 +48,5 @@ pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'd@example.org'
 [ "$(code -d "token=$pt&tags=science" "$base/preferences")" = 200 ] || fail "preferences"
 stop_serve
 wait "$strace_pid"
-"$PY" - "$T/trace" <<'PY' || fail "an answer before its fsync"
-import re, sys
-pending = {}     # tid -> [what, synced]
-checked = []
-for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"(\d+)\s+\S+\s+(\w+)\((.*)", line)
-    if not m:
-        continue
-    tid, call, rest = m.groups()
-    if call in ("read", "recvfrom", "recvmsg"):
-        r = re.search(r'"(POST (/\w+))', rest)
-        if r:
-            pending[tid] = [r.group(2), False]
-    elif call in ("fsync", "fdatasync") and "-wal>" in rest:
-        if tid in pending:
-            pending[tid][1] = True
-    elif call in ("write", "writev", "sendto", "sendmsg") and "HTTP/1.1 200" in rest:
-        if tid in pending:
-            what, synced = pending.pop(tid)
-            assert synced, "%s answered 200 with no fsync before it" % what
-            checked.append(what)
-want = ["/subscribe", "/confirm", "/unsubscribe", "/preferences"]
-assert sorted(checked) == sorted(want), "answers checked: %r" % checked
-PY
-pass
+"$PY" "$TESTS/py/serve_trace.py" "$T/trace" || fail "an answer before its fsync"
+cases_end
