@@ -3,6 +3,9 @@
 # templates (staged, moved or not), a PREFIX change rebuilds what depends
 # on it, bin/digest finds the checkout's templates from anywhere, and the
 # man pages render with `man -l`.
+# run.sh: alone
+# (make install rebuilds what depends on PREFIX, bin/digest among them,
+# which the other tests run.)
 . "$(dirname "$0")/../cli-lib.sh"
 need make
 need man
