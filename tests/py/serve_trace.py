@@ -8,7 +8,11 @@ import re, sys
 pending = {}     # tid -> [what, synced]
 checked = []
 for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"(\d+)\s+\S+\s+(\w+)\((.*)", line)
+    # A call another thread interrupts is cut in two lines: "read(5,
+    # <unfinished ...>", then "<... read resumed>"POST ...", ...) = N",
+    # which holds what was read (under valgrind, nearly every one).
+    m = (re.match(r"(\d+)\s+\S+\s+<\.\.\. (\w+) resumed>(.*)", line) or
+         re.match(r"(\d+)\s+\S+\s+(\w+)\((.*)", line))
     if not m:
         continue
     tid, call, rest = m.groups()
