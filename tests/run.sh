@@ -9,8 +9,8 @@
 #
 #   tests/run.sh [-j JOBS] [NAME...]
 #
-# NAME: the tests whose name contains it ("feed", "unit/", "cli/send");
-# none: all. Each line says how many named cases the test ran (cmocka's,
+# NAME: the tests whose name contains it ("feed", "unit/"), or the one
+# test of that name ("cli/send"); none: all. Each line says how many named cases the test ran (cmocka's,
 # cli-lib.sh's); a failed test's failed cases and the end of its output
 # follow the list, and its folder is kept.
 # Environment for the tests: DIGEST (the binary), BUILD, SHARED (../shared,
@@ -95,7 +95,11 @@ for name in $all; do
 	if [ $# -gt 0 ]; then
 		hit=
 		for f in "$@"; do
-			case $name in *"$f"*) hit=1 ;; esac
+			# A test's whole name picks that test alone.
+			case " $all " in
+			*" $f "*) [ "$name" = "$f" ] && hit=1 ;;
+			*) case $name in *"$f"*) hit=1 ;; esac ;;
+			esac
 		done
 		[ -n "$hit" ] || continue
 	fi
