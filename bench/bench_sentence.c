@@ -1,6 +1,7 @@
 /*
  * bench_sentence: how fast the sentence splitter goes through English
- * prose, on one core.
+ * prose, on one core; and how fast leads are made of it (summary.h: the
+ * splitter plus the rules around it), article by article.
  *
  * The input is built from real-looking English: the prose in bench/data
  * (written for the project), the scraped news article in
@@ -19,6 +20,7 @@
 #include "bench.h"
 #include "buf.h"
 #include "sentence.h"
+#include "summary.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -31,10 +33,13 @@
 #define BENCH_BYTES (24u << 20)
 #define BENCH_RUNS 7
 #define BENCH_TARGET_MBS 250.0
+#define BENCH_LEADS_TARGET 100000.0	/* ingest's own target is 50,000
+					 * items/s on two threads */
 #define BENCH_FILE_MAX (16u << 20)
 #define WRAP_COLUMNS 72
 #define CLI_RUNS 7
 #define CLI_FILE "sentences.txt"	/* in bench/run.sh's scratch folder */
+#define ARTICLE_BYTES 2000	/* the text is cut into articles this long */
 
 struct paragraphs {
 	char **text;	/* owned */
@@ -312,6 +317,46 @@ bench_cli(const struct buf *text)
 	unlink(CLI_FILE);
 }
 
+/*
+ * Leads, as ingest makes them: the text cut into articles of about
+ * ARTICLE_BYTES (at paragraph breaks), a two-sentence lead of each.
+ * Articles rather than sentences, so the figure is leads per second; the
+ * lead reads only the start of each, so it goes far faster than the
+ * splitter through the whole text.
+ */
+static void
+bench_leads(const struct buf *text, double *times)
+{
+	char details[256], *lead;
+	const char *p, *end = text->data + text->len, *cut;
+	size_t articles = 0;
+	int run;
+
+	for (run = -1; run < BENCH_RUNS; run++) {
+		double t0 = bench_now();
+
+		articles = 0;
+		for (p = text->data; p < end; p = cut) {
+			cut = p + ARTICLE_BYTES < end ? p + ARTICLE_BYTES : end;
+			if (cut < end && (cut = strstr(cut, "\n\n")) == NULL)
+				cut = end;
+			lead = summary_lead_titled("A title of an article",
+			    p, (size_t)(cut - p), SUMMARY_LEAD_SENTENCES,
+			    SUMMARY_LEAD_MAX_CHARS);
+			free(lead);
+			articles++;
+		}
+		if (run >= 0)
+			times[run] = bench_now() - t0;
+	}
+	qsort(times, BENCH_RUNS, sizeof(times[0]), cmp_double);
+	snprintf(details, sizeof(details), "%zu articles of about %d bytes "
+	    "from the same text, two sentences each, median of %d runs",
+	    articles, ARTICLE_BYTES, BENCH_RUNS);
+	bench_report("leads", (double)articles / times[BENCH_RUNS / 2],
+	    "leads/s", BENCH_LEADS_TARGET, 1, details);
+}
+
 int
 main(void)
 {
@@ -360,6 +405,7 @@ main(void)
 	bench_report("sentence_split", text.len / 1e6 / times[BENCH_RUNS / 2],
 	    "MB/s", BENCH_TARGET_MBS, 1, details);
 	bench_cli(&text);
+	bench_leads(&text, times);
 
 	for (i = 0; i < p.n; i++)
 		free(p.text[i]);

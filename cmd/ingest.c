@@ -66,6 +66,21 @@ ingest_exitcode(enum ingest_status st, int *rank)
 	return EX_IOERR;
 }
 
+/* The items kept without a date, whatever -q says: a fault of the
+ * feed's, for its owner to see. */
+static void
+ingest_print_undated(const char *source, const struct ingest_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nnotes; i++)
+		cmd_error("'%s': %s; kept with the time it was fetched", source,
+		    rep->notes[i]);
+	if (rep->undated > rep->nnotes)
+		cmd_error("'%s': %zu more items with a date that cannot be "
+		    "read", source, rep->undated - rep->nnotes);
+}
+
 static void
 ingest_print(const char *source, enum ingest_status st,
     const struct ingest_report *rep, const char *err)
@@ -113,6 +128,8 @@ ingest_outcome(const char *source, enum ingest_status st,
 	}
 	if (!run->quiet || code != 0)
 		ingest_print(source, st, rep, err);
+	if (st == INGEST_OK)
+		ingest_print_undated(source, rep);
 	run->done++;
 }
 

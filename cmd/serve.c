@@ -5,13 +5,18 @@
  * runs libmicrohttpd's event loop and owns the database connection the
  * requests use, so requests never contend with each other for it; a
  * second thread delivers the queued confirmation mails (mailq.h) with its
- * own connection and transport.
+ * own transport, reading them with its own connection. The server
+ * thread is the process's one writer: it records what became of the
+ * mails too, and the mail thread runs the checkpoints.
  *
  * Group commit: a signup is checked at once, then its connection waits
  * (suspended) until the end of the loop's round, when every signup of
  * the round is stored in one transaction; after its COMMIT each is
  * answered. So every answer still follows its own commit, and a round
- * of signups costs one commit instead of one each.
+ * of signups costs one commit instead of one each. A signup's answer
+ * goes out no sooner than lone signups usually take (serve_floor), so
+ * that a new address and a known one, which the store treats a little
+ * differently, are answered in the same time as well as the same page.
  *
  * With synchronous = FULL (db.h) a COMMIT is on disk when it returns,
  * so what is answered survives a power loss: the round's one fsync
@@ -56,6 +61,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -63,8 +69,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SERVE_BODY_MAX 16384
 #define SERVE_DISCARD_MAX (1u << 20)	/* then the connection is cut */
@@ -81,6 +89,13 @@
 #define SERVE_PROXIES_MAX 32
 #define SERVE_FORWARDED_MAX 4096	/* bytes of forwarding headers read */
 #define SERVE_MAIL_BATCH 32
+#define SERVE_CHECKPOINT_PAGES 1000	/* SQLite's own default */
+/* A signup's answer waits for the SERVE_FLOOR_QUANTILE of how long the
+ * last SERVE_FLOOR_SAMPLES signups stored alone took (serve_floor). */
+#define SERVE_FLOOR_SAMPLES 256
+#define SERVE_FLOOR_QUANTILE 0.95
+#define SERVE_FLOOR_FIRST 0.002		/* s, until there are samples */
+#define SERVE_FLOOR_MAX 0.1		/* s */
 #define SERVE_CACHE_KB 8192	/* each connection's page cache */
 #define SERVE_LINK_MAX 2048
 
@@ -174,19 +189,37 @@ struct serve {
 	int rate_limit;
 	struct serve_bucket *buckets;	/* owned, SERVE_RATE_SLOTS */
 	struct serve_bucket overflow;	/* for clients that find no slot */
-	/* The mail thread. */
+	/* The mail thread; the fields below mu are under it. */
 	pthread_t mailer;
 	pthread_mutex_t mu;
-	pthread_cond_t wake;
+	pthread_cond_t wake;		/* for the mail thread */
 	int stop;
 	int queued;			/* a signup queued a mail */
+	int checkpoint;			/* the WAL is long: checkpoint it */
+	int mail_gone;			/* the mail thread has stopped */
+	int loop_done;			/* the server thread has stopped */
+	/* A batch the mail thread has delivered, for the server thread
+	 * to record in its next commit (serve_round_commit); NULL once
+	 * that is committed. */
+	struct mailq_batch *mail_batch;
 	/* The server thread. */
 	struct MHD_Daemon *daemon;
 	pthread_t loop;
 	atomic_int loop_stop;
+	int wake_fd;			/* eventfd: wakes the server loop */
+	/* A connection was resumed: libmicrohttpd answers it in its next
+	 * run, and nothing else would end the loop's wait for that. */
+	int resumed;
 	/* The signups of this round of the loop, for one commit. */
 	struct serve_waiting *waiting;	/* owned */
 	size_t nwaiting, waiting_cap;
+	/* Stored signups held until their answer's time, and the times
+	 * that set it (serve_floor). */
+	struct serve_waiting *held;	/* owned */
+	size_t nheld, held_cap;
+	double floor_samples[SERVE_FLOOR_SAMPLES];
+	size_t nfloor;			/* samples taken, all time */
+	double floor;			/* s */
 	/* Open connections, for the header deadline (server thread). */
 	struct serve_conn *conns;	/* owned list */
 	time_t last_sweep;
@@ -225,10 +258,12 @@ struct serve_req {
 	double start;			/* when its headers were in */
 };
 
-/* A suspended signup of this round. */
+/* A suspended signup of this round, or one stored and held until its
+ * answer's time (serve_floor). */
 struct serve_waiting {
 	struct MHD_Connection *conn;
 	struct serve_req *rq;
+	double until;			/* held: when it is answered */
 };
 
 static double
@@ -929,7 +964,7 @@ serve_tags_check(struct serve *s, char *const *tags, size_t ntags,
 
 /*
  * POST /subscribe: checks the form and, when it is fit to store, suspends
- * the connection until serve_signups_commit has stored it with the rest
+ * the connection until serve_round_commit has stored it with the rest
  * of the round; libmicrohttpd calls again after that, and the stored
  * outcome is answered.
  */
@@ -1004,21 +1039,149 @@ serve_subscribe_post(struct serve *s, struct MHD_Connection *conn,
 }
 
 /*
- * Stores the round's signups in one transaction and, after its COMMIT
- * (on disk: synchronous = FULL), lets their connections go on to their
- * answers. A signup the store refuses is undone alone
- * (signup_store_checked); a failed BEGIN or COMMIT fails them all, and
- * all get "please try again".
+ * Same answer, same time. A signup for a new address writes more to the
+ * store than one for a known address (a row and its index entries
+ * against a consent entry and a queued mail), so alone in its round,
+ * on a quiet server, its answer would come a little later: enough to
+ * tell, over a few tries, whether an address is subscribed. So a
+ * signup's answer goes out no sooner than s->floor after its request
+ * came: the SERVE_FLOOR_QUANTILE of how long the last signups that were
+ * alone in their round took, whatever their kind, from their request to
+ * their commit. Under load a signup waits longer than that anyway, and
+ * shares its round, and so its commit, with others.
+ */
+static int
+serve_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+serve_floor_sample(struct serve *s, double took)
+{
+	double v[SERVE_FLOOR_SAMPLES];
+	size_t n;
+
+	s->floor_samples[s->nfloor++ % SERVE_FLOOR_SAMPLES] = took;
+	n = s->nfloor < SERVE_FLOOR_SAMPLES ? s->nfloor : SERVE_FLOOR_SAMPLES;
+	memcpy(v, s->floor_samples, n * sizeof(double));
+	qsort(v, n, sizeof(double), serve_cmp_double);
+	s->floor = v[(size_t)(SERVE_FLOOR_QUANTILE * (double)(n - 1))];
+	if (s->floor > SERVE_FLOOR_MAX)
+		s->floor = SERVE_FLOOR_MAX;
+}
+
+/* The stored signup w goes on to its answer now, or is held until its
+ * time has come. */
+static void
+serve_floor_answer(struct serve *s, const struct serve_waiting *w,
+    double now)
+{
+	double until = w->rq->start + (s->nfloor > 0 ? s->floor :
+	    SERVE_FLOOR_FIRST);
+	struct serve_waiting *h;
+
+	if (until <= now) {
+		MHD_resume_connection(w->conn);
+		s->resumed = 1;
+		return;
+	}
+	xgrow(&s->held, &s->held_cap, s->nheld + 1, sizeof(*s->held));
+	h = &s->held[s->nheld++];
+	*h = *w;
+	h->until = until;
+}
+
+/* Lets the held signups whose time has come (all of them, with all) go
+ * on to their answers; returns the earliest time still held, or 0. */
+static double
+serve_floor_release(struct serve *s, double now, int all)
+{
+	double next = 0;
+	size_t i = 0;
+
+	while (i < s->nheld) {
+		if (all || s->held[i].until <= now) {
+			MHD_resume_connection(s->held[i].conn);
+			s->resumed = 1;
+			s->held[i] = s->held[--s->nheld];
+			continue;
+		}
+		if (next == 0 || s->held[i].until < next)
+			next = s->held[i].until;
+		i++;
+	}
+	return next;
+}
+
+/* The mail thread's delivered batch, if it is waiting to be recorded:
+ * the server thread takes it for its round's commit. */
+static struct mailq_batch *
+serve_mail_batch_take(struct serve *s)
+{
+	struct mailq_batch *b;
+
+	pthread_mutex_lock(&s->mu);
+	b = s->mail_batch;
+	pthread_mutex_unlock(&s->mu);
+	return b;
+}
+
+/* Tells the mail thread its batch is recorded and committed. */
+static void
+serve_mail_batch_done(struct serve *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->mail_batch = NULL;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Records the mail thread's batch inside the round's transaction; a
+ * failure is undone alone (a savepoint), as a signup's is, and tried
+ * again in the next round: until then the mail thread sends nothing
+ * more, and those mails, delivered, are not sent again. 1 recorded, 0
+ * not. */
+static int
+serve_mail_batch_record(struct serve *s, struct mailq_batch *b)
+{
+	char err[ERR_LEN];
+
+	if (db_exec(s->db, "SAVEPOINT mail", err) == 0) {
+		if (mailq_batch_record(b, s->db, err) == 0)
+			return db_exec(s->db, "RELEASE mail", err) == 0;
+		(void)db_exec(s->db, "ROLLBACK TO mail", NULL);
+		(void)db_exec(s->db, "RELEASE mail", NULL);
+	}
+	fprintf(stderr, "digest serve: confirmation mails: %s\n", err);
+	return 0;
+}
+
+/*
+ * The round's one commit: the signups of the round and the mail
+ * thread's delivered batch, in one transaction; after its COMMIT (on
+ * disk: synchronous = FULL) the signups' connections go on to their
+ * answers. The server thread is the process's one writer: the mail
+ * thread never holds the write lock, so neither waits on the other
+ * (SQLite's busy handler would sleep milliseconds at a time), its
+ * records cost no commit of their own, and the server's page cache is
+ * not thrown away for another connection's change. A signup the store
+ * refuses is undone alone (signup_store_checked); a failed BEGIN or
+ * COMMIT fails them all, and all get "please try again".
  */
 static void
-serve_signups_commit(struct serve *s)
+serve_round_commit(struct serve *s)
 {
+	struct mailq_batch *batch = serve_mail_batch_take(s);
 	char err[ERR_LEN];
 	int64_t now = date_now();
 	size_t i, mailed = 0;
-	int ok;
+	int ok, recorded = 0;
+	double done;
 
-	if (s->nwaiting == 0)
+	if (s->nwaiting == 0 && batch == NULL)
 		return;
 	ok = db_begin(s->db, err) == 0;
 	for (i = 0; i < s->nwaiting; i++) {
@@ -1033,6 +1196,8 @@ serve_signups_commit(struct serve *s)
 			mailed += (size_t)rq->mailed;
 		}
 	}
+	if (ok && batch != NULL)
+		recorded = serve_mail_batch_record(s, batch);
 	if (ok && db_commit(s->db, err) == -1) {
 		db_rollback(s->db);
 		for (i = 0; i < s->nwaiting; i++) {
@@ -1040,12 +1205,18 @@ serve_signups_commit(struct serve *s)
 			snprintf(s->waiting[i].rq->err, ERR_LEN, "%s", err);
 		}
 		mailed = 0;
+		recorded = 0;
 	}
+	done = serve_clock();
+	if (s->nwaiting == 1 && s->waiting[0].rq->result == SIGNUP_OK)
+		serve_floor_sample(s, done - s->waiting[0].rq->start);
 	for (i = 0; i < s->nwaiting; i++) {
 		s->waiting[i].rq->signup = SERVE_SIGNUP_STORED;
-		MHD_resume_connection(s->waiting[i].conn);
+		serve_floor_answer(s, &s->waiting[i], done);
 	}
 	s->nwaiting = 0;
+	if (recorded)
+		serve_mail_batch_done(s);
 	if (mailed > 0)
 		serve_mail_wake(s);
 }
@@ -1774,38 +1945,149 @@ serve_sweep(struct serve *s)
 
 /* ---- the mail thread ------------------------------------------------ */
 
+/* Wakes the server loop from another thread: its wait polls wake_fd. */
+static void
+serve_loop_wake(struct serve *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->wake_fd, &one, sizeof(one)) == -1)
+		return;	/* EAGAIN: a wake is pending already */
+}
+
+/* The mail thread has stopped, or never started: the server thread
+ * checkpoints itself from now on. */
+static void
+serve_mail_gone(struct serve *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->mail_gone = 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * After each commit of the server thread, with the pages in the WAL:
+ * past SERVE_CHECKPOINT_PAGES the mail thread copies them into the
+ * database (a passive checkpoint, fsynced), so that the thread that
+ * answers never does; SQLite's automatic checkpoint, which this hook
+ * replaces, would run inside the COMMIT of whichever round crossed the
+ * line. Without a mail thread the server thread does it, as SQLite
+ * would.
+ */
+static int
+serve_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct serve *s = arg;
+	char err[ERR_LEN];
+	int gone;
+
+	(void)name;
+	if (pages < SERVE_CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&s->mu);
+	gone = s->mail_gone;
+	if (!gone) {
+		s->checkpoint = 1;
+		pthread_cond_signal(&s->wake);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (gone && db_checkpoint(db, err) == -1)
+		fprintf(stderr, "digest serve: checkpoint: %s\n", err);
+	return SQLITE_OK;
+}
+
 /* One key=value line per confirmation mail on stderr, which journald
  * keeps: where it went (masked, as serve_log does) and what became of
- * it, never its link. A setting
- * that stops every mail says so at once, with the fix. */
+ * it, never its link. A setting that stops every mail says so at once,
+ * with the fix. The line is written whole, at once: the server thread
+ * writes its own lines meanwhile, and stderr is unbuffered. */
 static void
 serve_mail_log(const struct mailq_event *ev, void *arg)
 {
-	char masked[ADDR_MAX + 8];
+	char masked[ADDR_MAX + 8], line[2048];
+	FILE *f = fmemopen(line, sizeof(line), "w");
 
 	(void)arg;
+	if (f == NULL)
+		return;
 	serve_mask(ev->email, masked, sizeof(masked));
-	fprintf(stderr, "event=confirmation-mail addr=%s status=%s", masked,
+	fprintf(f, "event=confirmation-mail addr=%s status=%s", masked,
 	    ev->status);
 	if (ev->setting)
-		fputs(" cause=setting", stderr);
+		fputs(" cause=setting", f);
 	if (ev->code != 0)
-		fprintf(stderr, " smtp=%d", ev->code);
+		fprintf(f, " smtp=%d", ev->code);
 	if (strcmp(ev->status, "sent") != 0)
-		cmd_log_kv(stderr, "reply", ev->reply);
-	fprintf(stderr, " ms=%.0f\n", ev->ms);
+		cmd_log_kv(f, "reply", ev->reply);
+	fprintf(f, " ms=%.0f\n", ev->ms);
+	if (fclose(f) == 0)
+		fputs(line, stderr);
 }
 
+/* Hands the delivered batch b to the server thread, which records it
+ * in its next commit, and waits until that is done. Once the server
+ * thread has stopped, the mail thread records its batches itself. 0, or
+ * -1 with err when that fails (the mails then stay queued). */
+static int
+serve_mail_batch_post(struct serve *s, struct mailq_batch *b,
+    struct sqlite3 *db, char *err)
+{
+	pthread_mutex_lock(&s->mu);
+	if (!s->loop_done) {
+		s->mail_batch = b;
+		pthread_mutex_unlock(&s->mu);
+		serve_loop_wake(s);
+		pthread_mutex_lock(&s->mu);
+		while (s->mail_batch != NULL && !s->loop_done)
+			pthread_cond_wait(&s->wake, &s->mu);
+		if (s->mail_batch == NULL) {
+			pthread_mutex_unlock(&s->mu);
+			return 0;
+		}
+		s->mail_batch = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (db_begin(db, err) == -1)
+		return -1;
+	if (mailq_batch_record(b, db, err) == -1 || db_commit(db, err) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits until a signup queued a mail, the WAL wants a checkpoint, the
+ * server stops, or 2 s have passed (deferred mails come due by the
+ * clock). Returns with mu held. */
+static void
+serve_mail_wait(struct serve *s)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stop || s->queued || s->checkpoint)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_cond_timedwait(&s->wake, &s->mu, &until);
+}
+
+/*
+ * The mail thread: delivers the queued mails in batches and leaves
+ * their records to the server thread (serve_mail_batch_post), so the
+ * database has one writer; it also runs the checkpoints the server
+ * thread's WAL hook asks for, off the thread that answers.
+ */
 static void *
 serve_mailer(void *arg)
 {
 	struct serve *s = arg;
 	struct mailq_templates tpl;
+	struct mailq_batch *b = mailq_batch_new(SERVE_MAIL_BATCH);
 	struct transport *t = NULL;
 	struct sqlite3 *db;
-	struct timespec until;
 	char err[ERR_LEN], outbox[4200];
-	int status, n;
+	int status, n = 0, checkpoint;
 
 	pthread_setname_np(pthread_self(), "serve-mail");
 	snprintf(outbox, sizeof(outbox), "%s/confirm", s->c->outbox);
@@ -1816,30 +2098,37 @@ serve_mailer(void *arg)
 	    err) == -1 || (t = cmd_transport_open(s->c, NULL, outbox, 1,
 	    &status, err)) == NULL) {
 		fprintf(stderr, "digest serve: confirmation mails: %s\n", err);
+		serve_mail_gone(s);
 		db_close(db);
+		mailq_batch_free(b);
 		return NULL;
 	}
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
+	for (;;) {
+		if (n < SERVE_MAIL_BATCH)
+			serve_mail_wait(s);
+		else
+			pthread_mutex_lock(&s->mu);
+		if (s->stop)
+			break;
 		s->queued = 0;
+		checkpoint = s->checkpoint;
+		s->checkpoint = 0;
 		pthread_mutex_unlock(&s->mu);
-		n = mailq_run(db, s->c, &tpl, t, date_now(), SERVE_MAIL_BATCH,
-		    serve_mail_log, NULL, err);
-		if (n == -1)
+		if (checkpoint && db_checkpoint(db, err) == -1)
+			fprintf(stderr, "digest serve: checkpoint: %s\n", err);
+		n = mailq_batch_send(b, db, s->c, &tpl, t, date_now(), err);
+		if (n > 0 && serve_mail_batch_post(s, b, db, err) == 0)
+			mailq_batch_log(b, serve_mail_log, NULL);
+		else if (n != 0)
 			fprintf(stderr, "digest serve: confirmation mails: %s\n",
 			    err);
-		pthread_mutex_lock(&s->mu);
-		if (n == SERVE_MAIL_BATCH || s->queued)
-			continue;
-		/* Deferred mails come due by the clock: look again soon. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 2;
-		if (!s->stop)
-			pthread_cond_timedwait(&s->wake, &s->mu, &until);
+		mailq_batch_clear(b);
 	}
 	pthread_mutex_unlock(&s->mu);
+	serve_mail_gone(s);
 	transport_close(t);
 	mailq_templates_release(&tpl);
+	mailq_batch_free(b);
 	db_close(db);
 	return NULL;
 }
@@ -1988,6 +2277,10 @@ serve_setup(struct serve *s, char *err)
 	s->buckets = xcalloc(SERVE_RATE_SLOTS, sizeof(*s->buckets));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	if ((s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return util_err(err, "cannot make an eventfd: %s",
+		    strerror(errno));
+	sqlite3_wal_hook(s->db, serve_wal_hook, s);
 	return 0;
 }
 
@@ -2002,13 +2295,52 @@ serve_teardown(struct serve *s)
 	free(s->topics);
 	free(s->buckets);
 	free(s->waiting);
+	free(s->held);
+	if (s->wake_fd != -1)
+		close(s->wake_fd);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->mu);
 	db_close(s->db);
 }
 
+/* Waits until libmicrohttpd has work (its epoll descriptor is ready),
+ * another thread wakes the loop (wake_fd), libmicrohttpd's next
+ * timeout, a held signup's time (until, when not 0), or at most 250 ms:
+ * the header deadline's sweep and the topics' refresh need a turn now
+ * and then. Not at all when a connection was resumed: its descriptor
+ * shows nothing new, and libmicrohttpd's timeout does not count it. */
+static void
+serve_wait(struct serve *s, double until)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon,
+	    MHD_DAEMON_INFO_EPOLL_FD);
+	MHD_UNSIGNED_LONG_LONG to;
+	struct pollfd pfd[2];
+	struct timespec ts;
+	double wait = 0.25;
+	uint64_t n;
+
+	if (MHD_get_timeout(s->daemon, &to) == MHD_YES && to < 250)
+		wait = (double)to / 1e3;
+	if (s->resumed)
+		wait = 0;
+	s->resumed = 0;
+	if (until != 0 && until - serve_clock() < wait)
+		wait = until > serve_clock() ? until - serve_clock() : 0;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+	pfd[0].fd = di != NULL ? di->epoll_fd : -1;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = s->wake_fd;
+	pfd[1].events = POLLIN;
+	if (ppoll(pfd, 2, &ts, NULL) > 0 && (pfd[1].revents & POLLIN) &&
+	    read(s->wake_fd, &n, sizeof(n)) == -1)
+		return;	/* EAGAIN: another read took it */
+}
+
 /* The server thread: one round of libmicrohttpd's loop (every
- * connection that is ready), then one commit for the round's signups. */
+ * connection that is ready), then one commit for the round's signups
+ * and the mail thread's records (serve_round_commit). */
 static void *
 serve_loop(void *arg)
 {
@@ -2016,11 +2348,20 @@ serve_loop(void *arg)
 
 	pthread_setname_np(pthread_self(), "serve-http");
 	while (!atomic_load(&s->loop_stop)) {
-		MHD_run_wait(s->daemon, 250);
-		serve_signups_commit(s);
+		serve_wait(s, serve_floor_release(s, serve_clock(), 0));
+		MHD_run(s->daemon);
+		serve_round_commit(s);
 		serve_sweep(s);
 		serve_topics_refresh(s);
 	}
+	/* Stopping: what is held is answered now. */
+	serve_floor_release(s, 0, 1);
+	MHD_run(s->daemon);
+	/* The mail thread records its own batches from now on. */
+	pthread_mutex_lock(&s->mu);
+	s->loop_done = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
@@ -2097,6 +2438,7 @@ cmd_serve(int argc, char **argv)
 		return EX_USAGE;
 	}
 	memset(&s, 0, sizeof(s));
+	s.wake_fd = -1;
 	s.c = &c;
 	s.rate_limit = !no_limit;
 	if ((s.db = cmd_db_open(&status)) == NULL) {
@@ -2107,6 +2449,10 @@ cmd_serve(int argc, char **argv)
 	 * cache and no memory map keep its memory flat however large the
 	 * store grows. */
 	db_limit_memory(s.db, SERVE_CACHE_KB, 0);
+	/* Each signup of a round is stored in a savepoint, whose journal
+	 * (the pages it changes) would spill to a temporary file, made and
+	 * deleted in every round, past 64 KB. */
+	db_temp_in_memory(s.db);
 	if (serve_setup(&s, err) == -1) {
 		cmd_error("%s", err);
 		serve_teardown(&s);
@@ -2132,6 +2478,7 @@ cmd_serve(int argc, char **argv)
 	    listen);
 	sigwait(&set, &sig);
 	atomic_store(&s.loop_stop, 1);
+	serve_loop_wake(&s);
 	pthread_join(s.loop, NULL);
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&s.mu);

@@ -35,15 +35,21 @@ const char cmd_text_sentences_usage[] =
     "standard output cannot be written.\n";
 
 const char cmd_text_lead_usage[] =
-    "usage: digest text lead [-n N] [--max-chars M] [FILE]\n"
+    "usage: digest text lead [-n N] [--max-chars M] [--title TITLE] [FILE]\n"
     "\n"
-    "Prints the lead of an English text: its first N sentences joined by one\n"
-    "space. The lead stops before a sentence that would take it past M\n"
-    "characters; a first sentence longer than M is cut at a word boundary\n"
-    "and ends with \"\xe2\x80\xa6\". FILE absent or \"-\" reads standard input.\n"
+    "Prints the lead of an English text as ingest computes it: its first N\n"
+    "sentences of prose joined by one space, without bylines, datelines,\n"
+    "captions, \"Read more\" links and other furniture at either end, nor\n"
+    "a repeat of the title. A paragraph without final punctuation is a\n"
+    "heading (under 6 words, skipped) or, first, a standfirst (the whole\n"
+    "lead); text the source cut is dropped or ends with \"\xe2\x80\xa6\". The lead stops\n"
+    "before a sentence that would take it past M characters; a first\n"
+    "sentence longer than M is cut at a word boundary and ends with \"\xe2\x80\xa6\".\n"
+    "FILE absent or \"-\" reads standard input.\n"
     "\n"
     "  -n N               how many sentences (default 2)\n"
     "  -m, --max-chars M  at most M characters (default 400; 0: no limit)\n"
+    "  -t, --title TITLE  the article's title, which the lead does not repeat\n"
     "  -h, --help         this help\n"
     "\n"
     "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
@@ -176,16 +182,17 @@ cmd_text_lead(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-chars", required_argument, NULL, 'm' },
+		{ "title", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long long sentences = SUMMARY_LEAD_SENTENCES;
 	long long max_chars = SUMMARY_LEAD_MAX_CHARS;
-	const char *path;
+	const char *path, *title = NULL;
 	char *data, *lead;
 	size_t len;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hn:m:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hn:m:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return cmd_help(cmd_text_lead_usage);
@@ -199,6 +206,9 @@ cmd_text_lead(int argc, char **argv)
 			    TEXT_MAX_CHARS, &max_chars) == -1)
 				return cmd_bad_usage(cmd_text_lead_usage);
 			break;
+		case 't':
+			title = optarg;
+			break;
 		default:
 			return cmd_bad_usage(cmd_text_lead_usage);
 		}
@@ -207,7 +217,8 @@ cmd_text_lead(int argc, char **argv)
 		return cmd_bad_usage(cmd_text_lead_usage);
 	if (cmd_read_input(path, &data, &len) == -1)
 		return EX_NOINPUT;
-	lead = summary_lead(data, len, (int)sentences, (size_t)max_chars);
+	lead = summary_lead_titled(title, data, len, (int)sentences,
+	    (size_t)max_chars);
 	if (*lead != '\0')
 		puts(lead);
 	free(lead);

@@ -58,6 +58,9 @@ article_tag_normalize(const char *tag, size_t len, char out[ARTICLE_TAG_MAX])
 		n += k;
 		keep = n;
 	}
+	/* "business/industries/publishing/" is the path without its end. */
+	while (keep > 0 && (out[keep - 1] == '/' || out[keep - 1] == ' '))
+		keep--;
 	out[keep] = '\0';
 	return keep;
 }

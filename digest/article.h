@@ -2,8 +2,9 @@
  * article: one article as digest keeps it, and its store in SQLite.
  *
  * Tags are normalized when added (trimmed, lower-cased, inner white space
- * collapsed, duplicates dropped), so every later stage can compare them
- * with strcmp.
+ * collapsed, a trailing '/' dropped, duplicates dropped), so every later
+ * stage can compare them with strcmp. A tag with '/' is a path
+ * ("business/industries/publishing"): selecting "business" finds it.
  */
 #ifndef DIGEST_ARTICLE_H
 #define DIGEST_ARTICLE_H

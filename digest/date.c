@@ -61,11 +61,26 @@ static const struct name weekdays[] = {
 };
 
 /* Offsets in minutes. RFC 2822 4.3: the military letters were defined
- * with the wrong sign in RFC 822 and are to be read as -0000 (UTC). */
+ * with the wrong sign in RFC 822 and are to be read as -0000 (UTC). RFC
+ * 822 names only the North American zones; feeds use the zones of where
+ * they are written ("CEST", "BST", "IST", "AEST"), each read here as the
+ * offset most of its users mean: IST is India's. */
 static const struct name zones[] = {
 	{ "gmt", 0 }, { "ut", 0 }, { "utc", 0 }, { "z", 0 },
 	{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 },
 	{ "mst", -420 }, { "mdt", -360 }, { "pst", -480 }, { "pdt", -420 },
+	{ "et", -300 }, { "ct", -360 }, { "mt", -420 }, { "pt", -480 },
+	{ "ast", -240 }, { "adt", -180 }, { "nst", -210 }, { "ndt", -150 },
+	{ "akst", -540 }, { "akdt", -480 }, { "hst", -600 }, { "hdt", -540 },
+	{ "wet", 0 }, { "west", 60 }, { "bst", 60 }, { "ist", 330 },
+	{ "cet", 60 }, { "cest", 120 }, { "met", 60 }, { "mest", 120 },
+	{ "mez", 60 }, { "mesz", 120 }, { "eet", 120 }, { "eest", 180 },
+	{ "msk", 180 }, { "wat", 60 }, { "cat", 120 }, { "eat", 180 },
+	{ "sast", 120 }, { "pkt", 300 }, { "ict", 420 }, { "wib", 420 },
+	{ "hkt", 480 }, { "sgt", 480 }, { "pht", 480 }, { "awst", 480 },
+	{ "jst", 540 }, { "kst", 540 }, { "acst", 570 }, { "acdt", 630 },
+	{ "aest", 600 }, { "aedt", 660 }, { "nzst", 720 }, { "nzdt", 780 },
+	{ "brt", -180 }, { "art", -180 },
 };
 
 static int
@@ -225,11 +240,39 @@ zone(struct scan *sc, long *off)
 	return sc->i > start ? 0 : -1;
 }
 
-/* "hh:mm[:ss]" or "hhmm" (the RSS 0.92 sample's "1500"). */
+/* "am", "pm", "a.m.", "p.m." after a clock time: 0 and *pm, or -1
+ * leaving the cursor where it was. */
+static int
+meridiem(struct scan *sc, int *pm)
+{
+	size_t start = sc->i;
+	int c = peek(sc) | 0x20;
+
+	if (c != 'a' && c != 'p')
+		return -1;
+	*pm = c == 'p';
+	sc->i++;
+	accept(sc, '.');
+	if ((peek(sc) | 0x20) != 'm') {
+		sc->i = start;
+		return -1;
+	}
+	sc->i++;
+	accept(sc, '.');
+	if (is_word(peek(sc))) {
+		sc->i = start;
+		return -1;
+	}
+	return 0;
+}
+
+/* "hh:mm[:ss]" or "hhmm" (the RSS 0.92 sample's "1500"), then "AM" or
+ * "PM" when there is one (12 AM is midnight). */
 static int
 clock_time(struct scan *sc, struct fields *f)
 {
-	int k;
+	size_t at;
+	int k, pm;
 
 	if (digits(sc, 1, 4, &f->hour, &k) == -1)
 		return -1;
@@ -244,6 +287,35 @@ clock_time(struct scan *sc, struct fields *f)
 	f->sec = 0;
 	if (accept(sc, ':') && digits(sc, 2, 2, &f->sec, NULL) == -1)
 		return -1;
+	at = sc->i;
+	skip_blanks(sc);
+	if (meridiem(sc, &pm) == -1) {
+		sc->i = at;
+		return 0;
+	}
+	if (f->hour < 1 || f->hour > 12)
+		return -1;
+	f->hour = f->hour % 12 + (pm ? 12 : 0);
+	return 0;
+}
+
+/* A day of the month, with an English ordinal's letters: "10", "1st". */
+static int
+day_of_month(struct scan *sc, long *day)
+{
+	static const char *const ordinals[] = { "st", "nd", "rd", "th" };
+	size_t k;
+
+	if (digits(sc, 1, 2, day, NULL) == -1)
+		return -1;
+	for (k = 0; k < NELEM(ordinals); k++)
+		if (sc->i + 2 <= sc->n && (sc->s[sc->i] | 0x20) ==
+		    ordinals[k][0] && (sc->s[sc->i + 1] | 0x20) ==
+		    ordinals[k][1] && !is_word(sc->i + 2 < sc->n ?
+		    (unsigned char)sc->s[sc->i + 2] : 0)) {
+			sc->i += 2;
+			break;
+		}
 	return 0;
 }
 
@@ -269,10 +341,31 @@ need_blanks(struct scan *sc)
 	return skip_blanks(sc) > 0 ? 0 : -1;
 }
 
+/* The word "at" between a date and its time ("June 10, 2003 at 4:00
+ * PM"), and the white space around it. */
+static void
+skip_at(struct scan *sc)
+{
+	size_t start = sc->i;
+
+	if ((peek(sc) | 0x20) == 'a' && sc->i + 2 < sc->n &&
+	    (sc->s[sc->i + 1] | 0x20) == 't' && is_blank((unsigned char)
+	    sc->s[sc->i + 2])) {
+		sc->i += 2;
+		if (skip_blanks(sc) == 0)
+			sc->i = start;
+	}
+}
+
+static int parse_ymd_slashed(struct scan *sc, struct fields *f);
+static int time_after_date(struct scan *sc, struct fields *f);
+
 /*
- * RFC 822 and its variants: [weekday[,]] day month year time [zone], also
- * with the month before the day ("Jun 10, 2003"), and asctime's
- * "Tue Jun 10 04:00:00 2003". A missing zone is UTC.
+ * RFC 822 and its variants: [weekday[,]] day month[,] year [[at] time
+ * [zone]], also with the month before the day ("June 10, 2003", "Jun
+ * 10th, 2003 4:00 PM EST"), asctime's "Tue Jun 10 04:00:00 [PST] 2003",
+ * and Perforce's "Fri, 2006/09/15 08:19:53 EDT". A date without a time
+ * is its midnight; a missing zone is UTC.
  */
 static int
 parse_rfc822(struct scan *sc, struct fields *f)
@@ -284,44 +377,53 @@ parse_rfc822(struct scan *sc, struct fields *f)
 			return -1;
 		skip_blanks(sc);
 	}
+	if (sc->i + 4 < sc->n && is_digit(peek(sc)) && sc->s[sc->i + 4] == '/')
+		return parse_ymd_slashed(sc, f);
 	if (is_digit(peek(sc))) {
-		if (digits(sc, 1, 2, &f->day, NULL) == -1 ||
+		if (day_of_month(sc, &f->day) == -1 ||
 		    need_blanks(sc) == -1 ||
 		    word(sc, months, NELEM(months), &mon) == -1)
 			return -1;
 	} else {
 		if (word(sc, months, NELEM(months), &mon) == -1 ||
 		    need_blanks(sc) == -1 ||
-		    digits(sc, 1, 2, &f->day, NULL) == -1)
+		    day_of_month(sc, &f->day) == -1)
 			return -1;
-		accept(sc, ',');
 	}
+	accept(sc, ',');
 	f->mon = mon;
 	if (need_blanks(sc) == -1)
 		return -1;
-	/* asctime: the time comes before the year. */
+	/* asctime: the time, maybe a zone, then the year. */
 	if (sc->i + 2 < sc->n && (sc->s[sc->i + 1] == ':' ||
 	    sc->s[sc->i + 2] == ':')) {
-		if (clock_time(sc, f) == -1 || need_blanks(sc) == -1 ||
-		    year(sc, &f->year) == -1)
+		if (clock_time(sc, f) == -1 || need_blanks(sc) == -1)
 			return -1;
-	} else if (year(sc, &f->year) == -1 || need_blanks(sc) == -1 ||
-	    clock_time(sc, f) == -1) {
-		return -1;
+		/* zone() takes the white space after it. */
+		if (!is_digit(peek(sc)) && zone(sc, &f->off) == -1)
+			return -1;
+		return year(sc, &f->year);
 	}
-	skip_blanks(sc);
-	return peek(sc) == -1 ? 0 : zone(sc, &f->off);
+	return year(sc, &f->year) == -1 ? -1 : time_after_date(sc, f);
 }
 
-/* RFC 3339 / ISO 8601: yyyy-mm-dd[(T|space)hh:mm[:ss[.frac]]][zone]. */
+/* RFC 3339 / ISO 8601: yyyy-mm-dd[(T|space)hh:mm[:ss[.frac]]][zone],
+ * and W3C-DTF's reduced dates, "2003-06" and "2003" (their first day). */
 static int
 parse_iso(struct scan *sc, struct fields *f)
 {
 	long frac;
 
-	if (digits(sc, 4, 4, &f->year, NULL) == -1 || !accept(sc, '-') ||
-	    digits(sc, 2, 2, &f->mon, NULL) == -1 || !accept(sc, '-') ||
-	    digits(sc, 2, 2, &f->day, NULL) == -1)
+	f->mon = f->day = 1;
+	if (digits(sc, 4, 4, &f->year, NULL) == -1)
+		return -1;
+	if (peek(sc) == -1)
+		return 0;
+	if (!accept(sc, '-') || digits(sc, 2, 2, &f->mon, NULL) == -1)
+		return -1;
+	if (peek(sc) == -1)
+		return 0;
+	if (!accept(sc, '-') || digits(sc, 2, 2, &f->day, NULL) == -1)
 		return -1;
 	if (peek(sc) == -1)
 		return 0;
@@ -368,17 +470,81 @@ valid_date(long y, long m, long d)
 	    d <= days_in_month(y, m);
 }
 
+/* The time and zone after a numeric date: [[at] hh:mm[:ss] [zone]]. */
+static int
+time_after_date(struct scan *sc, struct fields *f)
+{
+	if (skip_blanks(sc) == 0 || peek(sc) == -1)
+		return peek(sc) == -1 ? 0 : -1;
+	skip_at(sc);
+	if (clock_time(sc, f) == -1)
+		return -1;
+	skip_blanks(sc);
+	return peek(sc) == -1 ? 0 : zone(sc, &f->off);
+}
+
+/* yyyy/mm/dd [hh:mm[:ss]] [zone]. */
+static int
+parse_ymd_slashed(struct scan *sc, struct fields *f)
+{
+	if (digits(sc, 4, 4, &f->year, NULL) == -1 || !accept(sc, '/') ||
+	    digits(sc, 1, 2, &f->mon, NULL) == -1 || !accept(sc, '/') ||
+	    digits(sc, 1, 2, &f->day, NULL) == -1)
+		return -1;
+	return time_after_date(sc, f);
+}
+
+/* Exactly n digits into *v, more may follow: the fields of ISO 8601's
+ * basic form run together. 0, or -1. */
+static int
+fixed(struct scan *sc, int n, long *v)
+{
+	*v = 0;
+	while (n-- > 0) {
+		if (!is_digit(peek(sc)))
+			return -1;
+		*v = *v * 10 + (peek(sc) - '0');
+		sc->i++;
+	}
+	return 0;
+}
+
+/* The ISO 8601 basic form: yyyymmdd[Thhmm[ss]][Z|+hhmm]. */
+static int
+parse_iso_basic(struct scan *sc, struct fields *f)
+{
+	if (fixed(sc, 4, &f->year) == -1 || fixed(sc, 2, &f->mon) == -1 ||
+	    fixed(sc, 2, &f->day) == -1)
+		return -1;
+	if (peek(sc) == -1)
+		return 0;
+	if (!accept(sc, 'T') && !accept(sc, 't'))
+		return -1;
+	if (fixed(sc, 2, &f->hour) == -1 || fixed(sc, 2, &f->min) == -1)
+		return -1;
+	if (is_digit(peek(sc)) && fixed(sc, 2, &f->sec) == -1)
+		return -1;
+	if (peek(sc) == -1 || accept(sc, 'Z') || accept(sc, 'z'))
+		return 0;
+	return numeric_zone(sc, &f->off);
+}
+
 /*
- * dd/mm/yyyy [hh:mm[:ss]] [zone]: day first, as in most of the world and in
- * the UK feed of the corpus, unless only month-first makes a valid date.
+ * dd/mm/yyyy [hh:mm[:ss]] [zone], also dd.mm.yyyy: day first, as in most
+ * of the world and in the UK feed of the corpus, unless only month-first
+ * makes a valid date.
  */
 static int
 parse_slashed(struct scan *sc, struct fields *f)
 {
 	long a, b;
+	int sep;
 
-	if (digits(sc, 1, 2, &a, NULL) == -1 || !accept(sc, '/') ||
-	    digits(sc, 1, 2, &b, NULL) == -1 || !accept(sc, '/') ||
+	if (digits(sc, 1, 2, &a, NULL) == -1)
+		return -1;
+	sep = peek(sc);
+	if ((sep != '/' && sep != '.') || !accept(sc, sep) ||
+	    digits(sc, 1, 2, &b, NULL) == -1 || !accept(sc, sep) ||
 	    digits(sc, 4, 4, &f->year, NULL) == -1)
 		return -1;
 	if (b >= 1 && b <= 12 && valid_date(f->year, b, a)) {
@@ -388,12 +554,7 @@ parse_slashed(struct scan *sc, struct fields *f)
 		f->day = b;
 		f->mon = a;
 	}
-	if (skip_blanks(sc) == 0 || peek(sc) == -1)
-		return peek(sc) == -1 ? 0 : -1;
-	if (clock_time(sc, f) == -1)
-		return -1;
-	skip_blanks(sc);
-	return peek(sc) == -1 ? 0 : zone(sc, &f->off);
+	return time_after_date(sc, f);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
@@ -439,9 +600,14 @@ date_parse(const char *s, size_t len, int64_t *out)
 		return -1;
 	for (k = 0; k < len && is_digit((unsigned char)s[k]); k++)
 		;
-	if (k == 4 && k < len && s[k] == '-')
+	if (k == 4 && (k == len || s[k] == '-'))
 		rc = parse_iso(&sc, &f);
-	else if ((k == 1 || k == 2) && k < len && s[k] == '/')
+	else if (k == 4 && s[k] == '/')
+		rc = parse_ymd_slashed(&sc, &f);
+	else if (k == 8)
+		rc = parse_iso_basic(&sc, &f);
+	else if ((k == 1 || k == 2) && k < len && (s[k] == '/' ||
+	    (s[k] == '.' && k + 1 < len && is_digit((unsigned char)s[k + 1]))))
 		rc = parse_slashed(&sc, &f);
 	else
 		rc = parse_rfc822(&sc, &f);

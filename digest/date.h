@@ -1,13 +1,20 @@
 /*
  * date: the date shapes feeds use, to and from UTC seconds.
  *
- * Parses RFC 822/2822 with its real-world variants (named and military
- * zones, no weekday, no comma, no seconds, "1500" without a colon, 2-digit
- * years, full month names, Portuguese month and weekday names), RFC 3339 /
- * ISO 8601 (fractions, Z, +hh:mm, +hhmm, a space for T, date only) and
- * dd/mm/yyyy [hh:mm[:ss]]. Written by hand: strptime fails on half of these.
+ * Parses what a person would read as a date, in the shapes of Python's
+ * feedparser: RFC 822/2822 with its real-world variants (the zones of the
+ * world by name, "CEST", "BST", "AEST", and military ones; no weekday, no
+ * comma, no seconds, no time at all, "1500" without a colon, 2-digit
+ * years, full month names, Portuguese month and weekday names, the month
+ * first: "June 10, 2003", "Jun 10th, 2003 at 4:00 PM EST"), asctime
+ * ("Sun Jan  4 16:29:06 PST 2004"), RFC 3339 / ISO 8601 (fractions, Z,
+ * +hh:mm, +hhmm, a space for T, date only, "2003-06", "2003", the basic
+ * form "20030610T040000Z"), yyyy/mm/dd and dd/mm/yyyy or dd.mm.yyyy
+ * [hh:mm[:ss]]. Written by hand: strptime fails on half of these.
  *
- * Rules worth knowing: a missing zone is UTC; the military letters are
+ * Rules worth knowing: a missing zone is UTC; a missing time is midnight;
+ * a zone name several places use is read as where most feeds using it
+ * are (IST: India); the military letters are
  * read as UTC, as RFC 2822 4.3 says (RFC 822 got their signs wrong); a
  * 2-digit year below 50 is 20xx, else 19xx (RFC 2822); a weekday must be
  * a weekday name but need not match the date; fractions of seconds are

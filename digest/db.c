@@ -1,5 +1,5 @@
 #include "db.h"
-#include "addr.h"
+#include "addrkey.h"
 #include "token.h"
 #include "util.h"
 
@@ -188,7 +188,7 @@ static const char *const db_migrations[] = {
 	 * the web view shows what they were sent. */
 	("ALTER TABLE delivery ADD COLUMN tags TEXT;"),
 	/* 10: consent that holds (issue 14). Subscribers are unique by
-	 * their address key (addr_key(): case-folded, domain in A-labels),
+	 * their address key (addrkey.h: case-folded, domain in A-labels),
 	 * not by the address as stored, which keeps its case for sending;
 	 * 'complained' joins the statuses; consent becomes an append-only
 	 * log instead of four columns a later signup overwrote; the mail
@@ -336,6 +336,9 @@ static const char *const db_migrations[] = {
 	"  seen INTEGER NOT NULL,"
 	"  PRIMARY KEY (account, uidvalidity, uid)"
 	") WITHOUT ROWID;"),
+	/* 12 (issue 15): titles by their key, so that a fold finds the copy of a title
+	 * stored first, which it shows rather than a later source's. */
+	"CREATE INDEX IF NOT EXISTS article_title_key ON article (title_key);",
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))
@@ -560,21 +563,21 @@ db_create_private(const char *path, char *err)
 	return 0;
 }
 
-/* digest_addr_key(address): its key (addr.h), for migrations that
- * match stored addresses; an address addr refuses (none is stored) is
- * its own key. */
+/* digest_addr_key(address): its key (addrkey.h), for migrations that
+ * match stored addresses; a text with no key (no '@', a domain IDNA
+ * refuses: no address digest stored is like that) is its own key. */
 static void
 db_sql_addr_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	char key[ADDR_KEY_MAX + 1], err[ERR_LEN];
+	char key[ADDRKEY_MAX + 1], err[ERR_LEN];
 
 	(void)argc;
 	if (s == NULL) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	if (addr_key(s, strlen(s), key, err) == -1)
+	if (addrkey_make(s, strlen(s), key, err) == -1)
 		sqlite3_result_text(ctx, s, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
@@ -699,6 +702,24 @@ db_limit_memory(sqlite3 *db, long cache_kb, long long mmap_bytes)
 	(void)db_exec(db, sql, NULL);
 	snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %lld", mmap_bytes);
 	(void)db_exec(db, sql, NULL);
+}
+
+void
+db_temp_in_memory(sqlite3 *db)
+{
+	(void)db_exec(db, "PRAGMA temp_store = MEMORY", NULL);
+}
+
+int
+db_checkpoint(sqlite3 *db, char *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+
+	/* BUSY: another connection is checkpointing; it does the work. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return db_err(db, err, "checkpoint");
+	return 0;
 }
 
 void

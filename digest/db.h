@@ -33,6 +33,17 @@ void db_close(struct sqlite3 *db);
  * store, like a send, whose working set is small. */
 void db_limit_memory(struct sqlite3 *db, long cache_kb, long long mmap_bytes);
 
+/* Keeps this connection's temporary files in memory, the journal of a
+ * savepoint among them: past 64 KB SQLite spills it to a file it makes
+ * and deletes in every transaction. For a connection whose
+ * transactions are small and many, like the signup server's. */
+void db_temp_in_memory(struct sqlite3 *db);
+
+/* Copies what the WAL holds into the database file (a passive
+ * checkpoint: it never waits for a writer), for a thread that runs them
+ * in place of another connection's automatic ones. 0, or -1 with err. */
+int db_checkpoint(struct sqlite3 *db, char *err);
+
 /* Sets this connection's commits to be fsynced (full, the default) or
  * only written (not full), until set again: for a writer whose commits
  * come in a known order, so that a lost unsynced one is found again

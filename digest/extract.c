@@ -11,6 +11,7 @@
 #include "extract.h"
 #include "date.h"
 #include "html.h"
+#include "para.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -24,8 +25,6 @@
 #define EXTRACT_BODY_MAX (1u << 20)	/* bytes of body kept */
 #define EXTRACT_FIELD_MAX 1024		/* bytes of a title or an author */
 #define EXTRACT_MIN_PROSE 100		/* characters of prose an article has */
-#define FURNITURE_MAX_WORDS 40		/* longer paragraphs are never boxes */
-#define LABEL_MAX_WORDS 3		/* "3 Comments", "Trending now" */
 #define TAG_LINE_MAX 2000		/* bytes of a "Tags ..." line */
 #define TAG_TOKEN_MAX 256		/* bytes of a token we try to split */
 #define DICT_WORD_MAX 64		/* bytes of a word known from the page */
@@ -46,47 +45,6 @@ static unsigned char
 ascii_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* A word character for boundaries: ASCII letters and digits, and any byte
- * of a multi-byte character (so "café" is one word). */
-static int
-is_word_byte(unsigned char c)
-{
-	return is_ascii_alnum(c) || c >= 0x80;
-}
-
-static int
-ci_prefix(const char *s, size_t len, const char *p)
-{
-	size_t n = strlen(p), i;
-
-	if (n > len)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (ascii_lower((unsigned char)s[i]) != (unsigned char)p[i])
-			return 0;
-	return 1;
-}
-
-/* 1 when phrase occurs in low (lower-cased ASCII) as whole words. */
-static int
-has_phrase(const char *low, size_t len, const char *phrase)
-{
-	size_t n = strlen(phrase), at;
-	const char *p = low;
-
-	while (n > 0 && (p = memmem(p, len - (size_t)(p - low), phrase, n))
-	    != NULL) {
-		at = (size_t)(p - low);
-		if ((at == 0 || !is_word_byte((unsigned char)low[at - 1]) ||
-		    !is_word_byte((unsigned char)phrase[0])) &&
-		    (at + n == len || !is_word_byte((unsigned char)low[at + n]) ||
-		    !is_word_byte((unsigned char)phrase[n - 1])))
-			return 1;
-		p++;
-	}
-	return 0;
 }
 
 static int
@@ -115,277 +73,6 @@ text_clean(const char *s, size_t len, size_t max)
 		return NULL;
 	}
 	return out;
-}
-
-/* The length of the last character of [s, s+n), n > 0. */
-static size_t
-last_char_len(const char *s, size_t n)
-{
-	size_t back = 1;
-
-	while (back < n && back < 4 &&
-	    ((unsigned char)s[n - back] & 0xC0) == 0x80)
-		back++;
-	return back;
-}
-
-/*
- * Paragraphs: what both paths call prose and furniture.
- */
-
-struct para {
-	size_t chars;	/* characters */
-	size_t words;	/* white-space separated tokens holding a letter or digit */
-	int stop;	/* ends a sentence: . ! ? ... maybe inside quotes */
-};
-
-static int
-is_closer(uint32_t c)
-{
-	return c == '"' || c == '\'' || c == ')' || c == ']' || c == 0xBB ||
-	    c == 0x2019 || c == 0x201D || c == 0x203A;
-}
-
-static int
-is_terminal(uint32_t c)
-{
-	return c == '.' || c == '!' || c == '?' || c == 0x2026 ||
-	    c == 0x3002 || c == 0xFF01 || c == 0xFF1F;
-}
-
-static int
-para_ends_sentence(const char *s, size_t n)
-{
-	uint32_t c;
-	size_t k;
-
-	while (n > 0) {
-		k = last_char_len(s, n);
-		if (utf8_decode(s + n - k, k, &c) != k)
-			return 0;
-		if (is_terminal(c))
-			return 1;
-		if (!is_closer(c) && !utf8_is_space(c))
-			return 0;
-		n -= k;
-	}
-	return 0;
-}
-
-static void
-para_measure(const char *s, size_t len, struct para *p)
-{
-	size_t i = 0, k;
-	int counted = 0;	/* the current token is counted as a word */
-	uint32_t c;
-
-	memset(p, 0, sizeof(*p));
-	while (i < len) {
-		k = utf8_decode(s + i, len - i, &c);
-		p->chars++;
-		if (utf8_is_space(c)) {
-			counted = 0;
-		} else if (!counted && utf8_is_alnum(c)) {
-			p->words++;
-			counted = 1;
-		}
-		i += k;
-	}
-	p->stop = para_ends_sentence(s, len);
-}
-
-/*
- * Cues that a short paragraph is one of the page's boxes rather than the
- * article. A box (sign-up, share bar, cookie notice, ad label) may sit
- * inside an article; an ending (comments, related articles, "read more")
- * comes after it. A cue with `with` counts only when one of those words
- * occurs too ("cookies" alone may be about baking); a label cue only in a
- * short line that is not a sentence ("3 Comments", not "He declined to
- * comment." nor a headline "Minister's comments spark row"). A leading
- * '^' anchors the cue at the start of the line, where a label may be
- * longer ("Related: ...").
- */
-enum cue_kind { CUE_NONE = 0, CUE_BOX, CUE_END };
-
-static const struct cue {
-	const char *phrase;
-	const char *with;	/* '|'-separated words, or NULL */
-	enum cue_kind kind;
-	int label;
-} furniture_cues[] = {
-	{ "newsletter", NULL, CUE_BOX, 0 },
-	{ "newsletters", NULL, CUE_BOX, 0 },
-	{ "subscribe", NULL, CUE_BOX, 0 },
-	{ "unsubscribe", NULL, CUE_BOX, 0 },
-	{ "sign up", NULL, CUE_BOX, 0 }, { "signup", NULL, CUE_BOX, 0 },
-	{ "sign-up", NULL, CUE_BOX, 0 }, { "follow us", NULL, CUE_BOX, 0 },
-	{ "follow me", NULL, CUE_BOX, 0 }, { "share this", NULL, CUE_BOX, 0 },
-	{ "share article", NULL, CUE_BOX, 0 },
-	{ "share story", NULL, CUE_BOX, 0 },
-	{ "share on facebook", NULL, CUE_BOX, 0 },
-	{ "share on twitter", NULL, CUE_BOX, 0 },
-	{ "share on linkedin", NULL, CUE_BOX, 0 },
-	{ "share via", NULL, CUE_BOX, 0 }, { "tweet this", NULL, CUE_BOX, 0 },
-	{ "cookie", "accept|agree|consent|policy|settings|browsing|experience",
-	    CUE_BOX, 0 },
-	{ "cookies", "accept|agree|consent|policy|settings|browsing|experience",
-	    CUE_BOX, 0 },
-	{ "privacy policy", NULL, CUE_BOX, 0 },
-	{ "terms of use", NULL, CUE_BOX, 0 },
-	{ "terms of service", NULL, CUE_BOX, 0 },
-	{ "terms and conditions", NULL, CUE_BOX, 0 },
-	{ "all rights reserved", NULL, CUE_BOX, 0 },
-	{ "\xC2\xA9", NULL, CUE_BOX, 0 },
-	{ "advertisement", NULL, CUE_BOX, 0 },
-	{ "sponsored content", NULL, CUE_BOX, 0 },
-	{ "skip to content", NULL, CUE_BOX, 0 },
-	{ "skip to main content", NULL, CUE_BOX, 0 },
-	{ "back to top", NULL, CUE_BOX, 0 }, { "^error:", NULL, CUE_BOX, 0 },
-	{ "enable javascript", NULL, CUE_BOX, 0 },
-	{ "email address", NULL, CUE_BOX, 0 },
-	{ "enter your email", NULL, CUE_BOX, 0 },
-	{ "click here", NULL, CUE_BOX, 0 },
-	{ "show comments", NULL, CUE_END, 0 },
-	{ "view comments", NULL, CUE_END, 0 },
-	{ "leave a comment", NULL, CUE_END, 0 },
-	{ "post a comment", NULL, CUE_END, 0 },
-	{ "add a comment", NULL, CUE_END, 0 },
-	{ "load comments", NULL, CUE_END, 0 },
-	{ "no comments", NULL, CUE_END, 0 },
-	{ "leave a reply", NULL, CUE_END, 0 },
-	{ "comments", NULL, CUE_END, 1 }, { "comment", NULL, CUE_END, 1 },
-	{ "responses", NULL, CUE_END, 1 }, { "replies", NULL, CUE_END, 1 },
-	{ "read more", NULL, CUE_END, 0 },
-	{ "continue reading", NULL, CUE_END, 0 },
-	{ "related articles", NULL, CUE_END, 0 },
-	{ "related stories", NULL, CUE_END, 0 },
-	{ "related posts", NULL, CUE_END, 0 },
-	{ "related content", NULL, CUE_END, 0 },
-	{ "^related", NULL, CUE_END, 1 },
-	{ "you may also like", NULL, CUE_END, 0 },
-	{ "you might also like", NULL, CUE_END, 0 },
-	{ "more stories", NULL, CUE_END, 0 },
-	{ "^more from", NULL, CUE_END, 1 },
-	{ "recommended for you", NULL, CUE_END, 0 },
-	{ "most popular", NULL, CUE_END, 0 },
-	{ "most read", NULL, CUE_END, 0 },
-	{ "trending", NULL, CUE_END, 1 },
-};
-
-/* 1 when one of the '|'-separated words of list occurs in low. */
-static int
-has_any(const char *low, size_t len, const char *list)
-{
-	char word[32];
-	const char *p = list, *bar;
-	size_t n;
-
-	while (*p != '\0') {
-		bar = strchr(p, '|');
-		n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n < sizeof(word)) {
-			memcpy(word, p, n);
-			word[n] = '\0';
-			if (has_phrase(low, len, word))
-				return 1;
-		}
-		p += n + (bar != NULL);
-	}
-	return 0;
-}
-
-/* What kind of box the paragraph is, or CUE_NONE when it is not one. */
-static enum cue_kind
-para_furniture(const char *s, size_t len, const struct para *p)
-{
-	enum cue_kind kind = CUE_NONE;
-	const struct cue *c;
-	char *low;
-	size_t i;
-
-	if (p->words > FURNITURE_MAX_WORDS)
-		return CUE_NONE;
-	/* Lower-cased once: each cue is then one memmem. */
-	low = xmalloc(len + 1);
-	for (i = 0; i < len; i++)
-		low[i] = (char)ascii_lower((unsigned char)s[i]);
-	for (i = 0; i < sizeof(furniture_cues) / sizeof(furniture_cues[0]) &&
-	    kind == CUE_NONE; i++) {
-		c = &furniture_cues[i];
-		if (c->label && (p->stop || (c->phrase[0] != '^' &&
-		    p->words > LABEL_MAX_WORDS)))
-			continue;
-		if (c->phrase[0] == '^' ? !starts_with(low, len, c->phrase + 1) :
-		    !has_phrase(low, len, c->phrase))
-			continue;
-		if (c->with == NULL || has_any(low, len, c->with))
-			kind = c->kind;
-	}
-	free(low);
-	return kind;
-}
-
-static const char *const date_words[] = {
-	"jan", "january", "feb", "february", "mar", "march", "apr", "april",
-	"may", "jun", "june", "jul", "july", "aug", "august", "sep", "sept",
-	"september", "oct", "october", "nov", "november", "dec", "december",
-	"mon", "monday", "tue", "tuesday", "wed", "wednesday", "thu",
-	"thursday", "fri", "friday", "sat", "saturday", "sun", "sunday",
-	"am", "pm", "at", "on", "gmt", "utc", "updated", "published",
-	"posted", "min", "mins", "read",
-};
-
-/* 1 when the token is a number, a time or a date word. */
-static int
-is_date_token(const char *w, size_t n)
-{
-	size_t i, digits = 0;
-
-	while (n > 0 && !is_word_byte((unsigned char)w[n - 1]))
-		n--;
-	while (n > 0 && !is_word_byte((unsigned char)*w)) {
-		w++;
-		n--;
-	}
-	if (n == 0)
-		return 1;
-	for (i = 0; i < n; i++)
-		digits += w[i] >= '0' && w[i] <= '9';
-	if (digits > 0 && digits * 2 >= n)
-		return 1;
-	for (i = 0; i < sizeof(date_words) / sizeof(date_words[0]); i++)
-		if (strlen(date_words[i]) == n && ci_prefix(w, n, date_words[i]))
-			return 1;
-	return 0;
-}
-
-/*
- * A byline or a dateline ("By Jane Doe", "Posted by ...", "March 3, 2015
- * 10:04 AM"): heading-shaped lines that are never the title.
- */
-static int
-para_is_meta_line(const char *s, size_t len, const struct para *p)
-{
-	size_t i = 0, start, tokens = 0, dates = 0;
-
-	if (p->words <= 8 && (ci_prefix(s, len, "by ") ||
-	    ci_prefix(s, len, "posted ") || ci_prefix(s, len, "written by ") ||
-	    ci_prefix(s, len, "published ") || ci_prefix(s, len, "updated ")))
-		return 1;
-	if (p->words > 10)
-		return 0;
-	while (i < len) {
-		while (i < len && s[i] == ' ')
-			i++;
-		start = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		if (i > start) {
-			tokens++;
-			dates += is_date_token(s + start, i - start);
-		}
-	}
-	return tokens > 0 && dates * 2 > tokens;
 }
 
 /*
@@ -670,7 +357,7 @@ tag_line_label(const char *s, size_t len, const struct para *p)
 		return 0;
 	for (i = 0; i < sizeof(tag_labels) / sizeof(tag_labels[0]); i++) {
 		n = strlen(tag_labels[i]);
-		if (!ci_prefix(s, len, tag_labels[i]) || n >= len)
+		if (!para_starts_ci(s, len, tag_labels[i]) || n >= len)
 			continue;
 		if (s[n] == ':')
 			return n + 1 < len ? n + 1 : 0;
@@ -951,12 +638,16 @@ text_classify(const struct unit *u)
 {
 	if (tag_line_label(u->s, u->len, &u->p) > 0)
 		return U_TAGS;
-	switch (para_furniture(u->s, u->len, &u->p)) {
-	case CUE_BOX:
+	/* "Image: ... (Photo: ...)": a caption may sit inside the article,
+	 * and is never part of its text. */
+	if (para_furniture(u->s, u->len) == PARA_CAPTION)
 		return U_BOX;
-	case CUE_END:
+	switch (para_box_cue(u->s, u->len, &u->p)) {
+	case PARA_CUE_BOX:
+		return U_BOX;
+	case PARA_CUE_END:
 		return U_END;
-	case CUE_NONE:
+	case PARA_CUE_NONE:
 		break;
 	}
 	if (u->p.stop && u->p.words >= 2)
@@ -971,6 +662,94 @@ static int
 unit_same(const struct unit *a, const struct unit *b)
 {
 	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* A pull quote: a short line that is all quotation. */
+static int
+unit_is_quote(const struct unit *u)
+{
+	uint32_t first, last;
+	size_t k = u->len;
+
+	if (u->len < 2 || u->p.words > 30)
+		return 0;
+	utf8_decode(u->s, u->len, &first);
+	while (k > 0 && ((unsigned char)u->s[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0)
+		k--;
+	utf8_decode(u->s + k, u->len - k, &last);
+	return (first == '"' || first == 0x201C || first == 0xAB) &&
+	    (last == '"' || last == 0x201D || last == 0xBB);
+}
+
+/* A unit that goes on with a sentence the unit before it began: it opens
+ * with a lower-case word ("had no choice", not "iPhone"). */
+static int
+unit_continues(const struct unit *u)
+{
+	return u->len >= 2 && u->s[0] >= 'a' && u->s[0] <= 'z' &&
+	    !(u->s[1] >= 'A' && u->s[1] <= 'Z');
+}
+
+/* Drops the units that text_join_continuations emptied. */
+static void
+text_compact(struct text_page *tp)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < tp->n; i++) {
+		if (tp->u[i].len == 0) {
+			free(tp->u[i].s);
+			continue;
+		}
+		tp->u[n++] = tp->u[i];
+	}
+	tp->n = n;
+}
+
+/*
+ * Joins a sentence a scraper cut in two: the text of a pull quote set in
+ * the middle of a paragraph, or a line its wrapping left on its own,
+ * stands between "...said the town" and "had no choice left." The two
+ * halves become one unit and the quote goes, so that no run of prose,
+ * and no lead, starts mid-sentence.
+ */
+static void
+text_join_continuations(struct text_page *tp)
+{
+	size_t i, prev, len;
+	struct unit *a, *b;
+	char *s;
+
+	for (i = 1; i < tp->n; i++) {
+		b = &tp->u[i];
+		if (b->len == 0 || !unit_continues(b))
+			continue;
+		prev = i - 1;
+		if (prev > 0 && unit_is_quote(&tp->u[prev]))
+			prev--;
+		a = &tp->u[prev];
+		/* A title is no sentence's beginning: the half before is a
+		 * line's worth of words. */
+		if (a->len == 0 || a->p.stop || a->p.words < 8 ||
+		    a->kind == U_TAGS || a->kind == U_BOX || a->kind == U_END)
+			continue;
+		len = a->len + 1 + b->len;
+		s = xmalloc(len + 1);
+		memcpy(s, a->s, a->len);
+		s[a->len] = ' ';
+		memcpy(s + a->len + 1, b->s, b->len + 1);
+		free(a->s);
+		a->s = s;
+		a->len = len;
+		para_measure(a->s, a->len, &a->p);
+		a->kind = text_classify(a);
+		if (prev + 1 < i)
+			tp->u[prev + 1].len = 0;
+		b->len = 0;
+	}
+	text_compact(tp);
 }
 
 /* Teasers repeat their headline around their blurb ("H / blurb / H"). */
@@ -1058,18 +837,25 @@ text_is_title(const struct unit *u)
 	return u->kind == U_HEADING && u->p.words >= 3;
 }
 
-/* Leaves out a deck: one short sentence right under the title, followed
- * by a paragraph at least twice its length. */
+/* Leaves out a deck, the standfirst under the title: one or two short
+ * sentences right under it (a caption aside), followed by a paragraph
+ * longer than the deck. A dek is never the start of the article's text,
+ * nor, run into it, of its lead. */
 static size_t
 text_skip_deck(const struct text_page *tp, size_t start, size_t end)
 {
 	const struct unit *d = &tp->u[start];
+	size_t above = start, next = start + 1;
 
-	if (start == 0 || start + 1 >= end || !text_is_title(&tp->u[start - 1]))
+	while (above > 0 && tp->u[above - 1].kind == U_BOX)
+		above--;
+	while (next < end && tp->u[next].kind == U_BOX)
+		next++;
+	if (above == 0 || next >= end || !text_is_title(&tp->u[above - 1]))
 		return start;
-	if (d->p.words > 25 || sentence_count(d->s, d->len) != 1 ||
-	    tp->u[start + 1].kind != U_PROSE ||
-	    d->p.chars * 2 > tp->u[start + 1].p.chars)
+	if (d->p.words > 30 || sentence_count(d->s, d->len) > 2 ||
+	    tp->u[next].kind != U_PROSE ||
+	    d->p.chars * 3 > tp->u[next].p.chars * 2)
 		return start;
 	return start + 1;
 }
@@ -1136,6 +922,7 @@ extract_text(const char *text, size_t len, struct article *a, char *err)
 	text_units(&tp, text, len);
 	for (i = 0; i < tp.n; i++)
 		tp.u[i].kind = text_classify(&tp.u[i]);
+	text_join_continuations(&tp);
 	text_mark_teasers(&tp);
 	if (text_best_run(&tp, &start, &end) == -1)
 		goto out;
@@ -1222,6 +1009,7 @@ struct page {
 	int depth;
 	size_t total_raw_text;
 	xmlNode *walk_root;	/* the element whose text is being collected */
+	int prose_seen;		/* the body has had a paragraph of prose */
 	struct result *r;
 	/* From <meta> and <link>, owned. */
 	char *og_title, *tw_title, *site_name, *og_url, *canonical;
@@ -1300,7 +1088,7 @@ has_token(const char *s, const char *word)
 		while (s[i] != '\0' && s[i] != ' ' && !(s[i] >= '\t' &&
 		    s[i] <= '\r'))
 			i++;
-		if (i - start == n && ci_prefix(s + start, n, word))
+		if (i - start == n && para_starts_ci(s + start, n, word))
 			return 1;
 	}
 	return 0;
@@ -1329,7 +1117,8 @@ static const struct cls_word {
 	{ "comments", CLS_DROP, 0 }, { "consent", CLS_CHROME, 1 },
 	{ "content", CLS_POSITIVE, 0 }, { "cookie", CLS_CHROME, 1 },
 	{ "credit", CLS_CHROME, 0 }, { "credits", CLS_CHROME, 0 },
-	{ "dateline", CLS_CHROME, 0 }, { "disqus", CLS_DROP, 1 },
+	{ "dateline", CLS_CHROME, 0 }, { "deck", CLS_CHROME, 0 },
+	{ "dek", CLS_CHROME, 0 }, { "disqus", CLS_DROP, 1 },
 	{ "entry", CLS_POSITIVE, 0 }, { "follow", CLS_CHROME, 1 },
 	{ "footer", CLS_CHROME, 1 }, { "footnote", CLS_NEGATIVE, 0 },
 	{ "gdpr", CLS_CHROME, 1 }, { "hentry", CLS_POSITIVE, 0 },
@@ -1351,8 +1140,10 @@ static const struct cls_word {
 	{ "sidebar", CLS_CHROME, 1 }, { "signin", CLS_CHROME, 0 },
 	{ "signup", CLS_CHROME, 1 }, { "skip", CLS_CHROME, 0 },
 	{ "skyscraper", CLS_CHROME, 0 }, { "social", CLS_CHROME, 1 },
-	{ "sponsor", CLS_CHROME, 1 }, { "story", CLS_POSITIVE, 0 },
-	{ "subscri", CLS_CHROME, 1 }, { "taboola", CLS_DROP, 1 },
+	{ "sponsor", CLS_CHROME, 1 }, { "standfirst", CLS_CHROME, 0 },
+	{ "story", CLS_POSITIVE, 0 }, { "strapline", CLS_CHROME, 0 },
+	{ "subhead", CLS_CHROME, 1 }, { "subscri", CLS_CHROME, 1 },
+	{ "subtitle", CLS_CHROME, 0 }, { "taboola", CLS_DROP, 1 },
 	{ "tagged", CLS_TAGBOX, 0 }, { "tags", CLS_TAGBOX, 0 },
 	{ "teaser", CLS_DROP, 1 }, { "text", CLS_POSITIVE, 0 },
 	{ "toolbar", CLS_CHROME, 0 }, { "trending", CLS_DROP, 0 },
@@ -1366,6 +1157,7 @@ static const struct cls_pair {
 	unsigned flags;
 } cls_pairs[] = {
 	{ "also", "like", CLS_DROP }, { "d", "none", CLS_DROP },
+	{ "key", "points", CLS_DROP }, { "key", "takeaways", CLS_DROP },
 	{ "more", "articles", CLS_DROP }, { "more", "news", CLS_DROP },
 	{ "more", "stories", CLS_DROP }, { "most", "popular", CLS_DROP },
 	{ "most", "read", CLS_DROP }, { "read", "more", CLS_DROP },
@@ -2006,18 +1798,29 @@ page_article(struct page *pg, xmlNode *root, xmlNode **top, xmlNode **out,
 	return n;
 }
 
+/* The paragraph length from which a <p> is the article's prose. */
+#define PROSE_PARAGRAPH 80
+
 /* What the body leaves out inside the article's elements. */
 static int
 body_skip(xmlNode *n, void *arg)
 {
 	struct page *pg = arg;
 	const struct hnode *h = hn(pg, n);
+	const struct hnode *top = hn(pg, pg->walk_root);
 
 	if (h == NULL || n == pg->walk_root)
 		return 0;
 	if ((h->flags & N_JUNK) || is_tagbox(h))
 		return 1;
 	if (name_is(n, "h1"))
+		return 1;
+	if (name_is(n, "p") && h->text >= PROSE_PARAGRAPH)
+		pg->prose_seen = 1;
+	/* Key points listed before the first paragraph, when the article's
+	 * prose is mostly elsewhere. */
+	if ((name_is(n, "ul") || name_is(n, "ol")) && !pg->prose_seen &&
+	    top != NULL && h->text * 2 <= top->ptext)
 		return 1;
 	/* Lists of links and "Read more: <a>...</a>" lines. */
 	return html_element_role((const char *)n->name) == HTML_BLOCK &&
@@ -2050,7 +1853,8 @@ page_body(const char *text, const char *title, struct body *b)
 		v[n].s = p;
 		v[n].len = len;
 		para_measure(p, len, &v[n].p);
-		if (para_furniture(p, len, &v[n].p) == CUE_NONE && !(title != NULL &&
+		if (para_box_cue(p, len, &v[n].p) == PARA_CUE_NONE &&
+		    para_furniture(p, len) != PARA_CAPTION && !(title != NULL &&
 		    strlen(title) == len && memcmp(title, p, len) == 0))
 			n++;
 		p += len;
@@ -2093,15 +1897,6 @@ title_last_sep(const char *s, size_t len, size_t *seplen)
 	return best;
 }
 
-static size_t
-count_words(const char *s, size_t len)
-{
-	struct para p;
-
-	para_measure(s, len, &p);
-	return p.words;
-}
-
 /* Cuts " | Site" off a title when Site is the page's og:site_name. */
 static void
 title_strip_site(char *t, const char *site)
@@ -2127,8 +1922,8 @@ title_strip_parts(char *t)
 	for (cuts = 0; cuts < 3; cuts++) {
 		sep = title_last_sep(t, len, &seplen);
 		if (sep == NULL ||
-		    count_words(sep + seplen, len - (size_t)(sep + seplen - t))
-		    > 4 || count_words(t, (size_t)(sep - t)) < 3)
+		    para_words(sep + seplen, len - (size_t)(sep + seplen - t))
+		    > 4 || para_words(t, (size_t)(sep - t)) < 3)
 			return;
 		len = (size_t)(sep - t);
 		t[len] = '\0';
@@ -2196,8 +1991,8 @@ page_title(struct page *pg)
 static int
 is_url(const char *s)
 {
-	return s != NULL && (ci_prefix(s, strlen(s), "http://") ||
-	    ci_prefix(s, strlen(s), "https://"));
+	return s != NULL && (para_starts_ci(s, strlen(s), "http://") ||
+	    para_starts_ci(s, strlen(s), "https://"));
 }
 
 /* Returns the allocated name of an author, without a leading "By ", or
@@ -2210,7 +2005,7 @@ author_clean(const char *s)
 	if (s == NULL || is_url(s))
 		return NULL;
 	len = strlen(s);
-	if (ci_prefix(s, len, "by "))
+	if (para_starts_ci(s, len, "by "))
 		s += 3;
 	return text_clean(s, strlen(s), EXTRACT_FIELD_MAX);
 }
@@ -2269,7 +2064,7 @@ page_author(struct page *pg)
 		r->author = author_clean(s);
 		free(s);
 		if (r->author != NULL &&
-		    count_words(r->author, strlen(r->author)) > 6) {
+		    para_words(r->author, strlen(r->author)) > 6) {
 			free(r->author);
 			r->author = NULL;
 		}

@@ -6,6 +6,7 @@
 #include "utf8.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -27,6 +28,8 @@ static const char NS_RSS10[] = "http://purl.org/rss/1.0/";
 static const char NS_RSS09[] = "http://my.netscape.com/rdf/simple/0.9/";
 static const char NS_DC[] = "http://purl.org/dc/elements/1.1/";
 static const char NS_CONTENT[] = "http://purl.org/rss/1.0/modules/content/";
+static const char NS_MEDIA[] = "http://search.yahoo.com/mrss/";
+static const char NS_ITUNES[] = "http://www.itunes.com/dtds/podcast-1.0.dtd";
 static const char NS_XML[] = "http://www.w3.org/XML/1998/namespace";
 
 const char *
@@ -278,7 +281,30 @@ one_line(char *s)
 	return s;
 }
 
-enum text_type { TEXT_PLAIN, TEXT_HTML, TEXT_XHTML, TEXT_DONE, TEXT_SKIP };
+enum text_type { TEXT_PLAIN, TEXT_HTML, TEXT_XHTML, TEXT_DONE, TEXT_SKIP,
+	TEXT_AUTO,	/* HTML when it holds markup: iTunes' summaries */
+	TEXT_LINES };	/* plain, its single newlines kept as line breaks */
+
+/* HTML escaped twice comes out of one conversion as markup: reddit's
+ * "&amp;lt;div class=&amp;quot;md&amp;quot;&amp;gt;". Text that opens
+ * with a tag or a comment is converted once more. Takes ownership of
+ * text; returns an allocated string, caller frees. */
+static char *
+html_again(char *text, size_t max)
+{
+	char *again;
+	unsigned char c;
+
+	if (text[0] != '<')
+		return text;
+	c = (unsigned char)text[1];
+	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '!') ||
+	    strchr(text, '>') == NULL)
+		return text;
+	again = html_to_text(text, strlen(text), max);
+	free(text);
+	return again;
+}
 
 /* The plain text of a field: allocated, or NULL when it is empty. */
 static char *
@@ -289,12 +315,20 @@ field_text(const char *s, size_t len, enum text_type type, size_t max,
 
 	if (type == TEXT_SKIP || len == 0)
 		return NULL;
-	if (type == TEXT_HTML)
+	/* A body without markup is plain text: its lines are lines,
+	 * whatever the field's type says. */
+	if (type == TEXT_AUTO || (type == TEXT_HTML && !title))
+		type = html_has_markup(s, len) ? TEXT_HTML : TEXT_LINES;
+	if (type == TEXT_HTML) {
 		out = html_to_text(s, len, max);
-	else if (type == TEXT_DONE && !title)
+		out = html_again(out, max);
+	} else if (type == TEXT_DONE && !title) {
 		out = xstrndup(s, utf8_cut(s, len, max));
-	else
+	} else if (type == TEXT_LINES && !title) {
+		out = html_lines_to_text(s, len, max);
+	} else {
 		out = html_plain_to_text(s, len, max);
+	}
 	if (title)
 		one_line(out);
 	if (*out == '\0') {
@@ -316,7 +350,8 @@ trimmed(const char *s, size_t len)
  * Tags and URLs.
  */
 
-/* Adds a category's text as tags: split on commas outside parentheses. */
+/* Adds a comma-separated list as tags: split on commas outside
+ * parentheses (digest's own JSON "tags": "a, b"). */
 static void
 add_tags(struct article *a, const char *s, size_t len)
 {
@@ -333,6 +368,39 @@ add_tags(struct article *a, const char *s, size_t len)
 			start = i + 1;
 		}
 	}
+	article_tag_add(a, s + start, len - start);
+}
+
+/* A comma that a program put between keywords: no space after it, and
+ * not inside a number ("1,000"). */
+static int
+is_bare_comma(const char *s, size_t len, size_t i)
+{
+	return s[i] == ',' && i + 1 < len && s[i + 1] != ' ' &&
+	    !(i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9' && s[i + 1] >= '0' &&
+	    s[i + 1] <= '9');
+}
+
+/*
+ * Adds the text of one <category> (or dc:subject) as a tag: the element
+ * is one tag, "Physics, Applied" and "Gowanus Canal (Brooklyn, NY)" both
+ * whole. A keyword list a program joined with bare commas
+ * ("DASDING,Alice Merton,Interview", in one element) is split there.
+ */
+static void
+add_category(struct article *a, const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	if (memmem(s, len, ", ", 2) != NULL) {
+		article_tag_add(a, s, len);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (is_bare_comma(s, len, i)) {
+			article_tag_add(a, s + start, i - start);
+			start = i + 1;
+		}
 	article_tag_add(a, s + start, len - start);
 }
 
@@ -466,7 +534,8 @@ enum field {
 	F_PUBDATE, F_PUBLISHED, F_DCDATE, F_UPDATED,
 	F_DCCREATOR, F_AUTHOR_NAME, F_AUTHOR,
 	F_ENCODED, F_CONTENT, F_DESCRIPTION, F_SUMMARY,
-	F_CATEGORY, F_CHAN_TITLE, F_CHAN_LINK,
+	F_MEDIA_DESCRIPTION, F_ITUNES_SUMMARY, F_ITUNES_SUBTITLE,
+	F_CATEGORY, F_CHAN_TITLE, F_CHAN_LINK, F_CHAN_CATEGORY,
 	F_COUNT
 };
 
@@ -501,6 +570,8 @@ struct xml_state {
 	size_t acap;
 	struct span f[F_COUNT];
 	struct article cur;
+	size_t nitem;			/* items begun, in document order */
+	struct article chan_tags;	/* the channel's categories */
 	char *chan_title;
 	enum text_type chan_title_type;
 	char *chan_link;
@@ -666,10 +737,23 @@ same_ns(const xmlChar *a, const xmlChar *b)
 	return strcmp((const char *)a, (const char *)b) == 0;
 }
 
+/* A namespace URI is the one we know with or without its trailing slash
+ * and in any case, as Python's feedparser matches them: feeds write
+ * "http://purl.org/rss/1.0/modules/content" as often as the real one. */
 static int
 ns_is(const xmlChar *uri, const char *ns)
 {
-	return uri != NULL && strcmp((const char *)uri, ns) == 0;
+	size_t n, k;
+
+	if (uri == NULL)
+		return 0;
+	n = strlen((const char *)uri);
+	k = strlen(ns);
+	if (n > 0 && uri[n - 1] == '/')
+		n--;
+	if (k > 0 && ns[k - 1] == '/')
+		k--;
+	return n == k && strncasecmp((const char *)uri, ns, n) == 0;
 }
 
 /* The RSS vocabulary: no namespace (or the root's, as in
@@ -721,7 +805,7 @@ capture(struct xml_state *st, enum field f, enum text_type type)
 	st->cap_field = f;
 	st->cap_type = type;
 	/* The first of a field wins (guid-dupes.xml: two <guid>). */
-	if (f != F_CATEGORY && st->f[f].set) {
+	if (f != F_CATEGORY && f != F_CHAN_CATEGORY && st->f[f].set) {
 		st->cap_field = F_NONE;
 		return;
 	}
@@ -768,8 +852,9 @@ atom_link(struct xml_state *st, const xmlChar **attrs, int n, int in_item)
 	free(value);
 }
 
+/* An Atom <category>: its term, else its label, as one tag of to. */
 static void
-atom_category(struct xml_state *st, const xmlChar **attrs, int n)
+atom_category(struct article *to, const xmlChar **attrs, int n)
 {
 	size_t len;
 	const char *v = attr(attrs, n, "term", &len);
@@ -780,7 +865,23 @@ atom_category(struct xml_state *st, const xmlChar **attrs, int n)
 	if (v == NULL)
 		return;
 	value = attr_dup(v, len);
-	article_tag_add(&st->cur, value, strlen(value));
+	article_tag_add(to, value, strlen(value));
+	free(value);
+}
+
+/* An iTunes category of the channel (nested ones too: "Games &
+ * Hobbies" holding "Video Games"), from its text attribute. */
+static void
+itunes_category(struct xml_state *st, const xmlChar **attrs, int n)
+{
+	size_t len;
+	const char *v = attr(attrs, n, "text", &len);
+	char *value;
+
+	if (v == NULL)
+		return;
+	value = attr_dup(v, len);
+	article_tag_add(&st->chan_tags, value, strlen(value));
 	free(value);
 }
 
@@ -847,7 +948,7 @@ item_child(struct xml_state *st, const char *name, const xmlChar *uri,
 		if (strcmp(name, "link") == 0)
 			atom_link(st, attrs, n, 1);
 		else if (strcmp(name, "category") == 0)
-			atom_category(st, attrs, n);
+			atom_category(&st->cur, attrs, n);
 		else if (strcmp(name, "author") == 0)
 			st->author_depth = st->depth;
 		else if ((f = atom_field(name)) != F_NONE)
@@ -857,7 +958,24 @@ item_child(struct xml_state *st, const char *name, const xmlChar *uri,
 		capture(st, dc_field(name), TEXT_PLAIN);
 	} else if (ns_is(uri, NS_CONTENT) && strcmp(name, "encoded") == 0) {
 		capture(st, F_ENCODED, TEXT_HTML);
+	} else if (ns_is(uri, NS_ITUNES) && strcmp(name, "summary") == 0) {
+		capture(st, F_ITUNES_SUMMARY, TEXT_AUTO);
+	} else if (ns_is(uri, NS_ITUNES) && strcmp(name, "subtitle") == 0) {
+		capture(st, F_ITUNES_SUBTITLE, TEXT_AUTO);
 	}
+}
+
+/* media:description, the body of a YouTube entry, in an item or in its
+ * media:group or media:content: plain text unless type="html". */
+static int
+media_description(struct xml_state *st, const char *name,
+    const xmlChar *uri, const xmlChar **attrs, int n)
+{
+	if (!ns_is(uri, NS_MEDIA) || strcmp(name, "description") != 0)
+		return 0;
+	capture(st, F_MEDIA_DESCRIPTION, attr_is(attrs, n, "type", "html") ?
+	    TEXT_HTML : TEXT_PLAIN);
+	return 1;
 }
 
 static void
@@ -866,6 +984,7 @@ begin_item(struct xml_state *st, const xmlChar **attrs, int n)
 	int k;
 
 	st->item_depth = st->depth;
+	st->nitem++;
 	st->alen = 0;
 	memset(st->f, 0, sizeof(st->f));
 	st->permalink = 1;
@@ -905,6 +1024,10 @@ channel_child(struct xml_state *st, const char *name, const xmlChar *uri,
 {
 	int rss = is_rss(st, uri), kind = st->out->kind;
 
+	if (ns_is(uri, NS_ITUNES) && strcmp(name, "category") == 0) {
+		itunes_category(st, attrs, n);
+		return;
+	}
 	if (kind == FEED_ATOM) {
 		if (st->depth != 2 || !is_atom(st, uri))
 			return;
@@ -914,6 +1037,8 @@ channel_child(struct xml_state *st, const char *name, const xmlChar *uri,
 			capture(st, F_CHAN_TITLE, atom_type(attrs, n));
 		else if (strcmp(name, "link") == 0)
 			atom_link(st, attrs, n, 0);
+		else if (strcmp(name, "category") == 0)
+			atom_category(&st->chan_tags, attrs, n);
 		return;
 	}
 	if (!rss)
@@ -929,6 +1054,9 @@ channel_child(struct xml_state *st, const char *name, const xmlChar *uri,
 	else if (st->depth == 3 && st->channel_depth == 2 &&
 	    strcmp(name, "link") == 0)
 		capture(st, F_CHAN_LINK, TEXT_PLAIN);
+	else if (st->depth == 3 && st->channel_depth == 2 &&
+	    strcmp(name, "category") == 0)
+		capture(st, F_CHAN_CATEGORY, TEXT_PLAIN);
 }
 
 /*
@@ -1010,6 +1138,8 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		root_element(st, name, uri);
 	else if (st->item_depth == 0)
 		channel_child(st, name, uri, attributes, nb_attributes);
+	else if (media_description(st, name, uri, attributes, nb_attributes))
+		;
 	else if (st->depth == st->item_depth + 1)
 		item_child(st, name, uri, attributes, nb_attributes);
 	else if (st->author_depth > 0 && st->depth == st->author_depth + 1 &&
@@ -1080,8 +1210,10 @@ end_capture(struct xml_state *st)
 	sp->set = 1;
 	if (st->cap_field == F_CHAN_TITLE || st->cap_field == F_CHAN_LINK) {
 		end_channel_field(st, sp);
-	} else if (st->cap_field == F_CATEGORY) {
-		add_tags(&st->cur, st->arena + sp->off, sp->len);
+	} else if (st->cap_field == F_CATEGORY ||
+	    st->cap_field == F_CHAN_CATEGORY) {
+		add_category(st->cap_field == F_CATEGORY ? &st->cur :
+		    &st->chan_tags, st->arena + sp->off, sp->len);
 		st->alen = sp->off;
 		memset(sp, 0, sizeof(*sp));
 	} else if (st->cap_field == F_LINK) {
@@ -1123,21 +1255,68 @@ span_trimmed(const struct xml_state *st, const struct span *sp)
 	return sp ? trimmed(st->arena + sp->off, sp->len) : NULL;
 }
 
+/* Notes, for whoever ingests the feed, that item n's date could not be
+ * read; the item is kept without one. */
+static void
+note_undated(struct feed *out, size_t n, const char *date, size_t len)
+{
+	date = util_trim(date, &len);
+	if (out->nnotes < FEED_NOTES_MAX)
+		snprintf(out->notes[out->nnotes++], FEED_NOTE_LEN, "item %zu: "
+		    "cannot read the date '%.*s'", n,
+		    (int)(len < 60 ? len : 60), date);
+	out->undated++;
+}
+
+/* The first of the item's dates that date_parse() reads, else 0 with a
+ * note when it had one. */
 static int64_t
-item_date(const struct xml_state *st)
+item_date(struct xml_state *st)
 {
 	static const enum field order[] = { F_PUBDATE, F_PUBLISHED, F_DCDATE,
 	    F_UPDATED };
-	const struct span *sp;
+	const struct span *sp, *bad = NULL;
 	int64_t t;
-	size_t i;
+	size_t i, len;
 
 	for (i = 0; i < NELEM(order); i++) {
 		sp = &st->f[order[i]];
-		if (sp->set && date_parse(st->arena + sp->off, sp->len, &t) == 0)
+		if (!sp->set)
+			continue;
+		if (date_parse(st->arena + sp->off, sp->len, &t) == 0)
 			return t;
+		len = sp->len;
+		if (bad == NULL && util_trim(st->arena + sp->off, &len) &&
+		    len > 0)
+			bad = sp;
 	}
+	if (bad != NULL)
+		note_undated(st->out, st->nitem, st->arena + bad->off,
+		    bad->len);
 	return 0;
+}
+
+/* The body: the first of the item's texts, in the order feeds put their
+ * fullest text first, that has text once converted; NULL when none has.
+ * Returns an allocated string; caller frees. */
+static char *
+item_body(const struct xml_state *st)
+{
+	static const enum field bodies[] = { F_ENCODED, F_CONTENT,
+	    F_DESCRIPTION, F_SUMMARY, F_MEDIA_DESCRIPTION, F_ITUNES_SUMMARY,
+	    F_ITUNES_SUBTITLE };
+	const struct span *sp;
+	char *body;
+	size_t i;
+
+	for (i = 0; i < NELEM(bodies); i++) {
+		sp = &st->f[bodies[i]];
+		if (sp->set && (body = field_text(st->arena + sp->off, sp->len,
+		    sp->type == TEXT_PLAIN ? TEXT_LINES : sp->type,
+		    FEED_BODY_MAX, 0)) != NULL)
+			return body;
+	}
+	return NULL;
 }
 
 /* The end of an item: its fields become an article of the feed. */
@@ -1147,11 +1326,10 @@ end_item(struct xml_state *st)
 	static const enum field guids[] = { F_GUID, F_ID, F_ABOUT };
 	static const enum field authors[] = { F_DCCREATOR, F_AUTHOR_NAME,
 	    F_AUTHOR };
-	static const enum field bodies[] = { F_ENCODED, F_CONTENT,
-	    F_DESCRIPTION, F_SUMMARY };
 	static const enum field links[] = { F_LINK };
 	struct article *a = &st->cur;
 	const struct span *sp;
+	size_t i;
 
 	a->guid = span_trimmed(st, first_set(st, guids, NELEM(guids)));
 	a->url = span_trimmed(st, first_set(st, links, NELEM(links)));
@@ -1166,20 +1344,28 @@ end_item(struct xml_state *st)
 	if (sp != NULL)
 		a->author = field_text(st->arena + sp->off, sp->len, TEXT_PLAIN,
 		    TITLE_MAX, 1);
+	a->body = item_body(st);
+	st->item_depth = 0;
+	st->author_depth = 0;
+	/* An entry with neither a title nor a text is nothing to read. */
+	if (a->title == NULL && a->body == NULL) {
+		article_release(a);
+		return;
+	}
 	a->published = item_date(st);
-	sp = first_set(st, bodies, NELEM(bodies));
-	a->body = sp ? field_text(st->arena + sp->off, sp->len, sp->type,
-	    FEED_BODY_MAX, 0) : NULL;
 	if (a->body == NULL)
 		a->body = xstrdup("");
+	/* The channel's categories stand for an item's that has none. */
+	if (a->ntags == 0)
+		for (i = 0; i < st->chan_tags.ntags; i++)
+			article_tag_add(a, st->chan_tags.tags[i],
+			    strlen(st->chan_tags.tags[i]));
 	a->source = st->source ? xstrdup(st->source) : NULL;
 	if (st->out->on_item != NULL)
 		st->out->on_item(a, st->out->on_item_arg);
 	else
 		*article_list_push(&st->out->items) = *a;
 	article_init(a);
-	st->item_depth = 0;
-	st->author_depth = 0;
 }
 
 static void
@@ -1253,6 +1439,7 @@ state_release(struct xml_state *st)
 	free(st->chan_title);
 	free(st->chan_link);
 	article_release(&st->cur);
+	article_release(&st->chan_tags);
 	free(html_text_finish(&st->xhtml, NULL));
 }
 
@@ -1331,6 +1518,149 @@ xml_to_utf8(const char *data, size_t len, const char *charset,
 	return 0;
 }
 
+/*
+ * A raw '&' is the commonest fault of hand-made feeds ("Q&A" in a title,
+ * a URL's query in a <link>), and libxml2 refuses the whole document for
+ * it. Python's feedparser reads such a feed; so do we: outside CDATA
+ * sections, comments and processing instructions, an '&' that does not
+ * begin a reference is written "&amp;". So is a named reference to an
+ * entity that XML does not define, when the document declares none
+ * ("&nbsp;" in a description): its text keeps "&nbsp;", which the HTML
+ * of a body decodes. A document that is broken in any other way still
+ * fails.
+ */
+
+/* The length of a reference at s ("&amp;", "&#38;", "&#x26;"), or 0; its
+ * name, when it is a named one, in [*name, *name + *nlen). */
+static size_t
+ref_len(const char *s, size_t len, const char **name, size_t *nlen)
+{
+	size_t i = 1;
+	unsigned char c;
+
+	*name = NULL;
+	*nlen = 0;
+	if (i < len && s[i] == '#') {
+		i++;
+		if (i < len && (s[i] == 'x' || s[i] == 'X')) {
+			for (i++; i < len && isxdigit((unsigned char)s[i]); i++)
+				;
+			return i > 3 && i < len && s[i] == ';' ? i + 1 : 0;
+		}
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		return i > 2 && i < len && s[i] == ';' ? i + 1 : 0;
+	}
+	c = i < len ? (unsigned char)s[i] : 0;
+	if (!(is_alpha(c) || c == '_' || c == ':' || c >= 0x80))
+		return 0;
+	for (i++; i < len && i < 64; i++) {
+		c = (unsigned char)s[i];
+		if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '_' ||
+		    c == ':' || c == '.' || c == '-' || c >= 0x80))
+			break;
+	}
+	if (i >= len || s[i] != ';')
+		return 0;
+	*name = s + 1;
+	*nlen = i - 1;
+	return i + 1;
+}
+
+/* amp, lt, gt, quot, apos: the entities XML defines. */
+static int
+is_xml_entity(const char *name, size_t n)
+{
+	switch (n) {
+	case 2:
+		return (name[0] == 'l' || name[0] == 'g') && name[1] == 't';
+	case 3:
+		return memcmp(name, "amp", 3) == 0;
+	case 4:
+		return memcmp(name, "quot", 4) == 0 ||
+		    memcmp(name, "apos", 4) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* Where the markup construct at s[i] ('<' of a comment, CDATA section,
+ * processing instruction or doctype) ends, or i when s[i] is none of
+ * those; *subset says a doctype declared entities. */
+static size_t
+skip_construct(const char *s, size_t len, size_t i, int *subset)
+{
+	static const struct { const char *open, *close; } kinds[] = {
+		{ "<![CDATA[", "]]>" }, { "<!--", "-->" }, { "<?", "?>" },
+	};
+	const char *end;
+	size_t k;
+
+	for (k = 0; k < NELEM(kinds); k++) {
+		if (len - i < strlen(kinds[k].open) || memcmp(s + i,
+		    kinds[k].open, strlen(kinds[k].open)) != 0)
+			continue;
+		end = memmem(s + i, len - i, kinds[k].close,
+		    strlen(kinds[k].close));
+		return end ? (size_t)(end - s) + strlen(kinds[k].close) : len;
+	}
+	if (starts_ci(s + i, len - i, "<!doctype")) {
+		end = doctype_end(s, len, i);
+		*subset |= end != NULL && memchr(s + i, '[',
+		    (size_t)(end - (s + i))) != NULL;
+		return end ? (size_t)(end - s) + 1 : len;
+	}
+	return i;
+}
+
+/* The document with its raw '&'s written "&amp;": 1 and an allocated
+ * copy in *out (caller frees) when there was one, else 0. */
+static int
+xml_fix_amps(const char *s, size_t len, char **out, size_t *outlen)
+{
+	struct buf b;
+	const char *name, *amp, *lt;
+	size_t i = 0, a, from = 0, n, nlen, k;
+	int subset = 0, fixed = 0;
+
+	/* Every byte an '&' at worst: five bytes each. */
+	buf_init(&b, len * 5 + 16);
+	/* From '&' to '&' by memchr(); the constructs before each, where
+	 * one may hide it, found by their '<'. */
+	while (i < len && (amp = memchr(s + i, '&', len - i)) != NULL) {
+		a = (size_t)(amp - s);
+		while (i < a && (lt = memchr(s + i, '<', a - i)) != NULL) {
+			i = (size_t)(lt - s);
+			k = i + 1 < len && (s[i + 1] == '!' ||
+			    s[i + 1] == '?') ? skip_construct(s, len, i,
+			    &subset) : i;
+			i = k > i ? k : i + 1;
+		}
+		if (i > a)
+			continue;	/* inside CDATA, a comment... */
+		i = a;
+		n = ref_len(s + i, len - i, &name, &nlen);
+		if (n > 0 && (name == NULL || subset || is_xml_entity(name,
+		    nlen))) {
+			i += n;
+			continue;
+		}
+		/* Appends fail only past the maximum, which even a
+		 * document of nothing but '&' does not reach. */
+		(void)buf_append(&b, s + from, i - from);
+		(void)buf_puts(&b, "&amp;");
+		from = ++i;
+		fixed = 1;
+	}
+	if (!fixed) {
+		buf_release(&b);
+		return 0;
+	}
+	(void)buf_append(&b, s + from, len - from);
+	*out = buf_detach(&b, outlen);
+	return 1;
+}
+
 static int
 count_lines(const char *s, size_t n)
 {
@@ -1348,12 +1678,17 @@ parse_xml(const char *data, size_t len, const char *charset,
 {
 	struct xml_state st;
 	const char *text, *nul;
-	char *copy;
-	size_t tlen, skip;
+	char *copy, *fixed;
+	size_t tlen, skip, flen;
 	int rc;
 
 	if (xml_to_utf8(data, len, charset, &text, &tlen, &copy, err) == -1)
 		return -1;
+	if (xml_fix_amps(text, tlen, &fixed, &flen)) {
+		free(copy);
+		text = copy = fixed;
+		tlen = flen;
+	}
 	/* libxml2 refuses white space before "<?xml": three feeds of the
 	 * corpus start with a blank line. */
 	skip = skip_bom_space(text, tlen);
@@ -1401,17 +1736,33 @@ json_plain_line(const char *s)
 	return s ? field_text(s, strlen(s), TEXT_PLAIN, TITLE_MAX, 1) : NULL;
 }
 
+/* The first of a JSON Feed item's dates that date_parse() reads, else
+ * 0, with a note for item n when it had one. */
 static int64_t
-json_date(const char *s)
+jsonfeed_date(const json_t *it, struct feed *out, size_t n)
 {
+	static const char *const keys[] = { "date_published",
+	    "date_modified" };
+	const char *s, *bad = NULL;
 	int64_t t;
+	size_t i;
 
-	return s != NULL && date_parse(s, strlen(s), &t) == 0 ? t : 0;
+	for (i = 0; i < NELEM(keys); i++) {
+		if ((s = json_str(it, keys[i])) == NULL)
+			continue;
+		if (date_parse(s, strlen(s), &t) == 0)
+			return t;
+		if (bad == NULL)
+			bad = s;
+	}
+	if (bad != NULL)
+		note_undated(out, n, bad, strlen(bad));
+	return 0;
 }
 
 static void
 jsonfeed_item(const json_t *it, const char *base, const char *source,
-    struct article *a)
+    struct feed *out, size_t n, struct article *a)
 {
 	const json_t *id = json_object_get(it, "id"), *v;
 	const char *s, *url;
@@ -1440,9 +1791,7 @@ jsonfeed_item(const json_t *it, const char *base, const char *source,
 	else if ((s = json_str(it, "content_text")) != NULL ||
 	    (s = json_str(it, "summary")) != NULL)
 		a->body = field_text(s, strlen(s), TEXT_PLAIN, FEED_BODY_MAX, 0);
-	a->published = json_date(json_str(it, "date_published"));
-	if (a->published == 0)
-		a->published = json_date(json_str(it, "date_modified"));
+	a->published = jsonfeed_date(it, out, n);
 	v = json_array_get(json_object_get(it, "authors"), 0);
 	if (!json_is_object(v))
 		v = json_object_get(it, "author");
@@ -1472,9 +1821,17 @@ parse_jsonfeed(const json_t *root, const char *source, struct feed *out,
 	for (i = 0; i < json_array_size(items); i++) {
 		const json_t *it = json_array_get(items, i);
 
-		if (json_is_object(it))
-			jsonfeed_item(it, base, source,
-			    article_list_push(&out->items));
+		struct article a;
+
+		if (!json_is_object(it))
+			continue;
+		article_init(&a);
+		jsonfeed_item(it, base, source, out, i + 1, &a);
+		/* An entry with neither a title nor a text is nothing. */
+		if (a.title == NULL && *a.body == '\0')
+			article_release(&a);
+		else
+			*article_list_push(&out->items) = a;
 	}
 	return 0;
 }

@@ -27,6 +27,15 @@
  * name iconv does not know (the bytes are then guessed at). The document
  * is converted to UTF-8 before libxml2 sees it.
  *
+ * A small fault does not lose a feed: a raw '&' (outside CDATA, comments
+ * and processing instructions) is read as "&amp;", and so is the '&' of a
+ * named entity XML does not define when the document declares none
+ * ("&nbsp;" stays as text, which a body's HTML decodes). A document that
+ * is truncated or broken otherwise still fails.
+ *
+ * Namespace URIs are matched with or without their trailing slash and in
+ * any case, as Python's feedparser does.
+ *
  * Items:
  *  - only the items of the feed: RSS <item> children of <channel> (or of
  *    <rss>), RDF <item> children of <rdf:RDF>, Atom <entry> children of
@@ -39,15 +48,22 @@
  *  - title: plain text (markup stripped, white space collapsed).
  *  - author: dc:creator, else Atom author/name, else RSS <author>.
  *  - published: the first of pubDate, Atom published, dc:date, Atom
- *    updated that date_parse() accepts; 0 when none does.
- *  - tags: RSS <category> and RDF dc:subject text, split on commas that
- *    are not inside parentheses ("a, b" is two tags, "Gowanus Canal
- *    (Brooklyn, NY)" one); Atom <category> term, else label. Channel
- *    categories (itunes:category...) are not item tags.
- *  - body: plain text of content:encoded, else Atom content, else
- *    description, else Atom summary, at most FEED_BODY_MAX bytes.
- *  - every item is kept, even one with no guid, url or title (RSS allows
- *    an item with only a description): the count is the feed's.
+ *    updated that date_parse() accepts; 0 when none does, and when the
+ *    item had one, it is counted and noted in the feed's notes.
+ *  - tags: each RSS <category> and RDF dc:subject is one tag ("Physics,
+ *    Applied", "Gowanus Canal (Brooklyn, NY)"), but a keyword list joined
+ *    with bare commas ("DASDING,Alice Merton,Interview") is split; Atom
+ *    <category> term, else label. An item without any takes the
+ *    channel's: RSS <category>, Atom <category>, itunes:category (nested
+ *    ones too).
+ *  - body: plain text of the first of content:encoded, Atom content,
+ *    description, Atom summary, media:description (in a media:group or
+ *    media:content too), itunes:summary, itunes:subtitle that holds text
+ *    once converted, at most FEED_BODY_MAX bytes. HTML escaped twice
+ *    (text that still opens with a tag) is converted twice.
+ *  - an entry with neither a title nor a text is not an item; every other
+ *    is kept, even one with no guid, url or title (RSS allows an item
+ *    with only a description).
  *
  * JSON articles, digest's own shape: the document is one object or an
  * array of objects (anything else is an error), each
@@ -70,8 +86,10 @@
  *
  * JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1): items[] with id,
  * url (else external_url), title, content_html, else content_text, else
- * summary, date_published, else date_modified, authors[0].name, else
- * author.name, and tags. Wrong types there are ignored.
+ * summary, date_published, else date_modified (a date that cannot be
+ * read is noted), authors[0].name, else author.name, and tags. Wrong
+ * types there are ignored; an item with neither a title nor a text is
+ * not an item.
  *
  * A source that fails to parse yields no articles at all.
  */
@@ -96,6 +114,8 @@ enum feed_kind {
 
 #define FEED_MAX_BYTES (128u << 20)	/* largest source we parse */
 #define FEED_BODY_MAX (1u << 20)	/* bytes of body text kept per item */
+#define FEED_NOTES_MAX 5	/* notes kept about items; more are counted */
+#define FEED_NOTE_LEN 160
 
 /* Takes each item as soon as it is parsed: moves *a out (and leaves it
  * zeroed), so that a caller can store items while the rest is parsed. */
@@ -107,6 +127,12 @@ struct feed {
 	struct article_list items;	/* when on_item is NULL */
 	feed_item_fn on_item;	/* set by the caller, or NULL */
 	void *on_item_arg;
+	/* Items whose date could not be read are kept without one (their
+	 * fetch time stands in); the first are noted: "item 3: cannot read
+	 * the date 'June 31, 2003'". */
+	size_t undated;
+	char notes[FEED_NOTES_MAX][FEED_NOTE_LEN];
+	size_t nnotes;
 };
 
 /*

@@ -316,8 +316,9 @@ sax_silent(void *ctx, const char *msg, ...)
 
 /* Plain text: a blank line separates paragraphs; any other white space,
  * single line breaks of hard-wrapped text included, is a space. */
-char *
-html_plain_to_text(const char *s, size_t len, size_t max)
+/* Plain text by blank lines, and by single newlines too when lines. */
+static char *
+plain_to_text(const char *s, size_t len, size_t max, int lines)
 {
 	struct html_text t;
 	size_t i = 0, start = 0, j;
@@ -334,15 +335,28 @@ html_plain_to_text(const char *s, size_t len, size_t max)
 		for (j = i; j < len && (s[j] == '\n' || s[j] == ' ' ||
 		    s[j] == '\t' || s[j] == '\r'); j++)
 			newlines += s[j] == '\n';
-		if (newlines >= 2) {
+		if (newlines >= 2 || lines) {
 			html_text_append(&t, s + start, i - start);
-			html_text_break(&t, HTML_BLOCK);
+			html_text_break(&t, newlines >= 2 ? HTML_BLOCK :
+			    HTML_BREAK);
 			start = j;
 		}
 		i = j;
 	}
 	html_text_append(&t, s + start, len - start);
 	return html_text_finish(&t, NULL);
+}
+
+char *
+html_plain_to_text(const char *s, size_t len, size_t max)
+{
+	return plain_to_text(s, len, max, 0);
+}
+
+char *
+html_lines_to_text(const char *s, size_t len, size_t max)
+{
+	return plain_to_text(s, len, max, 1);
 }
 
 char *
@@ -540,6 +554,9 @@ struct quick {
 	char open[QUICK_DEPTH][TAG_NAME_MAX];	/* the open elements */
 	const struct tag_info *info[QUICK_DEPTH];
 	int depth;
+	int tagged;		/* a tag was read */
+	int implied_p;		/* text came before any tag: libxml2 put it
+				 * in a <p>, still open */
 	/* A fragment uses few element names, over and over. */
 	struct quick_tag seen[QUICK_SEEN];
 	int nseen;
@@ -658,6 +675,10 @@ quick_tag(struct quick *q)
 	enum html_role role;
 	size_t len;
 
+	if (!q->tagged) {
+		q->tagged = 1;
+		q->implied_p = q->text.len > 0;
+	}
 	q->i++;
 	end = q->i < q->len && q->s[q->i] == '/';
 	q->i += (size_t)end;
@@ -685,6 +706,13 @@ quick_tag(struct quick *q)
 	if (!quick_attributes(q, &self_closing) ||
 	    (q->depth > 0 && closes(q->info[q->depth - 1], name, len)))
 		return 0;
+	/* What closes a <p> closes the one libxml2 implied ("a<col>b"
+	 * is two paragraphs, "<i>a</i><col>b" one). */
+	if (q->implied_p && q->depth == 0 && closes(tag_lookup("p"), name,
+	    len)) {
+		html_text_break(&q->text, HTML_BLOCK);
+		q->implied_p = 0;
+	}
 	if (role != HTML_INLINE)
 		html_text_break(&q->text, role);
 	if (self_closing || (info != NULL && (info->flags & TAG_VOID)))
@@ -766,6 +794,8 @@ html_quick_to_text(const char *html, size_t len, size_t max)
 	q.len = len;
 	q.i = 0;
 	q.depth = 0;
+	q.tagged = 0;
+	q.implied_p = 0;
 	q.nseen = 0;
 	html_text_init(&q.text, max);
 	html_text_reserve(&q.text, len);

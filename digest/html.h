@@ -21,6 +21,10 @@ char *html_to_text(const char *html, size_t len, size_t max);
 /* The text of plain text by the same rules: a blank line ends a
  * paragraph, other white space is one space. Allocated; caller frees. */
 char *html_plain_to_text(const char *s, size_t len, size_t max);
+/* The same, but a single newline stays a line break ("\n"), as a <br>
+ * would: the lines of a feed's plain text body ("Baywatch Berlin\nThe
+ * show starts..."), where a heading may stand on its own line. */
+char *html_lines_to_text(const char *s, size_t len, size_t max);
 
 /* The two halves of html_to_text, exposed so that tests can hold them to
  * the same output. html_quick_to_text converts simple, well-nested

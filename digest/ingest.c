@@ -273,9 +273,11 @@ ingest_pipe_put(struct article *a, void *arg)
 	a->fetched = p->now;
 	if (p->feed_tags != NULL)
 		article_tags_split(a, p->feed_tags);
-	free(a->lead);
-	a->lead = summary_lead(a->body ? a->body : "", a->body ?
-	    strlen(a->body) : 0, p->lead_sentences, p->lead_max_chars);
+	/* An entry with neither a title nor a lead has nothing to show. */
+	if (!summary_article(a, p->lead_sentences, p->lead_max_chars)) {
+		article_release(a);
+		return;
+	}
 	p->local[p->nlocal++] = *a;
 	article_init(a);
 	if (p->nlocal == INGEST_BATCH)
@@ -448,6 +450,9 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 		return INGEST_DB;
 	}
 	rep->kind = feed_kind_name(p->feed.kind);
+	rep->undated = p->feed.undated;
+	rep->nnotes = p->feed.nnotes;
+	memcpy(rep->notes, p->feed.notes, sizeof(rep->notes));
 	return INGEST_OK;
 }
 

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feed.h"
+
 struct sqlite3;
 
 enum ingest_status {
@@ -41,6 +43,11 @@ struct ingest_report {
 	size_t added;
 	size_t updated;
 	const char *kind;	/* static string: "rss", "atom", ... */
+	/* Items stored without a date because theirs could not be read,
+	 * and the first of them noted (feed.h). */
+	size_t undated;
+	char notes[FEED_NOTES_MAX][FEED_NOTE_LEN];
+	size_t nnotes;
 };
 
 /* Ingests one source given by the operator (a file or a URL; a URL may

@@ -35,7 +35,7 @@
  * an unsubscribe URL that is not https:// or http:// or holds a ','
  * (RFC 2369), and
  * a part that holds a NUL byte or is not valid UTF-8. Full address
- * validation is subscribers/addr's job; this is the last line of defence.
+ * validation is addr.c's job; this is the last line of defence.
  */
 #ifndef DIGEST_MIME_H
 #define DIGEST_MIME_H

@@ -295,50 +295,94 @@ mailq_log(mailq_log_fn log, void *arg, const struct mailq_item *it,
 	log(&ev, arg);
 }
 
-/*
- * Delivers the due mails first and then records what became of all of
- * them in one transaction: the signup server shares the write lock, and
- * one commit per batch (never one per mail, never across the delivery)
- * leaves it the gaps deps.md asks for. A mail delivered whose record
- * then fails stays queued and goes out again: twice rather than never.
- */
-int
-mailq_run(struct sqlite3 *db, const struct config *c,
-    struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
-    mailq_log_fn log, void *arg, char *err)
-{
-	struct mailq_item *v = xcalloc((size_t)max, sizeof(*v));
-	struct transport_result *r = xcalloc((size_t)max, sizeof(*r));
-	const char **status = xcalloc((size_t)max, sizeof(*status));
-	int n, i, done = 0, rc = 0;
+struct mailq_batch {
+	struct mailq_item *v;		/* owned: max */
+	struct transport_result *r;	/* owned: max */
+	const char **status;		/* owned: max; static strings */
+	int max;
+	int n;				/* read from the queue */
+	int done;			/* delivered or given up, recorded next */
+	int64_t now;
+};
 
-	n = mailq_due(db, now, v, max, err);
-	for (i = 0; i < n && (i == 0 || !mailq_stops(&r[i - 1])); i++) {
-		if (!v[i].pending)
+struct mailq_batch *
+mailq_batch_new(int max)
+{
+	struct mailq_batch *b = xcalloc(1, sizeof(*b));
+
+	b->max = max;
+	b->v = xcalloc((size_t)max, sizeof(*b->v));
+	b->r = xcalloc((size_t)max, sizeof(*b->r));
+	b->status = xcalloc((size_t)max, sizeof(*b->status));
+	return b;
+}
+
+void
+mailq_batch_clear(struct mailq_batch *b)
+{
+	while (b->n > 0)
+		store_subscriber_release(&b->v[--b->n].s);
+	b->done = 0;
+}
+
+void
+mailq_batch_free(struct mailq_batch *b)
+{
+	if (b == NULL)
+		return;
+	mailq_batch_clear(b);
+	free(b->v);
+	free(b->r);
+	free(b->status);
+	free(b);
+}
+
+int
+mailq_batch_send(struct mailq_batch *b, struct sqlite3 *db,
+    const struct config *c, struct mailq_templates *tpl,
+    struct transport *t, int64_t now, char *err)
+{
+	int i;
+
+	mailq_batch_clear(b);
+	b->now = now;
+	if ((b->n = mailq_due(db, now, b->v, b->max, err)) == -1) {
+		b->n = 0;
+		return -1;
+	}
+	for (i = 0; i < b->n && (i == 0 || !mailq_stops(&b->r[i - 1])); i++) {
+		memset(&b->r[i], 0, sizeof(b->r[i]));
+		if (!b->v[i].pending)
 			/* Confirmed (or unconfirmed, for the other kind),
 			 * unsubscribed or forgotten meanwhile. */
-			snprintf(r[i].reply, sizeof(r[i].reply),
+			snprintf(b->r[i].reply, sizeof(b->r[i].reply),
 			    "no longer pending");
 		else
-			mailq_deliver(c, tpl, t, &v[i], &r[i]);
-		status[i] = mailq_status(&v[i], &r[i], now);
-		done++;
+			mailq_deliver(c, tpl, t, &b->v[i], &b->r[i]);
+		b->status[i] = mailq_status(&b->v[i], &b->r[i], now);
+		b->done++;
 	}
-	if (done > 0 && (rc = db_begin(db, err)) == 0) {
-		for (i = 0; i < done && rc == 0; i++)
-			rc = mailq_record(db, &v[i], status[i], r[i].code,
-			    r[i].reply, now, err);
-		if (rc == -1 || db_commit(db, err) == -1) {
-			db_rollback(db);
-			rc = -1;
-		}
-	}
-	for (i = 0; i < done && rc == 0; i++)
-		mailq_log(log, arg, &v[i], status[i], &r[i]);
-	for (i = 0; i < (n > 0 ? n : 0); i++)
-		store_subscriber_release(&v[i].s);
-	free(v);
-	free(r);
-	free(status);
-	return n == -1 || rc == -1 ? -1 : done;
+	return b->done;
+}
+
+int
+mailq_batch_record(struct mailq_batch *b, struct sqlite3 *db, char *err)
+{
+	int i;
+
+	for (i = 0; i < b->done; i++)
+		if (mailq_record(db, &b->v[i], b->status[i], b->r[i].code,
+		    b->r[i].reply, b->now, err) == -1)
+			return -1;
+	return 0;
+}
+
+void
+mailq_batch_log(struct mailq_batch *b, mailq_log_fn log, void *arg)
+{
+	int i;
+
+	for (i = 0; i < b->done; i++)
+		mailq_log(log, arg, &b->v[i], b->status[i], &b->r[i]);
+	mailq_batch_clear(b);
 }

@@ -55,12 +55,41 @@ struct mailq_event {
 
 typedef void (*mailq_log_fn)(const struct mailq_event *ev, void *arg);
 
-/* Sends up to max mails that are due at now, one at a time through t,
- * and calls log (when not NULL) for each once its outcome is recorded.
- * Returns how many were handled (sent, failed or deferred), or -1 with
+/*
+ * A batch of mails in three steps, so that the thread that delivers
+ * never writes to the store: mailq_batch_send reads the mails that are
+ * due and delivers them; mailq_batch_record records what became of them
+ * inside a write transaction that its caller holds (digest serve's
+ * server thread, with the signups of its round: one writer, one commit);
+ * mailq_batch_log reports them once that transaction is committed. Until
+ * then the same mails are still due: a batch must be recorded (or given
+ * up) before the next is sent, or they would go out twice.
+ */
+struct mailq_batch;
+
+/* A batch of at most max mails; free with mailq_batch_free. */
+struct mailq_batch *mailq_batch_new(int max);
+void mailq_batch_free(struct mailq_batch *b);
+
+/* Reads the mails due at now (at most the batch's max, oldest first)
+ * and delivers them one at a time through t, changing nothing in db.
+ * Returns how many were handled (sent, refused or deferred), or -1 with
  * err when the store fails. */
-int mailq_run(struct sqlite3 *db, const struct config *c,
-    struct mailq_templates *tpl, struct transport *t, int64_t now, int max,
-    mailq_log_fn log, void *arg, char *err);
+int mailq_batch_send(struct mailq_batch *b, struct sqlite3 *db,
+    const struct config *c, struct mailq_templates *tpl,
+    struct transport *t, int64_t now, char *err);
+
+/* Records what became of the batch's mails, inside the caller's write
+ * transaction: 0, or -1 with err. A mail delivered whose record is then
+ * lost stays queued and goes out again: twice rather than never. */
+int mailq_batch_record(struct mailq_batch *b, struct sqlite3 *db,
+    char *err);
+
+/* Calls log (when not NULL) for each mail of the batch, once its record
+ * is committed, and empties the batch for the next send. */
+void mailq_batch_log(struct mailq_batch *b, mailq_log_fn log, void *arg);
+
+/* Empties the batch without logging: its record was lost. */
+void mailq_batch_clear(struct mailq_batch *b);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include "article.h"
 #include "extract.h"
+#include "summary.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -173,6 +174,16 @@ check_line(const struct page_case *c, const struct article *a,
 	} else if (strcmp(key, "author") == 0) {
 		assert_non_null(a->author);
 		assert_string_equal(a->author, val);
+	} else if (strcmp(key, "lead") == 0) {
+		/* The lead ingest stores for the page (issue 15). */
+		char *lead = summary_lead_titled(a->title, a->body,
+		    strlen(a->body), SUMMARY_LEAD_SENTENCES,
+		    SUMMARY_LEAD_MAX_CHARS);
+
+		if (strcmp(lead, val) != 0)
+			fail_msg("%s: lead \"%s\", want \"%s\"", c->page, lead,
+			    val);
+		free(lead);
 	} else {
 		fail_msg("%s: unknown key \"%s\"", c->expect, key);
 	}

@@ -163,6 +163,35 @@ test_head_element(void **state)
 		    100));
 }
 
+/* Text before any tag is in a <p> libxml2 implies, which what closes a
+ * <p> closes ("<col>", "<colgroup>"): two paragraphs on both paths, one
+ * when the text comes after a tag (found by fuzz_html). */
+static void
+test_implied_paragraph(void **state)
+{
+	static const struct { const char *html, *text; } cases[] = {
+		{ "a<col>b", "a\n\nb" }, { "a<br><col>b", "a\n\nb" },
+		{ "a<b>c</b><colgroup>d", "ac\n\nd" },
+		{ "<i>a</i><col>b", "ab" }, { "<p>a</p>c<col>d", "a\n\ncd" },
+		{ "a<div>b</div>c<col>d", "a\n\nb\n\ncd" },
+	};
+	size_t i;
+	char *quick, *parsed;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		quick = html_quick_to_text(cases[i].html,
+		    strlen(cases[i].html), 100);
+		parsed = html_parsed_to_text(cases[i].html,
+		    strlen(cases[i].html), 100);
+		assert_non_null(quick);
+		assert_string_equal(quick, cases[i].text);
+		assert_string_equal(parsed, cases[i].text);
+		free(quick);
+		free(parsed);
+	}
+}
+
 static void
 test_hostile_input(void **state)
 {
@@ -199,6 +228,7 @@ main(void)
 		cmocka_unit_test(test_control_between_spaces),
 		cmocka_unit_test(test_odd_attribute_name),
 		cmocka_unit_test(test_head_element),
+		cmocka_unit_test(test_implied_paragraph),
 		cmocka_unit_test(test_hostile_input),
 	};
 

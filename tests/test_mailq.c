@@ -241,18 +241,25 @@ signup(const char *email, const char *name, int64_t now)
 		fail_msg("signup of %s: %s", email, err);
 }
 
-/* One mailq_run of at most max mails at now: how many it handled. */
+/* One batch of at most max mails at now, as digest serve runs it: sent,
+ * recorded in a transaction of the caller's, logged once committed.
+ * Returns how many it handled. */
 static int
 run(int64_t now, int max)
 {
+	struct mailq_batch *b = mailq_batch_new(max);
 	char err[ERR_LEN];
 	int n;
 
 	err[0] = '\0';
-	n = mailq_run(db, &cfg, &tpl, &fake_transport, now, max, on_log,
-	    NULL, err);
-	if (n == -1)
-		fail_msg("mailq_run: %s", err);
+	n = mailq_batch_send(b, db, &cfg, &tpl, &fake_transport, now, err);
+	if (n == -1 || db_begin(db, err) == -1 ||
+	    mailq_batch_record(b, db, err) == -1 || db_commit(db, err) == -1) {
+		mailq_batch_free(b);
+		fail_msg("a batch of mails: %s", err);
+	}
+	mailq_batch_log(b, on_log, NULL);
+	mailq_batch_free(b);
 	return n;
 }
 
@@ -590,12 +597,13 @@ test_batch_size_and_order(void **state)
 		assert_string_equal(fk.to[i], who[4 - i]);
 }
 
-/* When the outcome cannot be recorded, mailq_run fails with the store's
- * error and logs nothing; the mail stays queued and goes out again on
- * the next run: twice rather than never. */
+/* When the outcome cannot be recorded, mailq_batch_record fails with
+ * the store's error and the batch is given up unlogged; the mail stays
+ * queued and goes out again on the next run: twice rather than never. */
 static void
 test_record_fails(void **state)
 {
+	struct mailq_batch *b = mailq_batch_new(10);
 	char err[ERR_LEN];
 
 	(void)state;
@@ -603,9 +611,15 @@ test_record_fails(void **state)
 	tu_sql_exec(db, "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON "
 	    "main.mail_queue BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
 	err[0] = '\0';
-	assert_int_equal(mailq_run(db, &cfg, &tpl, &fake_transport, NOW, 10,
-	    on_log, NULL, err), -1);
+	assert_int_equal(mailq_batch_send(b, db, &cfg, &tpl, &fake_transport,
+	    NOW, err), 1);
+	assert_int_equal(db_begin(db, err), 0);
+	assert_int_equal(mailq_batch_record(b, db, err), -1);
 	assert_non_null(strstr(err, "disk says no"));
+	db_rollback(db);
+	mailq_batch_clear(b);
+	mailq_batch_log(b, on_log, NULL);	/* nothing left to log */
+	mailq_batch_free(b);
 	assert_int_equal(fk.n, 1);
 	assert_int_equal(heard.n, 0);
 	assert_string_equal(mail_column(HANA, "confirm", "status"), "queued");

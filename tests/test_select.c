@@ -1,4 +1,5 @@
-/* Tests for digest/select.c: tags, windows, limits, near-duplicates. */
+/* Tests for digest/select.c: tags (and paths of tags), windows, limits,
+ * near-duplicates and what they never fold (issue 15, R9). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +19,8 @@
 static sqlite3 *db;
 
 static void
-add(const char *source, const char *guid, const char *title, int64_t age,
-    const char *tags)
+add_lead(const char *source, const char *guid, const char *title,
+    int64_t age, const char *tags, const char *lead)
 {
 	struct article a;
 	char err[ERR_LEN];
@@ -29,8 +30,9 @@ add(const char *source, const char *guid, const char *title, int64_t age,
 	a.source = xstrdup(source);
 	a.guid = xstrdup(guid);
 	a.title = xstrdup(title);
+	a.url = xstrdup(guid);
 	a.body = xstrdup("b");
-	a.lead = xstrdup("l");
+	a.lead = xstrdup(lead);
 	a.published = T0 - age;
 	a.fetched = T0;
 	while (p != NULL && *p != '\0') {
@@ -41,6 +43,13 @@ add(const char *source, const char *guid, const char *title, int64_t age,
 	if (article_store_upsert(db, &a, err) == -1)
 		fail_msg("%s", err);
 	article_release(&a);
+}
+
+static void
+add(const char *source, const char *guid, const char *title, int64_t age,
+    const char *tags)
+{
+	add_lead(source, guid, title, age, tags, "l");
 }
 
 static int
@@ -196,9 +205,11 @@ test_statements_do_not_grow_with_tag_sets(void **state)
 	const char *tags[3];
 	char err[ERR_LEN];
 	sqlite3_stmt *st = NULL;
-	int i, n = 0;
+	int i, n = 0, before = 0;
 
 	(void)state;
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		before++;
 	for (i = 0; i < 7 * 7 * 7; i++) {
 		tags[0] = pool[i % 7];
 		tags[1] = pool[i / 7 % 7];
@@ -215,8 +226,129 @@ test_statements_do_not_grow_with_tag_sets(void **state)
 	}
 	while ((st = sqlite3_next_stmt(db, st)) != NULL)
 		n++;
-	if (n > 12)
-		fail_msg("%d statements prepared for 343 selections", n);
+	/* Those the loop added: one per shape (any or all, with or without
+	 * excluded tags, with or without tags), the tag lookup. */
+	if (n - before > 9)
+		fail_msg("%d statements prepared for 343 selections",
+		    n - before);
+}
+
+/* R9: titles that differ by a negation or by who did what to whom are
+ * two stories; a phrase moved as a whole is the same one. */
+static void
+test_never_the_other_side(void **state)
+{
+	(void)state;
+	assert_false(select_titles_similar(
+	    "former minister found guilty of corruption in court",
+	    "former minister found not guilty of corruption in court"));
+	assert_false(select_titles_similar("senate passes the budget bill "
+	    "after long debate", "senate fails to pass the budget bill after "
+	    "long debate"));
+	assert_false(select_titles_similar("city council will raise parking "
+	    "fees this year", "city council won t raise parking fees this "
+	    "year"));
+	assert_false(select_titles_similar("mayor never approved the harbour "
+	    "contract", "mayor approved the harbour contract"));
+	assert_false(select_titles_similar("liverpool beat chelsea 2 1",
+	    "chelsea beat liverpool 2 1"));
+	assert_false(select_titles_similar("germany defeats france in "
+	    "world cup final", "france defeats germany in world cup final"));
+	/* the same story, its words moved as a block */
+	assert_true(select_titles_similar("obama meets xi in beijing today",
+	    "in beijing today obama meets xi"));
+	assert_true(select_titles_similar("minister not guilty of "
+	    "corruption court rules", "court rules minister not guilty of "
+	    "corruption"));
+}
+
+static void
+test_negation_not_folded(void **state)
+{
+	(void)state;
+	add("n1", "guilty", "Former minister found guilty of corruption",
+	    2 * DAY, "court");
+	add("n2", "not-guilty", "Former minister found not guilty of "
+	    "corruption", 1 * DAY, "court");
+	add("n3", "swap1", "Liverpool beat Chelsea 2-1", 2 * DAY, "football");
+	add("n4", "swap2", "Chelsea beat Liverpool 2-1", 1 * DAY, "football");
+	assert_string_equal(pick((const char *[]){ "court" }, 1, 0, NULL, 0,
+	    0, 0), "not-guilty guilty");
+	assert_string_equal(pick((const char *[]){ "football" }, 1, 0, NULL,
+	    0, 0, 0), "swap2 swap1");
+}
+
+/* R9: identical short titles from two sources fold only when their
+ * leads agree. */
+static void
+test_short_titles_need_leads(void **state)
+{
+	(void)state;
+	add_lead("p1", "t1", "Trailer", 3 * DAY, "podcast", "Baywatch Berlin "
+	    "startet am 22. November.");
+	add_lead("p2", "t2", "Trailer", 2 * DAY, "podcast", "A new season of "
+	    "our history show begins in March.");
+	add_lead("p3", "w1", "Weekly roundup", 3 * DAY, "roundup", "The week "
+	    "in science, from comets to cells.");
+	add_lead("p4", "w2", "Weekly roundup", 2 * DAY, "roundup", "The week "
+	    "in science: from comets to cells!");
+	assert_string_equal(pick((const char *[]){ "podcast" }, 1, 0, NULL, 0,
+	    0, 0), "t2 t1");
+	/* the same lead: one story; the copy stored first is shown */
+	assert_string_equal(pick((const char *[]){ "roundup" }, 1, 0, NULL, 0,
+	    0, 0), "w1");
+}
+
+/* R9: when two copies fold, the one stored first keeps its link, even
+ * when a later source dates its copy later, and even when the limit
+ * would have stopped before the first copy. */
+static void
+test_first_copy_keeps_its_link(void **state)
+{
+	(void)state;
+	add("wire", "first", "Harbour town votes to rebuild its sea wall",
+	    5 * DAY, "harbour");
+	add("late", "filler1", "Ferry timetable changes for winter", 4 * DAY,
+	    "harbour");
+	add("late", "filler2", "Lifeboat crew honoured at ceremony", 3 * DAY,
+	    "harbour");
+	add("aggregator", "later", "Harbour town votes to rebuild its sea "
+	    "wall", 1 * DAY, "harbour");
+	assert_string_equal(pick((const char *[]){ "harbour" }, 1, 0, NULL, 0,
+	    0, 0), "first filler2 filler1");
+	assert_string_equal(pick((const char *[]){ "harbour" }, 1, 0, NULL, 0,
+	    0, 1), "first");
+	assert_string_equal(pick((const char *[]){ "harbour" }, 1, 0, NULL, 0,
+	    0, 2), "first filler2");
+}
+
+/* Tags that are paths: "business" picks "business/industries/...", and
+ * a trailing '/' is not part of a tag. */
+static void
+test_tag_paths(void **state)
+{
+	(void)state;
+	add("h1", "pub", "Publisher buys rival imprint", 1 * DAY,
+	    "business/industries/publishing/");
+	add("h1", "bank", "Bank raises rates", 2 * DAY, "business/banking");
+	add("h1", "biz", "Businesses brace for winter", 3 * DAY, "businesses");
+	add("h1", "sport", "Club signs striker", 6 * DAY, "sport");
+	/* "d", from setup, is tagged "business" */
+	assert_string_equal(pick((const char *[]){ "business" }, 1, 0, NULL,
+	    0, 0, 0), "pub bank d");
+	assert_string_equal(pick((const char *[]){ "Business/Industries" }, 1,
+	    0, NULL, 0, 0, 0), "pub");
+	assert_string_equal(pick((const char *[]){
+	    "business/industries/publishing/" }, 1, 0, NULL, 0, 0, 0), "pub");
+	assert_string_equal(pick((const char *[]){ "business", "sport" }, 2,
+	    0, NULL, 0, 0, 0), "pub bank d sport");
+	assert_string_equal(pick((const char *[]){ "business", "sport" }, 2,
+	    1, NULL, 0, 0, 0), "");
+	assert_string_equal(pick((const char *[]){ "business" }, 1, 0,
+	    (const char *[]){ "business/banking" }, 1, 0, 0), "pub d");
+	/* excluding a tag excludes the paths below it */
+	assert_string_equal(pick((const char *[]){ "business", "sport" }, 2,
+	    0, (const char *[]){ "business" }, 1, 0, 0), "sport");
 }
 
 int
@@ -232,6 +364,11 @@ main(void)
 		cmocka_unit_test(test_same_source_duplicates_are_kept),
 		cmocka_unit_test(test_titles_similar),
 		cmocka_unit_test(test_statements_do_not_grow_with_tag_sets),
+		cmocka_unit_test(test_never_the_other_side),
+		cmocka_unit_test(test_negation_not_folded),
+		cmocka_unit_test(test_short_titles_need_leads),
+		cmocka_unit_test(test_first_copy_keeps_its_link),
+		cmocka_unit_test(test_tag_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,4 @@
-/* Tests for subscribers/token.c and the tokens the store gives people. */
+/* Tests for digest/token.c and the tokens the store gives people. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "db.h"
 #include "store.h"
@@ -33,22 +34,44 @@ test_shape_and_uniqueness(void **state)
 {
 	static char toks[20000][TOKEN_LEN + 1];
 	char err[ERR_LEN];
-	size_t i, bits[256] = { 0 };
+	size_t i, k, seen[256] = { 0 }, symbols = 0;
 
 	(void)state;
 	for (i = 0; i < 20000; i++) {
 		assert_int_equal(token_new(toks[i], err), 0);
 		assert_int_equal(strlen(toks[i]), TOKEN_LEN);
 		assert_true(is_b64url(toks[i]));
-		bits[(unsigned char)toks[i][0]]++;
+		/* Each secret character spreads over the 64 symbols. */
+		for (k = TOKEN_SELECTOR_LEN; k < TOKEN_LEN; k++)
+			seen[(unsigned char)toks[i][k]]++;
+		/* Selectors sort as the tokens were made: the first 7
+		 * characters are the millisecond (the 8th, a counter, may
+		 * wrap within one). */
+		if (i > 0)
+			assert_true(strncmp(toks[i - 1], toks[i],
+			    TOKEN_SELECTOR_LEN - 1) <= 0);
 	}
+	for (i = 0; i < 256; i++)
+		symbols += seen[i] > 0;
+	assert_int_equal(symbols, 64);
 	qsort(toks, 20000, sizeof(toks[0]), cmp_str);
 	for (i = 1; i < 20000; i++)
 		assert_int_not_equal(strcmp(toks[i - 1], toks[i]), 0);
-	/* The first character spreads over the alphabet: 64 symbols. */
-	for (i = 0, bits[0] = 0; i < 256; i++)
-		bits[0] += bits[i] > 0;
-	assert_int_equal(bits[0], 64);
+}
+
+/* The selector is the time of making: a token made a few milliseconds
+ * later sorts after, as a number written in the same digits would. */
+static void
+test_selector_order(void **state)
+{
+	char a[TOKEN_LEN + 1], b[TOKEN_LEN + 1], err[ERR_LEN];
+	struct timespec pause = { 0, 3000000 };
+
+	(void)state;
+	assert_int_equal(token_new(a, err), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(token_new(b, err), 0);
+	assert_true(strncmp(a, b, TOKEN_SELECTOR_LEN) < 0);
 }
 
 static void
@@ -136,6 +159,41 @@ test_store_gives_tokens_that_last(void **state)
 	db_close(db);
 }
 
+/* A link sent before selectors were times (its first 8 characters as
+ * random as the rest) still finds its subscriber, and only the whole
+ * token does. */
+static void
+test_old_random_token_found(void **state)
+{
+	static const char old[] =
+	    "q3Zk_9vTn0cJx-LmWb7RtYp2Ds8FhGa4KeUo1NiVw5E";
+	char path[4200], err[ERR_LEN], sql[256], wrong[TOKEN_LEN + 1];
+	struct store_subscriber a;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(strlen(old), TOKEN_LEN);
+	snprintf(path, sizeof(path), "%s/old.db", tu_tmpdir());
+	db = open_at(path);
+	put(db, "a@example.org");
+	put(db, "b@example.org");
+	snprintf(sql, sizeof(sql), "UPDATE subscriber SET unsubscribe_token "
+	    "= '%s' WHERE email = 'a@example.org'", old);
+	assert_int_equal(db_exec(db, sql, err), 0);
+	store_subscriber_init(&a);
+	assert_int_equal(store_subscriber_by_token(db, STORE_TOKEN_UNSUBSCRIBE,
+	    old, &a, err), 1);
+	assert_string_equal(a.email, "a@example.org");
+	store_subscriber_release(&a);
+	memcpy(wrong, old, sizeof(wrong));
+	wrong[TOKEN_LEN - 1] = 'F';
+	store_subscriber_init(&a);
+	assert_int_equal(store_subscriber_by_token(db, STORE_TOKEN_UNSUBSCRIBE,
+	    wrong, &a, err), 0);
+	store_subscriber_release(&a);
+	db_close(db);
+}
+
 /* A file made before migration 3 gets tokens for the people it holds. */
 static void
 test_migration_fills_tokens(void **state)
@@ -163,7 +221,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_and_uniqueness),
+		cmocka_unit_test(test_selector_order),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_old_random_token_found),
 		cmocka_unit_test(test_store_gives_tokens_that_last),
 		cmocka_unit_test(test_migration_fills_tokens),
 	};

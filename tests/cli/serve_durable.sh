@@ -1,9 +1,11 @@
 # "Answered" means on disk: digest serve under strace, a signup, its
-# confirmation and a one-click unsubscription. For each POST, the thread
-# that reads it must fsync (fdatasync) the database's WAL before it
-# writes the 200 answer, so what was acknowledged survives a power loss,
-# not only a kill. With synchronous = NORMAL there is no such fsync and
-# this test fails.
+# confirmation, a one-click unsubscription and a preference change. For
+# each POST, the thread that reads it must write the change to the
+# database's WAL and then fsync (fdatasync) the WAL, after its last
+# write there, before it writes the 200 answer: so what was acknowledged
+# survives a power loss, not only a kill. With synchronous = NORMAL no
+# commit is synced (SQLite syncs only the header of a new WAL, before
+# its frames), and this test fails for all four.
 . "$(dirname "$0")/../cli-lib.sh"
 need sqlite3
 need curl
@@ -20,12 +22,12 @@ from_address = news@example.org
 CONF
 "$DIGEST" subscribers add seed@example.org >/dev/null || fail "creating the database"
 strace -f -ttt -y -s 80 -o "$T/trace" \
-	-e trace=read,recvfrom,recvmsg,write,writev,sendto,sendmsg,fsync,fdatasync \
+	-e trace=read,recvfrom,recvmsg,write,writev,sendto,sendmsg,pwrite64,fsync,fdatasync \
 	"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
 	2>>"$T/serve.log" &
 strace_pid=$!
 
-case_begin "stop_serve stops digest, strace's child"
+case_begin "each answer follows a sync of its WAL writes"
 # stop_serve stops digest, strace's child; strace then ends by itself.
 i=0
 while [ -z "${serve_pid:-}" ]; do
@@ -48,5 +50,5 @@ pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'd@example.org'
 [ "$(code -d "token=$pt&tags=science" "$base/preferences")" = 200 ] || fail "preferences"
 stop_serve
 wait "$strace_pid"
-"$PY" "$TESTS/py/serve_trace.py" "$T/trace" || fail "an answer before its fsync"
+"$PY" "$TESTS/py/serve_trace.py" "$T/trace" || fail "an answer before its change was synced"
 cases_end

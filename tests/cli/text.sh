@@ -25,7 +25,7 @@ case_begin "-h"
 # -h: the usage on stdout, man-page shaped, exit 0.
 run text lead -h
 expect_rc 0 "text lead -h"
-head -n 1 "$T/out" | grep -qx 'usage: digest text lead \[-n N\] \[--max-chars M\] \[FILE\]' ||
+head -n 1 "$T/out" | grep -qx 'usage: digest text lead \[-n N\] \[--max-chars M\] \[--title TITLE\] \[FILE\]' ||
 	fail "text lead -h: first line is not the usage line"
 grep -q '^  -n N ' "$T/out" || fail "text lead -h: no -n line"
 grep -q -- '--max-chars M ' "$T/out" || fail "text lead -h: no --max-chars line"
@@ -129,6 +129,26 @@ expect_rc 0 "--max-chars 20"
 expect_out "Dr. Jones arrived…" "--max-chars 20"
 run text lead --max-chars=25
 expect_out "Dr. Jones arrived at 9…" "--max-chars=25"
+
+case_begin "a heading, furniture and --title (issue 15)"
+# Issue 15: a paragraph without final punctuation is never run into the
+# next sentence (a heading under 6 words is skipped), furniture goes, and
+# --title keeps the lead from repeating the title.
+printf 'Democrats showed thinly disguised contempt\n\nDonald Trump has promised a new moment. Second.\n' >"$T/in"
+run text lead
+expect_rc 0 "text lead: a heading"
+expect_out "Donald Trump has promised a new moment. Second." "a heading is skipped"
+printf 'CHICAGO (AP) \342\200\224 Former President Barack Obama showed up. He left.\n\nContinue reading...\n' >"$T/in"
+run text lead -n 3
+expect_out "Former President Barack Obama showed up. He left." "dateline and link gone"
+printf 'Council approves the levy for new sea walls\n\nThe council voted on Thursday. It passed.\n' >"$T/in"
+run text lead --title 'Council approves the levy for new sea walls!'
+expect_rc 0 "text lead --title"
+expect_out "The council voted on Thursday. It passed." "--title: the repeat skipped"
+run text lead
+expect_out "Council approves the levy for new sea walls" "no title: a standfirst"
+run text lead -t 'Something else'
+expect_out "Council approves the levy for new sea walls" "-t: another title"
 
 case_begin "all 48 Golden Rules through the CLI"
 # All 48 Golden Rules through the CLI, when ../shared and python3 are there.

@@ -34,10 +34,10 @@
 
 #include <stddef.h>
 
-#define ADDR_MAX 254
-/* A key is longer than its address when case folding expands ("ß" is
- * "ss"): at most 3 times the octets of the local part. */
-#define ADDR_KEY_MAX (3 * ADDR_MAX)
+#include "addrkey.h"
+
+#define ADDR_MAX ADDRKEY_ADDR_MAX
+#define ADDR_KEY_MAX ADDRKEY_MAX
 
 struct addr {
 	char text[ADDR_MAX + 1];	/* the normalized form */
@@ -60,13 +60,13 @@ int addr_from_text(const char *s, size_t len, char out[ADDR_MAX + 1],
     char *err);
 
 /* The key an address is matched by, wherever it is looked up or must be
- * unique (the store's index, a suppression, show, remove): the
- * normalized form of s (addr_from_text) with the whole of it case-folded
- * (Unicode full case folding, then NFC; the domain is ASCII already).
- * "Hana.Sato@Example.com", "HANA.SATO@example.com" and
- * "hana.sato@EXAMPLE.COM" are one key; "ü.example" and "xn--tda.example"
- * too. The normalized form, case kept, is what mail is sent to. 0 and
- * key, or -1 with err as addr_from_text says. */
+ * unique (the store's index, a suppression, show, remove): the key
+ * (addrkey.h: the whole of it case-folded, the domain in A-labels) of
+ * the normalized form of s (addr_from_text). "Hana.Sato@Example.com",
+ * "HANA.SATO@example.com" and "hana.sato@EXAMPLE.COM" are one key;
+ * "ü.example" and "xn--tda.example" too. The normalized form, case
+ * kept, is what mail is sent to. 0 and key, or -1 with err as
+ * addr_from_text says. */
 int addr_key(const char *s, size_t len, char key[ADDR_KEY_MAX + 1],
     char *err);
 

@@ -1,4 +1,5 @@
 #include "addr.h"
+#include "addrkey.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
-#include <unicase.h>
 #include <uninorm.h>
 
 /* The reference counts the local part in characters, not octets: 64
@@ -531,36 +531,6 @@ addr_from_text(const char *s, size_t len, char out[ADDR_MAX + 1], char *err)
  */
 
 /* Where most subscribers of a newsletter get their mail. */
-/* Folds the local part of a valid normalized address (local_len octets
- * of text) into key; the domain is copied as it is (lower-case ASCII). */
-static int
-addr_fold(const struct addr *a, char key[ADDR_KEY_MAX + 1], char *err)
-{
-	const char *domain = a->text + a->local_len;
-	size_t i, n = a->local_len, dlen = strlen(domain), flen = 0;
-	uint8_t *folded = NULL;
-
-	if (!a->smtputf8) {
-		for (i = 0; i < n; i++) {
-			char c = a->text[i];
-
-			key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-		}
-	} else {
-		folded = u8_casefold((const uint8_t *)a->text, n, NULL,
-		    UNINORM_NFC, NULL, &flen);
-		if (folded == NULL || flen + dlen > ADDR_KEY_MAX) {
-			free(folded);
-			return util_err(err, "the address cannot be case-folded");
-		}
-		memcpy(key, folded, flen);
-		n = flen;
-		free(folded);
-	}
-	memcpy(key + n, domain, dlen + 1);
-	return 0;
-}
-
 int
 addr_key(const char *s, size_t len, char key[ADDR_KEY_MAX + 1], char *err)
 {
@@ -569,7 +539,7 @@ addr_key(const char *s, size_t len, char key[ADDR_KEY_MAX + 1], char *err)
 	s = util_trim(s, &len);
 	if (addr_parse(s, len, &a, err) == -1)
 		return -1;
-	return addr_fold(&a, key, err);
+	return addrkey_make(a.text, strlen(a.text), key, err);
 }
 
 static const char *const addr_popular[] = {
