@@ -59,7 +59,8 @@ if [ "${1:-}" = --one ]; then
 	n=$(grep -c '^\[ RUN      \]' "$log")
 	c=$(sed -n 's/^cases: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log" | tail -n 1)
 	[ -n "$c" ] && n=$((${c% *} + ${c#* }))
-	note=; [ "$n" -gt 0 ] && note=" ($n cases)"
+	note=; [ "$n" -gt 1 ] && note=" ($n cases)"
+	[ "$n" -eq 1 ] && note=" (1 case)"
 	case $rc in
 	0) m=$(grep -c '^\[  SKIPPED \]' "$log")
 	   [ "$m" -gt 0 ] && note="$note, $m skipped: $(grep -m1 '^skip:' "$log")"
