@@ -1,11 +1,11 @@
 #!/bin/sh
 # Runs the tests: the cmocka binaries in $BUILD/tests and the CLI scripts
 # in tests/cli, JOBS at a time (1 by default; `make test` gives 2), the
-# longest first (by their times in the last run, $BUILD/test-times), so
-# that a long one does not start last. A test exits 0 (pass), 77 (skip,
-# with the reason on its last line) or anything else (fail), and is
-# failed after TEST_TIMEOUT seconds (900). Each runs in a scratch folder
-# of its own, also its TMPDIR, removed when it passes.
+# longest first (by their times in the last run, $BUILD/test-times, or
+# else tests/times), so that a long one does not start last. A test
+# exits 0 (pass), 77 (skip, with the reason on its last line) or anything
+# else (fail), and is failed after TEST_TIMEOUT seconds (900). Each runs
+# in a scratch folder of its own, also its TMPDIR, removed when it passes.
 #
 #   tests/run.sh [-j JOBS] [NAME...]
 #
@@ -110,6 +110,8 @@ done
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/digest-tests.XXXXXX")
 : >"$logdir/results"
 times="$BUILD/test-times"
+# A fresh build has no times yet: those of a run on the 2-core VM.
+[ -s "$times" ] || times="$here/times"
 
 # The excluded, then the others, the longest first (a test never timed
 # counts as long).
@@ -159,7 +161,7 @@ for name in $failed; do
 done
 # The times for the next run's order, when this one ran them all.
 if [ $# -eq 0 ] && [ -z "${TESTS_EXCLUDE:-}" ]; then
-	cp "$logdir/results" "$times" 2>/dev/null
+	cp "$logdir/results" "$BUILD/test-times" 2>/dev/null
 fi
 
 echo "tests: $pass passed, $fail failed, $skip skipped ($cases cases)"
