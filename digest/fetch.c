@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FETCH_CONNECT_TIMEOUT_MS 10000L
@@ -449,6 +450,11 @@ fetch_setup_transfer(CURL *h, const char *url, const struct fetch_opts *o,
 }
 
 /* If-None-Match from o->etag, If-Modified-Since from o->last_modified.
+ * With an ETag, If-Modified-Since is a plain header: libcurl's time
+ * condition would also drop a 200 whose Last-Modified is no newer, and
+ * a 200 to If-None-Match is a changed document (edited within the same
+ * second, or a feed dated by its newest item). Without one, the time
+ * condition also catches a server that ignores If-Modified-Since.
  * *hdrs receives the header list; caller frees it with
  * curl_slist_free_all after the transfer. */
 static CURLcode
@@ -458,6 +464,8 @@ fetch_setup_conditional(CURL *h, const struct fetch_opts *o,
 	CURLcode rc = CURLE_OK;
 	char line[FETCH_ETAG_MAX + 32];
 	struct curl_slist *l;
+	time_t t = (time_t)o->last_modified;
+	struct tm tm;
 
 	*hdrs = NULL;
 	if (o->etag != NULL && fetch_etag_valid(o->etag, strlen(o->etag))) {
@@ -466,14 +474,22 @@ fetch_setup_conditional(CURL *h, const struct fetch_opts *o,
 		if ((l = curl_slist_append(NULL, line)) == NULL)
 			return CURLE_OUT_OF_MEMORY;
 		*hdrs = l;
-		FETCH_SETOPT(&rc, h, CURLOPT_HTTPHEADER, l);
 	}
-	if (o->last_modified > 0) {
+	if (o->last_modified > 0 && *hdrs != NULL) {
+		if (gmtime_r(&t, &tm) != NULL && strftime(line, sizeof(line),
+		    "If-Modified-Since: %a, %d %b %Y %H:%M:%S GMT", &tm) > 0) {
+			if ((l = curl_slist_append(*hdrs, line)) == NULL)
+				return CURLE_OUT_OF_MEMORY;
+			*hdrs = l;
+		}
+	} else if (o->last_modified > 0) {
 		FETCH_SETOPT(&rc, h, CURLOPT_TIMECONDITION,
 		    (long)CURL_TIMECOND_IFMODSINCE);
 		FETCH_SETOPT(&rc, h, CURLOPT_TIMEVALUE_LARGE,
 		    (curl_off_t)o->last_modified);
 	}
+	if (*hdrs != NULL)
+		FETCH_SETOPT(&rc, h, CURLOPT_HTTPHEADER, *hdrs);
 	return rc;
 }
 

@@ -22,14 +22,16 @@ int
 mailq_templates_load(struct mailq_templates *t, const char *dir, char *err)
 {
 	memset(t, 0, sizeof(*t));
-	t->html = render_template_load(dir, "confirm.html.mustache", err);
+	t->dir = xstrdup(dir);
+	t->html = render_template_load(t->dir, "confirm.html.mustache", err);
 	if (t->html != NULL)
-		t->text = render_template_load(dir, "confirm.txt.mustache", err);
+		t->text = render_template_load(t->dir, "confirm.txt.mustache",
+		    err);
 	if (t->text != NULL)
-		t->subscribed_html = render_template_load(dir,
+		t->subscribed_html = render_template_load(t->dir,
 		    "subscribed.html.mustache", err);
 	if (t->subscribed_html != NULL)
-		t->subscribed_text = render_template_load(dir,
+		t->subscribed_text = render_template_load(t->dir,
 		    "subscribed.txt.mustache", err);
 	if (t->subscribed_text == NULL) {
 		mailq_templates_release(t);
@@ -45,6 +47,7 @@ mailq_templates_release(struct mailq_templates *t)
 	template_free(t->text);
 	template_free(t->subscribed_html);
 	template_free(t->subscribed_text);
+	free(t->dir);
 	memset(t, 0, sizeof(*t));
 }
 

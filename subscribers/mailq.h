@@ -32,6 +32,7 @@ struct template;
 
 /* The compiled templates of both kinds. */
 struct mailq_templates {
+	char *dir;			/* owned: partials load from it */
 	struct template *html;		/* owned; confirm.html.mustache */
 	struct template *text;		/* owned; confirm.txt.mustache */
 	struct template *subscribed_html;	/* owned; subscribed.html... */

@@ -11,9 +11,112 @@ cleanup_hooks=
 trap 'for h in $cleanup_hooks; do $h; done' EXIT
 on_exit() { cleanup_hooks="$1 $cleanup_hooks"; }
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "skip: $*"; exit 77; }
-pass() { rm -rf "$T"; exit 0; }
+# ---- named cases ------------------------------------------------------
+# A script is a list of named cases:
+#
+#	case_begin "a bad option"	# ends the case before, starts this one
+#	run send --no-such; expect_rc 64 "exit status"
+#	...
+#	cases_end			# the count; exit 0, or 1 if any failed
+#
+# A failing check (fail, and the expect_* helpers) names its case on
+# stderr and the script goes on with the next check: a case fails when
+# any of its checks did. Failures go to a file, so that a check in a
+# subshell or a pipeline counts too. Before the first case (the setup)
+# fail stops the script, as die does anywhere: for what the rest cannot
+# do without (a server that did not start, a loop that waits for one).
+case_name=
+case_names=
+case_mark=0
+cases_passed=0
+cases_failed=0
+cases_failed_names=
+: >"$T/.failures"
+
+# The number of failed checks so far.
+failures() { wc -l <"$T/.failures"; }
+
+case_end() {
+	[ -n "$case_name" ] || return 0
+	if [ "$(failures)" -gt "$case_mark" ]; then
+		cases_failed=$((cases_failed + 1))
+		cases_failed_names="$cases_failed_names${cases_failed_names:+, }$case_name"
+		echo "FAIL  $case_name"
+	else
+		cases_passed=$((cases_passed + 1))
+		echo "ok    $case_name"
+	fi
+	case_name=
+}
+
+case_begin() { # name
+	case_end
+	case "
+$case_names
+" in *"
+$1
+"*) die "two cases are named '$1'" ;; esac
+	case_names="$case_names${case_names:+
+}$1"
+	case_name=$1
+	case_mark=$(failures)
+}
+
+# Counts the cases and ends the script: 0 when all passed ($T removed),
+# else 1 ($T kept for a look).
+cases_end() {
+	case_end
+	# A check that failed in a subshell of the setup stopped only that
+	# subshell.
+	if grep -qx setup "$T/.failures"; then
+		cases_failed=$((cases_failed + 1))
+		cases_failed_names="setup${cases_failed_names:+, }$cases_failed_names"
+	fi
+	if [ $((cases_passed + cases_failed)) -eq 0 ]; then
+		echo "FAIL: no case ran" >&2
+		exit 1
+	fi
+	echo "cases: $cases_passed passed, $cases_failed failed${cases_failed_names:+: $cases_failed_names}"
+	[ "$cases_failed" -eq 0 ] || { echo "scratch folder kept: $T" >&2; exit 1; }
+	rm -rf "$T"
+	exit 0
+}
+
+fail() {
+	echo "${case_name:-setup}" >>"$T/.failures"
+	echo "FAIL [${case_name:-setup}]: $*" >&2
+	[ -n "$case_name" ] || die_end
+	return 1
+}
+
+die() {
+	echo "${case_name:-setup}" >>"$T/.failures"
+	echo "FAIL [${case_name:-setup}]: $* (the script stops here)" >&2
+	die_end
+}
+
+die_end() {
+	if [ -n "$case_name" ]; then
+		case_end
+	else
+		cases_failed=$((cases_failed + 1))
+		cases_failed_names="$cases_failed_names${cases_failed_names:+, }setup"
+	fi
+	echo "cases: $cases_passed passed, $cases_failed failed: $cases_failed_names; the rest did not run"
+	echo "scratch folder kept: $T" >&2
+	exit 1
+}
+
+# A missing tool or file: the script is skipped, unless a case already
+# failed, which stays a failure.
+skip() {
+	if [ "$(failures)" -gt 0 ]; then
+		echo "FAIL: skipped after a failure: $*" >&2
+		die_end
+	fi
+	echo "skip: $*"
+	exit 77
+}
 
 # Runs digest, keeping stdout in $T/out, stderr in $T/err, status in $rc.
 run() {
@@ -70,7 +173,7 @@ start_serve() {
 	serve_pid=$!
 	i=0
 	until curl -s -o /dev/null "http://127.0.0.1:$1/healthz"; do
-		i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start: $(cat "$T/serve.log")"
+		i=$((i + 1)); [ $i -gt 100 ] && die "serve did not start: $(cat "$T/serve.log")"
 		sleep 0.1
 	done
 }
@@ -93,7 +196,7 @@ start_httpd() {
 	exec 9>"$T/hold"
 	i=0
 	while [ ! -s "$T/port" ]; do
-		i=$((i + 1)); [ $i -gt 100 ] && fail "httpd.py did not start"
+		i=$((i + 1)); [ $i -gt 100 ] && die "httpd.py did not start"
 		sleep 0.05
 	done
 	base="http://127.0.0.1:$(cat "$T/port")"

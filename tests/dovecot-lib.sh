@@ -34,7 +34,7 @@ start_dovecot() {
 	    -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 \
 	    -subj /CN=localhost \
 	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null ||
-		fail "openssl could not make a certificate"
+		die "openssl could not make a certificate"
 	chmod 600 "$d/key.pem"
 	echo "bounces:{PLAIN}$MAILBOX_PASSWORD" >"$d/passwd"
 	imaps_port=$(free_port); imap_port=$(free_port)
@@ -97,19 +97,8 @@ CONF
 	fi
 	/usr/sbin/dovecot -F -c "$d/dovecot.conf" >"$d/stdout" 2>&1 &
 	dovecot_pid=$!
-	"$PY" - "$imaps_port" "$imap_port" "$pop3s_port" "$pop3_port" <<'PY' ||
-import socket, sys, time
-for port in sys.argv[1:]:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", int(port)), 1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        sys.exit(1)
-PY
-		fail "dovecot did not start: $(cat "$d/stdout" "$d/dovecot.log" 2>/dev/null)"
+	"$PY" "$TESTS/py/wait_ports.py" "$imaps_port" "$imap_port" "$pop3s_port" "$pop3_port" ||
+		die "dovecot did not start: $(cat "$d/stdout" "$d/dovecot.log" 2>/dev/null)"
 }
 
 stop_dovecot() {
@@ -155,13 +144,8 @@ token() {
 # what was allocated rather than what was live: it is kept small here.
 rss_run() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4" \
-	VALGRIND_OPTS="${VALGRIND_OPTS:-} --freelist-vol=1000000" "$PY" -c '
-import resource, subprocess, sys
-with open(sys.argv[1], "wb") as o, open(sys.argv[2], "wb") as e:
-    rc = subprocess.call(sys.argv[4:], stdout=o, stderr=e)
-open(sys.argv[3], "w").write("%d %d" % (rc, resource.getrusage(
-    resource.RUSAGE_CHILDREN).ru_maxrss))
-' "$T/out" "$T/err" "$T/rss" "$DIGEST" "$@"
+	VALGRIND_OPTS="${VALGRIND_OPTS:-} --freelist-vol=1000000" \
+	    "$PY" "$TESTS/py/rss_run.py" "$T/out" "$T/err" "$T/rss" "$DIGEST" "$@"
 	rc=$(cut -d" " -f1 "$T/rss")
 	rss_kb=$(cut -d" " -f2 "$T/rss")
 }
@@ -188,13 +172,7 @@ mailbox_conf() {
 # wide as N's (r01..r24), every topic; and the sample feed's articles.
 readers() {
 	"$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
-	"$PY" -c '
-import sys
-n = int(sys.argv[1])
-print("email")
-for i in range(1, n + 1):
-    print("r%0*d@example.org" % (len(str(n)), i))
-' "$1" >"$T/people.csv"
+	"$PY" "$TESTS/py/people.py" --bare "$1" >"$T/people.csv"
 	"$DIGEST" subscribers import "$T/people.csv" >/dev/null ||
 		fail "import"
 }

@@ -18,7 +18,7 @@ start_smtpd() {
 	servers="$servers $!"
 	i=0
 	while [ ! -s "$T/$name.port" ]; do
-		i=$((i + 1)); [ $i -gt 200 ] && fail "smtpd.py did not start: $(cat "$T/$name.err")"
+		i=$((i + 1)); [ $i -gt 200 ] && die "smtpd.py did not start: $(cat "$T/$name.err")"
 		sleep 0.05
 	done
 	port=$(cat "$T/$name.port")
@@ -42,29 +42,13 @@ write_conf() {
 
 # make_people N: N confirmed subscribers, no tags (every article).
 make_people() {
-	"$PY" -c '
-import sys
-n = int(sys.argv[1])
-print("email,name")
-for i in range(n):
-    print("reader%05d@example.org,Reader %d" % (i, i))
-' "$1" >"$T/people.csv"
+	"$PY" "$TESTS/py/people.py" "$1" >"$T/people.csv"
 	"$DIGEST" subscribers import "$T/people.csv" >/dev/null || fail "import people"
 }
 
 # Each recipient's number of accepted messages in a log: "rcpt count".
 received() { # log
-	"$PY" -c '
-import json, sys, collections
-c = collections.Counter()
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e["event"] == "accepted":
-        for r in e["rcpt"]:
-            c[r] += 1
-for r, n in sorted(c.items()):
-    print(r, n)
-' "$1"
+	"$PY" "$TESTS/py/received.py" "$1"
 }
 
 # The journal's count of an edition's deliveries with a status.
@@ -79,8 +63,9 @@ send_until_done() { # edition [send options]
 	e=$1; shift
 	waited=0
 	until run --config "$T/digest.conf" send --edition "$e" "$@" && [ "$rc" -eq 0 ]; do
-		[ "$rc" -eq 75 ] || { cat "$T/err"; fail "$e: exit $rc"; }
-		waited=$((waited + 1)); [ $waited -lt 120 ] || fail "$e: still deferred after 2 minutes"
+		[ "$rc" -eq 75 ] || { cat "$T/err"; fail "$e: exit $rc"; return 1; }
+		waited=$((waited + 1))
+		[ $waited -lt 120 ] || { fail "$e: still deferred after 2 minutes"; return 1; }
 		sleep 1
 	done
 }

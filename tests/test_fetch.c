@@ -1,9 +1,8 @@
 /*
- * test_fetch: fetch_url against a real HTTP server, tests/servers/httpd.py,
- * started on 127.0.0.1 with a port the kernel picks, and stopped (killed
- * and reaped) by the group teardown, whatever the tests did. The server
- * also watches its stdin, a pipe from this process, so it exits if this
- * process dies without a teardown. Skipped (77) without /usr/bin/python3.
+ * test_fetch: fetch_url against a real HTTP server, tests/servers/httpd.py
+ * (httpd_child.h), started by the group setup and stopped (killed and
+ * reaped) by its teardown, whatever the tests did. Skipped (77) without
+ * /usr/bin/python3.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,35 +11,23 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "httpd_child.h"
 #include "fetch.h"
 
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
-#define PYTHON "/usr/bin/python3"
 #define MB (1u << 20)
 #define FEED_MTIME 1735689600	/* the server's /feed Last-Modified */
 #define FEED_ETAG "\"feed-v1\""
 
-extern char **environ;
-
-static struct {
-	pid_t pid;
-	int stdin_fd;	/* our end of the server's stdin */
-	int port;
-	char dir[4096];	/* served as /files/ */
-	char file[4200];	/* dir/news.rss */
-	char log[4200];		/* dir/requests.log, the server's --log */
-} srv = { .pid = -1, .stdin_fd = -1 };
+static struct httpd_child srv;
+static char news_file[4200];	/* srv.dir/news.rss */
 
 static long
 now_ms(void)
@@ -55,91 +42,24 @@ now_ms(void)
 static const char *
 url(const char *path)
 {
-	static char u[200];
-
-	snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", srv.port, path);
-	return u;
-}
-
-/* Reads the server's "port N" line within 10 s: 0, or -1. */
-static int
-read_port(int fd)
-{
-	char line[64] = "";
-	size_t n = 0;
-	long long port;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t k;
-
-	while (n < sizeof(line) - 1 && memchr(line, '\n', n) == NULL) {
-		if (poll(&p, 1, 10000) != 1)
-			return -1;
-		if ((k = read(fd, line + n, sizeof(line) - 1 - n)) <= 0)
-			return -1;
-		n += (size_t)k;
-	}
-	line[n] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	if (strncmp(line, "port ", 5) != 0 ||
-	    util_parse_long(line + 5, 1, 65535, &port) == -1)
-		return -1;
-	srv.port = (int)port;
-	return 0;
-}
-
-static int
-spawn_server(const char *script)
-{
-	int in[2], out[2], rc;
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { PYTHON, (char *)script, "--dir", srv.dir,
-	    "--log", srv.log, "--watch-stdin", NULL };
-
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	rc = posix_spawn(&srv.pid, PYTHON, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	srv.stdin_fd = in[1];
-	if (rc != 0) {
-		srv.pid = -1;
-		close(out[0]);
-		return -1;
-	}
-	rc = read_port(out[0]);
-	close(out[0]);
-	return rc;
+	return httpd_child_url(&srv, path);
 }
 
 static int
 server_start(void **state)
 {
-	char script[4096];
 	FILE *f;
 
 	(void)state;
-	/* Proxies from the environment would send 127.0.0.1 elsewhere. */
-	setenv("no_proxy", "*", 1);
-	setenv("NO_PROXY", "*", 1);
 	fetch_global_init();
-	snprintf(script, sizeof(script), "%s/servers/httpd.py",
-	    tu_tests_dir());
-	snprintf(srv.dir, sizeof(srv.dir), "%s", tu_tmpdir());
-	snprintf(srv.file, sizeof(srv.file), "%s/news.rss", srv.dir);
-	snprintf(srv.log, sizeof(srv.log), "%s/requests.log", srv.dir);
-	if ((f = fopen(srv.file, "w")) == NULL)
+	if (httpd_child_start(&srv) == -1)
+		return -1;
+	snprintf(news_file, sizeof(news_file), "%s/news.rss", srv.dir);
+	if ((f = fopen(news_file, "w")) == NULL)
 		return -1;
 	fputs("<rss version=\"2.0\"><channel><title>one</title></channel>"
 	    "</rss>\n", f);
 	fclose(f);
-	if (spawn_server(script) == -1) {
-		print_error("cannot start %s with %s\n", script, PYTHON);
-		return -1;
-	}
 	return 0;
 }
 
@@ -147,16 +67,7 @@ static int
 server_stop(void **state)
 {
 	(void)state;
-	if (srv.stdin_fd != -1)
-		close(srv.stdin_fd);
-	if (srv.pid > 0) {
-		kill(srv.pid, SIGKILL);
-		while (waitpid(srv.pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
-	unlink(srv.file);
-	unlink(srv.log);
-	rmdir(srv.dir);
+	httpd_child_stop(&srv);
 	curl_global_cleanup();
 	return 0;
 }
@@ -611,7 +522,7 @@ test_redirect_other_protocol(void **state)
 	free(u);
 
 	/* The same for a file we own: its marker never comes back. */
-	snprintf(path, sizeof(path), "/redirect-to?url=file://%s", srv.file);
+	snprintf(path, sizeof(path), "/redirect-to?url=file://%s", news_file);
 	assert_int_equal(get(path, NULL, &r, err), FETCH_NOINPUT);
 	assert_null(r.data);
 	fetch_result_release(&r);
@@ -792,6 +703,7 @@ test_served_file(void **state)
 {
 	struct fetch_result r;
 	struct fetch_opts o = { .max_redirects = -1 };
+	struct timespec mtime[2] = { { 0, 0 }, { 0, 0 } };
 	char err[ERR_LEN], *etag;
 	FILE *f;
 
@@ -809,11 +721,15 @@ test_served_file(void **state)
 	    FETCH_NOT_MODIFIED);
 	fetch_result_release(&r);
 
-	/* A changed file has a new ETag, so the same request gets it. */
-	assert_non_null(f = fopen(srv.file, "w"));
+	/* A changed file has a new ETag, so the same request gets it, even
+	 * when its Last-Modified is the same second (no newer than the
+	 * If-Modified-Since sent beside the ETag). */
+	assert_non_null(f = fopen(news_file, "w"));
 	fputs("<rss version=\"2.0\"><channel><title>two, longer</title>"
 	    "</channel></rss>\n", f);
 	fclose(f);
+	mtime[0].tv_sec = mtime[1].tv_sec = (time_t)o.last_modified;
+	assert_int_equal(utimensat(AT_FDCWD, news_file, mtime, 0), 0);
 	assert_int_equal(get("/files/news.rss", &o, &r, err), FETCH_OK);
 	assert_contains(r.data, "<title>two, longer</title>");
 	assert_string_not_equal(r.etag, etag);
@@ -856,8 +772,8 @@ main(void)
 		cmocka_unit_test(test_served_file),
 	};
 
-	if (access(PYTHON, X_OK) != 0) {
-		printf("skip: %s not found\n", PYTHON);
+	if (access(HTTPD_PYTHON, X_OK) != 0) {
+		printf("skip: %s not found\n", HTTPD_PYTHON);
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, server_start, server_stop);

@@ -2,13 +2,14 @@
  * test_send: digest/send.c driven through a scripted fake transport, on
  * a real SQLite file with real articles, subscribers and templates. The
  * fake plays a server: each recipient has a script of verdicts, one per
- * attempt ("550" refuses, "451" defers, "421" asks for less, "stop"
- * refuses us, "silent" never answers); messages take a few polls to end,
- * so that several are in flight; the first two submitted are "on the
- * wire", the rest queued and withdrawn by cancel(). Each submit checks,
- * on a connection of its own, that the reader's delivery is marked in
- * flight with this message's Message-ID before the message is handed
- * over, and the journal is compared with what the fake "delivered".
+ * attempt (fake_transport.h: "550" refuses, "451" defers, "421" asks for
+ * less, "stop" refuses us, "silent" never answers); messages take a few
+ * polls to end, so that several are in flight; the first two submitted
+ * are "on the wire", the rest queued and withdrawn by cancel(). Each
+ * submit checks, on a connection of its own, that the reader's delivery
+ * is marked in flight with this message's Message-ID before the message
+ * is handed over, and the journal is compared with what the fake
+ * "delivered".
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@
 #include "send.h"
 #include "store.h"
 #include "testutil.h"
-#include "transport.h"
+#include "fake_transport.h"
 
 #define NOW 1795867200		/* 2026-11-28T12:00:00Z */
 #define READERS 40
@@ -80,47 +81,11 @@ reader_no(const char *to)
 	return n < READERS ? n : READERS;
 }
 
-/* The verdict for `to` at attempt `attempt` (from 0): "250" by default. */
-static const char *
-fake_verdict(const char *to, int attempt)
-{
-	static char v[32];
-	const char *const *s;
-	const char *p;
-	int i;
-
-	for (s = fk.script; s != NULL && *s != NULL; s += 2) {
-		if (strcmp(s[0], to) != 0)
-			continue;
-		p = s[1];
-		for (i = 0; i < attempt && strchr(p, ',') != NULL; i++)
-			p = strchr(p, ',') + 1;
-		snprintf(v, sizeof(v), "%.*s", (int)strcspn(p, ","), p);
-		return v;
-	}
-	return "250";
-}
-
 static void
 fake_fill(struct fake_msg *m, const char *verdict)
 {
-	memset(&m->r, 0, sizeof(m->r));
-	if (strcmp(verdict, "stop") == 0) {
-		m->r.fault = TRANSPORT_STOP_SETTING;
-		m->r.code = 535;
-		snprintf(m->r.reply, sizeof(m->r.reply), "%s", fk.stop_reply);
-	} else if (strcmp(verdict, "silent") == 0 || fk.silent) {
-		m->r.fault = TRANSPORT_DEFER;
-		snprintf(m->r.reply, sizeof(m->r.reply), "Connection timed out "
-		    "(curl 28)");
-	} else {
-		m->r.code = atoi(verdict);
-		m->r.fault = m->r.code / 100 == 2 ? TRANSPORT_DELIVERED :
-		    m->r.code / 100 == 4 ? TRANSPORT_DEFER : TRANSPORT_REFUSED;
-		m->r.slow_down = m->r.code == 421;
-		snprintf(m->r.reply, sizeof(m->r.reply), "%d fake %s", m->r.code,
-		    verdict);
-	}
+	fake_script_result(&m->r, strcmp(verdict, "stop") != 0 && fk.silent ?
+	    "silent" : verdict, fk.stop_reply);
 }
 
 /* The Message-ID header's value in msg, without brackets. */
@@ -188,7 +153,7 @@ fake_submit(struct transport *t, const char *from, const char *to,
 	m->polls = FAKE_POLLS;
 	m->queued = wire >= FAKE_WIRE;
 	fake_fill(m, fk.stop_after > 0 && fk.submitted >= fk.stop_after ?
-	    "stop" : fake_verdict(to, fk.tries[no]));
+	    "stop" : fake_script_verdict(fk.script, to, fk.tries[no]));
 	fk.tries[no]++;
 	(void)err;
 	return 0;

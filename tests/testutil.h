@@ -4,12 +4,16 @@
 #ifndef DIGEST_TESTUTIL_H
 #define DIGEST_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "util.h"
 
@@ -65,6 +69,23 @@ tu_tmpdir(void)
 	if (mkdtemp(dir) == NULL)
 		fail_msg("mkdtemp failed");
 	return dir;
+}
+
+static inline int
+tu_rmtree_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes path and everything under it (symbolic links are removed, not
+ * followed): 0, or -1 at the first entry that cannot be removed. */
+static inline int
+tu_rmtree(const char *path)
+{
+	return nftw(path, tu_rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The tests folder: $TESTS under tests/run.sh (which runs each test in a
@@ -244,6 +265,101 @@ tu_table_run(const char *rel, int max,
 		fail_msg("%s: %d cases, fewer than %d", rel, cases, min_cases);
 	if (failures != 0)
 		fail_msg("%s: %d failures in %d cases", rel, failures, cases);
+}
+
+#define TU_SQL_TEXT_MAX 4096
+
+/* Fails the test with sql (allocated by sqlite3_mprintf, freed here)
+ * and why. */
+static inline void
+tu_sql_fail(char *sql, const char *why)
+{
+	char msg[TU_SQL_TEXT_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: %s", sql, why);
+	sqlite3_free(sql);
+	fail_msg("%s", msg);
+}
+
+/* sql prepared on db; the test fails (and sql is freed) when it cannot
+ * be. */
+static inline sqlite3_stmt *
+tu_sql_prepare(sqlite3 *db, char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		tu_sql_fail(sql, sqlite3_errmsg(db));
+	return st;
+}
+
+/* The first column of the one row sql gives (sqlite3_mprintf's format:
+ * %q and %Q quote strings), as an integer (0 for NULL); the test fails
+ * when the statement fails or gives no row. */
+static inline int64_t
+tu_sql_int(sqlite3 *db, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	char *sql;
+	int64_t v;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	st = tu_sql_prepare(db, sql);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		tu_sql_fail(sql, "no row");
+	}
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return v;
+}
+
+/* As tu_sql_int, the value as text: "" for no row, "(null)" for NULL
+ * (so that a missing value never passes for an empty one). Static
+ * storage, overwritten by the next call. */
+static inline const char *
+tu_sql_text(sqlite3 *db, const char *fmt, ...)
+{
+	static char out[TU_SQL_TEXT_MAX];
+	sqlite3_stmt *st;
+	va_list ap;
+	char *sql;
+	int rc;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	st = tu_sql_prepare(db, sql);
+	out[0] = '\0';
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%s", sqlite3_column_type(st, 0) ==
+		    SQLITE_NULL ? "(null)" :
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		tu_sql_fail(sql, sqlite3_errmsg(db));
+	sqlite3_free(sql);
+	return out;
+}
+
+/* Runs sql (sqlite3_exec: several statements allowed); the test fails
+ * when it does. */
+static inline void
+tu_sql_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		char why[ERR_LEN];
+
+		snprintf(why, sizeof(why), "%s", msg ? msg : "?");
+		sqlite3_free(msg);
+		fail_msg("%s: %s", sql, why);
+	}
 }
 
 /* xorshift64 (Marsaglia's 13, 7, 17): from a fixed seed, the same random

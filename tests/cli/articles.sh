@@ -3,6 +3,7 @@
 
 export DIGEST_NOW=2026-11-28T12:00:00Z
 
+case_begin "before any ingest, there is no database"
 run articles
 expect_rc 66 "no database yet"
 expect_one_line_err "no database yet"
@@ -11,6 +12,7 @@ expect_one_line_err "no database yet"
 run ingest "$TOP/samples/feed.xml"
 expect_rc 0 "ingest"
 
+case_begin "the default window is 7 days back"
 # The default window is 7 days back from now: Nov 21 12:00 onwards.
 run articles
 expect_rc 0 "articles"
@@ -34,25 +36,13 @@ grep -q "transit levy" "$T/out" && fail "--exclude-tag"
 run articles --since 2026-11-26 --until 2026-11-27
 [ "$(grep -c '^2026-' "$T/out")" -eq 1 ] || fail "--since DATE --until DATE"
 
+case_begin "JSON for scripts"
 # JSON for scripts: the fields the issue names, RFC 3339 UTC dates.
 run articles --since all --json
 expect_rc 0 "--json"
-"$PY" - "$T/out" <<'PYEOF' || fail "--json content"
-import json, re, sys
-a = json.load(open(sys.argv[1]))
-assert len(a) == 10, len(a)
-for x in a:
-    for k in ("id", "guid", "url", "title", "published", "tags", "lead"):
-        assert k in x, k
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", x["published"]), x
-dates = [x["published"] for x in a]
-assert dates == sorted(dates, reverse=True), dates
-first = a[0]
-assert first["published"] == "2026-11-27T22:30:00Z", first["published"]
-assert first["tags"] == ["politics", "transport"], first["tags"]
-assert first["lead"].startswith("The city council approved a 3.5% transit levy"), first["lead"]
-PYEOF
+"$PY" "$TESTS/py/articles_json.py" "$T/out" || fail "--json content"
 
+case_begin "usage errors"
 # Usage errors: 64 and the usage on stderr.
 run articles --since yesterday-ish
 expect_rc 64 "bad --since"
@@ -60,4 +50,4 @@ expect_err "invalid value 'yesterday-ish' for --since" "bad --since"
 run articles --no-such-option
 expect_rc 64 "bad option"
 expect_err "usage: digest articles" "bad option"
-pass
+cases_end

@@ -8,6 +8,8 @@ c=$TOP/contrib
 key() { # file key: the values of key, one per line
 	sed -n "s/^$2=//p" "$1"
 }
+
+case_begin "the systemd units"
 for unit in digest-serve.service digest-run-due.service; do
 	f=$c/$unit
 	[ -f "$f" ] || fail "no contrib/$unit"
@@ -29,6 +31,7 @@ echo " $ok " | grep -q ' 75 ' || fail "run-due: 75 (deferred, retried next hour)
 echo " $ok " | grep -q ' 78 ' && fail "run-due: 78 (a bad configuration) counts as success"
 key "$c/digest-run-due.timer" OnCalendar | grep -q hourly || fail "the timer is not hourly"
 
+case_begin "the crontab line"
 # The crontab line: absolute paths to the program, the database and the
 # configuration named.
 grep -q '^DIGEST_DB=/' "$c/crontab" || fail "crontab: no absolute DIGEST_DB"
@@ -38,9 +41,10 @@ line=$(grep -v '^#' "$c/crontab" | grep -v '=' | grep .)
 echo "$line" | grep -q '[^/]digest \(ingest\|run-due\)' && fail "crontab: digest without an absolute path"
 echo "$line" | grep -q '/bin/digest run-due' || fail "crontab: no run-due"
 
+case_begin "systemd-analyze, when there"
 # systemd-analyze, when there: the units as they would be installed, with
 # the program where the installation puts it.
-command -v systemd-analyze >/dev/null 2>&1 || { echo "systemd-analyze not here: static checks only"; pass; }
+command -v systemd-analyze >/dev/null 2>&1 || { echo "systemd-analyze not here: static checks only"; cases_end; }
 mkdir -p "$T/units"
 for f in "$c"/digest-*; do
 	sed "s|/usr/local/bin/digest|$DIGEST|g" "$f" >"$T/units/$(basename "$f")"
@@ -48,4 +52,4 @@ done
 systemd-analyze verify "$T/units/digest-serve.service" "$T/units/digest-run-due.service" \
     "$T/units/digest-run-due.timer" >"$T/verify" 2>&1 || { cat "$T/verify"; fail "systemd-analyze verify"; }
 grep -v "Unknown\|not found" "$T/verify" | grep . && fail "systemd-analyze: $(cat "$T/verify")"
-pass
+cases_end

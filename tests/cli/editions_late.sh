@@ -17,6 +17,7 @@ article_in() { # edition title
 	     ON a.id = ea.article_id WHERE ea.edition_id = '$1' AND a.title = '$2'"
 }
 
+case_begin "week 48"
 # Week 48: the sample feed, sent by run-due at Saturday 09:00 UTC.
 export DIGEST_NOW=2026-11-28T12:00:00Z
 dg ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
@@ -25,6 +26,7 @@ run --config "$T/digest.conf" run-due
 expect_rc 0 "run-due, week 48"
 expect_out "edition=2026-W48 to=sam.okafor@example.net status=sent" "week 48 sent"
 
+case_begin "a late story is not in week 48"
 # A story published at 08:00, before week 48's cut (09:00), stored at
 # 15:00, after week 48 was made; and an old one stored as late.
 cat >"$T/late.json" <<'JSON'
@@ -38,6 +40,7 @@ JSON
 DIGEST_NOW=2026-11-28T15:00:00Z dg ingest "$T/late.json" >/dev/null || fail "ingest late"
 [ "$(article_in 2026-W48 'Late tide gauge report')" -eq 0 ] || fail "the late story is in week 48"
 
+case_begin "week 49"
 # Week 49: the late story goes in, though published before its window;
 # the old one (beyond max_age, 14 days) does not; nothing of week 48 again.
 export DIGEST_NOW=2026-12-05T10:00:00Z
@@ -53,6 +56,7 @@ expect_out "edition=2026-W49 to=sam.okafor@example.net status=sent" "week 49 sen
 grep -q "Late tide gauge report" "$T/outbox/2026-W49/"*sam.okafor* ||
 	fail "sam's week 49 lacks the late story"
 
+case_begin "with max_age = 12h the late story is not taken"
 # With max_age = 12h the same late story would not have been taken.
 cp "$T/digest.conf" "$T/short.conf"
 sed -i -e 's|^max_age = .*|max_age = 12h|' -e "s|^outbox = .*|outbox = $T/short-outbox|" "$T/short.conf"
@@ -64,6 +68,7 @@ DIGEST_NOW=2026-12-05T10:00:00Z DIGEST_DB="$T/short.db" "$DIGEST" --config "$T/s
 grep -q "edition=2026-W49 status=skipped" "$T/short.out" ||
 	{ cat "$T/short.out"; fail "max_age = 12h: the late story was still taken"; }
 
+case_begin "new stories and new topics since week 48"
 # Since week 48: more stories, and sam changed topics.
 cat >"$T/more.json" <<'JSON'
 [{"title": "Council adopts a climate plan", "guid": "more-1",
@@ -73,32 +78,24 @@ JSON
 dg ingest "$T/more.json" >/dev/null || fail "ingest more"
 dg subscribers add --tags politics sam.okafor@example.net >/dev/null || fail "sam's topics"
 
+case_begin "preview --edition shows week 48 as sam got it"
 # preview --edition: week 48 as sam got it, byte for byte the text and
 # HTML parts of the message in the outbox.
 eml=$(ls "$T/outbox/2026-W48/"*sam.okafor*.eml)
-"$PY" - "$eml" "$T/sent" <<'PY' || fail "the sent message"
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-open(sys.argv[2] + ".txt", "w").write(m.get_body(('plain',)).get_content().replace("\r\n", "\n"))
-open(sys.argv[2] + ".html", "w").write(m.get_body(('html',)).get_content().replace("\r\n", "\n"))
-PY
+"$PY" "$TESTS/py/late_sent_message.py" "$eml" "$T/sent" || fail "the sent message"
 run --config "$T/digest.conf" preview --edition 2026-W48 --subscriber sam.okafor@example.net --format text
 expect_rc 0 "preview --edition"
 expect_err "edition 2026-W48 as sent" "preview --edition report"
 diff -u "$T/sent.txt" "$T/out" >"$T/diff" || { cat "$T/diff"; fail "preview --edition differs from what sam got"; }
 run --config "$T/digest.conf" preview --edition 2026-W48 --subscriber sam.okafor@example.net --format html
 diff -u "$T/sent.html" "$T/out" >"$T/diff" || { head -30 "$T/diff"; fail "preview --edition html differs"; }
+
+case_begin "a tag set, without a subscriber"
 # A tag set, without a subscriber: the frozen articles, not the window.
 run --config "$T/digest.conf" preview --edition 2026-W48 --tags science --format json
-"$PY" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-titles = [a["title"] for a in d["articles"]]
-assert "Council adopts a climate plan" not in titles, titles
-assert "Storm surge barrier passes its first real test" in titles, titles
-assert d["edition"]["date"] == "2026-11-28", d["edition"]
-' "$T/out" || fail "preview --edition --tags"
+"$PY" "$TESTS/py/late_preview_tags.py" "$T/out" || fail "preview --edition --tags"
 
+case_begin "the web view"
 # The web view: what sam was sent, not what their topics give today.
 start_serve "$port"
 tok=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'sam.okafor@example.net'")
@@ -106,9 +103,11 @@ curl -s -o "$T/view.html" -w '%{http_code}' \
     "http://127.0.0.1:$port/view?edition=2026-W48&token=$tok" >"$T/code"
 [ "$(cat "$T/code")" = 200 ] || fail "web view: HTTP $(cat "$T/code")"
 diff -u "$T/sent.html" "$T/view.html" >"$T/diff" || { head -30 "$T/diff"; fail "the web view differs from what sam got"; }
+
+case_begin "someone who was not sent week 48 gets no page for it"
 # Someone who was not sent week 48 gets no page for it.
 dg subscribers add newcomer@example.org >/dev/null
 tok=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'newcomer@example.org'")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/view?edition=2026-W48&token=$tok")
 [ "$code" = 404 ] || fail "web view of an edition not sent to them: HTTP $code"
-pass
+cases_end

@@ -36,24 +36,15 @@ check_db() { # what
 
 # What is acknowledged before the disk fills: 10 articles, 40 people.
 "$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
-"$PY" -c '
-print("email,name")
-for i in range(40): print("reader%05d@example.org,Reader %d" % (i, i))
-' >"$T/people.csv"
+"$PY" "$TESTS/py/people.py" 40 >"$T/people.csv"
 "$DIGEST" subscribers import "$T/people.csv" >/dev/null || fail "import"
 articles=$(sql 'SELECT count(*) FROM article')
 sql "SELECT email FROM subscriber ORDER BY email" >"$T/acked"
 
 # A feed of 3,000 articles (about 3 MB): more than the space left.
-"$PY" -c '
-print("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>")
-for i in range(3000):
-    print("<item><title>Item %d</title><link>https://big.example.org/%d</link>"
-          "<pubDate>Fri, 27 Nov 2026 10:00:00 GMT</pubDate><description>%s</description></item>"
-          % (i, i, ("Sentence number %d of a long text. " % i) * 30))
-print("</channel></rss>")
-' >"$T/big.xml"
+"$PY" "$TESTS/py/big_feed.py" >"$T/big.xml"
 
+case_begin "ingest that fills the disk in the middle of its transaction"
 # 1. Ingest that fills the disk in the middle of its transaction: the
 # store failed (74), nothing of it half-stored.
 dd if=/dev/zero of="$T/mnt/fill" bs=1024 count=1800 >/dev/null 2>&1
@@ -63,6 +54,7 @@ expect_full_err "ingest on a filling disk"
 unfill
 check_db "after ingest"
 
+case_begin "every command on a disk already full"
 # 2. Every command on a disk already full: the database cannot even be
 # opened for writing (73), and says why.
 fill
@@ -75,6 +67,7 @@ expect_full_err "subscribers add on a full disk"
 unfill
 check_db "after a full disk"
 
+case_begin "the signup server"
 # 3. The signup server: the disk fills while it runs. Signups are
 # answered 503 (never 200: an answer means a commit), the server stays
 # up, and the ones answered before are kept.
@@ -110,10 +103,12 @@ stop_serve
 grep -q "no space left on device" "$T/serve.log" || fail "serve did not log the full disk: $(tail -3 "$T/serve.log")"
 check_db "after serve"
 
+case_begin "a send while the disk fills"
 # 4. A send while the disk fills: the journal cannot record, the send
 # stops with the store's error; after space comes back a second run
 # reaches everyone, each once (the outbox is on another filesystem).
 people=$(sql "SELECT count(*) FROM subscriber WHERE status = 'confirmed'")
+
 # Leave room to open the database (its -shm and a little WAL), not for
 # the whole journal.
 avail=$(df -k --output=avail "$T/mnt" | tail -n 1)
@@ -138,4 +133,4 @@ expect_rc 0 "send after space came back"
 	fail "outbox: $(ls "$T/outbox/full-1" | grep -c '\.eml$') messages for $people readers"
 check_db "at the end"
 unmount
-pass
+cases_end

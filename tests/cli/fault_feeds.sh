@@ -7,6 +7,8 @@
 . "$(dirname "$0")/../cli-lib.sh"
 need sqlite3
 [ -x "$PY" ] || skip "no $PY"
+
+case_begin "address space"
 # Address space: ASan reserves terabytes of it, so only without ASan.
 case $(ldd "$DIGEST" 2>/dev/null) in *libasan*) limit= ;; *) limit=1048576 ;; esac
 
@@ -40,4 +42,4 @@ bad "/big?length=no" 65 30 "a 2 GB body" "larger than"
 bad "/big?length=yes" 65 30 "a 2 GB Content-Length" "larger than"
 bad /stall 75 20 "a body that hangs after the headers" "time"
 bad /bomb 65 30 "a gzip bomb" "NUL bytes\|larger than"
-pass
+cases_end

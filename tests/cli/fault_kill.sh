@@ -18,6 +18,8 @@ start_smtpd kill
 write_conf "$port" smtp_connections=$C
 seed=${FAULT_KILL_SEED:-$$}
 echo "kill points from seed $seed"
+
+case_begin "ten kills spread over the edition"
 # Ten points spread over the edition: the k-th kill lands once the
 # server has accepted a random number of messages in the k-th tenth of
 # the list, so every kill hits a send in the middle of its work.
@@ -41,6 +43,8 @@ while [ $k -lt 10 ]; do
 	wait "$pid" 2>/dev/null
 done
 [ $kills -ge 8 ] || fail "only $kills of 10 kills landed in a send"
+
+case_begin "the run after the last kill reports what it left"
 # The run after the last kill reports what that kill left in doubt.
 "$DIGEST" --config "$T/digest.conf" send --edition kill-1 >>"$T/kill.out" 2>&1
 send_until_done kill-1
@@ -49,10 +53,14 @@ received "$T/kill.log" >"$T/got"
 [ "$(wc -l <"$T/got")" -eq "$N" ] || fail "$(wc -l <"$T/got") of $N got it: someone was missed"
 dups=$(awk '$2 > 1 { d += $2 - 1 } END { print d + 0 }' "$T/got")
 awk '$2 > 1 { print "duplicate: " $1 " got " $2 " copies" }' "$T/got"
+
+case_begin "at most one duplicate per kill and connection"
 # Per kill, per connection, at most the message the server had just
 # accepted when the journal could not yet know.
 [ "$dups" -le $((kills * C)) ] ||
 	fail "$dups duplicates after $kills kills over $C connections"
+
+case_begin "each duplicate was in flight at a kill and reported"
 # Each duplicate was in flight at a kill and was reported: the journal
 # holds the recorded copy's message id, the server's record the other,
 # and that other one is among those the next run reported in doubt, both
@@ -64,46 +72,8 @@ awk '$2 > 1 { print "duplicate: " $1 " got " $2 " copies" }' "$T/got"
     "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["in_doubt"])' "$T/show.json")" ] ||
 	fail "editions show: the in-doubt lines differ from --json"
 grep -q "^kill-1 .*  in doubt [1-9]" "$T/show.txt" || fail "editions show: no in-doubt count"
-"$PY" - "$T/kill.log" "$DIGEST_DB" "$T/kill.out" $((kills * C * 2)) "$T/show.json" <<'PY' ||
-import json, re, sqlite3, sys, collections
-ids = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e["event"] == "accepted":
-        for r in e["rcpt"]:
-            ids[r].append(e["message_id"].strip("<>"))
-db = sqlite3.connect(sys.argv[2])
-rec = {}
-doubt = {}
-for email, mid, ind in db.execute(
-        "SELECT s.email, d.message_id, d.in_doubt FROM delivery d JOIN subscriber s "
-        "ON s.id = d.subscriber_id WHERE d.edition_id = 'kill-1'"):
-    rec[email] = mid
-    doubt[email] = set(m.strip("<>") for m in (ind or "").split())
-logged = collections.defaultdict(set)
-for line in open(sys.argv[3]):
-    m = re.search(r'to=(\S+) status=in-doubt message_id="<?([^">]*)>?"', line)
-    if m:
-        logged[m.group(1)].add(m.group(2))
-reported = sum(len(v) for v in logged.values())
-kept = sum(len(v) for v in doubt.values())
-assert reported == kept, "%d logged in doubt, %d in the journal" % (reported, kept)
-assert reported <= int(sys.argv[4]), "%d reported in doubt" % reported
-show = json.load(open(sys.argv[5]))
-shown = {r["email"]: set(r.get("in_doubt", [])) for r in show["recipients"]}
-assert all(shown[r] == doubt[r] for r in doubt), "editions show differs"
-assert show["in_doubt"] == sum(1 for v in doubt.values() if v)
-for r, got in ids.items():
-    if len(got) > 1:
-        assert rec[r].strip("<>") in got, (r, rec[r], got)
-        extra = [m for m in got if m != rec[r].strip("<>")]
-        for m in extra:
-            assert m in doubt[r] and m in logged[r], ("unreported", r, m, doubt[r])
-        print("duplicate %s: recorded %s, also accepted %s, reported in doubt" %
-              (r, rec[r], extra))
-print("reported in doubt: %d" % reported)
-PY
+"$PY" "$TESTS/py/kill_outcome.py" "$T/kill.log" "$DIGEST_DB" "$T/kill.out" $((kills * C * 2)) "$T/show.json" ||
 	fail "a duplicate that was not reported, or a report without cause"
 echo "kill -9: $kills kills, $N recipients, $dups duplicates (at most $((kills * C)))"
 stop_smtpd
-pass
+cases_end

@@ -28,41 +28,19 @@ load() { # seconds, output
 	    "$base/subscribe" >"$2" 2>&1 || fail "wrk: $(cat "$2")"
 }
 
+case_begin "warm-up"
 # Warm-up: the page cache and the templates loaded, the store in use.
 load 3 "$T/warm.txt"
 warm=$(rss)
 
+case_begin "slowloris"
 # Slowloris: 6 clients that send their headers one byte a second, each
 # for at most 40 s (the server's timeout is 15 s); each writes how long
 # the server kept it.
-"$PY" - "$port" "$T/slow" <<'PY' &
-import socket, sys, threading, time
-port, out = int(sys.argv[1]), sys.argv[2]
-req = b"POST /subscribe HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
-def client(i):
-    s = socket.create_connection(("127.0.0.1", port))
-    start = time.monotonic()
-    how = "kept"
-    for b in req:
-        if time.monotonic() - start > 40:
-            break
-        try:
-            s.sendall(bytes([b]))
-            s.settimeout(1)
-            if s.recv(1, socket.MSG_PEEK) == b"":
-                how = "closed"; break
-            how = "answered"; break
-        except socket.timeout:
-            pass
-        except OSError:
-            how = "closed"; break
-    with open("%s.%d" % (out, i), "w") as f:
-        f.write("%s %.1f\n" % (how, time.monotonic() - start))
-ts = [threading.Thread(target=client, args=(i,)) for i in range(6)]
-[t.start() for t in ts]; [t.join() for t in ts]
-PY
+"$PY" "$TESTS/py/slowloris.py" "$port" "$T/slow" &
 slow=$!
 
+case_begin "the run, with 1 MB posts"
 # The run, with 1 MB posts (sent at once, without waiting for a 100
 # Continue) and health checks along the way.
 load "$secs" "$T/wrk.txt" &
@@ -84,6 +62,7 @@ after=$(rss)
 echo "rss: $warm kB after warm-up, $after kB after ${secs} s of load; $n 1 MB posts got 413"
 [ "$after" -le $((warm * 2 + 32768)) ] || fail "memory grew: $warm kB to $after kB"
 
+case_begin "honest answers"
 # Honest answers: every 2xx is a stored row; a stored row is a 2xx or
 # was in flight when wrk stopped. Both runs sign up b<thread>-1,
 # b<thread>-2...: the warm-up's addresses are among the run's (signed up
@@ -96,6 +75,7 @@ echo "signups: $ok answered 2xx, $rows stored, $inflight in flight at the end"
 [ "$rows" -ge "$ok" ] || fail "$ok signups answered 2xx, only $rows stored"
 [ "$rows" -le $((ok + inflight)) ] || fail "$rows stored, more than $ok answered and $inflight in flight"
 
+case_begin "the slow clients"
 # The slow clients: cut off by the server, not kept for 40 s.
 wait $slow
 cat "$T"/slow.* | sed 's/^/slowloris: /'
@@ -106,4 +86,4 @@ done
 up || fail "serve down at the end"
 stop_serve
 [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
-pass
+cases_end

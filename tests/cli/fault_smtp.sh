@@ -23,6 +23,7 @@ once() { # what, logs...
 		fail "$what: duplicates: $(awk '$2 != 1' "$T/got" | head -3)"
 }
 
+case_begin "4xx on RCPT with no retry window"
 # 1. 4xx on RCPT with no retry window: the run exits 75 with the
 # deferred ones in the journal, each with the server's reply; later runs
 # deliver them, each once.
@@ -38,6 +39,8 @@ d=$(journal defer-1 deferred)
 run editions show defer-1
 expect_out "deferred" "editions show lists the deferred"
 expect_out "451 4.7.1" "editions show gives the reply"
+
+case_begin "the rest once the server recovers"
 # The rest after the server recovers (a retry window for the backoff).
 stop_smtpd
 mv "$T/defer.log" "$T/defer-1.log"
@@ -48,6 +51,7 @@ once "4xx then retried" "$T/defer-1.log" "$T/defer.log"
 [ "$(journal defer-1 sent)" -eq $N ] || fail "journal: $(journal defer-1 sent) sent"
 stop_smtpd
 
+case_begin "the server dies in the middle of the send"
 # 2. The server stops accepting connections in the middle of the send
 # (killed: its connections drop, new ones are refused): exit 75, nobody
 # failed; when a server listens again on the port, a re-run delivers the
@@ -59,7 +63,7 @@ write_conf "$gport" smtp_connections=2 retry_window=3
 sender=$!
 i=0
 until [ "$(received "$T/gone.log" 2>/dev/null | wc -l)" -ge 10 ]; do
-	i=$((i + 1)); [ $i -gt 600 ] && fail "the send did not start"
+	i=$((i + 1)); [ $i -gt 600 ] && die "the send did not start"
 	sleep 0.05
 done
 stop_smtpd
@@ -73,6 +77,8 @@ expect_rc 75 "server gone"
 mv "$T/gone.log" "$T/gone-1.log"
 start_smtpd gone --port "$gport"
 send_until_done gone-1
+
+case_begin "a message accepted as the server died"
 # A message the server had logged as accepted when it died, before its
 # 250 went out, is sent again: at most one per connection, each named.
 cat "$T/gone-1.log" "$T/gone.log" >"$T/all.log"
@@ -83,21 +89,16 @@ dups=$(awk '$2 > 1 { d += $2 - 1 } END { print d + 0 }' "$T/got")
 awk '$2 > 1 { print "server gone: duplicate (accepted as the server died): " $1 }' "$T/got"
 stop_smtpd
 
+case_begin "a server that accepts TCP connections but never answers"
 # 3. A server that accepts TCP connections but never answers (listens,
 # never accepts): each connection gives up at smtp_timeout, and after a
 # few such the run stops (75) instead of trying every reader in turn;
 # nobody failed.
 hport=$(free_port)
-"$PY" -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
-open(sys.argv[2], "w").close()
-time.sleep(120)
-' "$hport" "$T/mute.ready" &
+"$PY" "$TESTS/py/mute_server.py" "$hport" "$T/mute.ready" &
 servers="$servers $!"
 i=0
-while [ ! -e "$T/mute.ready" ]; do i=$((i + 1)); [ $i -gt 100 ] && fail "mute server"; sleep 0.05; done
+while [ ! -e "$T/mute.ready" ]; do i=$((i + 1)); [ $i -gt 100 ] && die "mute server"; sleep 0.05; done
 write_conf "$hport" smtp_timeout=2 retry_window=0 smtp_connections=2
 start=$(date +%s)
 run --config "$T/digest.conf" send --edition mute-1
@@ -108,6 +109,7 @@ expect_err "the server does not answer" "a server that never greets"
 [ "$(journal mute-1 sent)" -eq 0 ] || fail "sent to a mute server?"
 stop_smtpd
 
+case_begin "a slow server (150 ms before every reply)"
 # 4. A slow server (150 ms before every reply): slower, everyone once;
 # and one slower than smtp_timeout: deferred (75), nobody failed.
 start_smtpd slow --slow 150
@@ -125,6 +127,7 @@ expect_err "the server does not answer" "a server slower than smtp_timeout"
 [ "$(journal slower-1 failed)" -eq 0 ] || fail "a slow server failed readers"
 stop_smtpd
 
+case_begin "STARTTLS with a certificate the client cannot trust"
 # 5. STARTTLS with a certificate the client cannot trust (self-signed,
 # or signed by another CA than smtp_cafile): nothing is sent in clear,
 # nobody is marked (failed or deferred), the run stops with 78 (no later
@@ -187,4 +190,4 @@ setting_stops noauth "does not offer AUTH and smtp_user is set: digest never sen
 unset DIGEST_SMTP_PASSWORD
 setting_stops sender "refuses the sender 'news@ledger.example.org' (553 5.7.1" \
     --reject-sender -- 
-pass
+cases_end

@@ -29,11 +29,13 @@ printf 'templates = %s\noutbox = %s/outbox\nschedule_weekday = sat\nschedule_tim
     "$TOP/templates" "$T" >"$T/digest.conf"
 export DIGEST_CONFIG="$T/digest.conf"
 
+case_begin "without a SOURCE and with no stored feed"
 # Without a SOURCE and with no stored feed: a usage error that says why.
 run ingest
 expect_rc 64 "ingest, nothing stored"
 expect_err "feeds add" "ingest, nothing stored"
 
+case_begin "add, list, ingest without SOURCE"
 # add, list, ingest without SOURCE: the feed's tags on every item.
 run feeds add --tag Harbor --tag "Local News" "$local_base/files/ledger.xml"
 expect_rc 0 "feeds add"
@@ -49,22 +51,19 @@ expect_out "ledger.xml: 10 articles (10 new" "ingest the stored feeds"
 [ "$(sql "SELECT count(*) FROM article WHERE tags LIKE '%harbor%local news%'")" -eq 10 ] ||
 	fail "the feed's tags are not on its items"
 run feeds list --json
-"$PY" -c '
-import json, sys
-f, = json.load(open(sys.argv[1]))
-assert f["status"] == "ok" and f["items"] == 10, f
-assert f["tags"] == ["harbor", "local news"] and f["origin"] == "add", f
-assert f["etag"] and f["last_modified"] and f["last_fetch"], f
-' "$T/out" || fail "feeds list --json"
+"$PY" "$TESTS/py/feeds_list_json.py" "$T/out" || fail "feeds list --json"
 run ingest --quiet
 expect_rc 0 "ingest again"
 run feeds list
 expect_out 'status="not modified"' "a second fetch is conditional"
+
+case_begin "a stored feed's URL on the command line keeps its tags"
 # A URL given on the command line that is a stored feed keeps its tags.
 run ingest --force "$local_base/files/ledger.xml"
 [ "$(sql "SELECT count(*) FROM article WHERE tags LIKE '%harbor%'")" -eq 10 ] ||
 	fail "ingest URL of a stored feed dropped its tags"
 
+case_begin "a redirect to the host's own address is refused"
 # A redirect to the host's own address is refused, nothing is stored, and
 # the feed's status says why; the literal address the operator typed
 # (127.0.0.2, 127.0.0.1 above) is fetched.
@@ -76,6 +75,8 @@ expect_err "redirected to '$local_base/files/ledger.xml': '127.0.0.1' resolves t
 [ "$(sql "SELECT count(*) FROM article")" -eq "$stored" ] || { sql "SELECT id, source, title FROM article"; fail "the internal page was stored ($stored before)"; }
 run ingest "$other/feed"
 expect_rc 0 "a literal address the operator gave"
+
+case_begin "a name that resolves to loopback is not a literal address"
 # A name that resolves to loopback is not a literal address.
 run ingest "http://localhost:${local_base##*:}/files/ledger.xml"
 expect_rc 66 "localhost"
@@ -91,6 +92,7 @@ run feeds remove "$other/nothing"
 expect_rc 66 "feeds remove unknown"
 expect_err "no stored feed" "feeds remove unknown"
 
+case_begin "OPML import"
 # OPML import: folders and categories become tags, a bad URL is said with
 # its line and skipped; a literal private address from a file is refused
 # unless fetch_private = yes.
@@ -112,14 +114,7 @@ expect_rc 65 "import with a bad URL"
 expect_err "reader.opml:7: invalid URL 'gopher://example.org/feed'" "the bad line"
 expect_out "2 feeds added, 0 updated, 1 bad" "import summary"
 run feeds list --json
-"$PY" -c '
-import json, sys
-feeds = {f["url"]: f for f in json.load(open(sys.argv[1]))}
-led = feeds[sys.argv[2] + "/feed"]
-assert led["tags"] == ["science", "climate", "weekly"], led
-assert led["origin"] == "import" and led["title"] == "Ledger", led
-assert feeds["https://example.org/plain.xml"]["title"] == "Plain & simple"
-' "$T/out" "$local_base" || fail "imported feeds"
+"$PY" "$TESTS/py/feeds_imported.py" "$T/out" "$local_base" || fail "imported feeds"
 run ingest "$local_base/feed"
 expect_rc 0 "the same URL typed by the operator"
 sql "DELETE FROM feed WHERE url LIKE 'https://example.org/%' OR url LIKE '%/files/%'"
@@ -130,30 +125,27 @@ echo "fetch_private = yes" >>"$T/digest.conf"
 run ingest
 expect_rc 0 "fetch_private = yes"
 sed -i '/^fetch_private/d' "$T/digest.conf"
+
+case_begin "the operator adding the imported URL makes it theirs"
 # The operator adding the imported URL makes it theirs: its address too.
 run feeds add "$local_base/feed"
 expect_out "updated" "feeds add of an imported feed"
 run ingest
 expect_rc 0 "an imported feed the operator added again"
 
+case_begin "export"
 # Export: OPML 2.0 that import reads back the same.
 run feeds export
 expect_rc 0 "export"
 cp "$T/out" "$T/export.opml"
-"$PY" -c '
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-assert root.tag == "opml" and root.get("version") == "2.0"
-assert root.find("head/title") is not None and root.find("head/dateCreated") is not None
-o, = root.iter("outline")
-assert o.get("type") == "rss" and o.get("category") == "science,climate,weekly", o.attrib
-' "$T/export.opml" || fail "export is not the OPML expected"
+"$PY" "$TESTS/py/feeds_export_opml.py" "$T/export.opml" || fail "export is not the OPML expected"
 DIGEST_DB="$T/other.db" run feeds import "$T/export.opml"
 expect_rc 0 "import the export"
 DIGEST_DB="$T/other.db" run feeds export
 sed '/dateCreated/d' "$T/out" >"$T/again.opml"
 sed '/dateCreated/d' "$T/export.opml" | diff - "$T/again.opml" || fail "export, import, export differ"
 
+case_begin "run-due fetches the stored feeds before it makes the edition"
 # run-due fetches the stored feeds before it makes the edition.
 "$DIGEST" subscribers add reader@example.org >/dev/null || fail "subscriber"
 sql "DELETE FROM feed"
@@ -169,4 +161,4 @@ expect_out "edition=2026-W49 to=reader@example.org status=sent" "run-due fetched
 [ "$(sql "SELECT count(*) FROM edition_article ea JOIN article a ON a.id = ea.article_id
 	WHERE ea.edition_id = '2026-W49' AND a.title LIKE '%ferry route%'")" -eq 1 ] ||
 	fail "the fetched story is not in the edition"
-pass
+cases_end

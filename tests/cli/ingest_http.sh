@@ -17,6 +17,7 @@ cat >"$T/www/page.html" <<'HTML'
 HTML
 start_httpd --dir "$T/www"
 
+case_begin "first fetch stores"
 # First fetch stores; the second is conditional and answered 304.
 run ingest "$base/files/feed.xml"
 expect_rc 0 "first fetch"
@@ -28,16 +29,20 @@ expect_rc 0 "second fetch"
 expect_out "not modified" "second fetch"
 grep -q "GET /files/feed.xml 304 inm=" "$T/http.log" ||
 	fail "second fetch was not conditional: $(cat "$T/http.log")"
+
+case_begin "--force fetches again in full, and updates"
 # --force fetches again in full, and updates.
 run ingest --force "$base/files/feed.xml"
 expect_out "(0 new, 10 updated)" "--force"
 
+case_begin "a page over HTTP"
 # A page over HTTP: its URL is the article's.
 run ingest "$base/files/page.html"
 expect_rc 0 "html page"
 [ "$(sql "SELECT url FROM article WHERE title = 'Quay works begin'")" = "$base/files/page.html" ] ||
 	fail "page url: $(sql 'SELECT title, url FROM article WHERE source LIKE "%page.html"')"
 
+case_begin "server errors are temporary (75), missing pages are not (66)"
 # Server errors are temporary (75), missing pages are not (66); each is one
 # line naming the URL, and the good source of the same run is stored.
 rm -f "$DIGEST_DB"*
@@ -50,6 +55,7 @@ run ingest "$base/status/404"
 expect_rc 66 "HTTP 404"
 expect_err "404" "HTTP 404"
 
+case_begin "a slow body is cut at the timeout"
 # A slow body is cut at the timeout: bounded time, exit 75.
 start=$(date +%s)
 run ingest --timeout 2 "$base/slow"
@@ -57,6 +63,7 @@ expect_rc 75 "slow body"
 expect_one_line_err "slow body"
 [ $(($(date +%s) - start)) -le 6 ] || fail "slow body took too long"
 
+case_begin "a 2 GB body stops at the size cap without being read whole"
 # A 2 GB body stops at the size cap without being read whole.
 start=$(date +%s)
 run ingest "$base/big?length=no"
@@ -64,10 +71,11 @@ expect_rc 65 "2 GB body"
 expect_err "larger than" "2 GB body"
 [ $(($(date +%s) - start)) -le 20 ] || fail "2 GB body took too long"
 
+case_begin "only http and https"
 # Only http and https.
 run ingest "$base/redirect-to?url=file:///etc/passwd"
 expect_rc 66 "redirect to file:"
 grep -q "root:" "$DIGEST_DB" && fail "file: URL was read"
 
 [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
-pass
+cases_end

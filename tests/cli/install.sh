@@ -3,6 +3,9 @@
 # templates (staged, moved or not), a PREFIX change rebuilds what depends
 # on it, bin/digest finds the checkout's templates from anywhere, and the
 # man pages render with `man -l`.
+# run.sh: alone
+# (make install rebuilds what depends on PREFIX, bin/digest among them,
+# which the other tests run.)
 . "$(dirname "$0")/../cli-lib.sh"
 need make
 need man
@@ -10,6 +13,7 @@ unset DIGEST_CONFIG
 mk() { make -s -C "$TOP" SAN="${SAN:-}" "$@" >"$T/make.out" 2>&1 || { cat "$T/make.out"; fail "make $*"; }; }
 cd "$T" || fail "cd"
 
+case_begin "staged under DESTDIR"
 # Staged under DESTDIR: the program finds the templates beside it.
 mk install PREFIX=/opt/dg DESTDIR="$T/stage"
 s=$T/stage/opt/dg
@@ -30,6 +34,7 @@ DIGEST_NOW=2026-11-28T12:00:00Z run_installed preview --format text
 expect_rc 0 "the installed program previews with its own templates"
 expect_out "Storm surge barrier" "installed preview"
 
+case_begin "the man pages"
 # The man pages: man -l renders them without a warning; every command and
 # every configuration key is in them.
 for page in "$s/share/man/man1/digest.1" "$s/share/man/man5/digest.conf.5"; do
@@ -42,14 +47,15 @@ done
 "$s/bin/digest" --help | sed -n 's/^  \([a-z][a-z-]*\( [a-z][a-z-]*\)\{0,1\}\)  .*/\1/p' |
 while read -r cmd; do
 	grep -q "^   digest $cmd\$" "$T/digest.1.txt" || fail "digest(1) lacks 'digest $cmd'"
-done || exit 1
+done
 grep -q "^EXIT STATUS" "$T/digest.1.txt" || fail "digest(1) has no EXIT STATUS"
 grep -q "fetch URLs even when their remembered ETag" "$T/digest.1.txt" ||
 	fail "digest(1) lacks an option's text"
 "$s/bin/digest" config --defaults | sed 's/ = .*//' | while read -r key; do
 	grep -q "^       $key = " "$T/digest.conf.5.txt" || fail "digest.conf(5) lacks '$key'"
-done || exit 1
+done
 
+case_begin "installed for real under a PREFIX, then under another"
 # Installed for real under a PREFIX, then under another: each finds its
 # own templates, also through the path compiled in (a copy of the
 # program elsewhere cannot find them beside itself).
@@ -63,11 +69,14 @@ grep -qx "templates = $T/p2/share/digest/templates" "$T/out" ||
 "$T/p1/bin/digest" config templates | grep -qx "templates = $T/p1/share/digest/templates" ||
 	fail "the first PREFIX's program lost its templates"
 
+case_begin "the checkout's program finds the checkout's templates"
 # The checkout's program finds the checkout's templates from anywhere.
 (cd / && "$DIGEST" --db "$T/digest.db" config templates) >"$T/out"
 grep -qx "templates = $TOP/templates" "$T/out" || fail "bin/digest looks in $(cat "$T/out")"
 (cd / && "$DIGEST" --db "$T/digest.db" preview --format text) >/dev/null ||
 	fail "bin/digest cannot preview from /"
+
+case_begin "missing templates"
 # Missing templates: the error names the setting.
 run --templates "$T/none" preview --format text
 expect_rc 65 "missing templates"
@@ -77,4 +86,4 @@ expect_err "'templates = DIR'" "the error names the setting"
 mk uninstall PREFIX=/opt/dg DESTDIR="$T/stage"
 [ -e "$s/bin/digest" ] && fail "uninstall left the binary"
 [ -e "$s/share/man/man1/digest.1" ] && fail "uninstall left digest(1)"
-pass
+cases_end

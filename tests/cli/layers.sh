@@ -21,12 +21,15 @@ check() {
 	done
 }
 
+case_begin "no include reaches a layer above"
 check digest digest >"$T/bad"
 check subscribers subscribers digest >>"$T/bad"
 if [ -s "$T/bad" ]; then
 	cat "$T/bad"
 	fail "a header from a layer above (or nowhere) is included"
 fi
+
+case_begin "the check sees a wrong include"
 # The check itself sees a wrong include: a copy of the tree where
 # digest/db.c includes a subscribers/ header.
 mkdir -p "$T/tree/digest" "$T/tree/subscribers"
@@ -34,4 +37,4 @@ cp "$TOP/subscribers/store.h" "$T/tree/subscribers/"
 printf '#include "store.h"\n' >"$T/tree/digest/db.c"
 TOP="$T/tree" check digest digest | grep -q 'digest/db.c: "store.h"' ||
 	fail "the check misses digest/db.c including store.h"
-pass
+cases_end

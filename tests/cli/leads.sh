@@ -43,6 +43,8 @@ cat >"$T/feed.xml" <<'EOF'
 </channel>
 </rss>
 EOF
+
+case_begin "a feed with small faults"
 run ingest "$T/feed.xml"
 expect_rc 0 "a feed with small faults"
 expect_out "4 articles (4 new, 0 updated), rss" "four articles, the blank one not stored"
@@ -50,36 +52,12 @@ expect_err "item 4: cannot read the date 'the day after tomorrow'; kept with the
     "an unreadable date named"
 [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; fail "one note, for item 4 only"; }
 
+case_begin "leads, made titles, tag paths and dates"
 run articles --since all --json
 expect_rc 0 "articles --json"
-"$PY" - "$T/out" <<'PYEOF' || fail "articles --json"
-import json, sys
-arts = {a["title"]: a for a in json.load(open(sys.argv[1]))}
-def lead(title):
-    return arts[title]["lead"]
-# R2: byline, dateline and "Continue reading..." gone
-assert lead("Senate passes the budget") == \
-    "The Senate passed the budget on Tuesday. It now goes to the House.", lead("Senate passes the budget")
-assert arts["Senate passes the budget"]["url"] == "https://leads.example/budget?id=1&page=2"
-# R3: a heading is skipped, never run into the prose
-assert lead("Democrats showed thinly disguised contempt") == \
-    "Donald Trump has promised a new moment. Second."
-# R5: cut at 255 bytes, all there is: ends with an ellipsis
-l = lead("Giant Bombcast 592")
-assert l.endswith("\u2026") and "demoli" not in l, l
-# R8: a title made from the lead, at most 80 characters
-made = [t for t in arts if t.startswith("Sky watchers")]
-assert len(made) == 1 and len(made[0]) <= 80 and made[0].endswith("\u2026"), made
-assert lead(made[0]).startswith("Sky watchers in Europe"), lead(made[0])
-# tags: a path without its last '/', the channel's for the items without
-assert arts["Senate passes the budget"]["tags"] == ["business/industries/publishing"]
-assert arts["Giant Bombcast 592"]["tags"] == ["news", "politics"], arts["Giant Bombcast 592"]["tags"]
-# dates: CEST, a date without a time, June 10, 2003
-assert arts["Senate passes the budget"]["published"] == "2003-06-10T02:00:00Z"
-assert arts["Democrats showed thinly disguised contempt"]["published"] == "2003-06-10T00:00:00Z"
-assert arts["Giant Bombcast 592"]["published"] == "2003-06-10T00:00:00Z"
-PYEOF
+"$PY" "$TESTS/py/leads_json.py" "$T/out" || fail "articles --json"
 
+case_begin "--tag picks the paths below a tag"
 # --tag picks the paths below a tag.
 run articles --since all --tag business
 expect_rc 0 "--tag business"
@@ -90,6 +68,7 @@ run articles --since all --tag busi
 expect_rc 0 "--tag busi"
 [ -s "$T/out" ] && fail "--tag busi matched a tag it only starts"
 
+case_begin "a truncated feed is still refused"
 # R7: a truncated feed, raw '&' or not, is still refused: 65, nothing
 # stored of it.
 head -c 600 "$T/feed.xml" >"$T/truncated.xml"
@@ -100,6 +79,7 @@ expect_err "cannot parse '$T/truncated.xml'" "the truncated feed named"
 [ "$(sql "SELECT count(*) FROM article WHERE source LIKE '%truncated.xml'")" = 0 ] ||
 	fail "a truncated feed stored something"
 
+case_begin "a later copy keeps the first link, the other side stays"
 # R9: the same story from a later source keeps the first link; the other
 # side of a story is never folded into it.
 cat >"$T/wire.xml" <<'EOF'
@@ -116,11 +96,5 @@ EOF
 run ingest "$T/wire.xml" "$T/later.xml"
 expect_rc 0 "two sources"
 run articles --since all --json
-"$PY" - "$T/out" <<'PYEOF' || fail "folding"
-import json, sys
-arts = json.load(open(sys.argv[1]))
-guilty = [a for a in arts if a["title"] == "Former minister found guilty of corruption"]
-assert len(guilty) == 1 and guilty[0]["url"] == "https://wire.example/guilty", guilty
-assert any(a["title"] == "Former minister found not guilty of corruption" for a in arts)
-PYEOF
-pass
+"$PY" "$TESTS/py/leads_folding.py" "$T/out" || fail "folding"
+cases_end

@@ -18,6 +18,7 @@ readers 24
 dg send --edition E1
 expect_rc 0 "send E1"
 
+case_begin "the first run on an empty mailbox makes the key"
 # The first run on an empty mailbox makes the key; nothing else.
 dg mailbox fetch
 expect_rc 0 "empty mailbox"
@@ -56,6 +57,8 @@ for r in r01 r02 r03 r04 r05 r16 r17; do
 	[ "$(status $r@example.org)" = bounced ] ||
 		fail "$r is $(status $r@example.org), not bounced: $(grep "" "$T/fetch.log")"
 done
+
+case_begin "a complaint and hard bounces"
 # r08 complained (a feedback loop's report), r09 and r10 wrote to
 # unsubscribe; each has it in their consent log.
 [ "$(status r08@example.org)" = complained ] ||
@@ -66,6 +69,8 @@ for r in r09 r10; do
 done
 [ "$(sql "SELECT action FROM consent WHERE email_key = 'r08@example.org' AND form = 'return mailbox'")" = complaint ] ||
 	fail "r08's complaint is not in the consent log"
+
+case_begin "soft bounces, auto-replies, people, forgeries"
 # Soft bounces, an auto-reply, a human, forgeries, a report nested too
 # deep to read, a malformed DSN, a token for an edition never sent, a
 # legacy bounce that is only counted, junk: nobody else is touched.
@@ -87,11 +92,13 @@ grep -q 'result="left for a person" moved=other' "$T/fetch.log" ||
 grep -q 'why="nested too deeply to read"' "$T/fetch.log" ||
 	fail "200 nested multiparts not said so"
 
+case_begin "the folders"
 # The folders: processed to digest-done, the rest to digest-other.
 [ "$(in_folder)" -eq 0 ] || fail "INBOX still holds $(in_folder)"
 [ "$(in_folder INBOX.digest-done)" -eq 14 ] || fail "digest-done holds $(in_folder INBOX.digest-done)"
 [ "$(in_folder INBOX.digest-other)" -eq 9 ] || fail "digest-other holds $(in_folder INBOX.digest-other)"
 
+case_begin "what digest bounces and editions show say"
 # What digest bounces and editions show say.
 dg bounces
 expect_rc 0 "bounces"
@@ -100,27 +107,15 @@ grep -q 'r01@example.org  hard .* E1 .* 5.1.1  bounced .*User unknown in local' 
 grep -q 'r08@example.org  complaint' "$T/out" || fail "bounces: r08"
 dg bounces --json
 expect_rc 0 "bounces --json"
-"$PY" -c '
-import json, sys
-rows = json.load(open(sys.argv[1]))
-kinds = sorted(r["kind"] for r in rows)
-assert kinds.count("hard") == 7 and kinds.count("soft") == 2, kinds
-assert kinds.count("complaint") == 1 and kinds.count("unsubscribe") == 2, kinds
-r01 = [r for r in rows if r["email"] == "r01@example.org"][0]
-assert r01["applied"] == "bounced" and r01["edition"] == "E1", r01
-assert r01["subscriber_status"] == "bounced", r01
-' "$T/out" || fail "bounces --json"
+"$PY" "$TESTS/py/bounces_json.py" "$T/out" || fail "bounces --json"
 dg editions show E1
 expect_rc 0 "editions show"
 head -1 "$T/out" | grep -q "bounces hard 7 soft 2  complaints 1  mailed unsubscribes 1" ||
 	{ head -1 "$T/out"; fail "editions show: counts"; }
 dg editions show --json E1
-"$PY" -c '
-import json, sys
-e = json.load(open(sys.argv[1]))
-assert e["returns"] == {"hard": 7, "soft": 2, "complaint": 1, "unsubscribe": 1}, e["returns"]
-' "$T/out" || fail "editions show --json"
+"$PY" "$TESTS/py/mailbox_edition_json.py" "$T/out" || fail "editions show --json"
 
+case_begin "a second run does nothing"
 # A second run does nothing: the mailbox is empty, the record unchanged.
 before=$(sql "SELECT count(*) FROM bounce")
 dg mailbox fetch
@@ -130,6 +125,7 @@ expect_out "messages=0 read=0" "second fetch"
 [ "$(sql "SELECT count(*) FROM mailbox_seen")" -eq 0 ] ||
 	fail "the record of moved messages was kept"
 
+case_begin "a bounce with a 50 MB attachment in bounded memory"
 # A bounce with a 50 MB attachment costs no more memory than a small
 # one: at most MAILBOX_FETCH_MAX (1 MB) of a message is fetched.
 dg send --edition E2
@@ -149,6 +145,7 @@ grep 'to=r24@example.org' "$T/err" | grep -q 'status=5.1.1 result="bounced"' ||
 	fail "a 50 MB bounce took $rss_kb KB, a small one $small KB"
 [ "$(status r24@example.org)" = bounced ] || fail "r24 not bounced"
 
+case_begin "the bounced are not mailed again"
 # The bounced are not mailed again; the rest are.
 dg send --edition E3
 expect_rc 0 "send E3"
@@ -157,4 +154,4 @@ expect_rc 0 "send E3"
 sql "SELECT s.email FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
     WHERE d.edition_id = 'E3'" | grep -q -E '^r(01|08|09|10|24)@' &&
 	fail "a suppressed reader got E3"
-pass
+cases_end

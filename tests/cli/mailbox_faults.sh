@@ -19,6 +19,7 @@ expect_rc 0 "send"
 dg mailbox fetch
 expect_rc 0 "empty mailbox"
 
+case_begin "settings that cannot work"
 # 0. Settings that cannot work: 78 and one line naming the setting,
 # before any connection.
 url=$(sed -n 's/^mailbox_url = //p' "$T/digest.conf")
@@ -36,6 +37,7 @@ for bad in "http://127.0.0.1/|the scheme must be" \
 done
 set_conf mailbox_url "$url"
 
+case_begin "a certificate the system does not trust"
 # 1. A certificate the system does not trust: 78, one line, and the
 # password was never sent (Dovecot logged no login).
 set_conf mailbox_cafile ""
@@ -48,11 +50,14 @@ grep -q "Login: user=<bounces>" "$T/dovecot/dovecot.log" &&
 	fail "logged in although the certificate was not trusted"
 set_conf mailbox_cafile "$T/dovecot/cert.pem"
 
+case_begin "a wrong password"
 # 2. A wrong password: 69, one line, the password not printed.
 DIGEST_MAILBOX_PASSWORD=wrong-password run --config "$T/digest.conf" mailbox fetch
 expect_rc 69 "wrong password"
 expect_one_line_err "wrong password"
 grep -q "wrong-password" "$T/err" "$T/out" && fail "the password was printed"
+
+case_begin "a password file others can read is refused"
 # A password file others can read is refused.
 echo "$MAILBOX_PASSWORD" >"$T/pw" && chmod 644 "$T/pw"
 DIGEST_MAILBOX_PASSWORD= DIGEST_MAILBOX_PASSWORD_FILE="$T/pw" \
@@ -64,6 +69,7 @@ DIGEST_MAILBOX_PASSWORD= DIGEST_MAILBOX_PASSWORD_FILE="$T/pw" \
     run --config "$T/digest.conf" mailbox fetch
 expect_rc 0 "password file"
 
+case_begin "the move fails after the results are recorded"
 # 3. The move fails after the results are recorded (as a crash there
 # would leave it): the next run only moves, applies nothing again.
 mail postfix-unknown-user,r001@example.org,E1 \
@@ -83,17 +89,11 @@ expect_out "messages=3 read=0 again=3 " "after the failing move"
 [ "$(in_folder)" -eq 0 ] || fail "INBOX holds $(in_folder)"
 [ "$(in_folder INBOX.digest-done)" -eq 3 ] || fail "not moved"
 
+case_begin "the database cannot be written"
 # 4. The database cannot be written when the results would be: nothing
 # is applied and nothing moved; the next run applies each once.
 mail postfix-unknown-user,r004@example.org,E1 arf-abuse,r005@example.org,E1
-"$PY" -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(7)
-c.execute("ROLLBACK")
-' "$DIGEST_DB" "$T/locked" &
+"$PY" "$TESTS/py/lock_db.py" "$DIGEST_DB" "$T/locked" &
 locker=$!
 while [ ! -e "$T/locked" ]; do sleep 0.05; done
 dg mailbox fetch
@@ -108,6 +108,7 @@ expect_out "messages=2 read=2 " "after the lock"
 [ "$(status r004@example.org)" = bounced ] || fail "r004 not bounced"
 [ "$(status r005@example.org)" = complained ] || fail "r005 not complained"
 
+case_begin "kill -9 at random points"
 # 5. kill -9 at random points: 8 rounds of 36 soft bounces (no
 # Message-ID: only the mailbox's own record keeps them once), each run
 # killed after 10 to 80 ms; in the end each of the 288 is recorded once
@@ -143,6 +144,7 @@ soft=$(sql "SELECT count(*) FROM bounce WHERE kind = 'soft'")
 	fail "digest-done holds $(in_folder INBOX.digest-done), not 293"
 echo "kills that landed: $kills of 8"
 
+case_begin "a server without MOVE"
 # 6. A server without MOVE: COPY, \Deleted and EXPUNGE instead.
 stop_dovecot
 start_dovecot "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS"
@@ -154,6 +156,7 @@ expect_rc 0 "without MOVE"
 [ "$(in_folder INBOX.digest-done)" -eq 294 ] || fail "not copied to done"
 [ "$(in_folder INBOX.digest-other)" -eq 1 ] || fail "not copied to other"
 
+case_begin "run-due reads the mailbox before it sends"
 # 7. run-due reads the mailbox before it sends: a reader who bounced
 # since the last edition is not sent the new one.
 mail postfix-unknown-user,r010@example.org,E1
@@ -166,4 +169,4 @@ due=$(sql "SELECT id FROM edition WHERE id != 'E1'")
 [ "$(sql "SELECT count(*) FROM delivery d JOIN subscriber s ON s.id =
     d.subscriber_id WHERE d.edition_id = '$due' AND s.email = 'r010@example.org'")" -eq 0 ] ||
 	fail "run-due sent the new edition to a reader who had bounced"
-pass
+cases_end

@@ -15,6 +15,7 @@ expect_rc 0 "send"
 dg mailbox fetch
 expect_rc 0 "empty mailbox"
 
+case_begin "bounces, a complaint and an unsubscribe over pop3s"
 mail postfix-unknown-user,r01@example.org,E1 arf-abuse,r02@example.org,E1 \
     junk,r03@example.org,E1 ooo-auto-submitted,r04@example.org,E1 \
     unsubscribe-subject,r05@example.org,E1,from \
@@ -28,15 +29,19 @@ expect_out "messages=6 read=6 again=0 bounces=2 complaints=1 unsubscribes=1 auto
 for i in 03 04 06 07 08 09 10; do
 	[ "$(status r$i@example.org)" = confirmed ] || fail "r$i touched"
 done
+
+case_begin "deleted"
 # Deleted: what was dealt with; left: the junk and the forgery.
 [ "$(in_folder)" -eq 2 ] || fail "the mailbox holds $(in_folder), not 2"
 
+case_begin "a second run reads nothing again"
 # A second run reads nothing again.
 dg mailbox fetch
 expect_rc 0 "second fetch"
 expect_out "messages=2 read=0 again=2 " "second fetch"
 [ "$(in_folder)" -eq 2 ] || fail "the second run changed the mailbox"
 
+case_begin "pop3:// with STLS, and a 50 MB bounce in bounded memory"
 # pop3:// with STLS, and a 50 MB bounce in bounded memory.
 sed -i "s|^mailbox_url = .*|mailbox_url = pop3://127.0.0.1:$pop3_port|" \
     "$T/digest.conf"
@@ -54,9 +59,10 @@ grep 'to=r08@example.org' "$T/err" | grep -q 'result="bounced"' ||
 	fail "a 50 MB bounce took $rss_kb KB, a small one $small KB"
 [ "$(in_folder)" -eq 2 ] || fail "the mailbox holds $(in_folder), not 2"
 
+case_begin "pop3:// to a server that cannot upgrade is refused"
 # pop3:// to a server that cannot upgrade is refused, not used plain.
 sed -i -e "s|^mailbox_url = .*|mailbox_url = pop3://127.0.0.1:$pop3s_port|" \
     -e "s|^mailbox_timeout = .*|mailbox_timeout = 3|" "$T/digest.conf"
 dg mailbox fetch
 [ "$rc" -ne 0 ] || fail "a server without STLS was used"
-pass
+cases_end

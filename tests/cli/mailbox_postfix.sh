@@ -86,7 +86,7 @@ postfix_cmd start >"$pf/start.log" 2>&1 ||
 	fail "postfix did not start: $(cat "$pf/start.log" "$pf/maillog" 2>/dev/null)"
 i=0
 until "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$pf_port" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "postfix does not listen: $(cat "$pf/maillog")"
+	i=$((i + 1)); [ $i -gt 100 ] && die "postfix does not listen: $(cat "$pf/maillog")"
 	sleep 0.1
 done
 
@@ -96,13 +96,16 @@ mailbox_conf "imaps://127.0.0.1:$imaps_port" \
 printf 'email\nnosuchuser@readers.example.org\nreader@ledger.example.org\n' \
     >"$T/people.csv"
 "$DIGEST" subscribers import "$T/people.csv" >/dev/null || fail "import"
+
+case_begin "a send through Postfix"
 DIGEST_NOW=2026-11-28T12:00:00Z run --config "$T/digest.conf" send --edition E1
 expect_rc 0 "send through postfix"
 
+case_begin "Postfix delivers one and bounces the other, into the maildir"
 # Postfix delivers one and bounces the other, into the maildir.
 i=0
 until [ "$(in_folder)" -ge 1 ] && [ -n "$(ls "$T/mail/Reader/new" 2>/dev/null)" ]; do
-	i=$((i + 1)); [ $i -gt 300 ] && fail "no DSN came back: $(cat "$pf/maillog")"
+	i=$((i + 1)); [ $i -gt 300 ] && { fail "no DSN came back: $(cat "$pf/maillog")"; break; }
 	sleep 0.1
 done
 grep -q 'to=<nosuchuser@readers.example.org>.*dsn=5.1.1, status=bounced' \
@@ -122,4 +125,4 @@ grep -q 'nosuchuser@readers.example.org  hard .* E1 .* 5.1.1  bounced .*unknown 
     "$T/out" || { cat "$T/out"; fail "bounces: the missing user"; }
 grep -q 'reader@ledger.example.org' "$T/out" && fail "bounces: the other reader"
 [ "$(in_folder INBOX.digest-done)" -eq 1 ] || fail "the DSN was not moved"
-pass
+cases_end

@@ -12,6 +12,8 @@ sed -e "s|^templates = .*|templates = $TOP/templates|" \
 export DIGEST_NOW=2026-11-28T12:00:00Z
 "$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
 [ "$(mode "$DIGEST_DB")" = 600 ] || fail "the database is $(mode "$DIGEST_DB")"
+
+case_begin "the -wal and -shm files serve holds are owner-only"
 # While the signup server holds it open, its -wal and -shm exist.
 start_serve "$port"
 curl -s -o /dev/null -d 'email=new@example.org' "http://127.0.0.1:$port/subscribe"
@@ -31,7 +33,9 @@ for f in "$T/outbox/perm-1/"*.eml "$T/outbox/confirm/"*.eml; do
 	n=$((n + 1))
 done
 [ "$n" -ge 4 ] || fail "only $n messages in the outbox"
+
+case_begin "a database any command creates is owner-only"
 # A database created by any command, here subscribers add.
 "$DIGEST" --db "$T/other.db" subscribers add a@example.org >/dev/null || fail "add"
 [ "$(mode "$T/other.db")" = 600 ] || fail "subscribers add made a database $(mode "$T/other.db")"
-pass
+cases_end

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/../cli-lib.sh"
 readme="$TOP/README.md"
 
+case_begin "each command's usage block is its -h"
 "$DIGEST" --help >"$T/help" || fail "digest --help"
 sed -n 's/^  \([a-z][a-z]*\( [a-z][a-z]*\)\?\)  .*/\1/p' "$T/help" |
     sed 's/ *$//' >"$T/commands"
@@ -22,6 +23,7 @@ while read -r cmd; do
 		{ cat "$T/diff"; fail "README usage of 'digest $cmd' differs"; }
 done <"$T/commands"
 
+case_begin "every command says what its exit statuses mean"
 # Every command says what its exit statuses mean, and no usage shows a
 # week that was current when it was written.
 while read -r cmd; do
@@ -33,6 +35,7 @@ while read -r cmd; do
 done <"$T/commands"
 grep -q "Exit status" "$T/help" || fail "digest --help says nothing of exit statuses"
 
+case_begin "what is no longer true is gone"
 # What is no longer true is gone; the web view link is the one digest
 # makes; the build dependencies are those scripts/deps.sh installs.
 grep -q "comes next" "$readme" && fail "README still promises what is there"
@@ -44,9 +47,9 @@ grep -q 'edition_url(e, path' "$TOP/digest/edition.c" &&
 sed -n '/^build_pkgs=/,/"$/p' "$TOP/scripts/deps.sh" | grep -o '[a-z0-9.+-]*-dev' | sort -u |
 while read -r pkg; do
 	grep -q "$pkg" "$readme" || fail "README's build dependencies lack $pkg"
-done || exit 1
+done
 
 grep -q '^\./scripts/demo ' "$readme" || fail "quick start lacks ./scripts/demo"
 grep -q '^\./scripts/test ' "$readme" || fail "quick start lacks ./scripts/test"
 grep -q 'scripts/test' "$TOP/.ci/run" || fail ".ci/run does not run scripts/test"
-pass
+cases_end

@@ -10,6 +10,7 @@ cd "$T" || fail "cd"
 N=${RESUME_PEOPLE:-1500}
 make_people "$N"
 
+case_begin "kill -9 at random points"
 # kill -9 at random points, 5 times, over 2 connections, against a server
 # slow enough that each kill lands in the middle of the work.
 start_smtpd kill --slow 2
@@ -37,12 +38,15 @@ send_until_done kill-1
 received "$T/kill.log" >"$T/got"
 [ "$(wc -l <"$T/got")" -eq "$N" ] || fail "$(wc -l <"$T/got") of $N got it: someone was missed"
 dups=$(awk '$2 > 1 { d += $2 - 1 } END { print d + 0 }' "$T/got")
+
+case_begin "at most one per connection per kill"
 # At most one per connection per kill: the message the server had just
 # accepted when the journal could not yet know.
 [ "$dups" -le $((kills * 2)) ] || fail "$dups duplicates after $kills kills over 2 connections"
 echo "kill -9: $kills kills, $N recipients, $dups duplicates (at most $((kills * 2)))"
 stop_smtpd
 
+case_begin "two sends of one edition at once"
 # Two sends of one edition at once: one sends, the other says who does
 # and exits 75; each reader gets one message.
 start_smtpd two --slow 1
@@ -62,6 +66,7 @@ received "$T/two.log" | awk '$2 != 1 { bad = 1 } END { exit bad }' || fail "two 
 [ "$(received "$T/two.log" | wc -l)" -eq "$N" ] || fail "two sends: someone missed"
 stop_smtpd
 
+case_begin "run-due twice in the same hour sends once"
 # run-due twice in the same hour sends once; an hour later, still once.
 sql "DELETE FROM subscriber WHERE id > 20" # a smaller list from here on
 start_smtpd due
@@ -76,6 +81,8 @@ DIGEST_NOW=2026-11-28T13:00:00Z run --config "$T/digest.conf" run-due
 expect_out "nothing due" "run-due an hour later"
 [ "$(received "$T/due.log" | wc -l)" -eq 20 ] || fail "run-due: $(received "$T/due.log" | wc -l) got it"
 received "$T/due.log" | awk '$2 != 1 { bad = 1 } END { exit bad }' || fail "run-due sent twice"
+
+case_begin "a week later with no new article"
 # A week later with no new article: skipped, and said why.
 DIGEST_NOW=2026-12-05T10:00:00Z run --config "$T/digest.conf" run-due
 expect_rc 0 "a week without articles"
@@ -84,6 +91,7 @@ run editions
 expect_out "2026-W49   skipped" "editions"
 stop_smtpd
 
+case_begin "hard bounces on bounce_limit editions in a row"
 # Hard bounces on bounce_limit editions in a row: bounced, and skipped
 # from then on.
 start_smtpd bnc --reject reader00005@example.org
@@ -99,4 +107,4 @@ expect_rc 69 "bounce 2"
 run --config "$T/digest.conf" send --edition b-3
 expect_rc 0 "after the bounce"
 grep -q reader00005 "$T/out" && fail "a bounced subscriber was mailed"
-pass
+cases_end

@@ -10,6 +10,7 @@ cd "$T" || fail "cd"
 "$DIGEST" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
 make_people 60
 
+case_begin "Postfix's smtp-sink"
 # Postfix's smtp-sink: all 60, each once, over 3 connections.
 if [ -x /usr/sbin/smtp-sink ]; then
 	# smtp-sink drops to user nobody, who must reach the folder.
@@ -31,6 +32,7 @@ if [ -x /usr/sbin/smtp-sink ]; then
 	stop_smtpd
 fi
 
+case_begin "temporary failures on RCPT and DATA"
 # Temporary failures on RCPT and DATA: deferred, retried with backoff
 # (in the run, then by later runs when due), in the end each recipient
 # exactly once.
@@ -44,6 +46,7 @@ awk '$2 != 1 { bad = 1 } END { exit bad }' "$T/got" || fail "a duplicate: $(awk 
 grep -q '"code": 451' "$T/tmp.log" || fail "no 4xx was injected"
 stop_smtpd
 
+case_begin "refused recipients"
 # Refused recipients: failed with the server's text, exit 69; the others
 # sent. After the fix, --retry-failed delivers them.
 start_smtpd rej --reject reader00003@example.org,reader00007@example.org
@@ -54,13 +57,7 @@ expect_rc 69 "refused recipients"
 run editions show rej-1
 expect_out "failed   reader00003@example.org  550 5.1.1 <reader00003@example.org>: Recipient address rejected" "editions show"
 run editions show --json rej-1
-"$PY" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["deliveries"]["sent"] == 58 and d["deliveries"]["failed"] == 2, d["deliveries"]
-bad = [r for r in d["recipients"] if r["status"] == "failed"]
-assert all(r["smtp"] == 550 and "rejected" in r["reply"] for r in bad), bad
-' "$T/out" || fail "editions show --json"
+"$PY" "$TESTS/py/smtp_edition_json.py" "$T/out" || fail "editions show --json"
 stop_smtpd
 start_smtpd rej2
 write_conf "$port"
@@ -72,6 +69,7 @@ expect_rc 0 "--retry-failed"
 [ "$(received "$T/rej2.log" | wc -l)" -eq 2 ] || fail "--retry-failed sent $(received "$T/rej2.log" | wc -l)"
 stop_smtpd
 
+case_begin "the server closes the connection after every 5th message"
 # The server closes the connection after every 5th message (also when the
 # close crosses the next command): every message still once.
 for late in "" --disconnect-late; do
@@ -86,6 +84,7 @@ for late in "" --disconnect-late; do
 	rm -f "$T/disc.log"
 done
 
+case_begin "a connection dropped inside DATA"
 # A connection dropped inside DATA: deferred and sent again, once.
 start_smtpd drop --disconnect-in-data 7
 write_conf "$port"
@@ -94,6 +93,7 @@ received "$T/drop.log" >"$T/got"
 awk '$2 != 1 { bad = 1 } END { exit bad }' "$T/got" || fail "dropped in DATA: duplicates"
 stop_smtpd
 
+case_begin "'Slow down' replies lower the rate"
 # "Slow down" replies lower the rate; nobody fails for them.
 start_smtpd slow --slowdown-share 0.2 --seed 3
 write_conf "$port"
@@ -103,6 +103,7 @@ received "$T/slow.log" >"$T/got"
 [ "$(wc -l <"$T/got")" -eq 60 ] || fail "slow down: $(wc -l <"$T/got") got it"
 stop_smtpd
 
+case_begin "--json, --rate (a lower bound on the time only"
 # --json, --rate (a lower bound on the time only: a rate limit must hold
 # however fast the machine is), and the progress line on a terminal.
 start_smtpd misc
@@ -112,11 +113,7 @@ run --config "$T/digest.conf" send --edition rate-1 --rate 30 --json
 expect_rc 0 "--rate --json"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -ge 1800 ] || fail "60 messages at 30/s took $ms ms"
-"$PY" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["edition"] == "rate-1" and d["sent"] == 60 and d["deferred"] == 0, d
-' "$T/out" || fail "--json summary"
+"$PY" "$TESTS/py/smtp_send_json.py" "$T/out" || fail "--json summary"
 grep -q 'to=reader00000@example.org status=sent smtp=250' "$T/err" ||
 	fail "--json: the log lines go to stderr"
 if command -v script >/dev/null; then
@@ -127,6 +124,7 @@ if command -v script >/dev/null; then
 fi
 stop_smtpd
 
+case_begin "AUTH"
 # AUTH: the password from the environment, never on the command line or
 # in any output.
 start_smtpd auth --auth digest:s3cret-Pa55
@@ -134,6 +132,8 @@ write_conf "$port" smtp_user=digest
 DIGEST_SMTP_PASSWORD=s3cret-Pa55 run --config "$T/digest.conf" send --edition auth-1
 expect_rc 0 "AUTH"
 grep -q s3cret "$T/out" "$T/err" && fail "the password was printed"
+
+case_begin "a refused AUTH is a setting, not the readers'"
 # A refused AUTH is a setting, not the readers': the run stops (78) with
 # one line naming smtp_user and where the password comes from, and
 # nobody is marked at all (no failed, no deferred, no bounce).
@@ -152,4 +152,4 @@ DIGEST_SMTP_PASSWORD=s3cret-Pa55 run --config "$T/digest.conf" send --edition au
 expect_rc 0 "fixed password"
 [ "$(journal auth-2 sent)" -eq 60 ] || fail "after the fix: $(journal auth-2 sent) sent"
 stop_smtpd
-pass
+cases_end

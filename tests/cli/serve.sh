@@ -34,6 +34,7 @@ expect_code() { # expected, what, METHOD PATH [args]
 }
 body_has() { grep -q -- "$1" "$T/body" || { head -c 600 "$T/body"; fail "$2: body lacks '$1'"; }; }
 
+case_begin "the form and the routes"
 expect_code 200 "healthz" GET /healthz
 expect_code 200 "the form" GET /subscribe
 body_has 'name="website"' "honeypot"
@@ -42,6 +43,7 @@ body_has 'Climate and environment</label>' "a topic's label"
 expect_code 405 "wrong method" DELETE /subscribe
 expect_code 404 "no such page" GET /nope
 
+case_begin "a signup"
 # A signup: pending, consent recorded, one confirmation mail.
 expect_code 200 "signup" POST /subscribe -A "test-agent/1" \
 	-d 'email=+Zoe%40Example.ORG+&name=Zo%C3%AB&tags=science&tags=climate&website='
@@ -54,19 +56,15 @@ body_has "Check your inbox" "signup answer"
 	fail "the consent log: $(sql 'SELECT * FROM consent')"
 i=0
 until ls "$T/outbox/confirm/"*.eml >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no confirmation mail: $(cat "$T/serve.log")"
+	i=$((i + 1)); [ $i -gt 100 ] && { fail "no confirmation mail: $(cat "$T/serve.log")"; break; }
 	sleep 0.1
 done
 mail=$(ls "$T/outbox/confirm/"*.eml)
 grep -q '^To: Zoe@example.org' "$mail" || fail "confirmation To:"
 tok=$(sql "SELECT confirm_token FROM subscriber")
-"$PY" - "$mail" "$tok" <<'PY' || fail "the confirmation mail's link"
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-text = m.get_body(('plain',)).get_content()
-assert '/confirm?token=' + sys.argv[2] in text, text
-PY
+"$PY" "$TESTS/py/serve_confirm_mail.py" "$mail" "$tok" || fail "the confirmation mail's link"
 
+case_begin "the same address again, by a stranger"
 # The same address again, by a stranger, another case, another name and
 # topic: the same answer, nothing about the pending subscriber changes,
 # no second mail within 10 minutes; after them, the same link again.
@@ -85,6 +83,7 @@ expect_code 200 "signup again, later" POST /subscribe -d 'email=zoe@example.org'
 [ "$(sql "SELECT count(*) FROM mail_queue WHERE kind = 'confirm'")" = 2 ] || fail "no second mail after 10 minutes"
 [ "$(sql "SELECT confirm_token FROM subscriber")" = "$tok" ] || fail "the second mail has another link"
 
+case_begin "a stranger's name never reaches the address's inbox"
 # A stranger's name never reaches the address's inbox; topics not on
 # offer are refused.
 evil='customer. URGENT: your account is suspended, verify at https://evil.example/login'
@@ -102,18 +101,12 @@ body_has "casino" "json refusal names the topic"
 	fail "a refused topic stored a signup"
 i=0
 until [ "$(ls "$T/outbox/confirm/"*victim* 2>/dev/null | wc -l)" -ge 1 ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no mail to the victim"
+	i=$((i + 1)); [ $i -gt 100 ] && { fail "no mail to the victim"; break; }
 	sleep 0.1
 done
-"$PY" - "$T/outbox/confirm/"*victim*.eml <<'PY' || fail "the confirmation mail carries the name"
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for part in ('plain', 'html'):
-    text = m.get_body((part,)).get_content()
-    assert 'evil' not in text and 'URGENT' not in text and 'customer' not in text, text
-assert 'evil' not in str(m['Subject']) + str(m['To'])
-PY
+"$PY" "$TESTS/py/serve_confirm_name.py" "$T/outbox/confirm/"*victim*.eml || fail "the confirmation mail carries the name"
 
+case_begin "opening the link confirms nothing, whatever runs on the page"
 # Opening the link confirms nothing, whatever runs on the page: it has
 # no script and its policy allows none; posting the token does, once.
 expect_code 200 "confirm page" GET "/confirm?token=$tok" -D "$T/headers"
@@ -143,22 +136,19 @@ expect_code 200 "confirmed, signing up again" POST /subscribe -d 'email=Zoe@exam
 body_has "Check your inbox" "same answer for a confirmed address"
 [ "$(sql "SELECT name, tags, status FROM subscriber WHERE id = 1")" = "$before" ] ||
 	fail "a signup changed a confirmed subscriber"
+
+case_begin "the 'already subscribed' mail"
 # ... and the "already subscribed" mail, with their preferences link.
 i=0
 until [ "$(sql "SELECT count(*) FROM mail_queue WHERE kind = 'subscribed' AND status = 'sent'")" = 1 ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "no 'already subscribed' mail: $(sql 'SELECT * FROM mail_queue')"
+	i=$((i + 1)); [ $i -gt 100 ] && { fail "no 'already subscribed' mail: $(sql 'SELECT * FROM mail_queue')"; break; }
 	sleep 0.1
 done
 sub_mail=$(grep -l "^Subject: You are subscribed" "$T/outbox/confirm/"*.eml)
 [ -n "$sub_mail" ] || fail "the 'already subscribed' mail"
-"$PY" - "$sub_mail" "$pt0" <<'PY' || fail "the 'already subscribed' mail's content"
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-text = m.get_body(('plain',)).get_content()
-assert '/preferences?token=' + sys.argv[2] in text, text
-assert 'Zo\u00eb' not in text and 'politics' not in text, text
-PY
+"$PY" "$TESTS/py/serve_subscribed_mail.py" "$sub_mail" "$pt0" || fail "the 'already subscribed' mail's content"
 
+case_begin "signups at the same time are stored together (group"
 # Signups at the same time are stored together (group commit), each
 # answered after the commit: all of them there, the same answer for all,
 # and one address given twice in the same round is one subscriber with
@@ -176,6 +166,7 @@ for p in $pids; do wait "$p"; done
 [ "$(sql "SELECT count(*) FROM mail_queue q JOIN subscriber s ON s.id = q.subscriber_id
 	WHERE s.email = 'g7@example.org'")" = 1 ] || fail "one address twice: two mails"
 
+case_begin "an expired confirm link"
 # An expired confirm link: a page offering a fresh one.
 expect_code 200 "second signup" POST /subscribe -d 'email=old@example.org'
 old=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'old@example.org'")
@@ -191,6 +182,7 @@ expect_code 200 "resend" POST /resend -d "token=$old"
 [ "$(sql "SELECT confirm_token <> '$old' FROM subscriber WHERE email = 'old@example.org'")" = 1 ] ||
 	fail "resend kept the old token"
 
+case_begin "preferences and RFC 8058 unsubscription"
 # Preferences and RFC 8058 unsubscription.
 pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'Zoe@example.org'")
 ut=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = 'Zoe@example.org'")
@@ -200,6 +192,8 @@ body_has 'id="saved"' "Saved"
 [ "$(sql "SELECT name, tags FROM subscriber WHERE id = 1")" = "Zoe M|politics" ] || fail "preferences"
 [ "$(sql "SELECT action, detail FROM consent WHERE action = 'preferences'")" = "preferences|tags=politics" ] ||
 	fail "preferences in the log"
+
+case_begin "tags a subscriber has that are not on offer"
 # Tags a subscriber has that are not on offer: shown checked, kept.
 sql "UPDATE subscriber SET tags = 'programming' || char(31) || 'linux' WHERE id = 1"
 expect_code 200 "preferences, tags not on offer" GET "/preferences?token=$pt"
@@ -215,11 +209,15 @@ expect_code 404 "preferences, unknown token" GET "/preferences?token=$ut"
 expect_code 200 "unsubscribe page" GET "/unsubscribe?token=$ut"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = confirmed ] || fail "GET unsubscribed"
 expect_code 400 "unsubscribe without one-click" POST "/unsubscribe?token=$ut" -d "x=1"
+
+case_begin "RFC 8058 as receivers send it"
 # RFC 8058 as receivers send it: multipart (curl -F), 200, empty body.
 expect_code 200 "one-click, multipart" POST "/unsubscribe?token=$ut" -F "List-Unsubscribe=One-Click"
 [ -s "$T/body" ] && fail "one-click answered with a body: $(head -c 200 "$T/body")"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "not unsubscribed"
 [ "$(sql "SELECT count(*) FROM consent WHERE action = 'unsubscribe'")" = 1 ] || fail "unsubscribe in the log"
+
+case_begin "an unsubscribed person"
 # An unsubscribed person: the preferences say so, with a way back
 # through double opt-in; a signup does not bring them back either.
 expect_code 200 "preferences, unsubscribed" GET "/preferences?token=$pt"
@@ -235,6 +233,8 @@ tok2=$(sql "SELECT confirm_token FROM subscriber WHERE id = 1")
 [ -n "$tok2" ] || fail "resubscribe made no confirm link"
 expect_code 200 "confirm the way back" POST /confirm -d "token=$tok2"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = confirmed ] || fail "confirming did not resubscribe"
+
+case_begin "urlencoded and empty one-click bodies work too"
 # Urlencoded and empty one-click bodies work too.
 expect_code 200 "one-click, urlencoded" POST "/unsubscribe?token=$ut" --data "List-Unsubscribe=One-Click"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "urlencoded one-click"
@@ -245,6 +245,7 @@ expect_code 200 "one-click, empty body" POST "/unsubscribe?token=$ut3" -H 'Conte
 expect_code 200 "one-click from the page" POST "/unsubscribe?token=$ut3" -H 'Accept: text/html' --data "List-Unsubscribe=One-Click"
 body_has "You are unsubscribed" "a person gets a page"
 
+case_begin "JSON in, JSON out"
 # JSON in, JSON out; CORS for the configured origin only.
 expect_code 200 "json signup" POST /subscribe -H 'Content-Type: application/json' \
 	-H 'Accept: application/json' -H 'Origin: https://site.example.org' \
@@ -254,6 +255,7 @@ grep -qi '^Access-Control-Allow-Origin: https://site.example.org' "$T/headers" |
 expect_code 403 "preflight from elsewhere" OPTIONS /subscribe -H 'Origin: https://evil.example'
 expect_code 204 "preflight" OPTIONS /subscribe -H 'Origin: https://site.example.org'
 
+case_begin "bad input"
 # Bad input: each refused with a reason, nothing stored.
 n0=$(sql "SELECT count(*) FROM subscriber")
 expect_code 422 "bad address (json)" POST /subscribe -H 'Content-Type: application/json' \
@@ -276,10 +278,12 @@ expect_code 413 "1 MB chunked" POST /subscribe -H 'Transfer-Encoding: chunked' \
 expect_code 200 "chunked" POST /subscribe -H 'Transfer-Encoding: chunked' -d 'email=c@example.org'
 [ "$(sql "SELECT count(*) FROM subscriber")" = $((n0 + 1)) ] || fail "bad input stored something"
 
+case_begin "the honeypot"
 # The honeypot: the same answer, nothing stored.
 expect_code 200 "bot" POST /subscribe -d 'email=bot@example.org&website=http://spam'
 [ "$(sql "SELECT count(*) FROM subscriber WHERE email = 'bot@example.org'")" = 0 ] || fail "honeypot"
 
+case_begin "the per-IP limit (signup_rate = 30 a minute)"
 # The per-IP limit (signup_rate = 30 a minute): refused with 429.
 limited=0
 for k in $(seq 1 40); do
@@ -287,22 +291,16 @@ for k in $(seq 1 40); do
 done
 [ $limited = 1 ] || fail "no 429 past signup_rate"
 
+case_begin "slow clients"
 # Slow clients: 30 connections that send half a request and stall do
 # not keep the server from answering others at once.
-"$PY" - "$port" <<'PY' &
-import socket, sys, time
-conns = []
-for i in range(30):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s.sendall(b"POST /subscribe HTTP/1.1\r\nHost: x\r\nContent-Le")
-    conns.append(s)
-time.sleep(3)
-PY
+"$PY" "$TESTS/py/slow_clients.py" "$port" &
 slow=$!
 sleep 0.5
 expect_code 200 "answering while slow clients stall" GET /healthz
 wait $slow
 
+case_begin "the web view"
 # The web view: the link in a digest shows that digest in the browser.
 export DIGEST_NOW=2026-11-28T12:00:00Z
 "$DIGEST" --config "$T/digest.conf" ingest "$TOP/samples/feed.xml" >/dev/null || fail "ingest"
@@ -312,18 +310,15 @@ export DIGEST_NOW=2026-11-28T12:00:00Z
 unset DIGEST_NOW
 vt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'view@example.org'")
 eml=$(ls "$T/outbox/web-1/"*view@example.org.eml)
-"$PY" - "$eml" "$base/view?edition=web-1&token=$vt" <<'PY' || fail "the digest's web view link"
-import email, email.policy, html, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-assert sys.argv[2] in html.unescape(m.get_body(('html',)).get_content()), sys.argv[2]
-PY
+"$PY" "$TESTS/py/serve_view_link.py" "$eml" "$base/view?edition=web-1&token=$vt" || fail "the digest's web view link"
 expect_code 200 "web view" GET "/view?edition=web-1&token=$vt"
 body_has "Storm surge barrier" "the web view shows the subscriber's digest"
 expect_code 404 "web view, no such edition" GET "/view?edition=nope&token=$vt"
 expect_code 404 "web view, no token" GET "/view?edition=web-1"
 expect_code 404 "web view, another kind of token" GET "/view?edition=web-1&token=$ut"
 
+case_begin "tokens never reach the log"
 # Tokens never reach the log; the server is still up.
 grep -q "$tok\|$ut\|$pt" "$T/serve.log" && fail "a token in the log"
 expect_code 200 "still up" GET /healthz
-pass
+cases_end

@@ -26,16 +26,18 @@ strace -f -ttt -y -s 80 -o "$T/trace" \
 	"$DIGEST" --config "$T/digest.conf" serve --listen "127.0.0.1:$port" \
 	2>>"$T/serve.log" &
 strace_pid=$!
+
+case_begin "each answer follows a sync of its WAL writes"
 # stop_serve stops digest, strace's child; strace then ends by itself.
 i=0
 while [ -z "${serve_pid:-}" ]; do
 	serve_pid=$(pgrep -P "$strace_pid" | head -n 1)
-	i=$((i + 1)); [ $i -gt 100 ] && fail "strace did not start digest"
+	i=$((i + 1)); [ $i -gt 100 ] && die "strace did not start digest"
 	[ -n "$serve_pid" ] || sleep 0.1
 done
 i=0
 until curl -s -o /dev/null "$base/healthz"; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "serve did not start under strace"
+	i=$((i + 1)); [ $i -gt 100 ] && die "serve did not start under strace"
 	sleep 0.1
 done
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
@@ -48,38 +50,5 @@ pt=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'd@example.org'
 [ "$(code -d "token=$pt&tags=science" "$base/preferences")" = 200 ] || fail "preferences"
 stop_serve
 wait "$strace_pid"
-"$PY" - "$T/trace" <<'PY' || fail "an answer before its change was synced"
-import re, sys
-# tid -> [what, wrote, synced]: the POST it read, whether it has written
-# to the WAL since, and whether the WAL was synced after its last write.
-pending = {}
-checked, bad = [], []
-for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"(\d+)\s+\S+\s+(\w+)\((.*)", line)
-    if not m:
-        continue
-    tid, call, rest = m.groups()
-    st = pending.get(tid)
-    if call in ("read", "recvfrom", "recvmsg"):
-        r = re.search(r'"(POST (/\w+))', rest)
-        if r:
-            pending[tid] = [r.group(2), False, False]
-    elif call == "pwrite64" and "-wal>" in rest and st:
-        st[1], st[2] = True, False
-    elif call in ("fsync", "fdatasync") and "-wal>" in rest and st and st[1]:
-        st[2] = True
-    elif call in ("write", "writev", "sendto", "sendmsg") and "HTTP/1.1 200" in rest and st:
-        del pending[tid]
-        checked.append(st[0])
-        if not st[1]:
-            bad.append("%s answered 200 having written nothing to the WAL" % st[0])
-        elif not st[2]:
-            bad.append("%s answered 200 before its WAL writes were synced" % st[0])
-want = ["/subscribe", "/confirm", "/unsubscribe", "/preferences"]
-if sorted(checked) != sorted(want):
-    bad.append("answers checked: %r, expected %r" % (checked, want))
-for b in bad:
-    print(b)
-sys.exit(1 if bad else 0)
-PY
-pass
+"$PY" "$TESTS/py/serve_trace.py" "$T/trace" || fail "an answer before its change was synced"
+cases_end

@@ -29,6 +29,7 @@ signup() { # email, curl args...: the status
 	curl -s -o /dev/null -w '%{http_code}' -d "email=$e" "$@" "$base/subscribe"
 }
 
+case_begin "an untrusted peer's headers are ignored"
 # An untrusted peer's headers are ignored.
 conf "10.0.0.0/8"
 start_serve "$port"
@@ -37,6 +38,7 @@ start_serve "$port"
 	fail "an untrusted peer named the client: $(sql 'SELECT ip FROM consent')"
 stop_serve
 
+case_begin "a trusted proxy"
 # A trusted proxy: the last address it did not add itself is the client.
 conf "127.0.0.1/32, 192.0.2.0/24"
 start_serve "$port"
@@ -49,6 +51,7 @@ start_serve "$port"
 [ "$(sql "SELECT ip FROM consent WHERE email_key = 'c@example.org'")" = 2001:db8::7 ] ||
 	fail "Forwarded: $(sql 'SELECT ip FROM consent')"
 
+case_begin "the limit counts each client, not the proxy"
 # The limit counts each client, not the proxy: 10 a minute each.
 ok=0
 for k in $(seq 1 12); do
@@ -57,6 +60,8 @@ done
 [ $ok -ge 9 ] && [ $ok -le 11 ] || fail "one client behind the proxy: $ok of 12 accepted"
 [ "$(signup other@example.org -H 'X-Forwarded-For: 203.0.113.51')" = 200 ] ||
 	fail "another client behind the same proxy was limited"
+
+case_begin "two clients that shared a slot of the old limiter"
 # Two clients that shared a slot of the old limiter, taking turns: each
 # keeps its own allowance (about 10 each), none gets a fresh one.
 ok=0
@@ -66,6 +71,8 @@ for k in $(seq 1 30); do
 	done
 done
 [ $ok -le 24 ] || fail "two clients sharing a slot: $ok of 60 accepted"
+
+case_begin "a client cannot dodge it with the last 64 bits"
 # A client cannot dodge it by changing the last 64 bits of its IPv6.
 ok=0
 for k in $(seq 1 15); do
@@ -73,52 +80,20 @@ for k in $(seq 1 15); do
 done
 [ $ok -le 11 ] || fail "one IPv6 /64: $ok of 15 accepted"
 
+case_begin "ambiguous lengths"
 # Ambiguous lengths: 400, and what follows is never answered.
-"$PY" - "$port" <<'PY' || fail "request smuggling"
-import socket, sys
-port = int(sys.argv[1])
-smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-cases = {
-    "two lengths": b"POST /subscribe HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: 19\r\nContent-Length: 0\r\n\r\n"
-        b"email=s@example.org" + smuggled,
-    "length and chunked": b"POST /subscribe HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: 24\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"13\r\nemail=s@example.org\r\n0\r\n\r\n" + smuggled,
-}
-for what, req in cases.items():
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(req)
-    got = b""
-    while True:
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            sys.exit("%s: the connection stayed open" % what)
-        if not d:
-            break
-        got += d
-    s.close()
-    assert got.startswith(b"HTTP/1.1 400"), (what, got[:200])
-    assert got.count(b"HTTP/1.1 ") == 1, (what, "a second answer", got)
-PY
+"$PY" "$TESTS/py/smuggling.py" "$port" || fail "request smuggling"
 [ "$(sql "SELECT count(*) FROM subscriber WHERE email = 's@example.org'")" = 0 ] ||
 	fail "an ambiguous request was stored"
+
+case_begin "equal duplicates are one length"
 # Equal duplicates are one length: answered.
-"$PY" - "$port" <<'PY' || fail "equal Content-Lengths"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-s.sendall(b"POST /subscribe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-    b"Content-Type: application/x-www-form-urlencoded\r\n"
-    b"Content-Length: 19\r\nContent-Length: 19\r\n\r\nemail=e@example.org")
-got = s.recv(4096)
-assert got.startswith(b"HTTP/1.1 200"), got[:100]
-PY
+"$PY" "$TESTS/py/equal_lengths.py" "$port" || fail "equal Content-Lengths"
 grep -q "event=refused reason=framing" "$T/serve.log" || fail "the refusal is not logged"
+
+case_begin "the log"
 # The log: one line per signup, addresses masked.
 grep -q "event=signup addr=b\*\*\*@example.org result=new mail=confirm ip=203.0.113.9" "$T/serve.log" ||
 	fail "the signup log line: $(grep event=signup "$T/serve.log" | head -3)"
 grep "event=" "$T/serve.log" | grep -q "[a-z0-9]@example.org" && fail "a whole address in the log"
-pass
+cases_end

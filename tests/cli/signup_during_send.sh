@@ -15,10 +15,12 @@ start_serve "$hport"
 
 "$DIGEST" --config "$T/digest.conf" send --edition load-1 >"$T/send.out" 2>"$T/send.err" &
 sender=$!
+
+case_begin "fire once the send is writing its journal"
 # Fire once the send is writing its journal.
 i=0
 until [ "$(sql "SELECT count(*) FROM delivery WHERE status = 'sent'" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 300 ] && fail "the send did not start: $(cat "$T/send.err")"
+	i=$((i + 1)); [ $i -gt 300 ] && die "the send did not start: $(cat "$T/send.err")"
 	sleep 0.05
 done
 left=$(sql "SELECT count(*) FROM delivery WHERE status = 'pending'")
@@ -38,4 +40,4 @@ src=$?
 	fail "the send did not reach everyone"
 grep -qi 'busy\|locked\|digest serve:' "$T/serve.log" "$T/send.err" &&
 	{ cat "$T/serve.log"; fail "an error surfaced"; }
-pass
+cases_end

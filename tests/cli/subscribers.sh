@@ -26,6 +26,7 @@ count() { sql "SELECT count(*) FROM subscriber $*"; }
 by_id() { sql "SELECT group_concat(v, ' ') FROM (SELECT $1 AS v FROM subscriber ORDER BY id)"; }
 row() { sql "SELECT email, status, coalesce(name, '-'), tags FROM subscriber WHERE email = '$1'"; }
 
+case_begin "-h"
 # -h: the usage on stdout, exit 0; it is README's block for the command.
 # (tests/cli/readme.sh reads the command names from `digest --help`,
 # where "subscribers import" fills its column, so it is checked here.)
@@ -61,12 +62,14 @@ expect_rc 64 "list --status gone"
 expect_one_line_err "list --status gone"
 expect_err "invalid value 'gone' for --status" "list --status gone"
 
+case_begin "list reads only"
 # list reads only: no database yet is 66, and none is created.
 run subscribers list
 expect_rc 66 "list without a database"
 expect_one_line_err "list without a database"
 [ -e "$DIGEST_DB" ] && fail "list created the database"
 
+case_begin "add"
 # add: confirmed, the domain lower-cased, says what it did.
 run subscribers add ' Ann.Lee@Example.ORG ' --name 'Ann Lee' --tags 'Science, CLIMATE;science'
 expect_rc 0 "add"
@@ -75,6 +78,7 @@ expect_out_is "add" "added Ann.Lee@example.org (confirmed)"
 	fail "add stored: $(row Ann.Lee@example.org)"
 [ "$(sql "SELECT created FROM subscriber")" = 1795867200 ] || fail "created is not DIGEST_NOW"
 
+case_begin "the same address again updates it"
 # The same address again updates it: given options replace, others stay.
 run subscribers add Ann.Lee@example.org --tags politics --pending
 expect_rc 0 "add again"
@@ -87,6 +91,7 @@ expect_out_is "add, clearing" "updated Ann.Lee@example.org (confirmed)"
 	fail "clearing name and tags: $(row Ann.Lee@example.org)"
 [ "$(count)" = 1 ] || fail "an update added a row"
 
+case_begin "an invalid address"
 # An invalid address: one line with the reason, 65, nothing stored.
 run subscribers add bob@
 expect_rc 65 "add bob@"
@@ -109,6 +114,7 @@ expect_err_is "a name with a line break" \
     "digest: invalid name 'X\nBcc: y@example.org': the name contains a line break"
 [ "$(count)" = 1 ] || fail "an invalid add stored something"
 
+case_begin "import CSV"
 # import CSV: header in any order and case, an extra column, RFC 4180
 # quoting (commas, "", line breaks in fields), a blank ",,," row; bad
 # lines reported with their numbers and the good ones stored.
@@ -138,6 +144,7 @@ expect_err_is "import mixed.csv" "$(bad_csv '\n')"
 [ "$(row zoe@example.de)" = "zoe@example.de|confirmed|Zoë Müller|culture${US}business" ] ||
 	fail "UTF-8 name: $(row zoe@example.de)"
 
+case_begin "the same file with a UTF-8 BOM and CRLF line ends, from"
 # The same file with a UTF-8 BOM and CRLF line ends, from stdin: the
 # same rows, now updates, and the same reports.
 printf '\357\273\277' >crlf.csv
@@ -152,6 +159,7 @@ cmp -s "$T/want-err" "$T/err" || { diff "$T/want-err" "$T/err"; fail "BOM + CRLF
 [ "$(row ann@example.org)" = "ann@example.org|confirmed|Lee, Ann|science${US}climate" ] ||
 	fail "CRLF inside a quoted field: $(row ann@example.org)"
 
+case_begin "import JSON"
 # import JSON: tags as an array or a string, null name, extra keys; a
 # bad item is reported with its index and what it was; a bounced one is
 # kept, suppressed.
@@ -167,10 +175,13 @@ digest: people.json: index 6: tags must be strings: {\"email\":\"eve@example.org
 	fail "JSON tags array: $(row ann@example.org)"
 [ "$(row Bob@example.net)" = "Bob@example.net|confirmed|-|politics${US}transport" ] ||
 	fail "JSON tags string: $(row Bob@example.net)"
+
+case_begin "cy was confirmed"
 # cy was confirmed: "status": "pending" does not demote, null clears the name.
 [ "$(row cy@example.org)" = "cy@example.org|confirmed|-|health${US}opinion" ] ||
 	fail "JSON update of cy: $(row cy@example.org)"
 
+case_begin "--pending"
 # --pending: new people are pending; an import never resubscribes
 # someone who left, and only moves pending to confirmed.
 rm -f "$DIGEST_DB"*
@@ -193,6 +204,7 @@ expect_rc 0 "import again, confirmed"
     "confirmed confirmed unsubscribed confirmed" ] ||
 	fail "import without --pending: $(by_id status)"
 
+case_begin "files that cannot be imported at all"
 # Files that cannot be imported at all: 65 or 66, one line, nothing
 # stored and no database created.
 rm -f "$DIGEST_DB"*
@@ -227,6 +239,7 @@ expect_rc 65 "a JSON object"
 expect_err "must be an array of objects" "a JSON object"
 [ -e "$DIGEST_DB" ] && fail "a file that cannot be imported created the database"
 
+case_begin "all good rows go in one transaction"
 # All good rows go in one transaction: a store failure midway (a
 # trigger refusing one row) leaves nothing, 74, one line.
 "$DIGEST" subscribers add first@example.org >/dev/null || fail "add first"
@@ -240,12 +253,9 @@ expect_err "refused by test" "a store failure"
 [ "$(count)" = 1 ] || fail "a failed import left $(($(count) - 1)) rows"
 sql "DROP TRIGGER boom"
 
+case_begin "many rows"
 # Many rows: counts add up, and reports stop after 100 with a count.
-"$PY" - <<'PYEOF' >many.csv || fail "writing many.csv"
-print("email,name")
-for i in range(3000):
-    print(f"user{i}@example.org,User {i}" if i % 20 else f"user{i}@,Bad {i}")
-PYEOF
+"$PY" "$TESTS/py/many_csv.py" >many.csv || fail "writing many.csv"
 run subscribers import many.csv
 expect_rc 65 "3000 rows"
 expect_out_is "3000 rows" "imported 2850 (2850 new, 0 updated), 150 bad lines"
@@ -256,6 +266,7 @@ tail -n 1 "$T/err" | grep -qx "digest: many.csv: 50 more bad lines not shown" ||
 	fail "3000 rows: last report: $(tail -n 1 "$T/err")"
 [ "$(count)" = 2851 ] || fail "3000 rows: $(count) stored"
 
+case_begin "the sample list imports cleanly"
 # The sample list imports cleanly.
 rm -f "$DIGEST_DB"*
 run subscribers import "$TOP/samples/subscribers.csv"
@@ -263,6 +274,8 @@ expect_rc 0 "samples/subscribers.csv"
 expect_out_is "samples/subscribers.csv" "imported 5 (5 new, 0 updated)"
 [ -s "$T/err" ] && fail "samples/subscribers.csv: stderr: $(cat "$T/err")"
 [ "$(count "WHERE status = 'pending'")" = 1 ] || fail "samples: one pending"
+
+case_begin "every tag a sample subscriber chose is a tag of the sample"
 # Every tag a sample subscriber chose is a tag of the sample feed.
 "$DIGEST" --db "$T/feed.db" ingest -q "$TOP/samples/feed.xml" || fail "ingest sample feed"
 sql "SELECT tags FROM subscriber" | tr "$US" '\n' | sed '/^$/d' | sort -u >sub-tags
@@ -270,6 +283,7 @@ sqlite3 "$T/feed.db" "SELECT name FROM tag" | sort -u >feed-tags
 missing=$(comm -23 sub-tags feed-tags)
 [ -z "$missing" ] || fail "sample subscribers chose tags the sample feed lacks: $missing"
 
+case_begin "list"
 # list: one line each, in the order they were added.
 run subscribers list
 expect_rc 0 "list"
@@ -285,25 +299,11 @@ run subscribers list --status bounced
 expect_rc 0 "list --status bounced"
 [ -s "$T/out" ] && fail "list --status bounced printed $(cat "$T/out")"
 
+case_begin "list --json for scripts"
 # list --json for scripts.
 run subscribers list --json
 expect_rc 0 "list --json"
-"$PY" - "$T/out" <<'PYEOF' || fail "list --json content"
-import json, sys
-a = json.load(open(sys.argv[1], encoding="utf-8"))
-assert [x["email"] for x in a] == ["ann.lee@example.org",
-    "sam.okafor@example.net", "priya.nair@example.com",
-    "zoe.mueller@example.de", "tom.berg@example.org"], a
-for x in a:
-    assert sorted(x) == ["created", "email", "id", "name", "status", "tags"], x
-    assert isinstance(x["id"], int) and x["id"] > 0, x
-    assert x["created"] == "2026-11-28T12:00:00Z", x
-assert a[0]["tags"] == [] and a[0]["name"] == "Ann Lee", a[0]
-assert a[1]["tags"] == ["science", "climate"], a[1]
-assert a[3]["name"] == "Zo\u00eb M\u00fcller", a[3]
-assert a[3]["tags"] == ["culture", "business"], a[3]
-assert [x["status"] for x in a] == ["confirmed"] * 4 + ["pending"], a
-PYEOF
+"$PY" "$TESTS/py/subscribers_json.py" "$T/out" || fail "list --json content"
 run subscribers list --json --status unsubscribed
 expect_out_is "list --json, none" "[]"
-pass
+cases_end

@@ -12,6 +12,7 @@ need sqlite3
 data="$TESTS/data/subscribers"
 status_of() { sql "SELECT status FROM subscriber WHERE email_key = '$1'"; }
 
+case_begin "suppression holds whatever the address's case or form"
 # 1. Suppression holds, whatever the case or the form of the domain.
 "$DIGEST" subscribers add Hana.Sato@example.com >/dev/null || fail "add"
 "$DIGEST" subscribers add 'zoë@ü.example' >/dev/null || fail "add IDN"
@@ -35,6 +36,8 @@ expect_out "imported 2 (0 new, 0 updated), 2 still suppressed" "import keeps the
 run subscribers show HANA.SATO@EXAMPLE.COM
 expect_rc 0 "show by key"
 expect_out '"email": "Hana.Sato@example.com"' "show keeps the address as typed"
+
+case_begin "bounced and complained hold the same way"
 # bounced and complained hold the same way.
 "$DIGEST" subscribers add b@example.org >/dev/null
 "$DIGEST" subscribers add c@example.org >/dev/null
@@ -47,6 +50,8 @@ run subscribers import "$T/c.csv"
 [ "$(status_of c@example.org)" = complained ] || fail "import of a complained address"
 run subscribers list --status complained
 expect_out "c@example.org" "list --status complained"
+
+case_begin "a signup of a suppressed address"
 # A signup of a suppressed address sends a confirmation mail, and
 # nothing else changes until the person clicks.
 run subscribers remove --forget hana.sato@example.com
@@ -54,6 +59,7 @@ expect_out "forgotten Hana.Sato@example.com" "forget by key"
 [ "$(sql "SELECT count(*) FROM consent WHERE email_key = 'hana.sato@example.com'")" = 0 ] ||
 	fail "forget left the consent log"
 
+case_begin "migration"
 # 2. Migration: Mailchimp's three files, listmonk, a CSV of one's own.
 export DIGEST_DB="$T/m.db"
 run subscribers import --dry-run "$data/mailchimp_subscribed.csv"
@@ -87,12 +93,15 @@ expect_rc 64 "--column with an unknown field"
 	fail "the unsubscribe reason"
 [ "$(sql "SELECT count(*) FROM consent WHERE email_key = 'gone@example.org' AND action = 'bounce'")" = 1 ] ||
 	fail "the clean time"
+
+case_begin "a suppression list carried over"
 # A suppression list carried over suppresses who was confirmed here.
 printf 'Email Address,UNSUB_TIME\nkim@EXAMPLE.org,2025-07-01 00:00:00\n' >"$T/unsub.csv"
 run subscribers import "$T/unsub.csv"
 expect_rc 0 "import of an unsubscribed file"
 [ "$(status_of kim@example.org)" = unsubscribed ] || fail "an unsubscribed row did not suppress"
 
+case_begin "export, then import into a new store"
 # 3. export, then import into a new store: every status and the log.
 "$DIGEST" subscribers add --pending pen@example.org >/dev/null
 sql "UPDATE subscriber SET status = 'complained' WHERE email = 'quiet@example.org'"
@@ -116,4 +125,4 @@ for fmt in csv json; do
 	    ORDER BY email_key, time, action" | diff "$DIGEST_DB.log" - || fail "$fmt: a second import grew the log"
 done
 grep -q 'complained' "$T/export.csv" || fail "the export lacks a status"
-pass
+cases_end

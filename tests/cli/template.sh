@@ -36,6 +36,7 @@ cat >data.json <<'EOF'
  "footer": "<p>bye</p>"}
 EOF
 
+case_begin "partials from the template's own directory by default"
 # Partials from the template's own directory by default.
 run template render --data data.json tpl/page.mustache
 expect_rc 0 "render"
@@ -48,6 +49,7 @@ expect_stdout '<h1>Week 48 &amp; more</h1>
 <p>bye</p>
 ' "render with the template's directory for partials"
 
+case_begin "--partials DIR, -p DIR, and data from standard input"
 # --partials DIR, -p DIR, and data from standard input.
 run template render --partials other -d data.json tpl/page.mustache
 expect_rc 0 "--partials"
@@ -59,6 +61,7 @@ rc=$?
 expect_rc 0 "--data -"
 expect_out '^  <li>Levy &lt;passed&gt;</li>$' "--data - with -p"
 
+case_begin "any JSON value is data"
 # Any JSON value is data; a template with no tags prints as it is.
 printf '"<x>"' >scalar.json
 printf '[{{.}}] [{{{.}}}]' >tpl/scalar.mustache
@@ -69,6 +72,7 @@ run template render -d scalar.json tpl/plain.mustache
 expect_stdout 'no tags at all
 ' "a template without tags"
 
+case_begin "inheritance through the partials directory"
 # Inheritance through the partials directory.
 printf '<title>{{$title}}Digest{{/title}}</title>\n<body>\n  {{$body}}\n  empty\n  {{/body}}\n</body>\n' >tpl/layout.mustache
 printf '{{<layout}}\n{{$body}}\n<p>{{title}}</p>\n{{/body}}\n{{/layout}}\n' >tpl/child.mustache
@@ -80,6 +84,7 @@ expect_stdout '<title>Digest</title>
 </body>
 ' "a parent and a block from the partials directory"
 
+case_begin "a missing partial renders as nothing, as the spec says"
 # A missing partial renders as nothing, as the spec says.
 printf 'a{{>nowhere}}b\n' >tpl/missing.mustache
 run template render -d data.json tpl/missing.mustache
@@ -87,6 +92,7 @@ expect_rc 0 "missing partial"
 expect_stdout 'ab
 ' "a missing partial"
 
+case_begin "template errors"
 # Template errors: FILE:LINE:COLUMN: what, exit 65, nothing on stdout.
 printf '<ul>\n  {{#articles}}\n  <li>{{title}}</li>\n</ul>\n' >tpl/digest.html.mustache
 run template render -d data.json tpl/digest.html.mustache
@@ -101,7 +107,8 @@ printf '{{#a}}\n{{/b}}\n' >tpl/mismatch.mustache
 run template render -d data.json "$T/tpl/mismatch.mustache"
 expect_rc 65 "mismatched close"
 expect_stderr "digest: $T/tpl/mismatch.mustache:2:1: closing tag 'b' does not match section 'a' opened at 1:1" "mismatched close, absolute path"
-printf '{{=<% %>}}\n' >tpl/delim.mustache
+# A delimiter change cut off before its closing '=}}'.
+printf '%s' '{{=<' >tpl/delim.mustache
 run template render -d data.json tpl/delim.mustache
 expect_rc 65 "bad delimiter change"
 expect_stderr "digest: tpl/delim.mustache:1:1: unclosed tag: no '=}}' after '{{='" "bad delimiter change"
@@ -110,6 +117,7 @@ run template render -d data.json tpl/empty.mustache
 expect_rc 65 "empty tag"
 expect_stderr "digest: tpl/empty.mustache:1:1: empty tag name" "empty tag"
 
+case_begin "an error in a partial names the partial's file"
 # An error in a partial names the partial's file.
 printf 'ok\n{{#x}}\n' >tpl/broken.mustache
 printf '<p>\n{{>broken}}\n' >tpl/uses.mustache
@@ -122,6 +130,7 @@ run template render -d data.json tpl/self.mustache
 expect_rc 65 "recursive partial"
 expect_stderr "digest: partial 'self' nested deeper than 64 levels" "recursive partial"
 
+case_begin "bad JSON"
 # Bad JSON: where, exit 65.
 printf '{"title": "x",\n  "n": 1,,\n}\n' >bad.json
 run template render -d bad.json tpl/page.mustache
@@ -132,6 +141,7 @@ run template render -d empty.json tpl/page.mustache
 expect_rc 65 "empty JSON"
 expect_err "cannot parse 'empty.json': line 1" "empty JSON"
 
+case_begin "missing files and directories"
 # Missing files and directories: 66.
 run template render -d data.json tpl/nope.mustache
 expect_rc 66 "missing template"
@@ -146,6 +156,7 @@ run template render -d data.json -p data.json tpl/page.mustache
 expect_rc 66 "partials directory is a file"
 expect_err "not a directory" "partials directory is a file"
 
+case_begin "a large output goes out as it is made"
 # A large output (a partial 3,000 times, 15 MB) goes out as it is
 # rendered: the same bytes as when it is rendered whole first, which is
 # what a template with a partial that cannot be loaded gets (here one
@@ -169,6 +180,7 @@ cmp -s streamed.html whole.html || fail "a large output: streamed and whole rend
 [ -s "$T/err" ] && fail "a large output: stderr: $(cat "$T/err")"
 rm -f streamed.html whole.html
 
+case_begin "output that cannot be written"
 # Output that cannot be written: 74, one line saying why.
 if [ -w /dev/full ]; then
 	"$DIGEST" template render -d data.json tpl/page.mustache >/dev/full 2>"$T/err"
@@ -181,6 +193,7 @@ if [ -w /dev/full ]; then
 	expect_stderr "digest: cannot write the output: No space left on device" "stdout on a full disk, rendered whole"
 fi
 
+case_begin "more than 256 MB of output (20 x 15 MB)"
 # More than 256 MB of output (20 x 15 MB): 65, output or not.
 awk 'BEGIN { for (i = 0; i < 20; i++) print "{{>all}}" }' >big/huge.mustache
 "$DIGEST" template render -d big.json big/huge.mustache >/dev/null 2>"$T/err"
@@ -188,6 +201,7 @@ rc=$?
 expect_rc 65 "more than 256 MB of output"
 expect_stderr "digest: output is larger than 268435456 bytes" "more than 256 MB of output"
 
+case_begin "usage"
 # Usage: -h on stdout and exit 0; mistakes on stderr and exit 64.
 run template render -h
 expect_rc 0 "-h"
@@ -210,4 +224,4 @@ run template render tpl/page.mustache
 expect_err '^digest: --data FILE is required$' "no --data"
 run template render -d data.json
 expect_err '^digest: no TEMPLATE given$' "no TEMPLATE"
-pass
+cases_end

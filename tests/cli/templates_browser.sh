@@ -28,15 +28,12 @@ sample_digest() { # output file
 	unset DIGEST_NOW
 }
 
+case_begin "a comment ends at the first closing braces"
 # A comment ends at the first closing braces: one that quotes a tag
 # would end there and print the rest.
-"$PY" - "$tpl"/*.mustache <<'PYEOF' || fail "a comment quotes a tag"
-import re, sys
-bad = [f for f in sys.argv[1:]
-       for c in re.findall(r"\{\{!(.*?)\}\}", open(f).read(), re.S) if "{{" in c]
-print("\n".join(bad))
-sys.exit(1 if bad else 0)
-PYEOF
+"$PY" "$TESTS/py/template_comments.py" "$tpl"/*.mustache || fail "a comment quotes a tag"
+
+case_begin "data goes through {{x}} in HTML, never {{{x}}} or {{&x}}"
 # Data goes through {{x}} in HTML, never {{{x}}} or {{&x}}.
 for f in "$tpl"/*.mustache; do
 	case $f in *.txt.mustache) continue ;; esac
@@ -45,37 +42,11 @@ for f in "$tpl"/*.mustache; do
 	fi
 done
 
+case_begin "the hostile copy of each data file"
 # The hostile copy of each data file: markup and a long unbroken URL
 # appended to every text a reader sees, URLs that try to leave href="".
 evil='<script>alert(1)</script> "onmouseover="alert(1) </table>'
-"$PY" - "$data" "$T/hostile" "$evil" <<'PYEOF' || fail "hostile data"
-import json, os, sys
-src, dst, evil = sys.argv[1:4]
-long_url = "https://ledger.example.org/" + "x" * 273
-assert len(long_url) == 300
-TEXT = {"title", "lead", "name", "email", "author", "tags", "tags_text",
-        "preheader", "error", "message", "from_name", "date_long", "language"}
-URL = {"url", "unsubscribe", "preferences", "web_view", "confirm",
-       "subscribe", "action"}
-def walk(v, key):
-    if isinstance(v, dict):
-        return {k: walk(x, k) for k, x in v.items()}
-    if isinstance(v, list):
-        return [walk(x, key) for x in v]
-    if isinstance(v, str) and key in TEXT:
-        return v + " " + evil + " " + long_url
-    if isinstance(v, str) and key in URL:
-        return long_url + '?a="onmouseover="alert(1)&b=<script>alert(1)</script>'
-    return v
-os.makedirs(dst)
-for name in os.listdir(src):
-    with open(os.path.join(src, name), encoding="utf-8") as f:
-        d = walk(json.load(f), "")
-    if "form" in d:
-        d["form"]["has_error"] = True
-    with open(os.path.join(dst, name), "w", encoding="utf-8") as f:
-        json.dump(d, f, ensure_ascii=False)
-PYEOF
+"$PY" "$TESTS/py/hostile_data.py" "$data" "$T/hostile" "$evil" || fail "hostile data"
 
 mkdir "$T/out"
 sample_digest "$T/out/sample-digest.html"
@@ -93,6 +64,7 @@ done
 n=$T/out/normal
 h=$T/out/hostile
 
+case_begin "rendered HTML as text"
 # Rendered HTML as text: nothing left unrendered, the pieces each needs.
 for f in "$n"/*.html "$h"/*.html; do
 	! grep -n '{{\|}}' "$f" || fail "$f: a tag left unrendered"
@@ -121,6 +93,7 @@ grep -q 'name="website"' "$n/subscribe.html" || fail "subscribe.html: no honeypo
 grep -q '<title>This link has expired · The Harbor Ledger</title>' "$n/error.html" ||
 	fail "error.html: title is not page.title"
 
+case_begin "the text parts"
 # The text parts: links as [N] at the end, nothing HTML-escaped.
 txt=$n/digest.txt
 grep -qx 'City council approves the 3.5% transit levy \[1\]' "$txt" ||
@@ -140,6 +113,7 @@ for f in "$n"/*.txt "$h"/*.txt; do
 done
 grep -qF "$evil" "$h/digest.txt" || fail "hostile digest.txt: text changed"
 
+case_begin "hostile data"
 # Hostile data: escaped everywhere, so the markup is text.
 for f in "$h"/*.html; do
 	! grep -n '<script>alert\|"onmouseover="' "$f" || fail "$f: unescaped hostile data"
@@ -148,6 +122,7 @@ for f in "$h"/*.html; do
 		fail "$base: hostile data closed a table"
 done
 
+case_begin "in the browser"
 # In the browser. Hostile pages must show the markup as text. A check is
 # mostly Chromium waiting, so three run at a time.
 shots=${SHOTS:-$T/shots}
@@ -160,6 +135,8 @@ check() { # name, file, options
 	jobs=$((jobs + 1))
 	[ $((jobs % 3)) -ne 0 ] || wait
 }
+
+case_begin "the digest and the sample digest"
 # Dark-mode and hostile screenshots only when someone will look at them:
 # each takes a Chromium run.
 dark=; hshots=
@@ -193,4 +170,4 @@ for rc in "$T"/checks/*.rc; do
 	esac
 done
 [ -z "$failed" ] || fail "browser check of:$failed"
-pass
+cases_end

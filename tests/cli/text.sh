@@ -1,29 +1,17 @@
 # digest text sentences, digest text lead: as a user and a script see them.
 # Exits 0 (pass), 77 (skip) or 1 (fail). Needs $DIGEST, the binary.
-set -u
-: "${DIGEST:?DIGEST must name the digest binary}"
-[ -x "$DIGEST" ] || { echo "skip: $DIGEST not built"; exit 77; }
-here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "${SHARED:-}" ] && [ -d "$here/../../../shared" ]; then
-	SHARED=$(cd "$here/../../../shared" && pwd)
+. "$(dirname "$0")/../cli-lib.sh"
+[ -x "$DIGEST" ] || skip "$DIGEST not built"
+if [ -z "${SHARED:-}" ] && [ -d "$TOP/../shared" ]; then
+	SHARED=$(cd "$TOP/../shared" && pwd)
 fi
-PY=${PY:-/usr/bin/python3}
-T=$(mktemp -d "${TMPDIR:-/tmp}/digest-text.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Runs digest with stdin from $T/in; stdout in $T/out, stderr in $T/err.
+# As cli-lib.sh's, with stdin from $T/in.
 run() {
 	"$DIGEST" "$@" <"$T/in" >"$T/out" 2>"$T/err"
 	rc=$?
 }
-expect_rc() { # expected, what
-	[ "$rc" -eq "$1" ] || {
-		echo "--- stdout"; cat "$T/out"; echo "--- stderr"; cat "$T/err"
-		fail "$2: exit $rc, expected $1"
-	}
-}
+# The whole of stdout, exactly (cli-lib.sh's looks for a pattern).
 expect_out() { # exact expected stdout, what
 	printf '%s\n' "$1" >"$T/want"
 	cmp -s "$T/want" "$T/out" || {
@@ -33,6 +21,7 @@ expect_out() { # exact expected stdout, what
 }
 : >"$T/in"
 
+case_begin "-h"
 # -h: the usage on stdout, man-page shaped, exit 0.
 run text lead -h
 expect_rc 0 "text lead -h"
@@ -46,6 +35,7 @@ expect_rc 0 "text sentences --help"
 head -n 1 "$T/out" | grep -qx 'usage: digest text sentences \[FILE\]' ||
 	fail "text sentences --help: first line is not the usage line"
 
+case_begin "a bad option"
 # A bad option: the usage on stderr, nothing on stdout, exit 64.
 run text lead --bogus
 expect_rc 64 "text lead --bogus"
@@ -61,6 +51,7 @@ expect_rc 64 "--max-chars -3"
 run text sentences a b
 expect_rc 64 "two FILE operands"
 
+case_begin "a missing file"
 # A missing file: one line naming it, exit 66.
 run text sentences "$T/nope.txt"
 expect_rc 66 "missing file"
@@ -70,6 +61,7 @@ grep -qx "digest: cannot open '$T/nope.txt': No such file or directory" \
 run text lead "$T/nope.txt"
 expect_rc 66 "text lead: missing file"
 
+case_begin "a golden rule through the CLI, from stdin"
 # A golden rule through the CLI, from stdin, one sentence per line.
 printf 'At 5 a.m. Mr. Smith went to the bank. He left the bank at 6 P.M. Mr. Smith then went to the store.' >"$T/in"
 run text sentences
@@ -78,6 +70,7 @@ expect_out "At 5 a.m. Mr. Smith went to the bank.
 He left the bank at 6 P.M.
 Mr. Smith then went to the store." "golden rule 18 through the CLI"
 
+case_begin "FILE, '-' and white space collapsed inside a sentence"
 # FILE, "-" and white space collapsed inside a sentence.
 printf 'The council met\non Monday.\n\nHeadline without a stop\n\n\342\200\242 one \342\200\242 two\n' >"$T/file.txt"
 run text sentences "$T/file.txt"
@@ -94,6 +87,7 @@ Headline without a stop
 • one
 • two" "text sentences -"
 
+case_begin "a NUL inside a sentence is text"
 # A NUL inside a sentence is text: the rest of the sentence is printed.
 printf 'Before\000after the byte. Next.' >"$T/in"
 run text sentences
@@ -101,6 +95,7 @@ expect_rc 0 "text sentences: NUL"
 printf 'Before\000after the byte.\nNext.\n' | cmp -s - "$T/out" ||
 	fail "text sentences: a NUL cut its sentence short"
 
+case_begin "standard output that cannot be written"
 # Standard output that cannot be written: exit 74, one line saying so.
 if [ -w /dev/full ]; then
 	"$DIGEST" text sentences "$T/file.txt" >/dev/full 2>"$T/err"
@@ -110,6 +105,7 @@ if [ -w /dev/full ]; then
 	    "$T/err" || fail "text sentences >/dev/full: $(cat "$T/err")"
 fi
 
+case_begin "text lead"
 # text lead: two sentences by default, -n, --max-chars.
 printf 'Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour.\nThen she left. Nobody followed.' >"$T/in"
 run text lead
@@ -120,9 +116,13 @@ expect_rc 0 "text lead -n 3 -"
 expect_out "Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour. Then she left." "-n 3"
 run text lead -n 1
 expect_out "Dr. Jones arrived at 9 a.m. on Friday." "-n 1"
+
+case_begin "the lead stops before a sentence past M characters"
 # The lead stops before a sentence that would take it past M characters.
 run text lead -n 3 --max-chars 70
 expect_out "Dr. Jones arrived at 9 a.m. on Friday. She spoke for an hour." "--max-chars 70"
+
+case_begin "a first sentence longer than M is cut at a word boundary"
 # A first sentence longer than M is cut at a word boundary with "…".
 run text lead --max-chars 20
 expect_rc 0 "--max-chars 20"
@@ -130,6 +130,7 @@ expect_out "Dr. Jones arrived…" "--max-chars 20"
 run text lead --max-chars=25
 expect_out "Dr. Jones arrived at 9…" "--max-chars=25"
 
+case_begin "a heading, furniture and --title (issue 15)"
 # Issue 15: a paragraph without final punctuation is never run into the
 # next sentence (a heading under 6 words is skipped), furniture goes, and
 # --title keeps the lead from repeating the title.
@@ -149,23 +150,12 @@ expect_out "Council approves the levy for new sea walls" "no title: a standfirst
 run text lead -t 'Something else'
 expect_out "Council approves the levy for new sea walls" "-t: another title"
 
+case_begin "all 48 Golden Rules through the CLI"
 # All 48 Golden Rules through the CLI, when ../shared and python3 are there.
 golden=${SHARED:-}/testdata/sbd/golden_rules_en.json
 if [ -n "${SHARED:-}" ] && [ -f "$golden" ] && [ -x "$PY" ]; then
-	"$PY" - "$DIGEST" "$golden" <<'EOF' || fail "golden rules through the CLI"
-import json, subprocess, sys
-digest, path = sys.argv[1], sys.argv[2]
-bad = 0
-for rule in json.load(open(path, encoding="utf-8")):
-    out = subprocess.run([digest, "text", "sentences"], check=True,
-                         input=rule["text"].encode(), capture_output=True)
-    got = out.stdout.decode().splitlines()
-    if got != rule["sentences"]:
-        bad += 1
-        print("rule", rule["id"], "got", got, "want", rule["sentences"])
-sys.exit(1 if bad else 0)
-EOF
+	"$PY" "$TESTS/py/text_golden.py" "$DIGEST" "$golden" || fail "golden rules through the CLI"
 else
 	echo "note: ../shared or python3 missing; golden rules checked by the unit test only"
 fi
-exit 0
+cases_end
