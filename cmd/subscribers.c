@@ -7,6 +7,7 @@
  * transaction.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "addr.h"
 #include "date.h"
 #include "db.h"
@@ -23,117 +24,141 @@
 #define SUBS_BAD_SHOWN 100	/* bad rows reported one by one */
 #define SUBS_NAME_WIDTH 30	/* the widest name `list` aligns */
 
-const char cmd_subscribers_add_usage[] =
-    "usage: digest subscribers add [--name NAME] [--tags TAGS] [--pending]\n"
-    "                              [--db PATH] EMAIL\n"
-    "\n"
-    "Adds the subscriber EMAIL, confirmed unless --pending. An address that\n"
-    "is already stored (in any case) is updated instead: the options given\n"
-    "replace what is stored, the others keep it, and the status becomes\n"
-    "confirmed (or pending). Prints which it did. Someone who unsubscribed,\n"
-    "bounced or complained is refused: only they can subscribe again,\n"
-    "through the signup form's double opt-in.\n"
-    "\n"
-    "      --name NAME          the subscriber's name\n"
-    "      --tags TAGS          the topics they want, separated by commas or\n"
-    "                           semicolons (none: every topic)\n"
-    "      --pending            not confirmed yet\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 added or updated, 65 an invalid address or name, or a\n"
-    "suppressed address, 73 or 74 the store failed.\n";
+static const struct opt subscribers_add_opts[] = {
+	{ 'n', "--name NAME", "the subscriber's name" },
+	{ 't', "--tags TAGS",
+	    "the topics they want, separated by commas or semicolons (none: "
+	    "every topic)" },
+	{ 'p', "--pending", "not confirmed yet" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
 
-const char cmd_subscribers_import_usage[] =
-    "usage: digest subscribers import [--pending] [--dry-run]\n"
-    "                                 [--column FIELD=NAME]... [--db PATH]\n"
-    "                                 FILE\n"
-    "\n"
-    "Adds or updates the subscribers in FILE (\"-\" reads standard input):\n"
-    "CSV whose first line names the columns, or a JSON array of objects.\n"
-    "Columns are found by name, in any order and case: digest's own export\n"
-    "(email, name, tags, status, created, confirmed, unsubscribed, consent),\n"
-    "a Mailchimp audience export (the subscribed, unsubscribed and cleaned\n"
-    "files: Email Address, First Name, Last Name, TAGS, OPTIN_TIME,\n"
-    "CONFIRM_TIME, UNSUB_TIME, CLEAN_TIME and their IPs), a listmonk export\n"
-    "(email, name, status, attributes), or any CSV with --column. Tags are\n"
-    "separated by \";\" or \",\"; in JSON they may be an array of strings.\n"
-    "\n"
-    "A status is pending, confirmed, unsubscribed, bounced or complained,\n"
-    "or another tool's word for one (subscribed, enabled: confirmed;\n"
-    "cleaned: bounced; disabled, blocklisted: unsubscribed); a Mailchimp\n"
-    "file's kind is its status. Without one, new subscribers are confirmed\n"
-    "unless --pending. Unsubscribed, bounced and complained rows are stored\n"
-    "as such (suppressed: never mailed), never dropped.\n"
-    "\n"
-    "Those already stored (matched by their address case-folded) get the\n"
-    "name and tags the file gives (a column it lacks keeps what is stored).\n"
-    "A status only moves from pending to confirmed, or to suppressed: an\n"
-    "import never resubscribes someone who unsubscribed, bounced or\n"
-    "complained (only they can, through the signup form's double opt-in).\n"
-    "The file's consent log (digest's export, Mailchimp's times and IPs) is\n"
-    "added to the stored one.\n"
-    "\n"
-    "A bad line is reported on stderr with its line number (a JSON item\n"
-    "with its index in the array) and the others are stored, all in one\n"
-    "transaction.\n"
-    "\n"
-    "      --pending            new subscribers are not confirmed yet\n"
-    "  -n, --dry-run            store nothing: print what each row would do\n"
-    "                           (add, update, keep) and the summary\n"
-    "      --column FIELD=NAME  the column named NAME holds FIELD (email,\n"
-    "                           name, tags or status)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every line was stored; 65 some were bad (the others are\n"
-    "stored), or FILE is neither CSV with an email column nor a JSON array;\n"
-    "66 no such FILE; 73 or 74 the store failed (nothing is stored).\n";
+const struct opt_usage cmd_subscribers_add_usage = {
+	.synopsis =
+	    "digest subscribers add [--name NAME] [--tags TAGS] [--pending]\n"
+	    "                              [--db PATH] EMAIL",
+	.about =
+	    "Adds the subscriber EMAIL, confirmed unless --pending. An address that\n"
+	    "is already stored (in any case) is updated instead: the options given\n"
+	    "replace what is stored, the others keep it, and the status becomes\n"
+	    "confirmed (or pending). Prints which it did. Someone who unsubscribed,\n"
+	    "bounced or complained is refused: only they can subscribe again,\n"
+	    "through the signup form's double opt-in.\n",
+	.opts = subscribers_add_opts,
+	.notes =
+	    "Exit status: 0 added or updated, 65 an invalid address or name, or a\n"
+	    "suppressed address, 73 or 74 the store failed.\n",
+};
 
-const char cmd_subscribers_list_usage[] =
-    "usage: digest subscribers list [--status STATUS] [--json] [--db PATH]\n"
-    "\n"
-    "Lists the subscribers in the order they were added, one per line:\n"
-    "address, status, name (\"-\" for none) and tags (\"(all)\" for someone\n"
-    "who chose none, and so gets every topic).\n"
-    "\n"
-    "  -s, --status STATUS      only those pending, confirmed, unsubscribed,\n"
-    "                           bounced or complained\n"
-    "      --json               a JSON array: id, email, name, tags, status,\n"
-    "                           created (RFC 3339 UTC)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
-    "failed.\n";
+static const struct opt subscribers_import_opts[] = {
+	{ 'p', "--pending", "new subscribers are not confirmed yet" },
+	{ 'n', "-n, --dry-run",
+	    "store nothing: print what each row would do (add, update, keep) "
+	    "and the summary" },
+	{ 'c', "--column FIELD=NAME",
+	    "the column named NAME holds FIELD (email, name, tags or status)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
 
-const char cmd_subscribers_check_usage[] =
-    "usage: digest subscribers check [--mx] [--] [ADDR...]\n"
-    "\n"
-    "Checks each ADDR, or each line of standard input when none is given\n"
-    "(blank lines are skipped), as add and import would, storing nothing.\n"
-    "Surrounding white space is trimmed first. Prints one line for each:\n"
-    "\n"
-    "  valid<TAB>NORMALIZED[<TAB>HINT]\n"
-    "  invalid<TAB>INPUT<TAB>REASON\n"
-    "\n"
-    "NORMALIZED is what would be stored: the part before @ in Unicode NFC,\n"
-    "the domain in lower case and in its ASCII form (xn--...). HINT, when\n"
-    "the domain looks like a typo, is \"did you mean name@gmail.com?\".\n"
-    "INPUT shows control characters and bytes that are not UTF-8 as \\n,\n"
-    "\\t, \\xHH, and is cut after 60 bytes.\n"
-    "\n"
-    "      --mx                 also ask DNS whether the domain takes mail (an\n"
-    "                           MX record, or an address record standing in\n"
-    "                           for one), waiting 5 seconds at most\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every address is valid, 1 some are not, 64 bad usage,\n"
-    "66 standard input cannot be read, 75 a DNS lookup failed (and no\n"
-    "address was invalid).\n";
+const struct opt_usage cmd_subscribers_import_usage = {
+	.synopsis =
+	    "digest subscribers import [--pending] [--dry-run]\n"
+	    "                                 [--column FIELD=NAME]... [--db PATH]\n"
+	    "                                 FILE",
+	.about =
+	    "Adds or updates the subscribers in FILE (\"-\" reads standard input):\n"
+	    "CSV whose first line names the columns, or a JSON array of objects.\n"
+	    "Columns are found by name, in any order and case: digest's own export\n"
+	    "(email, name, tags, status, created, confirmed, unsubscribed, consent),\n"
+	    "a Mailchimp audience export (the subscribed, unsubscribed and cleaned\n"
+	    "files: Email Address, First Name, Last Name, TAGS, OPTIN_TIME,\n"
+	    "CONFIRM_TIME, UNSUB_TIME, CLEAN_TIME and their IPs), a listmonk export\n"
+	    "(email, name, status, attributes), or any CSV with --column. Tags are\n"
+	    "separated by \";\" or \",\"; in JSON they may be an array of strings.\n"
+	    "\n"
+	    "A status is pending, confirmed, unsubscribed, bounced or complained,\n"
+	    "or another tool's word for one (subscribed, enabled: confirmed;\n"
+	    "cleaned: bounced; disabled, blocklisted: unsubscribed); a Mailchimp\n"
+	    "file's kind is its status. Without one, new subscribers are confirmed\n"
+	    "unless --pending. Unsubscribed, bounced and complained rows are stored\n"
+	    "as such (suppressed: never mailed), never dropped.\n"
+	    "\n"
+	    "Those already stored (matched by their address case-folded) get the\n"
+	    "name and tags the file gives (a column it lacks keeps what is stored).\n"
+	    "A status only moves from pending to confirmed, or to suppressed: an\n"
+	    "import never resubscribes someone who unsubscribed, bounced or\n"
+	    "complained (only they can, through the signup form's double opt-in).\n"
+	    "The file's consent log (digest's export, Mailchimp's times and IPs) is\n"
+	    "added to the stored one.\n"
+	    "\n"
+	    "A bad line is reported on stderr with its line number (a JSON item\n"
+	    "with its index in the array) and the others are stored, all in one\n"
+	    "transaction.\n",
+	.opts = subscribers_import_opts,
+	.notes =
+	    "Exit status: 0 every line was stored; 65 some were bad (the others are\n"
+	    "stored), or FILE is neither CSV with an email column nor a JSON array;\n"
+	    "66 no such FILE; 73 or 74 the store failed (nothing is stored).\n",
+};
+
+static const struct opt subscribers_list_opts[] = {
+	{ 's', "-s, --status STATUS",
+	    "only those pending, confirmed, unsubscribed, bounced or "
+	    "complained" },
+	{ 'j', "--json",
+	    "a JSON array: id, email, name, tags, status, created (RFC 3339 "
+	    "UTC)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_list_usage = {
+	.synopsis =
+	    "digest subscribers list [--status STATUS] [--json] [--db PATH]",
+	.about =
+	    "Lists the subscribers in the order they were added, one per line:\n"
+	    "address, status, name (\"-\" for none) and tags (\"(all)\" for someone\n"
+	    "who chose none, and so gets every topic).\n",
+	.opts = subscribers_list_opts,
+	.notes =
+	    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+	    "failed.\n",
+};
+
+static const struct opt subscribers_check_opts[] = {
+	{ 'm', "--mx",
+	    "also ask DNS whether the domain takes mail (an MX record, or an "
+	    "address record standing in for one), waiting 5 seconds at most" },
+	{ CMD_DB_OPTION_ID, "--db PATH", NULL },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_check_usage = {
+	.synopsis = "digest subscribers check [--mx] [--] [ADDR...]",
+	.about =
+	    "Checks each ADDR, or each line of standard input when none is given\n"
+	    "(blank lines are skipped), as add and import would, storing nothing.\n"
+	    "Surrounding white space is trimmed first. Prints one line for each:\n"
+	    "\n"
+	    "  valid<TAB>NORMALIZED[<TAB>HINT]\n"
+	    "  invalid<TAB>INPUT<TAB>REASON\n"
+	    "\n"
+	    "NORMALIZED is what would be stored: the part before @ in Unicode NFC,\n"
+	    "the domain in lower case and in its ASCII form (xn--...). HINT, when\n"
+	    "the domain looks like a typo, is \"did you mean name@gmail.com?\".\n"
+	    "INPUT shows control characters and bytes that are not UTF-8 as \\n,\n"
+	    "\\t, \\xHH, and is cut after 60 bytes.\n",
+	.opts = subscribers_check_opts,
+	.notes =
+	    "Exit status: 0 every address is valid, 1 some are not, 64 bad usage,\n"
+	    "66 standard input cannot be read, 75 a DNS lookup failed (and no\n"
+	    "address was invalid).\n",
+};
 
 /*
  * Rows: one subscriber as the command line or a file gives it
@@ -335,20 +360,13 @@ static int
 subs_import_args(int argc, char **argv, struct rows_columns *cols,
     enum store_status *st, int *dry)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "pending", no_argument, NULL, 'p' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "column", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char msg[ROWS_MSG_LEN];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_import_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_import_usage) - 1;
+			return cmd_help(&cmd_subscribers_import_usage) - 1;
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -365,11 +383,11 @@ subs_import_args(int argc, char **argv, struct rows_columns *cols,
 			}
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_import_usage);
+			return cmd_bad_usage(&cmd_subscribers_import_usage);
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(cmd_subscribers_import_usage);
+		return cmd_bad_usage(&cmd_subscribers_import_usage);
 	return 0;
 }
 
@@ -477,23 +495,16 @@ fail:
 int
 cmd_subscribers_add(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "name", required_argument, NULL, 'n' },
-		{ "tags", required_argument, NULL, 't' },
-		{ "pending", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *name = NULL, *tags = NULL;
 	char msg[ROWS_MSG_LEN];
 	struct rows_row r;
 	struct sqlite3 *db;
 	int c, status = 0, pending = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_add_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_add_usage);
+			return cmd_help(&cmd_subscribers_add_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -507,11 +518,11 @@ cmd_subscribers_add(int argc, char **argv)
 			pending = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_add_usage);
+			return cmd_bad_usage(&cmd_subscribers_add_usage);
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(cmd_subscribers_add_usage);
+		return cmd_bad_usage(&cmd_subscribers_add_usage);
 	/* Checked as an imported row is. */
 	rows_row_init(&r, pending ? STORE_PENDING : STORE_CONFIRMED);
 	if (rows_row_email(&r, argv[optind], strlen(argv[optind]),
@@ -618,21 +629,15 @@ subs_print_text(const struct store_subscriber_list *l)
 int
 cmd_subscribers_list(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "status", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct store_subscriber_list list;
 	struct sqlite3 *db;
 	char err[ERR_LEN];
 	int c, json = 0, status = 0, which = -1;
 
-	while ((c = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_list_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_list_usage);
+			return cmd_help(&cmd_subscribers_list_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -644,11 +649,11 @@ cmd_subscribers_list(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_list_usage);
+			return cmd_bad_usage(&cmd_subscribers_list_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_subscribers_list_usage);
+		return cmd_bad_usage(&cmd_subscribers_list_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	memset(&list, 0, sizeof(list));
@@ -752,24 +757,19 @@ subs_check_stdin(struct subs_check *c)
 int
 cmd_subscribers_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "mx", no_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct subs_check c;
 	int opt, i, status;
 
 	memset(&c, 0, sizeof(c));
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, &cmd_subscribers_check_usage)) != -1) {
 		switch (opt) {
 		case 'h':
-			return cmd_help(cmd_subscribers_check_usage);
+			return cmd_help(&cmd_subscribers_check_usage);
 		case 'm':
 			c.mx = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_check_usage);
+			return cmd_bad_usage(&cmd_subscribers_check_usage);
 		}
 	}
 	if (optind == argc) {
