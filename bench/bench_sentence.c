@@ -315,6 +315,8 @@ bench_cli(const struct buf *text)
 		if (bench_cli_size(digest, text, sizes[i]) == -1)
 			break;
 	unlink(CLI_FILE);
+}
+
 /*
  * Leads, as ingest makes them: the text cut into articles of about
  * ARTICLE_BYTES (at paragraph breaks), a two-sentence lead of each.

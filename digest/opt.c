@@ -88,10 +88,8 @@ opt_check(const struct opt_usage *u, char *why)
 	return 0;
 }
 
-/* getopt_long's two forms of u's table, made once per table (the
- * command line is read by one thread, one command at a time). */
+/* getopt_long's two forms of a table. */
 struct opt_built {
-	const struct opt_usage *u;
 	char shorts[2 * OPT_MAX + 2];
 	struct option longs[OPT_MAX + 1];
 	char names[OPT_NAMES_MAX];
@@ -134,16 +132,17 @@ opt_build(const struct opt_usage *u, struct opt_built *b)
 		used += s.len + 1;
 		nl++;
 	}
-	b->u = u;
 }
 
 int
 opt_next(int argc, char **argv, const struct opt_usage *u)
 {
+	/* Made again at each call, from the table as it is now (a few
+	 * dozen bytes); static, as getopt_long reads the command line of
+	 * the one thread that parses it. */
 	static struct opt_built b;
 
-	if (b.u != u)
-		opt_build(u, &b);
+	opt_build(u, &b);
 	return getopt_long(argc, argv, b.shorts, b.longs, NULL);
 }
 
