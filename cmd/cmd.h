@@ -7,6 +7,8 @@
 #ifndef DIGEST_CMD_H
 #define DIGEST_CMD_H
 
+#include "opt.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <sysexits.h>
@@ -19,7 +21,8 @@ struct cmd {
 	const char *name;	/* "ingest", "text lead" */
 	int (*run)(int argc, char **argv);
 	const char *summary;	/* one line for `digest --help` */
-	const char *usage;	/* the man-page-shaped usage, README's copy */
+	const struct opt_usage *usage;	/* its options and help: -h, the
+					 * README's block, the man page */
 };
 
 extern const struct cmd cmd_table[];
@@ -51,32 +54,32 @@ int cmd_feeds_export(int argc, char **argv);
 int cmd_mailbox_fetch(int argc, char **argv);
 int cmd_bounces(int argc, char **argv);
 
-extern const char cmd_ingest_usage[];
-extern const char cmd_articles_usage[];
-extern const char cmd_text_sentences_usage[];
-extern const char cmd_text_lead_usage[];
-extern const char cmd_preview_usage[];
-extern const char cmd_send_usage[];
-extern const char cmd_editions_usage[];
-extern const char cmd_run_due_usage[];
-extern const char cmd_editions_show_usage[];
-extern const char cmd_subscribers_add_usage[];
-extern const char cmd_subscribers_import_usage[];
-extern const char cmd_subscribers_list_usage[];
-extern const char cmd_subscribers_check_usage[];
-extern const char cmd_template_render_usage[];
-extern const char cmd_serve_usage[];
-extern const char cmd_subscribers_show_usage[];
-extern const char cmd_subscribers_remove_usage[];
-extern const char cmd_subscribers_export_usage[];
-extern const char cmd_config_usage[];
-extern const char cmd_feeds_add_usage[];
-extern const char cmd_feeds_list_usage[];
-extern const char cmd_feeds_remove_usage[];
-extern const char cmd_feeds_import_usage[];
-extern const char cmd_feeds_export_usage[];
-extern const char cmd_mailbox_fetch_usage[];
-extern const char cmd_bounces_usage[];
+extern const struct opt_usage cmd_ingest_usage;
+extern const struct opt_usage cmd_articles_usage;
+extern const struct opt_usage cmd_text_sentences_usage;
+extern const struct opt_usage cmd_text_lead_usage;
+extern const struct opt_usage cmd_preview_usage;
+extern const struct opt_usage cmd_send_usage;
+extern const struct opt_usage cmd_editions_usage;
+extern const struct opt_usage cmd_run_due_usage;
+extern const struct opt_usage cmd_editions_show_usage;
+extern const struct opt_usage cmd_subscribers_add_usage;
+extern const struct opt_usage cmd_subscribers_import_usage;
+extern const struct opt_usage cmd_subscribers_list_usage;
+extern const struct opt_usage cmd_subscribers_check_usage;
+extern const struct opt_usage cmd_template_render_usage;
+extern const struct opt_usage cmd_serve_usage;
+extern const struct opt_usage cmd_subscribers_show_usage;
+extern const struct opt_usage cmd_subscribers_remove_usage;
+extern const struct opt_usage cmd_subscribers_export_usage;
+extern const struct opt_usage cmd_config_usage;
+extern const struct opt_usage cmd_feeds_add_usage;
+extern const struct opt_usage cmd_feeds_list_usage;
+extern const struct opt_usage cmd_feeds_remove_usage;
+extern const struct opt_usage cmd_feeds_import_usage;
+extern const struct opt_usage cmd_feeds_export_usage;
+extern const struct opt_usage cmd_mailbox_fetch_usage;
+extern const struct opt_usage cmd_bounces_usage;
 
 /* How `digest send` (and run-due, with the defaults) delivers. */
 struct cmd_delivery {
@@ -123,18 +126,17 @@ void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints usage to stdout and returns 0 (for -h), or to stderr and returns
  * EX_USAGE (for a wrong option or argument). */
-int cmd_help(const char *usage);
-int cmd_bad_usage(const char *usage);
+int cmd_help(const struct opt_usage *usage);
+int cmd_bad_usage(const struct opt_usage *usage);
 
-/* The options every command that touches the database takes. */
-#define CMD_DB_OPTION_ID 1000
-#define CMD_COMMON_OPTIONS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
+/* --db PATH, which every command that touches the database takes
+ * (shown in its help or not). */
+#define CMD_DB_OPTION_ID OPT_LONG
 
-/* Parses the options of a command that takes only [--json] and the
- * common ones: 0 (*json set), 1 for -h, -1 for a wrong option. */
-int cmd_json_options(int argc, char **argv, int *json);
+/* Parses the options of a command whose table (usage) has only --json
+ * and --db: 0 (*json set), 1 for -h, -1 for a wrong option. */
+int cmd_json_options(int argc, char **argv, const struct opt_usage *usage,
+    int *json);
 
 /* --config PATH (before the command); config_load falls back to
  * $DIGEST_CONFIG and ./digest.conf. */

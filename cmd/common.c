@@ -75,16 +75,16 @@ cmd_error(const char *fmt, ...)
 }
 
 int
-cmd_help(const char *usage)
+cmd_help(const struct opt_usage *usage)
 {
-	fputs(usage, stdout);
+	opt_usage_print(stdout, usage);
 	return 0;
 }
 
 int
-cmd_bad_usage(const char *usage)
+cmd_bad_usage(const struct opt_usage *usage)
 {
-	fputs(usage, stderr);
+	opt_usage_print(stderr, usage);
 	return EX_USAGE;
 }
 
@@ -204,17 +204,13 @@ cmd_status_option(const char *arg)
 }
 
 int
-cmd_json_options(int argc, char **argv, int *json)
+cmd_json_options(int argc, char **argv, const struct opt_usage *usage,
+    int *json)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	*json = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, usage)) != -1) {
 		switch (c) {
 		case 'h':
 			return 1;

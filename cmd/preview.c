@@ -4,6 +4,7 @@
  * web page an editor keeps open while changing templates.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "date.h"
 #include "db.h"
@@ -18,42 +19,51 @@
 
 #define PREVIEW_TAGS_MAX 64
 
-const char cmd_preview_usage[] =
-    "usage: digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
-    "                      [--edition ID] [--format html|text|eml|json]\n"
-    "                      [-o FILE] [--db PATH]\n"
-    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]\n"
-    "\n"
-    "Shows the digest a subscriber would receive, built by the code that\n"
-    "sends it, without sending or changing anything. On stderr: which\n"
-    "articles were picked and why. With --serve, a local web page shows\n"
-    "the digest of each subscriber and tag set, reading the templates\n"
-    "again on every request. It is for the operator only: it listens on\n"
-    "loopback, answers only its own Host, and only at the URL it prints,\n"
-    "which carries a random key.\n"
-    "\n"
-    "  -s, --subscriber EMAIL   the digest of this subscriber\n"
-    "  -t, --tags TAG,...       the digest of a reader with these tags\n"
-    "                           (default: no tags, so every article)\n"
-    "      --since WHEN         the window: 7d, 2w, a date, or all\n"
-    "                           (default: the configuration's since)\n"
-    "      --edition ID         the edition (default: this ISO week's,\n"
-    "                           YYYY-Www); one already made is shown as\n"
-    "                           its readers got it: its articles, its\n"
-    "                           date, each reader's topics as sent\n"
-    "  -f, --format FORMAT      html, text, eml (the whole message) or json\n"
-    "                           (the data the templates get); default html\n"
-    "  -o, --output FILE        write to FILE instead of standard output\n"
-    "      --serve              serve the preview page instead\n"
-    "      --listen ADDR:PORT   where --serve listens, 127.x.x.x only\n"
-    "                           (default 127.0.0.1:8025)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
-    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
-    "written or the store failed; 78 a bad configuration.\n";
+static const struct opt preview_opts[] = {
+	{ 's', "-s, --subscriber EMAIL", "the digest of this subscriber" },
+	{ 't', "-t, --tags TAG,...",
+	    "the digest of a reader with these tags (default: no tags, so "
+	    "every article)" },
+	{ 'S', "--since WHEN",
+	    "the window: 7d, 2w, a date, or all (default: the "
+	    "configuration's since)" },
+	{ 'E', "--edition ID",
+	    "the edition (default: this ISO week's, YYYY-Www); one already "
+	    "made is shown as its readers got it: its articles, its date, "
+	    "each reader's topics as sent" },
+	{ 'f', "-f, --format FORMAT",
+	    "html, text, eml (the whole message) or json (the data the "
+	    "templates get); default html" },
+	{ 'o', "-o, --output FILE",
+	    "write to FILE instead of standard output" },
+	{ 'V', "--serve", "serve the preview page instead" },
+	{ 'l', "--listen ADDR:PORT",
+	    "where --serve listens, 127.x.x.x only (default 127.0.0.1:8025)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_preview_usage = {
+	.synopsis =
+	    "digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
+	    "                      [--edition ID] [--format html|text|eml|json]\n"
+	    "                      [-o FILE] [--db PATH]\n"
+	    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]",
+	.about =
+	    "Shows the digest a subscriber would receive, built by the code that\n"
+	    "sends it, without sending or changing anything. On stderr: which\n"
+	    "articles were picked and why. With --serve, a local web page shows\n"
+	    "the digest of each subscriber and tag set, reading the templates\n"
+	    "again on every request. It is for the operator only: it listens on\n"
+	    "loopback, answers only its own Host, and only at the URL it prints,\n"
+	    "which carries a random key.\n",
+	.opts = preview_opts,
+	.notes =
+	    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
+	    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
+	    "written or the store failed; 78 a bad configuration.\n",
+};
 
 /* Splits "a,b , c" into tags (pointers into s, which is modified). */
 static int
@@ -104,18 +114,6 @@ preview_write(const char *path, const char *data, size_t len)
 int
 cmd_preview(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "subscriber", required_argument, NULL, 's' },
-		{ "tags", required_argument, NULL, 't' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "edition", required_argument, NULL, 'E' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "serve", no_argument, NULL, 'V' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct preview_opts o;
 	const char *tags[PREVIEW_TAGS_MAX], *output = NULL;
 	char *tagarg = NULL;
@@ -124,11 +122,11 @@ cmd_preview(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.format = PREVIEW_HTML;
 	o.tags = tags;
-	while ((c = getopt_long(argc, argv, "hs:t:f:o:", longopts, NULL)) !=
+	while ((c = opt_next(argc, argv, &cmd_preview_usage)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_preview_usage);
+			return cmd_help(&cmd_preview_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -161,11 +159,11 @@ cmd_preview(int argc, char **argv)
 			o.listen = optarg;
 			break;
 		default:
-			return cmd_bad_usage(cmd_preview_usage);
+			return cmd_bad_usage(&cmd_preview_usage);
 		}
 	}
 	if (optind != argc || (o.subscriber && tagarg))
-		return cmd_bad_usage(cmd_preview_usage);
+		return cmd_bad_usage(&cmd_preview_usage);
 	if (tagarg != NULL && preview_split_tags(tagarg, tags, &o.ntags) == -1) {
 		cmd_error("too many tags (at most %d)", PREVIEW_TAGS_MAX);
 		return EX_USAGE;

@@ -5,6 +5,7 @@
  * latest is sent (catching up once); a call after a crash resumes it.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "date.h"
 #include "db.h"
@@ -15,35 +16,39 @@
 
 #include <string.h>
 
-const char cmd_run_due_usage[] =
-    "usage: digest run-due [--no-fetch] [--json] [--db PATH]\n"
-    "\n"
-    "Sends the edition that is due, and does nothing otherwise: call it\n"
-    "every hour (contrib/ has a systemd timer and a crontab line). The\n"
-    "schedule is the configuration's schedule_weekday, schedule_time and\n"
-    "schedule_timezone. When an edition is due, the stored feeds are\n"
-    "fetched first (`digest feeds`; one that fails is reported and the\n"
-    "run goes on), then the edition of the latest slot is created with\n"
-    "the articles published since the previous edition (the first takes\n"
-    "the last 7 days) and those stored after it that were published\n"
-    "within max_age, and sent; with fewer than min_articles of them it is\n"
-    "recorded as skipped instead, and they wait for the next one. Missed\n"
-    "slots are caught up once: only the latest is sent. An edition a\n"
-    "crash left half sent is resumed. With mailbox_url set, the return\n"
-    "mailbox is read first (as `digest mailbox fetch` does), so that\n"
-    "nobody who bounced or unsubscribed by mail is sent the edition.\n"
-    "\n"
-    "      --no-fetch           do not fetch the stored feeds first\n"
-    "      --json               a JSON summary of the send on stdout\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 sent, skipped or nothing due; otherwise as `digest\n"
-    "send`: 75 some deferred, another run is sending or the server does\n"
-    "not answer (run again later), 69 some refused for good, 65 a message\n"
-    "could not be built, 74 the store failed; 66 no database yet; 78 a bad\n"
-    "configuration or schedule. A feed that fails does not change it.\n";
+static const struct opt run_due_opts[] = {
+	{ 'F', "--no-fetch", "do not fetch the stored feeds first" },
+	{ 'j', "--json", "a JSON summary of the send on stdout" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_run_due_usage = {
+	.synopsis = "digest run-due [--no-fetch] [--json] [--db PATH]",
+	.about =
+	    "Sends the edition that is due, and does nothing otherwise: call it\n"
+	    "every hour (contrib/ has a systemd timer and a crontab line). The\n"
+	    "schedule is the configuration's schedule_weekday, schedule_time and\n"
+	    "schedule_timezone. When an edition is due, the stored feeds are\n"
+	    "fetched first (`digest feeds`; one that fails is reported and the\n"
+	    "run goes on), then the edition of the latest slot is created with\n"
+	    "the articles published since the previous edition (the first takes\n"
+	    "the last 7 days) and those stored after it that were published\n"
+	    "within max_age, and sent; with fewer than min_articles of them it is\n"
+	    "recorded as skipped instead, and they wait for the next one. Missed\n"
+	    "slots are caught up once: only the latest is sent. An edition a\n"
+	    "crash left half sent is resumed. With mailbox_url set, the return\n"
+	    "mailbox is read first (as `digest mailbox fetch` does), so that\n"
+	    "nobody who bounced or unsubscribed by mail is sent the edition.\n",
+	.opts = run_due_opts,
+	.notes =
+	    "Exit status: 0 sent, skipped or nothing due; otherwise as `digest\n"
+	    "send`: 75 some deferred, another run is sending or the server does\n"
+	    "not answer (run again later), 69 some refused for good, 65 a message\n"
+	    "could not be built, 74 the store failed; 66 no database yet; 78 a bad\n"
+	    "configuration or schedule. A feed that fails does not change it.\n",
+};
 
 /* Makes the edition d says is due: 1 made (to send), 0 skipped (said),
  * or the exit code (said). The feeds' latest first, before it takes its
@@ -134,20 +139,14 @@ run_due(struct sqlite3 *db, const struct config *c, int fetch, int json)
 int
 cmd_run_due(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-fetch", no_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sqlite3 *db;
 	struct config c;
 	int ch, json = 0, fetch = 1, status;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, &cmd_run_due_usage)) != -1) {
 		switch (ch) {
 		case 'h':
-			return cmd_help(cmd_run_due_usage);
+			return cmd_help(&cmd_run_due_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -158,11 +157,11 @@ cmd_run_due(int argc, char **argv)
 			fetch = 0;
 			break;
 		default:
-			return cmd_bad_usage(cmd_run_due_usage);
+			return cmd_bad_usage(&cmd_run_due_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_run_due_usage);
+		return cmd_bad_usage(&cmd_run_due_usage);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if ((db = cmd_db_open_existing(&status)) == NULL) {

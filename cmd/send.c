@@ -3,6 +3,7 @@
  * through SMTP when a server is configured, else into the outbox.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "addr.h"
 #include "config.h"
 #include "date.h"
@@ -15,56 +16,67 @@
 
 #include <string.h>
 
-const char cmd_send_usage[] =
-    "usage: digest send [--edition ID] [--since WHEN] [--dry-run]\n"
-    "                   [--test-to ADDR [--subscriber EMAIL]] [--smtp URL]\n"
-    "                   [--concurrency N] [--rate N] [--retry-failed]\n"
-    "                   [--outbox DIR] [--json] [--db PATH]\n"
-    "\n"
-    "Sends an edition to every confirmed subscriber: their articles (their\n"
-    "tags; none means every article), each message their own, one SMTP\n"
-    "transaction each. The edition (default: this ISO week's, YYYY-Www) is\n"
-    "created on its first send with its articles frozen, so a repeated or\n"
-    "resumed send delivers the same content; it goes only to those who\n"
-    "have not had it. Without an SMTP server (--smtp or smtp_url in the\n"
-    "configuration) messages go to the outbox, OUTBOX/EDITION/*.eml.\n"
-    "\n"
-    "      --edition ID         the edition (default: this ISO week)\n"
-    "      --since WHEN         a new edition's window: 7d, 2w, a date\n"
-    "                           (default: the configuration's since)\n"
-    "  -n, --dry-run            list who this run would mail (and skip), each\n"
-    "                           message built; deliver none, record nothing\n"
-    "      --test-to ADDR       send one copy of a subscriber's message to\n"
-    "                           ADDR, subject marked [TEST], links inert;\n"
-    "                           recorded nowhere\n"
-    "      --subscriber EMAIL   whose message --test-to sends (default: the\n"
-    "                           first confirmed subscriber)\n"
-    "      --smtp URL           smtp://host:port or smtps://host:port\n"
-    "                           (default: the configuration's smtp_url)\n"
-    "  -c, --concurrency N      SMTP connections at once (default: the\n"
-    "                           configuration's smtp_connections)\n"
-    "      --rate N             at most N messages per second (default: the\n"
-    "                           configuration's smtp_rate; 0 = no limit)\n"
-    "      --retry-failed       try the permanently failed ones again\n"
-    "      --outbox DIR         the outbox (default: the configuration's)\n"
-    "      --json               a JSON summary on stdout; the log lines go\n"
-    "                           to stderr\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "One key=value line per subscriber: edition= to= status= smtp= ms=;\n"
-    "status=in-doubt names a message an interrupted run left in flight (that\n"
-    "subscriber may get a second copy).\n"
-    "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
-    "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
-    "A reader whose message cannot be built or is refused for good is\n"
-    "failed, with the reason, and the others still get theirs.\n"
-    "Exit status: 0 all sent (or skipped); 69 some failed for good; 75 some\n"
-    "deferred (run again later), another run is sending, or the server does\n"
-    "not answer; 78 a setting that no later run mends (TLS, the login, the\n"
-    "sender, a bad value in the configuration): the message names it; 74\n"
-    "the store failed.\n";
+static const struct opt send_opts[] = {
+	{ 'E', "--edition ID", "the edition (default: this ISO week)" },
+	{ 'S', "--since WHEN",
+	    "a new edition's window: 7d, 2w, a date (default: the "
+	    "configuration's since)" },
+	{ 'n', "-n, --dry-run",
+	    "list who this run would mail (and skip), each message built; "
+	    "deliver none, record nothing" },
+	{ 'T', "--test-to ADDR",
+	    "send one copy of a subscriber's message to ADDR, subject marked "
+	    "[TEST], links inert; recorded nowhere" },
+	{ 'u', "--subscriber EMAIL",
+	    "whose message --test-to sends (default: the first confirmed "
+	    "subscriber)" },
+	{ 'M', "--smtp URL",
+	    "smtp://host:port or smtps://host:port (default: the "
+	    "configuration's smtp_url)" },
+	{ 'c', "-c, --concurrency N",
+	    "SMTP connections at once (default: the configuration's "
+	    "smtp_connections)" },
+	{ 'r', "--rate N",
+	    "at most N messages per second (default: the configuration's "
+	    "smtp_rate; 0 = no limit)" },
+	{ 'F', "--retry-failed", "try the permanently failed ones again" },
+	{ 'O', "--outbox DIR", "the outbox (default: the configuration's)" },
+	{ 'j', "--json",
+	    "a JSON summary on stdout; the log lines go to stderr" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_send_usage = {
+	.synopsis =
+	    "digest send [--edition ID] [--since WHEN] [--dry-run]\n"
+	    "                   [--test-to ADDR [--subscriber EMAIL]] [--smtp URL]\n"
+	    "                   [--concurrency N] [--rate N] [--retry-failed]\n"
+	    "                   [--outbox DIR] [--json] [--db PATH]",
+	.about =
+	    "Sends an edition to every confirmed subscriber: their articles (their\n"
+	    "tags; none means every article), each message their own, one SMTP\n"
+	    "transaction each. The edition (default: this ISO week's, YYYY-Www) is\n"
+	    "created on its first send with its articles frozen, so a repeated or\n"
+	    "resumed send delivers the same content; it goes only to those who\n"
+	    "have not had it. Without an SMTP server (--smtp or smtp_url in the\n"
+	    "configuration) messages go to the outbox, OUTBOX/EDITION/*.eml.\n",
+	.opts = send_opts,
+	.notes =
+	    "One key=value line per subscriber: edition= to= status= smtp= ms=;\n"
+	    "status=in-doubt names a message an interrupted run left in flight (that\n"
+	    "subscriber may get a second copy).\n"
+	    "The SMTP password comes from $DIGEST_SMTP_PASSWORD or a file only its\n"
+	    "owner can read ($DIGEST_SMTP_PASSWORD_FILE, smtp_password_file).\n"
+	    "A reader whose message cannot be built or is refused for good is\n"
+	    "failed, with the reason, and the others still get theirs.\n"
+	    "Exit status: 0 all sent (or skipped); 69 some failed for good; 75 some\n"
+	    "deferred (run again later), another run is sending, or the server does\n"
+	    "not answer; 78 a setting that no later run mends (TLS, the login, the\n"
+	    "sender, a bad value in the configuration): the message names it; 74\n"
+	    "the store failed.\n",
+};
 
 struct send_cli {
 	const char *edition, *since, *test_to, *subscriber;
@@ -231,28 +243,13 @@ send_test(struct sqlite3 *db, struct edition *e, const struct config *c,
 static int
 send_parse(int argc, char **argv, struct send_cli *cli)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "edition", required_argument, NULL, 'E' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "test-to", required_argument, NULL, 'T' },
-		{ "subscriber", required_argument, NULL, 'u' },
-		{ "smtp", required_argument, NULL, 'M' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "retry-failed", no_argument, NULL, 'F' },
-		{ "outbox", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	long long v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hnc:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, &cmd_send_usage)) != -1) {
 		switch (ch) {
 		case 'h':
-			return cmd_help(cmd_send_usage), -2;
+			return cmd_help(&cmd_send_usage), -2;
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -314,7 +311,7 @@ cmd_send(int argc, char **argv)
 	if ((rc = send_parse(argc, argv, &cli)) == -2)
 		return 0;
 	if (rc == -1)
-		return cmd_bad_usage(cmd_send_usage);
+		return cmd_bad_usage(&cmd_send_usage);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if ((db = cmd_db_open_existing(&status)) == NULL) {

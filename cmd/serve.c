@@ -3,6 +3,7 @@
  * SIGINT or SIGTERM.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "db.h"
 #include "server.h"
@@ -13,45 +14,45 @@
 #include <signal.h>
 #include <string.h>
 
-const char cmd_serve_usage[] =
-    "usage: digest serve [--listen ADDR:PORT] [--no-rate-limit] [--db PATH]\n"
-    "\n"
-    "Runs the signup backend: the signup form (GET and POST /subscribe),\n"
-    "confirmation (/confirm), unsubscription (/unsubscribe, RFC 8058\n"
-    "one-click too), preferences (/preferences) and /healthz. Confirmation\n"
-    "mails go out from a queue in the database, through SMTP when smtp_url\n"
-    "is set, else into the outbox. Runs until SIGINT or SIGTERM.\n"
-    "\n"
-    "Each signup, confirmation, unsubscription and preference change logs\n"
-    "one key=value line on stderr (event= addr= result= ip= ms=), the\n"
-    "address masked, never a token.\n"
-    "\n"
-    "      --listen ADDR:PORT   where to listen (default: the configuration's\n"
-    "                           listen, 127.0.0.1:8080)\n"
-    "      --no-rate-limit      no per-IP limit on signups (benchmarks)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 stopped by SIGINT or SIGTERM; 64 a bad --listen; 69\n"
-    "it cannot listen (the address is in use); 73 the database cannot be\n"
-    "opened; 78 a bad configuration or templates.\n";
+static const struct opt serve_opts[] = {
+	{ 'l', "--listen ADDR:PORT",
+	    "where to listen (default: the configuration's listen, "
+	    "127.0.0.1:8080)" },
+	{ 'N', "--no-rate-limit", "no per-IP limit on signups (benchmarks)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_serve_usage = {
+	.synopsis =
+	    "digest serve [--listen ADDR:PORT] [--no-rate-limit] [--db PATH]",
+	.about =
+	    "Runs the signup backend: the signup form (GET and POST /subscribe),\n"
+	    "confirmation (/confirm), unsubscription (/unsubscribe, RFC 8058\n"
+	    "one-click too), preferences (/preferences) and /healthz. Confirmation\n"
+	    "mails go out from a queue in the database, through SMTP when smtp_url\n"
+	    "is set, else into the outbox. Runs until SIGINT or SIGTERM.\n"
+	    "\n"
+	    "Each signup, confirmation, unsubscription and preference change logs\n"
+	    "one key=value line on stderr (event= addr= result= ip= ms=), the\n"
+	    "address masked, never a token.\n",
+	.opts = serve_opts,
+	.notes =
+	    "Exit status: 0 stopped by SIGINT or SIGTERM; 64 a bad --listen; 69\n"
+	    "it cannot listen (the address is in use); 73 the database cannot be\n"
+	    "opened; 78 a bad configuration or templates.\n",
+};
 
 static int
 serve_parse_args(int argc, char **argv, const char **listen, int *no_limit)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "listen", required_argument, NULL, 'l' },
-		{ "no-rate-limit", no_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hl:", longopts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, &cmd_serve_usage)) != -1) {
 		switch (ch) {
 		case 'h':
-			return cmd_help(cmd_serve_usage);
+			return cmd_help(&cmd_serve_usage);
 		case 'l':
 			*listen = optarg;
 			break;
@@ -62,11 +63,11 @@ serve_parse_args(int argc, char **argv, const char **listen, int *no_limit)
 			cmd_db_path_set(optarg);
 			break;
 		default:
-			return cmd_bad_usage(cmd_serve_usage);
+			return cmd_bad_usage(&cmd_serve_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_serve_usage);
+		return cmd_bad_usage(&cmd_serve_usage);
 	return -1;
 }
 

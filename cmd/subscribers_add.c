@@ -3,6 +3,7 @@
  * stored about them.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "rows.h"
@@ -11,27 +12,33 @@
 
 #include <string.h>
 
-const char cmd_subscribers_add_usage[] =
-    "usage: digest subscribers add [--name NAME] [--tags TAGS] [--pending]\n"
-    "                              [--db PATH] EMAIL\n"
-    "\n"
-    "Adds the subscriber EMAIL, confirmed unless --pending. An address that\n"
-    "is already stored (in any case) is updated instead: the options given\n"
-    "replace what is stored, the others keep it, and the status becomes\n"
-    "confirmed (or pending). Prints which it did. Someone who unsubscribed,\n"
-    "bounced or complained is refused: only they can subscribe again,\n"
-    "through the signup form's double opt-in.\n"
-    "\n"
-    "      --name NAME          the subscriber's name\n"
-    "      --tags TAGS          the topics they want, separated by commas or\n"
-    "                           semicolons (none: every topic)\n"
-    "      --pending            not confirmed yet\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 added or updated, 65 an invalid address or name, or a\n"
-    "suppressed address, 73 or 74 the store failed.\n";
+static const struct opt subscribers_add_opts[] = {
+	{ 'n', "--name NAME", "the subscriber's name" },
+	{ 't', "--tags TAGS",
+	    "the topics they want, separated by commas or semicolons (none: "
+	    "every topic)" },
+	{ 'p', "--pending", "not confirmed yet" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_add_usage = {
+	.synopsis =
+	    "digest subscribers add [--name NAME] [--tags TAGS] [--pending]\n"
+	    "                              [--db PATH] EMAIL",
+	.about =
+	    "Adds the subscriber EMAIL, confirmed unless --pending. An address that\n"
+	    "is already stored (in any case) is updated instead: the options given\n"
+	    "replace what is stored, the others keep it, and the status becomes\n"
+	    "confirmed (or pending). Prints which it did. Someone who unsubscribed,\n"
+	    "bounced or complained is refused: only they can subscribe again,\n"
+	    "through the signup form's double opt-in.\n",
+	.opts = subscribers_add_opts,
+	.notes =
+	    "Exit status: 0 added or updated, 65 an invalid address or name, or a\n"
+	    "suppressed address, 73 or 74 the store failed.\n",
+};
 
 /* The publisher adds someone, or changes what is stored: the status
  * given wins, except over a suppressed one, which only the person can
@@ -90,23 +97,16 @@ fail:
 int
 cmd_subscribers_add(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "name", required_argument, NULL, 'n' },
-		{ "tags", required_argument, NULL, 't' },
-		{ "pending", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *name = NULL, *tags = NULL;
 	char msg[ROWS_MSG_LEN];
 	struct rows_row r;
 	struct sqlite3 *db;
 	int c, status = 0, pending = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_add_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_add_usage);
+			return cmd_help(&cmd_subscribers_add_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -120,11 +120,11 @@ cmd_subscribers_add(int argc, char **argv)
 			pending = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_add_usage);
+			return cmd_bad_usage(&cmd_subscribers_add_usage);
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(cmd_subscribers_add_usage);
+		return cmd_bad_usage(&cmd_subscribers_add_usage);
 	/* Checked as an imported row is. */
 	rows_row_init(&r, pending ? STORE_PENDING : STORE_CONFIRMED);
 	if (rows_row_email(&r, argv[optind], strlen(argv[optind]),

@@ -3,6 +3,7 @@
  * storing nothing.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "addr.h"
 #include "rows.h"
 #include "util.h"
@@ -12,30 +13,34 @@
 
 #define SUBS_MX_TIMEOUT_MS 5000
 
-const char cmd_subscribers_check_usage[] =
-    "usage: digest subscribers check [--mx] [--] [ADDR...]\n"
-    "\n"
-    "Checks each ADDR, or each line of standard input when none is given\n"
-    "(blank lines are skipped), as add and import would, storing nothing.\n"
-    "Surrounding white space is trimmed first. Prints one line for each:\n"
-    "\n"
-    "  valid<TAB>NORMALIZED[<TAB>HINT]\n"
-    "  invalid<TAB>INPUT<TAB>REASON\n"
-    "\n"
-    "NORMALIZED is what would be stored: the part before @ in Unicode NFC,\n"
-    "the domain in lower case and in its ASCII form (xn--...). HINT, when\n"
-    "the domain looks like a typo, is \"did you mean name@gmail.com?\".\n"
-    "INPUT shows control characters and bytes that are not UTF-8 as \\n,\n"
-    "\\t, \\xHH, and is cut after 60 bytes.\n"
-    "\n"
-    "      --mx                 also ask DNS whether the domain takes mail (an\n"
-    "                           MX record, or an address record standing in\n"
-    "                           for one), waiting 5 seconds at most\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every address is valid, 1 some are not, 64 bad usage,\n"
-    "66 standard input cannot be read, 75 a DNS lookup failed (and no\n"
-    "address was invalid).\n";
+static const struct opt subscribers_check_opts[] = {
+	{ 'm', "--mx",
+	    "also ask DNS whether the domain takes mail (an MX record, or an "
+	    "address record standing in for one), waiting 5 seconds at most" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_check_usage = {
+	.synopsis = "digest subscribers check [--mx] [--] [ADDR...]",
+	.about =
+	    "Checks each ADDR, or each line of standard input when none is given\n"
+	    "(blank lines are skipped), as add and import would, storing nothing.\n"
+	    "Surrounding white space is trimmed first. Prints one line for each:\n"
+	    "\n"
+	    "  valid<TAB>NORMALIZED[<TAB>HINT]\n"
+	    "  invalid<TAB>INPUT<TAB>REASON\n"
+	    "\n"
+	    "NORMALIZED is what would be stored: the part before @ in Unicode NFC,\n"
+	    "the domain in lower case and in its ASCII form (xn--...). HINT, when\n"
+	    "the domain looks like a typo, is \"did you mean name@gmail.com?\".\n"
+	    "INPUT shows control characters and bytes that are not UTF-8 as \\n,\n"
+	    "\\t, \\xHH, and is cut after 60 bytes.\n",
+	.opts = subscribers_check_opts,
+	.notes =
+	    "Exit status: 0 every address is valid, 1 some are not, 64 bad usage,\n"
+	    "66 standard input cannot be read, 75 a DNS lookup failed (and no\n"
+	    "address was invalid).\n",
+};
 
 /* What check found about all the addresses so far. */
 struct subs_check {
@@ -114,24 +119,19 @@ subs_check_stdin(struct subs_check *c)
 int
 cmd_subscribers_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "mx", no_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct subs_check c;
 	int opt, i, status;
 
 	memset(&c, 0, sizeof(c));
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = opt_next(argc, argv, &cmd_subscribers_check_usage)) != -1) {
 		switch (opt) {
 		case 'h':
-			return cmd_help(cmd_subscribers_check_usage);
+			return cmd_help(&cmd_subscribers_check_usage);
 		case 'm':
 			c.mx = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_check_usage);
+			return cmd_bad_usage(&cmd_subscribers_check_usage);
 		}
 	}
 	if (optind == argc) {

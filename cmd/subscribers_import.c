@@ -5,6 +5,7 @@
  * the others are stored, all in one transaction.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "rows.h"
@@ -16,52 +17,58 @@
 
 #define SUBS_BAD_SHOWN 100	/* bad rows reported one by one */
 
-const char cmd_subscribers_import_usage[] =
-    "usage: digest subscribers import [--pending] [--dry-run]\n"
-    "                                 [--column FIELD=NAME]... [--db PATH]\n"
-    "                                 FILE\n"
-    "\n"
-    "Adds or updates the subscribers in FILE (\"-\" reads standard input):\n"
-    "CSV whose first line names the columns, or a JSON array of objects.\n"
-    "Columns are found by name, in any order and case: digest's own export\n"
-    "(email, name, tags, status, created, confirmed, unsubscribed, consent),\n"
-    "a Mailchimp audience export (the subscribed, unsubscribed and cleaned\n"
-    "files: Email Address, First Name, Last Name, TAGS, OPTIN_TIME,\n"
-    "CONFIRM_TIME, UNSUB_TIME, CLEAN_TIME and their IPs), a listmonk export\n"
-    "(email, name, status, attributes), or any CSV with --column. Tags are\n"
-    "separated by \";\" or \",\"; in JSON they may be an array of strings.\n"
-    "\n"
-    "A status is pending, confirmed, unsubscribed, bounced or complained,\n"
-    "or another tool's word for one (subscribed, enabled: confirmed;\n"
-    "cleaned: bounced; disabled, blocklisted: unsubscribed); a Mailchimp\n"
-    "file's kind is its status. Without one, new subscribers are confirmed\n"
-    "unless --pending. Unsubscribed, bounced and complained rows are stored\n"
-    "as such (suppressed: never mailed), never dropped.\n"
-    "\n"
-    "Those already stored (matched by their address case-folded) get the\n"
-    "name and tags the file gives (a column it lacks keeps what is stored).\n"
-    "A status only moves from pending to confirmed, or to suppressed: an\n"
-    "import never resubscribes someone who unsubscribed, bounced or\n"
-    "complained (only they can, through the signup form's double opt-in).\n"
-    "The file's consent log (digest's export, Mailchimp's times and IPs) is\n"
-    "added to the stored one.\n"
-    "\n"
-    "A bad line is reported on stderr with its line number (a JSON item\n"
-    "with its index in the array) and the others are stored, all in one\n"
-    "transaction.\n"
-    "\n"
-    "      --pending            new subscribers are not confirmed yet\n"
-    "  -n, --dry-run            store nothing: print what each row would do\n"
-    "                           (add, update, keep) and the summary\n"
-    "      --column FIELD=NAME  the column named NAME holds FIELD (email,\n"
-    "                           name, tags or status)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every line was stored; 65 some were bad (the others are\n"
-    "stored), or FILE is neither CSV with an email column nor a JSON array;\n"
-    "66 no such FILE; 73 or 74 the store failed (nothing is stored).\n";
+static const struct opt subscribers_import_opts[] = {
+	{ 'p', "--pending", "new subscribers are not confirmed yet" },
+	{ 'n', "-n, --dry-run",
+	    "store nothing: print what each row would do (add, update, keep) "
+	    "and the summary" },
+	{ 'c', "--column FIELD=NAME",
+	    "the column named NAME holds FIELD (email, name, tags or status)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_import_usage = {
+	.synopsis =
+	    "digest subscribers import [--pending] [--dry-run]\n"
+	    "                                 [--column FIELD=NAME]... [--db PATH]\n"
+	    "                                 FILE",
+	.about =
+	    "Adds or updates the subscribers in FILE (\"-\" reads standard input):\n"
+	    "CSV whose first line names the columns, or a JSON array of objects.\n"
+	    "Columns are found by name, in any order and case: digest's own export\n"
+	    "(email, name, tags, status, created, confirmed, unsubscribed, consent),\n"
+	    "a Mailchimp audience export (the subscribed, unsubscribed and cleaned\n"
+	    "files: Email Address, First Name, Last Name, TAGS, OPTIN_TIME,\n"
+	    "CONFIRM_TIME, UNSUB_TIME, CLEAN_TIME and their IPs), a listmonk export\n"
+	    "(email, name, status, attributes), or any CSV with --column. Tags are\n"
+	    "separated by \";\" or \",\"; in JSON they may be an array of strings.\n"
+	    "\n"
+	    "A status is pending, confirmed, unsubscribed, bounced or complained,\n"
+	    "or another tool's word for one (subscribed, enabled: confirmed;\n"
+	    "cleaned: bounced; disabled, blocklisted: unsubscribed); a Mailchimp\n"
+	    "file's kind is its status. Without one, new subscribers are confirmed\n"
+	    "unless --pending. Unsubscribed, bounced and complained rows are stored\n"
+	    "as such (suppressed: never mailed), never dropped.\n"
+	    "\n"
+	    "Those already stored (matched by their address case-folded) get the\n"
+	    "name and tags the file gives (a column it lacks keeps what is stored).\n"
+	    "A status only moves from pending to confirmed, or to suppressed: an\n"
+	    "import never resubscribes someone who unsubscribed, bounced or\n"
+	    "complained (only they can, through the signup form's double opt-in).\n"
+	    "The file's consent log (digest's export, Mailchimp's times and IPs) is\n"
+	    "added to the stored one.\n"
+	    "\n"
+	    "A bad line is reported on stderr with its line number (a JSON item\n"
+	    "with its index in the array) and the others are stored, all in one\n"
+	    "transaction.\n",
+	.opts = subscribers_import_opts,
+	.notes =
+	    "Exit status: 0 every line was stored; 65 some were bad (the others are\n"
+	    "stored), or FILE is neither CSV with an email column nor a JSON array;\n"
+	    "66 no such FILE; 73 or 74 the store failed (nothing is stored).\n",
+};
 
 /*
  * An import updates what is stored by what the file says, within the
@@ -222,20 +229,13 @@ static int
 subs_import_args(int argc, char **argv, struct rows_columns *cols,
     enum store_status *st, int *dry)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "pending", no_argument, NULL, 'p' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "column", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char msg[ROWS_MSG_LEN];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hn", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_import_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_import_usage) - 1;
+			return cmd_help(&cmd_subscribers_import_usage) - 1;
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -252,11 +252,11 @@ subs_import_args(int argc, char **argv, struct rows_columns *cols,
 			}
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_import_usage);
+			return cmd_bad_usage(&cmd_subscribers_import_usage);
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(cmd_subscribers_import_usage);
+		return cmd_bad_usage(&cmd_subscribers_import_usage);
 	return 0;
 }
 

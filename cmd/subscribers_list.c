@@ -2,6 +2,7 @@
  * digest subscribers list: the subscribers, as columns or as JSON.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "store.h"
@@ -13,23 +14,30 @@
 
 #define SUBS_NAME_WIDTH 30	/* the widest name `list` aligns */
 
-const char cmd_subscribers_list_usage[] =
-    "usage: digest subscribers list [--status STATUS] [--json] [--db PATH]\n"
-    "\n"
-    "Lists the subscribers in the order they were added, one per line:\n"
-    "address, status, name (\"-\" for none) and tags (\"(all)\" for someone\n"
-    "who chose none, and so gets every topic).\n"
-    "\n"
-    "  -s, --status STATUS      only those pending, confirmed, unsubscribed,\n"
-    "                           bounced or complained\n"
-    "      --json               a JSON array: id, email, name, tags, status,\n"
-    "                           created (RFC 3339 UTC)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
-    "failed.\n";
+static const struct opt subscribers_list_opts[] = {
+	{ 's', "-s, --status STATUS",
+	    "only those pending, confirmed, unsubscribed, bounced or "
+	    "complained" },
+	{ 'j', "--json",
+	    "a JSON array: id, email, name, tags, status, created (RFC 3339 "
+	    "UTC)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_list_usage = {
+	.synopsis =
+	    "digest subscribers list [--status STATUS] [--json] [--db PATH]",
+	.about =
+	    "Lists the subscribers in the order they were added, one per line:\n"
+	    "address, status, name (\"-\" for none) and tags (\"(all)\" for someone\n"
+	    "who chose none, and so gets every topic).\n",
+	.opts = subscribers_list_opts,
+	.notes =
+	    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+	    "failed.\n",
+};
 
 static json_t *
 subs_json_one(const struct store_subscriber *s)
@@ -108,21 +116,15 @@ subs_print_text(const struct store_subscriber_list *l)
 int
 cmd_subscribers_list(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "status", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct store_subscriber_list list;
 	struct sqlite3 *db;
 	char err[ERR_LEN];
 	int c, json = 0, status = 0, which = -1;
 
-	while ((c = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_list_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_list_usage);
+			return cmd_help(&cmd_subscribers_list_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -134,11 +136,11 @@ cmd_subscribers_list(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_list_usage);
+			return cmd_bad_usage(&cmd_subscribers_list_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_subscribers_list_usage);
+		return cmd_bad_usage(&cmd_subscribers_list_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	memset(&list, 0, sizeof(list));
