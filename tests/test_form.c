@@ -163,8 +163,8 @@ test_form_multipart_cut(void **state)
 	static const char *const bodies[] = {
 		"--b", "--b ", "--b\t\t", "--b\r", "--b\r\n",
 		"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv",
-		"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv"
-		    "\r\n--b",
+		("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv"
+		    "\r\n--b"),
 	};
 	struct form f;
 	char err[ERR_LEN], *body;
