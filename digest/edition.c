@@ -3,6 +3,7 @@
 #include "journal.h"
 #include "select.h"
 #include "util.h"
+#include "verp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +90,12 @@ edition_open_journal(struct edition *e, struct sqlite3 *db,
 	rc = journal_edition_get(db, e->id, &je, err);
 	/* Made now, or by another run a moment ago: read back either way,
 	 * so that e is what the journal froze. */
-	if (rc == 0 && freeze && journal_edition_create(db, e->id, e->since,
-	    e->now + 1, 0, date_now(), c->max_age, err) != -1)
+	if (rc == 0 && freeze) {
+		if (journal_edition_create(db, e->id, e->since, e->now + 1, 0,
+		    date_now(), c->max_age, err) == -1)
+			return -2;
 		rc = journal_edition_get(db, e->id, &je, err);
+	}
 	if (rc == -1)
 		return -2;
 	if (rc == 1)
@@ -312,6 +316,9 @@ edition_preview(struct sqlite3 *db, struct edition *e, int64_t subscriber_id,
     struct edition_reader *r, struct article *holder, enum edition_part part,
     struct buf *out, struct article_list *articles, char *err)
 {
+	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1];
+	struct edition_reader as_sent;
+	struct verp v;
 	json_t *data;
 	int rc = 0;
 
@@ -321,8 +328,17 @@ edition_preview(struct sqlite3 *db, struct edition *e, int64_t subscriber_id,
 	if (rc == -1 || edition_select(db, e, r->tags, r->ntags, articles,
 	    err) == -1)
 		return -2;
+	/* A sent edition as that reader got it: their topics then (above),
+	 * and the List-Unsubscribe mailto their message carried (verp.h),
+	 * which an edition not numbered yet does not have. */
+	as_sent = *r;
+	if (e->frozen && subscriber_id != 0 &&
+	    verp_open(&v, db, e->cfg, e->id, 0, err) == 0 && v.edition_n != 0 &&
+	    verp_reader(&v, subscriber_id, from, unsubscribe, err) == 0 &&
+	    *unsubscribe != '\0')
+		as_sent.unsubscribe_mailto = unsubscribe;
 	data = render_edition_data(e->cfg, e->id, e->now, articles);
-	rc = edition_part_build(e, data, r, part, out, err);
+	rc = edition_part_build(e, data, &as_sent, part, out, err);
 	json_decref(data);
 	return rc;
 }

@@ -108,6 +108,10 @@ for name in $all; do
 done
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/digest-tests.XXXXXX")
+# mktemp makes it 0700: the servers the tests start that drop to their
+# own users (smtp-sink, Postfix, Dovecot's auth) must reach their
+# folders inside it.
+chmod 755 "$logdir"
 : >"$logdir/results"
 times="$BUILD/test-times"
 # A fresh build has no times yet: those of a run on the 2-core VM.

@@ -9,6 +9,7 @@ sed -n 's/^  \([a-z][a-z]*\( [a-z][a-z]*\)\?\)  .*/\1/p' "$T/help" |
     sed 's/ *$//' >"$T/commands"
 [ "$(wc -l <"$T/commands")" -ge 20 ] || fail "too few commands in digest --help"
 n=0
+case_begin "every option a help shows is taken, and no other"
 while read -r cmd; do
 	# shellcheck disable=SC2086
 	"$DIGEST" $cmd -h >"$T/got" 2>"$T/err" ||
@@ -43,4 +44,4 @@ while read -r cmd; do
 		fail "'digest $cmd --no-such-option' does not name the option"
 done <"$T/commands"
 [ "$n" -ge 60 ] || fail "only $n options read from the helps"
-pass
+cases_end
