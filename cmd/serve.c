@@ -71,16 +71,6 @@ serve_parse_args(int argc, char **argv, const char **listen, int *no_limit)
 	return -1;
 }
 
-/* The confirmation mails' transport: the configuration's, one
- * connection. */
-static struct transport *
-serve_transport(const struct config *c, const char *outbox, char *err)
-{
-	int status;
-
-	return cmd_transport_open(c, NULL, outbox, 1, &status, err);
-}
-
 /* Serves until SIGINT or SIGTERM, which go to this thread, not the
  * server's: the exit status. */
 static int
@@ -136,7 +126,6 @@ cmd_serve(int argc, char **argv)
 	o.c = &c;
 	o.db_path = cmd_db_path();
 	o.rate_limit = !no_limit;
-	o.transport_open = serve_transport;
 	if ((o.db = cmd_db_open(&rc)) != NULL) {
 		rc = serve_run(&o, listen);
 		db_close(o.db);

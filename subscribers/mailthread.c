@@ -216,7 +216,7 @@ mailthread_main(void *arg)
 	    err) == 0)
 		tpl_ok = 1;
 	if (tpl_ok)
-		t = mt->transport_open(mt->c, outbox, err);
+		t = transport_open_config(mt->c, NULL, outbox, 1, err);
 	if (t == NULL)
 		fprintf(stderr, "digest serve: confirmation mails: %s\n", err);
 	else

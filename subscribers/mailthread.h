@@ -1,8 +1,9 @@
 /*
  * mailthread: the signup backend's second thread, which delivers the
  * queued confirmation mails (mailq.h) in batches with its own transport
- * and its own database connection, and runs the WAL checkpoints, off
- * the thread that answers.
+ * (the configuration's, one connection: transport_open_config) and its
+ * own database connection, and runs the WAL checkpoints, off the thread
+ * that answers.
  *
  * One writer: the mail thread never writes to the store while the
  * server thread runs. It hands each delivered batch over
@@ -28,17 +29,10 @@
 struct config;
 struct mailq_batch;
 struct sqlite3;
-struct transport;
-
-/* Opens the transport confirmation mails go through (SMTP, or the
- * outbox directory given): NULL with err. */
-typedef struct transport *(*mailthread_transport_fn)(const struct config *c,
-    const char *outbox, char *err);
 
 struct mailthread {
 	const struct config *c;		/* borrowed */
 	const char *db_path;		/* borrowed */
-	mailthread_transport_fn transport_open;
 	/* Wakes the server thread's loop, from the mail thread. */
 	void (*wake_loop)(void *arg);
 	void *wake_arg;

@@ -458,7 +458,6 @@ server_setup(struct server *s, char *err)
 		    strerror(errno));
 	s->mail.c = c;
 	s->mail.db_path = s->o.db_path;
-	s->mail.transport_open = s->o.transport_open;
 	s->mail.wake_loop = server_wake;
 	s->mail.wake_arg = s;
 	sqlite3_wal_hook(s->o.db, mailthread_wal_hook, &s->mail);

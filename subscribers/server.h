@@ -54,7 +54,6 @@ struct server_opts {
 	const char *db_path;		/* for the mail thread's connection */
 	struct sockaddr_in listen;
 	int rate_limit;			/* 0: no limit (benchmarks) */
-	mailthread_transport_fn transport_open;
 };
 
 enum server_fault {
