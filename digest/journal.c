@@ -503,8 +503,8 @@ journal_next(sqlite3 *db, const char *edition, int64_t after, int64_t now,
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (int64_t)max);
-	sqlite3_bind_int(st, 5, (flags & JOURNAL_NEXT_FAILED) != 0);
-	sqlite3_bind_int(st, 6, (flags & JOURNAL_NEXT_UNLISTED) != 0);
+	sqlite3_bind_int(st, 5, flags & JOURNAL_NEXT_FAILED ? 1 : 0);
+	sqlite3_bind_int(st, 6, flags & JOURNAL_NEXT_UNLISTED ? 1 : 0);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		journal_item_from_row(st, &items[n++]);
 	sqlite3_reset(st);
