@@ -15,7 +15,7 @@ static inline void
 ts_config(struct config *c, const char *dir, const char *extra)
 {
 	char conf[4200], err[ERR_LEN], *tests;
-	FILE *f;
+	FILE *f = NULL;
 
 	snprintf(conf, sizeof(conf), "%s/digest.conf", dir);
 	tests = realpath(tu_tests_dir(), NULL);		/* owned */
