@@ -89,9 +89,10 @@ edition_open_journal(struct edition *e, struct sqlite3 *db,
 	rc = journal_edition_get(db, e->id, &je, err);
 	/* Made now, or by another run a moment ago: read back either way,
 	 * so that e is what the journal froze. */
-	if (rc == 0 && freeze && journal_edition_create(db, e->id, e->since,
-	    e->now + 1, 0, date_now(), c->max_age, err) != -1)
-		rc = journal_edition_get(db, e->id, &je, err);
+	if (rc == 0 && freeze)
+		rc = journal_edition_create(db, e->id, e->since, e->now + 1, 0,
+		    date_now(), c->max_age, err) == -1 ? -1 :
+		    journal_edition_get(db, e->id, &je, err);
 	if (rc == -1)
 		return -2;
 	if (rc == 1)
