@@ -89,6 +89,7 @@ test_freeze(void **state)
 {
 	struct journal_edition je;
 	struct edition e;
+	struct sqlite3 *ro;
 	char err[ERR_LEN];
 
 	(void)state;
@@ -124,6 +125,15 @@ test_freeze(void **state)
 	    NULL, 0, err), 0);
 	assert_int_equal(titles_in(db, &e), 3);
 	edition_close(&e);
+
+	/* A store that cannot make it (here: read only; a full disk): the
+	 * store's failure, not an edition left open to send. */
+	ro = db_open_readonly(sqlite3_db_filename(db, "main"), err);
+	assert_non_null(ro);
+	assert_int_equal(edition_open_journal(&e, ro, &cfg, "2026-W49", NOW,
+	    NULL, 1, err), -2);
+	edition_close(&e);
+	db_close(ro);
 
 	assert_int_equal(edition_open_journal(&e, db, &cfg, "../x", NOW, NULL,
 	    1, err), -1);
