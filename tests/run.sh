@@ -108,6 +108,9 @@ for name in $all; do
 done
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/digest-tests.XXXXXX")
+# The servers some tests start drop to users of their own (smtp-sink to
+# nobody, Dovecot to dovecot), who must reach the tests' folders.
+chmod 755 "$logdir"
 : >"$logdir/results"
 times="$BUILD/test-times"
 # A fresh build has no times yet: those of a run on the 2-core VM.
