@@ -6,6 +6,7 @@
 #   make bench            benchmarks that print figures
 #   make install          PREFIX=/usr/local, DESTDIR for staging
 #   make man              the man pages, digest(1) and digest.conf(5)
+#   make readme           README.md's usage blocks, from the option tables
 #   make CC=clang         any C11 compiler; warnings are errors with gcc and clang
 
 VERSION = 0.1.0
@@ -131,6 +132,10 @@ $(O)/man/%: $(DIGEST_BIN) scripts/mkman $(PATH_STAMP)
 		"$(VERSION)" "$(DATADIR)" >$@.tmp && mv $@.tmp $@
 
 man: $(MAN_PAGES)
+
+# README.md's usage blocks, from the same tables (scripts/mkreadme).
+readme: $(DIGEST_BIN)
+	$(Q)scripts/mkreadme $(DIGEST_BIN) README.md
 
 # contrib/ goes to share/digest/contrib with the program's real path.
 install: $(DIGEST_BIN) $(MAN_PAGES)
@@ -286,7 +291,7 @@ valgrind: $(DIGEST_BIN) $(TEST_BIN)
 .PHONY: lint cppcheck tidy valgrind
 # ---- end of static checks and valgrind -------------------------------------
 
-.PHONY: all test build-tests build-all bench install uninstall clean man FORCE
+.PHONY: all test build-tests build-all bench install uninstall clean man readme FORCE
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)

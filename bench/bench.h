@@ -20,14 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static inline double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util.h"	/* util_monotonic(), the clock of every figure */
 
 /* Prints a figure; higher_is_better says which way the target points. */
 static inline void
@@ -94,7 +87,7 @@ bench_figure(const char *name, double value, const char *unit,
 static inline double
 bench_spawn(char *const argv[], const char *out_path, double *cpu)
 {
-	double t0 = bench_now(), wall;
+	double t0 = util_monotonic(), wall;
 	struct rusage ru;
 	int status, in, out;
 	pid_t pid;
@@ -114,7 +107,7 @@ bench_spawn(char *const argv[], const char *out_path, double *cpu)
 	}
 	if (wait4(pid, &status, 0, &ru) == -1)
 		return -1;
-	wall = bench_now() - t0;
+	wall = util_monotonic() - t0;
 	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? wall : -1;

@@ -153,10 +153,10 @@ measure(const struct pool *p, size_t *valid)
 
 	for (r = 0; r < RUNS; r++) {
 		ok = 0;
-		t = bench_now();
+		t = util_monotonic();
 		for (i = 0; i < p->n; i++)
 			ok += addr_parse(p->s[i], p->len[i], &a, err) == 0;
-		rate[r] = (double)p->n / (bench_now() - t);
+		rate[r] = (double)p->n / (util_monotonic() - t);
 		*valid = ok;
 	}
 	qsort(rate, RUNS, sizeof(rate[0]), cmp_double);

@@ -130,7 +130,7 @@ sax_floor(const struct buf *b)
 	sax.startElementNs = no_start;
 	sax.endElementNs = no_end;
 	sax.characters = no_chars;
-	t = bench_now();
+	t = util_monotonic();
 	ctxt = xmlCreateMemoryParserCtxt(b->data, (int)b->len);
 	xmlFree(ctxt->sax);
 	ctxt->sax = xmlMalloc(sizeof(sax));
@@ -138,7 +138,7 @@ sax_floor(const struct buf *b)
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	xmlParseDocument(ctxt);
 	xmlFreeParserCtxt(ctxt);
-	return bench_now() - t;
+	return util_monotonic() - t;
 }
 
 static int
@@ -157,12 +157,12 @@ run(const char *name, unsigned items, int long_form)
 	}
 	for (r = 0; r < RUNS; r++) {
 		memset(&f, 0, sizeof(f));
-		t = bench_now();
+		t = util_monotonic();
 		if (feed_parse(b.data, b.len, NULL, "bench", &f, err) == -1) {
 			fprintf(stderr, "bench_feed: %s\n", err);
 			return 1;
 		}
-		t = bench_now() - t;
+		t = util_monotonic() - t;
 		if (f.items.n != items || f.items.v[7].ntags < 2) {
 			fprintf(stderr, "bench_feed: %zu items\n", f.items.n);
 			return 1;

@@ -85,7 +85,7 @@ ingest_once(struct sqlite3 *db, size_t *added, size_t *updated)
 	struct ingest_opts o;
 	struct ingest_report rep;
 	char err[ERR_LEN];
-	double t0 = bench_now();
+	double t0 = util_monotonic();
 
 	memset(&o, 0, sizeof(o));
 	if (ingest_source(db, FEED, &o, &rep, err) != INGEST_OK) {
@@ -94,7 +94,7 @@ ingest_once(struct sqlite3 *db, size_t *added, size_t *updated)
 	}
 	*added = rep.added;
 	*updated = rep.updated;
-	return bench_now() - t0;
+	return util_monotonic() - t0;
 }
 
 #define RUNS 3

@@ -209,7 +209,7 @@ run_digest(const char *digest, int port, int *status)
 	    port, dir);
 	fclose(f);
 	setenv("DIGEST_MAILBOX_PASSWORD", PASSWORD, 1);
-	t0 = bench_now();
+	t0 = util_monotonic();
 	if ((pid = fork()) == 0) {
 		fd = open("/dev/null", O_WRONLY);
 		dup2(fd, 1);
@@ -219,7 +219,7 @@ run_digest(const char *digest, int port, int *status)
 	}
 	waitpid(pid, &st, 0);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return bench_now() - t0;
+	return util_monotonic() - t0;
 }
 
 /* The same IMAP work from Python's imaplib, nothing classified. */
@@ -242,10 +242,10 @@ run_peer(int port)
 	    "    m.uid(\"fetch\", s, \"(UID BODY.PEEK[]<0.1048576>)\")\n"
 	    "    m.uid(\"move\", s, \"INBOX.done\")\n"
 	    "m.logout()\n' >/dev/null", dir, port, PASSWORD);
-	t0 = bench_now();
+	t0 = util_monotonic();
 	if (system(cmd) != 0)
 		die("the imaplib peer failed");
-	return bench_now() - t0;
+	return util_monotonic() - t0;
 }
 
 /* Moves the processed mail back into the INBOX as new. */

@@ -162,14 +162,14 @@ measure(sqlite3 *db, struct select_query *q, size_t *picked, double *p99)
 	int r;
 
 	for (r = 0; r < RUNS; r++) {
-		double t0 = bench_now();
+		double t0 = util_monotonic();
 
 		memset(&l, 0, sizeof(l));
 		if (select_articles(db, q, &l, err) == -1) {
 			fprintf(stderr, "bench_select: %s\n", err);
 			exit(1);
 		}
-		ms[r] = (bench_now() - t0) * 1000;
+		ms[r] = (util_monotonic() - t0) * 1000;
 		*picked = l.n;
 		article_list_release(&l);
 	}
@@ -196,10 +196,10 @@ main(void)
 		fprintf(stderr, "bench_select: %s\n", err);
 		return 1;
 	}
-	t0 = bench_now();
+	t0 = util_monotonic();
 	fill(db);
 	printf("bench select: filled %d articles in %.1f s\n", N_ARTICLES,
-	    bench_now() - t0);
+	    util_monotonic() - t0);
 
 	memset(&q, 0, sizeof(q));
 	q.tags = tags;

@@ -70,7 +70,7 @@ static double
 run_timed(char *const argv[], long *rss_kb, int *status)
 {
 	struct rusage ru;
-	double t0 = bench_now();
+	double t0 = util_monotonic();
 	pid_t pid = fork();
 	int st;
 
@@ -85,7 +85,7 @@ run_timed(char *const argv[], long *rss_kb, int *status)
 	wait4(pid, &st, 0, &ru);
 	*rss_kb = ru.ru_maxrss;
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return bench_now() - t0;
+	return util_monotonic() - t0;
 }
 
 /* A topic by popularity: the k-th most popular is chosen about 1/k as
@@ -176,10 +176,10 @@ fill(const char *path, int subscribers, int varied)
 		}
 		article_release(&a);
 	}
-	sqlite3_prepare_v2(db, "INSERT INTO subscriber (email, name, tags, "
-	    "status, created, unsubscribe_token, preferences_token) VALUES "
-	    "(?1, 'Reader', ?2, 'confirmed', 1, digest_token(), digest_token())",
-	    -1, &st, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO subscriber (email, email_key, "
+	    "name, tags, status, created, unsubscribe_token, preferences_token) "
+	    "VALUES (?1, digest_addr_key(?1), 'Reader', ?2, 'confirmed', 1, "
+	    "digest_token(), digest_token())", -1, &st, NULL);
 	for (i = 0; i < subscribers; i++) {
 		snprintf(email, sizeof(email), "reader%07d@example.org", i);
 		if (varied)

@@ -223,7 +223,7 @@ split_once(const char *s, size_t len, size_t *count, size_t *sum)
 {
 	struct sentence_iter it;
 	size_t start, end;
-	double t0 = bench_now();
+	double t0 = util_monotonic();
 
 	*count = *sum = 0;
 	sentence_iter_init(&it, s, len);
@@ -231,7 +231,7 @@ split_once(const char *s, size_t len, size_t *count, size_t *sum)
 		(*count)++;
 		*sum += end - start;
 	}
-	return bench_now() - t0;
+	return util_monotonic() - t0;
 }
 
 static int
@@ -333,7 +333,7 @@ bench_leads(const struct buf *text, double *times)
 	int run;
 
 	for (run = -1; run < BENCH_RUNS; run++) {
-		double t0 = bench_now();
+		double t0 = util_monotonic();
 
 		articles = 0;
 		for (p = text->data; p < end; p = cut) {
@@ -347,7 +347,7 @@ bench_leads(const struct buf *text, double *times)
 			articles++;
 		}
 		if (run >= 0)
-			times[run] = bench_now() - t0;
+			times[run] = util_monotonic() - t0;
 	}
 	qsort(times, BENCH_RUNS, sizeof(times[0]), cmp_double);
 	snprintf(details, sizeof(details), "%zu articles of about %d bytes "

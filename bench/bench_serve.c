@@ -468,7 +468,7 @@ timing_send(struct timing_conn *c, int port)
 		return -1;
 	c->len = 0;
 	c->busy = 1;
-	c->sent = bench_now();
+	c->sent = util_monotonic();
 	while (off < nr) {
 		if ((w = write(c->fd, req + off, (size_t)(nr - off))) <= 0)
 			return -1;
@@ -508,7 +508,7 @@ timing_record(struct timing *t, struct timing_conn *c, const char *page,
 	const char *at;
 	size_t n;
 
-	t->ms[c->kind][t->n[c->kind]++] = (bench_now() - c->sent) * 1e3;
+	t->ms[c->kind][t->n[c->kind]++] = (util_monotonic() - c->sent) * 1e3;
 	snprintf(shown, sizeof(shown), "<strong>%s</strong>", c->addr);
 	at = memmem(page, len, shown, strlen(shown));
 	if (status != 200 || at == NULL) {

@@ -68,7 +68,7 @@ sink_start(struct sink *s)
 	char *argv[] = { SMTP_SINK, "-c", "-u", "nobody", addr, "1000",
 	    NULL };
 	posix_spawn_file_actions_t fa;
-	double t0 = bench_now();
+	double t0 = util_monotonic();
 	int rc;
 
 	if (geteuid() != 0) {	/* -u is for root only */
@@ -88,7 +88,7 @@ sink_start(struct sink *s)
 	if (rc != 0)
 		return -1;
 	while (!port_open(s->port)) {
-		if (bench_now() - t0 > 5)
+		if (util_monotonic() - t0 > 5)
 			return -1;
 		usleep(10000);
 	}
@@ -203,7 +203,7 @@ run_transport(int port, size_t conns, char **msgs, size_t *lens)
 		fprintf(stderr, "bench_smtp: %s\n", err);
 		return -1;
 	}
-	t0 = bench_now();
+	t0 = util_monotonic();
 	while (ended[0] + ended[1] < MESSAGES) {
 		while (next < MESSAGES && inflight < t->capacity(t)) {
 			if (t->submit(t, FROM, "s@example.org", msgs[next],
@@ -216,7 +216,7 @@ run_transport(int port, size_t conns, char **msgs, size_t *lens)
 		}
 		inflight = t->poll(t, 1000, count_done, ended);
 	}
-	t0 = bench_now() - t0;
+	t0 = util_monotonic() - t0;
 	transport_close(t);
 	return ended[1] == 0 ? t0 : -1;
 }
@@ -233,7 +233,7 @@ run_source(int port, size_t conns)
 	    sessions, "-M", "digest.test", "-f", FROM, "-t", "s@example.org",
 	    addr, NULL };
 	posix_spawn_file_actions_t fa;
-	double t0 = bench_now();
+	double t0 = util_monotonic();
 	int rc, status;
 	pid_t pid;
 
@@ -250,7 +250,7 @@ run_source(int port, size_t conns)
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -1;
-	t0 = bench_now() - t0;
+	t0 = util_monotonic() - t0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t0 : -1;
 }
 

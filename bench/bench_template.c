@@ -452,7 +452,7 @@ static double
 bench_run(struct workload *w, struct buf *out, size_t *bytes)
 {
 	char err[ERR_LEN];
-	double t0 = bench_now(), elapsed;
+	double t0 = util_monotonic(), elapsed;
 	long n = 0;
 	int k;
 
@@ -466,7 +466,7 @@ bench_run(struct workload *w, struct buf *out, size_t *bytes)
 			}
 			*bytes += out->len;
 		}
-		elapsed = bench_now() - t0;
+		elapsed = util_monotonic() - t0;
 	} while (elapsed < BENCH_SECONDS);
 	return (double)n / elapsed;
 }
@@ -637,7 +637,7 @@ cli_in_process(const char *main_path, const json_t *data, size_t *len)
 	char err[ERR_LEN], *text;
 	struct template *t;
 	size_t n;
-	double t0 = bench_now(), dt;
+	double t0 = util_monotonic(), dt;
 
 	if (util_read_file(main_path, TEMPLATE_FILE_MAX, &text, &n, err) ==
 	    -1 || (t = template_compile(text, n, main_path, template_load_dir,
@@ -652,7 +652,7 @@ cli_in_process(const char *main_path, const json_t *data, size_t *len)
 		fprintf(stderr, "bench_template: %s: %s\n", main_path, err);
 		exit(1);
 	}
-	dt = bench_now() - t0;
+	dt = util_monotonic() - t0;
 	template_free(t);
 	return dt;
 }

@@ -2,6 +2,7 @@
  * digest articles: what a digest would pick, newest first.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "select.h"
@@ -14,32 +15,39 @@
 
 #define ARTICLES_TAGS_MAX 64
 
-const char cmd_articles_usage[] =
-    "usage: digest articles [--tag TAG]... [--any | --all]\n"
-    "                       [--exclude-tag TAG]... [--since WHEN]\n"
-    "                       [--until WHEN] [--limit N] [--json] [--db PATH]\n"
-    "\n"
-    "Lists the stored articles a digest would pick, newest first: those\n"
-    "carrying any (or all) of the tags, none of the excluded ones, published\n"
-    "in the window. Near-duplicate titles from different sources are shown\n"
-    "once.\n"
-    "\n"
-    "  -t, --tag TAG            pick articles with this tag (repeatable)\n"
-    "      --any                any of the tags will do (the default)\n"
-    "      --all                every tag is needed\n"
-    "  -x, --exclude-tag TAG    leave out articles with this tag (repeatable)\n"
-    "  -s, --since WHEN         7d, 12h, 2w, 30m, a date, or all\n"
-    "                           (default 7d)\n"
-    "      --until WHEN         only articles published before WHEN\n"
-    "  -n, --limit N            at most N articles (default: all)\n"
-    "      --json               a JSON array: id, guid, url, title, author,\n"
-    "                           published (RFC 3339 UTC), source, tags, lead\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed (even when none match), 64 bad usage, 66 no\n"
-    "database yet, 73 it cannot be opened, 74 the store failed.\n";
+static const struct opt articles_opts[] = {
+	{ 't', "-t, --tag TAG", "pick articles with this tag (repeatable)" },
+	{ 'A', "--any", "any of the tags will do (the default)" },
+	{ 'L', "--all", "every tag is needed" },
+	{ 'x', "-x, --exclude-tag TAG",
+	    "leave out articles with this tag (repeatable)" },
+	{ 's', "-s, --since WHEN",
+	    "7d, 12h, 2w, 30m, a date, or all (default 7d)" },
+	{ 'u', "--until WHEN", "only articles published before WHEN" },
+	{ 'n', "-n, --limit N", "at most N articles (default: all)" },
+	{ 'j', "--json",
+	    "a JSON array: id, guid, url, title, author, published (RFC 3339 "
+	    "UTC), source, tags, lead" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_articles_usage = {
+	.synopsis =
+	    "digest articles [--tag TAG]... [--any | --all]\n"
+	    "                       [--exclude-tag TAG]... [--since WHEN]\n"
+	    "                       [--until WHEN] [--limit N] [--json] [--db PATH]",
+	.about =
+	    "Lists the stored articles a digest would pick, newest first: those\n"
+	    "carrying any (or all) of the tags, none of the excluded ones, published\n"
+	    "in the window. Near-duplicate titles from different sources are shown\n"
+	    "once.\n",
+	.opts = articles_opts,
+	.notes =
+	    "Exit status: 0 listed (even when none match), 64 bad usage, 66 no\n"
+	    "database yet, 73 it cannot be opened, 74 the store failed.\n",
+};
 
 static json_t *
 articles_json_one(const struct article *a)
@@ -128,18 +136,6 @@ articles_add_tag(const char **v, size_t *n, const char *tag)
 int
 cmd_articles(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "tag", required_argument, NULL, 't' },
-		{ "any", no_argument, NULL, 'A' },
-		{ "all", no_argument, NULL, 'L' },
-		{ "exclude-tag", required_argument, NULL, 'x' },
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *tags[ARTICLES_TAGS_MAX], *exclude[ARTICLES_TAGS_MAX];
 	struct select_query q;
 	struct article_list list;
@@ -153,11 +149,11 @@ cmd_articles(int argc, char **argv)
 	q.tags = tags;
 	q.exclude = exclude;
 	q.since = now - 7 * 86400;
-	while ((c = getopt_long(argc, argv, "ht:x:s:n:", longopts, NULL)) !=
+	while ((c = opt_next(argc, argv, &cmd_articles_usage)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_articles_usage);
+			return cmd_help(&cmd_articles_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -192,11 +188,11 @@ cmd_articles(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cmd_bad_usage(cmd_articles_usage);
+			return cmd_bad_usage(&cmd_articles_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_articles_usage);
+		return cmd_bad_usage(&cmd_articles_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	memset(&list, 0, sizeof(list));

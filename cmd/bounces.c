@@ -4,27 +4,32 @@
  */
 #include "bounces.h"
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "util.h"
 
 #include <jansson.h>
 
-const char cmd_bounces_usage[] =
-    "usage: digest bounces [--json] [--db PATH]\n"
-    "\n"
-    "Lists what the return mailbox said about subscribers, newest first:\n"
-    "hard and soft bounces, complaints and mailed unsubscribes, one line\n"
-    "each with the time, the address, the kind, the edition, the status\n"
-    "code, what it did (bounced, unsubscribed) and the server's words.\n"
-    "\n"
-    "      --json               a JSON array of objects\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
-    "failed.\n";
+static const struct opt bounces_opts[] = {
+	{ 'j', "--json", "a JSON array of objects" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_bounces_usage = {
+	.synopsis = "digest bounces [--json] [--db PATH]",
+	.about =
+	    "Lists what the return mailbox said about subscribers, newest first:\n"
+	    "hard and soft bounces, complaints and mailed unsubscribes, one line\n"
+	    "each with the time, the address, the kind, the edition, the status\n"
+	    "code, what it did (bounced, unsubscribed) and the server's words.\n",
+	.opts = bounces_opts,
+	.notes =
+	    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+	    "failed.\n",
+};
 
 static void
 bounces_line(const struct bounces_row *r, void *arg)
@@ -65,16 +70,16 @@ cmd_bounces(int argc, char **argv)
 	char err[ERR_LEN];
 	int json, status = 0;
 
-	switch (cmd_json_options(argc, argv, &json)) {
+	switch (cmd_json_options(argc, argv, &cmd_bounces_usage, &json)) {
 	case 1:
-		return cmd_help(cmd_bounces_usage);
+		return cmd_help(&cmd_bounces_usage);
 	case -1:
-		return cmd_bad_usage(cmd_bounces_usage);
+		return cmd_bad_usage(&cmd_bounces_usage);
 	default:
 		break;
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_bounces_usage);
+		return cmd_bad_usage(&cmd_bounces_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (json)

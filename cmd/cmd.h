@@ -7,6 +7,8 @@
 #ifndef DIGEST_CMD_H
 #define DIGEST_CMD_H
 
+#include "opt.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <sysexits.h>
@@ -19,7 +21,8 @@ struct cmd {
 	const char *name;	/* "ingest", "text lead" */
 	int (*run)(int argc, char **argv);
 	const char *summary;	/* one line for `digest --help` */
-	const char *usage;	/* the man-page-shaped usage, README's copy */
+	const struct opt_usage *usage;	/* its options and help: -h, the
+					 * README's block, the man page */
 };
 
 extern const struct cmd cmd_table[];
@@ -51,38 +54,62 @@ int cmd_feeds_export(int argc, char **argv);
 int cmd_mailbox_fetch(int argc, char **argv);
 int cmd_bounces(int argc, char **argv);
 
-extern const char cmd_ingest_usage[];
-extern const char cmd_articles_usage[];
-extern const char cmd_text_sentences_usage[];
-extern const char cmd_text_lead_usage[];
-extern const char cmd_preview_usage[];
-extern const char cmd_send_usage[];
-extern const char cmd_editions_usage[];
-extern const char cmd_run_due_usage[];
-extern const char cmd_editions_show_usage[];
-extern const char cmd_subscribers_add_usage[];
-extern const char cmd_subscribers_import_usage[];
-extern const char cmd_subscribers_list_usage[];
-extern const char cmd_subscribers_check_usage[];
-extern const char cmd_template_render_usage[];
-extern const char cmd_serve_usage[];
-extern const char cmd_subscribers_show_usage[];
-extern const char cmd_subscribers_remove_usage[];
-extern const char cmd_subscribers_export_usage[];
-extern const char cmd_config_usage[];
-extern const char cmd_feeds_add_usage[];
-extern const char cmd_feeds_list_usage[];
-extern const char cmd_feeds_remove_usage[];
-extern const char cmd_feeds_import_usage[];
-extern const char cmd_feeds_export_usage[];
-extern const char cmd_mailbox_fetch_usage[];
-extern const char cmd_bounces_usage[];
+extern const struct opt_usage cmd_ingest_usage;
+extern const struct opt_usage cmd_articles_usage;
+extern const struct opt_usage cmd_text_sentences_usage;
+extern const struct opt_usage cmd_text_lead_usage;
+extern const struct opt_usage cmd_preview_usage;
+extern const struct opt_usage cmd_send_usage;
+extern const struct opt_usage cmd_editions_usage;
+extern const struct opt_usage cmd_run_due_usage;
+extern const struct opt_usage cmd_editions_show_usage;
+extern const struct opt_usage cmd_subscribers_add_usage;
+extern const struct opt_usage cmd_subscribers_import_usage;
+extern const struct opt_usage cmd_subscribers_list_usage;
+extern const struct opt_usage cmd_subscribers_check_usage;
+extern const struct opt_usage cmd_template_render_usage;
+extern const struct opt_usage cmd_serve_usage;
+extern const struct opt_usage cmd_subscribers_show_usage;
+extern const struct opt_usage cmd_subscribers_remove_usage;
+extern const struct opt_usage cmd_subscribers_export_usage;
+extern const struct opt_usage cmd_config_usage;
+extern const struct opt_usage cmd_feeds_add_usage;
+extern const struct opt_usage cmd_feeds_list_usage;
+extern const struct opt_usage cmd_feeds_remove_usage;
+extern const struct opt_usage cmd_feeds_import_usage;
+extern const struct opt_usage cmd_feeds_export_usage;
+extern const struct opt_usage cmd_mailbox_fetch_usage;
+extern const struct opt_usage cmd_bounces_usage;
 
-/* Sends an existing edition as `digest send` does, with the
- * configuration's delivery settings (for run-due). Returns the exit
- * code. */
-int cmd_send_edition(struct sqlite3 *db, struct edition *e,
-    const struct config *c, int json);
+/* How `digest send` (and run-due, with the defaults) delivers. */
+struct cmd_delivery {
+	const char *smtp;	/* NULL: the configuration's smtp_url */
+	const char *outbox;	/* NULL: the configuration's outbox */
+	long concurrency;	/* <= 0: the configuration's */
+	double rate;		/* < 0: the configuration's */
+	int retry_failed;
+	int json;		/* the summary as JSON on stdout, the log
+				 * lines on stderr */
+};
+
+/* Sends e (made: in the journal) as d says and prints what happens:
+ * a key=value line per reader, progress on a terminal, the summary.
+ * Returns the exit status (cmd_send_exit_status, or 75 some deferred,
+ * 69 some failed). */
+int cmd_deliver(struct sqlite3 *db, struct edition *e,
+    const struct config *c, const struct cmd_delivery *d);
+/* The transport d names for edition (the outbox's folder of it), or
+ * NULL, said, with *status the exit code. */
+struct transport;
+struct transport *cmd_deliver_transport(const struct config *c,
+    const struct cmd_delivery *d, const char *edition, int *status);
+/* The exit status of a send that stopped (an enum send_status): 78
+ * what only a setting mends, 75 what a later run may find mended, 74
+ * the store; 0 for SEND_OK. */
+int cmd_send_exit_status(int rc);
+/* The summary of a send (or a dry run) as JSON on stdout. */
+struct send_report;
+void cmd_send_json(const char *edition, const struct send_report *rep);
 
 /* Ingests every stored feed as `digest ingest` without SOURCE does,
  * printing what happens (quiet: failures only); returns the exit code
@@ -99,18 +126,17 @@ void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints usage to stdout and returns 0 (for -h), or to stderr and returns
  * EX_USAGE (for a wrong option or argument). */
-int cmd_help(const char *usage);
-int cmd_bad_usage(const char *usage);
+int cmd_help(const struct opt_usage *usage);
+int cmd_bad_usage(const struct opt_usage *usage);
 
-/* The options every command that touches the database takes. */
-#define CMD_DB_OPTION_ID 1000
-#define CMD_COMMON_OPTIONS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "db", required_argument, NULL, CMD_DB_OPTION_ID }
+/* --db PATH, which every command that touches the database takes
+ * (shown in its help or not). */
+#define CMD_DB_OPTION_ID OPT_LONG
 
-/* Parses the options of a command that takes only [--json] and the
- * common ones: 0 (*json set), 1 for -h, -1 for a wrong option. */
-int cmd_json_options(int argc, char **argv, int *json);
+/* Parses the options of a command whose table (usage) has only --json
+ * and --db: 0 (*json set), 1 for -h, -1 for a wrong option. */
+int cmd_json_options(int argc, char **argv, const struct opt_usage *usage,
+    int *json);
 
 /* --config PATH (before the command); config_load falls back to
  * $DIGEST_CONFIG and ./digest.conf. */
@@ -146,17 +172,8 @@ int cmd_read_input(const char *path, char **data, size_t *len);
 /* 1 when stderr is a terminal, so progress may be shown. */
 int cmd_stderr_is_tty(void);
 
-/* Writes ` key="value"` for a key=value log line: a quote or backslash
- * escaped, a control character as a space, so that a value can neither
- * end the line nor forge another key. Nothing for NULL or "". */
-void cmd_log_kv(FILE *f, const char *key, const char *value);
-
-/* The transport a command delivers through: SMTP when smtp (or the
- * configuration's smtp_url) is a URL, with the configuration's options
- * and the password from the environment; else the outbox directory.
- * connections: 0 for the configuration's. NULL with err, and *status the
- * exit code to give. */
-struct transport;
+/* transport_open_config (transport.h) with *status the exit code to
+ * give when it fails: EX_CONFIG for SMTP, EX_CANTCREAT for the outbox. */
 struct transport *cmd_transport_open(const struct config *c,
     const char *smtp, const char *outbox, long connections, int *status,
     char *err);

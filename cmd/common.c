@@ -1,8 +1,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
-#include "secret.h"
-#include "smtp.h"
 #include "store.h"
 #include "transport.h"
 #include "util.h"
@@ -77,16 +75,16 @@ cmd_error(const char *fmt, ...)
 }
 
 int
-cmd_help(const char *usage)
+cmd_help(const struct opt_usage *usage)
 {
-	fputs(usage, stdout);
+	opt_usage_print(stdout, usage);
 	return 0;
 }
 
 int
-cmd_bad_usage(const char *usage)
+cmd_bad_usage(const struct opt_usage *usage)
 {
-	fputs(usage, stderr);
+	opt_usage_print(stderr, usage);
 	return EX_USAGE;
 }
 
@@ -160,27 +158,6 @@ cmd_read_input(const char *path, char **data, size_t *len)
 	return 0;
 }
 
-void
-cmd_log_kv(FILE *f, const char *key, const char *v)
-{
-	const char *p;
-
-	if (v == NULL || *v == '\0')
-		return;
-	fprintf(f, " %s=\"", key);
-	for (p = v; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7F)
-			fputc(' ', f);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int
 cmd_stderr_is_tty(void)
 {
@@ -191,34 +168,8 @@ struct transport *
 cmd_transport_open(const struct config *c, const char *smtp,
     const char *outbox, long connections, int *status, char *err)
 {
-	struct smtp_opts so;
-	struct transport *t;
-	char spec[4200], *password = NULL;
-	const char *url = smtp ? smtp : c->smtp_url;
-
-	if (*url == '\0') {
-		snprintf(spec, sizeof(spec), "outbox:%s", outbox);
-		*status = EX_CANTCREAT;
-		return transport_open(spec, NULL, err);
-	}
-	*status = EX_CONFIG;
-	memset(&so, 0, sizeof(so));
-	so.url = url;
-	so.tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
-	    SMTP_TLS_STARTTLS;
-	so.user = *c->smtp_user ? c->smtp_user : NULL;
-	so.cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
-	so.ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
-	so.timeout_ms = c->smtp_timeout * 1000;
-	so.connections = (size_t)(connections > 0 ? connections :
-	    c->smtp_connections);
-	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
-	    c->smtp_password_file : NULL, &password, err) == -1)
-		return NULL;
-	so.password = password;
-	t = transport_open(url, &so, err);
-	secret_free(password);
-	return t;
+	*status = transport_config_is_smtp(c, smtp) ? EX_CONFIG : EX_CANTCREAT;
+	return transport_open_config(c, smtp, outbox, connections, err);
 }
 
 int
@@ -253,17 +204,13 @@ cmd_status_option(const char *arg)
 }
 
 int
-cmd_json_options(int argc, char **argv, int *json)
+cmd_json_options(int argc, char **argv, const struct opt_usage *usage,
+    int *json)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	*json = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, usage)) != -1) {
 		switch (c) {
 		case 'h':
 			return 1;

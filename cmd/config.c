@@ -3,56 +3,55 @@
  * key does (the text digest.conf(5) is made from).
  */
 #include "cmd.h"
+#include "opt.h"
 #include "buf.h"
 #include "config.h"
 #include "util.h"
 
 #include <string.h>
 
-const char cmd_config_usage[] =
-    "usage: digest config [--defaults | --describe] [KEY...]\n"
-    "\n"
-    "Prints the configuration in effect as \"key = value\" lines, every key\n"
-    "or each KEY: the file's values over the defaults, with those derived\n"
-    "from others filled in (from_name from name, the templates found).\n"
-    "The file is --config PATH, else $DIGEST_CONFIG, else ./digest.conf\n"
-    "when there is one.\n"
-    "\n"
-    "      --defaults           the built-in defaults instead of the file's\n"
-    "      --describe           every key with its default, its range and\n"
-    "                           what it does (digest.conf(5) is made from\n"
-    "                           this)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 printed, 64 bad usage or an unknown KEY, 78 a bad\n"
-    "configuration.\n";
+static const struct opt config_opts[] = {
+	{ 'd', "--defaults", "the built-in defaults instead of the file's" },
+	{ 'D', "--describe",
+	    "every key with its default, its range and what it does "
+	    "(digest.conf(5) is made from this)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_config_usage = {
+	.synopsis = "digest config [--defaults | --describe] [KEY...]",
+	.about =
+	    "Prints the configuration in effect as \"key = value\" lines, every key\n"
+	    "or each KEY: the file's values over the defaults, with those derived\n"
+	    "from others filled in (from_name from name, the templates found).\n"
+	    "The file is --config PATH, else $DIGEST_CONFIG, else ./digest.conf\n"
+	    "when there is one.\n",
+	.opts = config_opts,
+	.notes =
+	    "Exit status: 0 printed, 64 bad usage or an unknown KEY, 78 a bad\n"
+	    "configuration.\n",
+};
 
 int
 cmd_config(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "defaults", no_argument, NULL, 'd' },
-		{ "describe", no_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct config c;
 	struct buf out;
 	char err[ERR_LEN];
 	int ch, i, defaults = 0, describe = 0, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = opt_next(argc, argv, &cmd_config_usage)) != -1) {
 		if (ch == 'h')
-			return cmd_help(cmd_config_usage);
+			return cmd_help(&cmd_config_usage);
 		if (ch == 'd')
 			defaults = 1;
 		else if (ch == 'D')
 			describe = 1;
 		else
-			return cmd_bad_usage(cmd_config_usage);
+			return cmd_bad_usage(&cmd_config_usage);
 	}
 	if (defaults + describe > 1 || (describe && optind != argc))
-		return cmd_bad_usage(cmd_config_usage);
+		return cmd_bad_usage(&cmd_config_usage);
 	buf_init(&out, 1u << 20);
 	if (describe) {
 		config_describe(&out);

@@ -2,6 +2,7 @@
  * digest editions: the editions made so far, and who got each one.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "date.h"
 #include "db.h"
 #include "bounces.h"
@@ -11,37 +12,44 @@
 #include <jansson.h>
 #include <string.h>
 
-const char cmd_editions_usage[] =
-    "usage: digest editions [--json] [--db PATH]\n"
-    "\n"
-    "Lists the editions, newest first, with their article count and how\n"
-    "many subscribers each was sent to, deferred for, failed for, skipped\n"
-    "or still has to reach.\n"
-    "\n"
-    "      --json               a JSON array of objects\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
-    "failed.\n";
+static const struct opt editions_opts[] = {
+	{ 'j', "--json", "a JSON array of objects" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
 
-const char cmd_editions_show_usage[] =
-    "usage: digest editions show [--json] [--db PATH] ID\n"
-    "\n"
-    "Shows who got edition ID, who is deferred or failed and why: one line\n"
-    "per subscriber with the status, the SMTP reply and the time, and the\n"
-    "Message-IDs an interrupted run left in flight (in doubt: the server\n"
-    "may have accepted them, so that subscriber may have two copies).\n"
-    "\n"
-    "      --json               a JSON object: the edition and its\n"
-    "                           deliveries\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 shown, 64 bad usage, 66 no such edition or no database\n"
-    "yet, 74 the store failed.\n";
+const struct opt_usage cmd_editions_usage = {
+	.synopsis = "digest editions [--json] [--db PATH]",
+	.about =
+	    "Lists the editions, newest first, with their article count and how\n"
+	    "many subscribers each was sent to, deferred for, failed for, skipped\n"
+	    "or still has to reach.\n",
+	.opts = editions_opts,
+	.notes =
+	    "Exit status: 0 listed, 64 bad usage, 66 no database yet, 74 the store\n"
+	    "failed.\n",
+};
+
+static const struct opt editions_show_opts[] = {
+	{ 'j', "--json", "a JSON object: the edition and its deliveries" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_editions_show_usage = {
+	.synopsis = "digest editions show [--json] [--db PATH] ID",
+	.about =
+	    "Shows who got edition ID, who is deferred or failed and why: one line\n"
+	    "per subscriber with the status, the SMTP reply and the time, and the\n"
+	    "Message-IDs an interrupted run left in flight (in doubt: the server\n"
+	    "may have accepted them, so that subscriber may have two copies).\n",
+	.opts = editions_show_opts,
+	.notes =
+	    "Exit status: 0 shown, 64 bad usage, 66 no such edition or no database\n"
+	    "yet, 74 the store failed.\n",
+};
 
 /* Where editions_line writes: JSON into arr, or text when it is NULL;
  * db for the counts of what came back. */
@@ -137,11 +145,12 @@ cmd_editions(int argc, char **argv)
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0;
 
-	if ((help = cmd_json_options(argc, argv, &json)) == -1 ||
+	if ((help = cmd_json_options(argc, argv, &cmd_editions_usage,
+	    &json)) == -1 ||
 	    optind != argc)
-		return cmd_bad_usage(cmd_editions_usage);
+		return cmd_bad_usage(&cmd_editions_usage);
 	if (help)
-		return cmd_help(cmd_editions_usage);
+		return cmd_help(&cmd_editions_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (json)
@@ -238,12 +247,13 @@ cmd_editions_show(int argc, char **argv)
 	char err[ERR_LEN];
 	int json = 0, help = 0, status = 0, rc;
 
-	if ((help = cmd_json_options(argc, argv, &json)) == -1)
-		return cmd_bad_usage(cmd_editions_show_usage);
+	if ((help = cmd_json_options(argc, argv,
+	    &cmd_editions_show_usage, &json)) == -1)
+		return cmd_bad_usage(&cmd_editions_show_usage);
 	if (help)
-		return cmd_help(cmd_editions_show_usage);
+		return cmd_help(&cmd_editions_show_usage);
 	if (optind != argc - 1)
-		return cmd_bad_usage(cmd_editions_show_usage);
+		return cmd_bad_usage(&cmd_editions_show_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	rc = journal_edition_get(db, argv[optind], &e, err);

@@ -4,6 +4,7 @@
  * and OPML import and export for moving them from and to feed readers.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "article.h"
 #include "buf.h"
 #include "config.h"
@@ -20,101 +21,118 @@
 
 #define FEEDS_TAGS_MAX 64
 
-const char cmd_feeds_add_usage[] =
-    "usage: digest feeds add [--tag TAG]... [--title TITLE] [--db PATH] URL\n"
-    "\n"
-    "Stores the feed URL (http or https) for `digest ingest` without a\n"
-    "SOURCE and `digest run-due` to fetch, with each TAG added to every\n"
-    "item it brings. A feed already stored gets the tags given, or keeps\n"
-    "its own without --tag. A URL that names its address itself\n"
-    "(http://127.0.0.1:8080/feed) may be on a private one; any other is\n"
-    "refused there unless fetch_private = yes.\n"
-    "\n"
-    "  -t, --tag TAG            a tag for every item of the feed\n"
-    "                           (repeatable)\n"
-    "      --title TITLE        its name in lists and exports\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 added or updated, 64 bad usage, 65 an invalid URL, 73\n"
-    "or 74 the store failed.\n";
+static const struct opt feeds_add_opts[] = {
+	{ 't', "-t, --tag TAG",
+	    "a tag for every item of the feed (repeatable)" },
+	{ 'T', "--title TITLE", "its name in lists and exports" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
 
-const char cmd_feeds_list_usage[] =
-    "usage: digest feeds list [--json] [--db PATH]\n"
-    "\n"
-    "Lists the stored feeds in the order they were added, one per line:\n"
-    "the URL, then key=value pairs: its tags, when it was last fetched\n"
-    "(UTC), the status of that fetch (ok, not modified, or what went\n"
-    "wrong), the items it had, its ETag and Last-Modified.\n"
-    "\n"
-    "      --json               a JSON array: url, title, tags, origin\n"
-    "                           (add or import), added, last_fetch,\n"
-    "                           status, items, etag, last_modified (null\n"
-    "                           when unknown; times in RFC 3339 UTC)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 listed, 66 no database yet, 74 the store failed.\n";
+const struct opt_usage cmd_feeds_add_usage = {
+	.synopsis =
+	    "digest feeds add [--tag TAG]... [--title TITLE] [--db PATH] URL",
+	.about =
+	    "Stores the feed URL (http or https) for `digest ingest` without a\n"
+	    "SOURCE and `digest run-due` to fetch, with each TAG added to every\n"
+	    "item it brings. A feed already stored gets the tags given, or keeps\n"
+	    "its own without --tag. A URL that names its address itself\n"
+	    "(http://127.0.0.1:8080/feed) may be on a private one; any other is\n"
+	    "refused there unless fetch_private = yes.\n",
+	.opts = feeds_add_opts,
+	.notes =
+	    "Exit status: 0 added or updated, 64 bad usage, 65 an invalid URL, 73\n"
+	    "or 74 the store failed.\n",
+};
 
-const char cmd_feeds_remove_usage[] =
-    "usage: digest feeds remove [--db PATH] URL...\n"
-    "\n"
-    "Forgets each stored feed URL: it is fetched no more. The articles it\n"
-    "brought stay.\n"
-    "\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 all removed, 66 some URL was not a stored feed (the\n"
-    "others are removed), 74 the store failed.\n";
+static const struct opt feeds_list_opts[] = {
+	{ 'j', "--json",
+	    "a JSON array: url, title, tags, origin (add or import), added, "
+	    "last_fetch, status, items, etag, last_modified (null when "
+	    "unknown; times in RFC 3339 UTC)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
 
-const char cmd_feeds_import_usage[] =
-    "usage: digest feeds import [--db PATH] FILE\n"
-    "\n"
-    "Stores the feeds of the OPML file FILE (\"-\" reads standard input), as\n"
-    "feed readers export them: each outline with an xmlUrl, its category\n"
-    "entries and the folders around it becoming its tags. A feed already\n"
-    "stored gets the file's tags when the file gives some. All are stored\n"
-    "in one transaction; a bad URL is reported with its line and skipped.\n"
-    "A URL from a file must be on a public address, even one it names\n"
-    "itself, unless fetch_private = yes.\n"
-    "\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every feed was stored; 65 some were bad (the others\n"
-    "are stored) or FILE is not OPML; 66 no such FILE; 73 or 74 the store\n"
-    "failed (nothing is stored).\n";
+const struct opt_usage cmd_feeds_list_usage = {
+	.synopsis = "digest feeds list [--json] [--db PATH]",
+	.about =
+	    "Lists the stored feeds in the order they were added, one per line:\n"
+	    "the URL, then key=value pairs: its tags, when it was last fetched\n"
+	    "(UTC), the status of that fetch (ok, not modified, or what went\n"
+	    "wrong), the items it had, its ETag and Last-Modified.\n",
+	.opts = feeds_list_opts,
+	.notes =
+	    "Exit status: 0 listed, 66 no database yet, 74 the store failed.\n",
+};
 
-const char cmd_feeds_export_usage[] =
-    "usage: digest feeds export [--db PATH]\n"
-    "\n"
-    "Writes the stored feeds to standard output as an OPML 2.0 document,\n"
-    "each feed's tags as its category, for a feed reader or another\n"
-    "digest (`digest feeds import` reads it back).\n"
-    "\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 written, 66 no database yet, 74 the store failed.\n";
+static const struct opt feeds_remove_opts[] = {
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_feeds_remove_usage = {
+	.synopsis = "digest feeds remove [--db PATH] URL...",
+	.about =
+	    "Forgets each stored feed URL: it is fetched no more. The articles it\n"
+	    "brought stay.\n",
+	.opts = feeds_remove_opts,
+	.notes =
+	    "Exit status: 0 all removed, 66 some URL was not a stored feed (the\n"
+	    "others are removed), 74 the store failed.\n",
+};
+
+static const struct opt feeds_import_opts[] = {
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_feeds_import_usage = {
+	.synopsis = "digest feeds import [--db PATH] FILE",
+	.about =
+	    "Stores the feeds of the OPML file FILE (\"-\" reads standard input), as\n"
+	    "feed readers export them: each outline with an xmlUrl, its category\n"
+	    "entries and the folders around it becoming its tags. A feed already\n"
+	    "stored gets the file's tags when the file gives some. All are stored\n"
+	    "in one transaction; a bad URL is reported with its line and skipped.\n"
+	    "A URL from a file must be on a public address, even one it names\n"
+	    "itself, unless fetch_private = yes.\n",
+	.opts = feeds_import_opts,
+	.notes =
+	    "Exit status: 0 every feed was stored; 65 some were bad (the others\n"
+	    "are stored) or FILE is not OPML; 66 no such FILE; 73 or 74 the store\n"
+	    "failed (nothing is stored).\n",
+};
+
+static const struct opt feeds_export_opts[] = {
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_feeds_export_usage = {
+	.synopsis = "digest feeds export [--db PATH]",
+	.about =
+	    "Writes the stored feeds to standard output as an OPML 2.0 document,\n"
+	    "each feed's tags as its category, for a feed reader or another\n"
+	    "digest (`digest feeds import` reads it back).\n",
+	.opts = feeds_export_opts,
+	.notes =
+	    "Exit status: 0 written, 66 no database yet, 74 the store failed.\n",
+};
 
 /* The options of a command that takes only --db and -h: -1 to go on,
  * else the exit code to return (0 after -h). */
 static int
-feeds_options(int argc, char **argv, const char *usage)
+feeds_options(int argc, char **argv, const struct opt_usage *usage)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, usage)) != -1) {
 		if (c == 'h')
 			return cmd_help(usage);
 		if (c != CMD_DB_OPTION_ID)
@@ -127,22 +145,16 @@ feeds_options(int argc, char **argv, const char *usage)
 int
 cmd_feeds_add(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "tag", required_argument, NULL, 't' },
-		{ "title", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *tags[FEEDS_TAGS_MAX], *title = NULL;
 	char err[ERR_LEN];
 	struct sqlite3 *db;
 	size_t ntags = 0;
 	int c, rc, status = 0;
 
-	while ((c = getopt_long(argc, argv, "ht:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_feeds_add_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_feeds_add_usage);
+			return cmd_help(&cmd_feeds_add_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -158,11 +170,11 @@ cmd_feeds_add(int argc, char **argv)
 			title = optarg;
 			break;
 		default:
-			return cmd_bad_usage(cmd_feeds_add_usage);
+			return cmd_bad_usage(&cmd_feeds_add_usage);
 		}
 	}
 	if (optind != argc - 1)
-		return cmd_bad_usage(cmd_feeds_add_usage);
+		return cmd_bad_usage(&cmd_feeds_add_usage);
 	if (fetch_url_check(argv[optind], err) == -1) {
 		cmd_error("%s", err);
 		return EX_DATAERR;
@@ -270,29 +282,24 @@ feeds_json(const struct ingest_feed *f)
 int
 cmd_feeds_list(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ingest_feed_list l;
 	struct sqlite3 *db;
 	char err[ERR_LEN];
 	int c, json = 0, status = 0;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_feeds_list_usage)) != -1) {
 		if (c == 'h')
-			return cmd_help(cmd_feeds_list_usage);
+			return cmd_help(&cmd_feeds_list_usage);
 		if (c == 'j')
 			json = 1;
 		else if (c == CMD_DB_OPTION_ID)
 			cmd_db_path_set(optarg);
 		else
-			return cmd_bad_usage(cmd_feeds_list_usage);
+			return cmd_bad_usage(&cmd_feeds_list_usage);
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_feeds_list_usage);
+		return cmd_bad_usage(&cmd_feeds_list_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (ingest_feed_list(db, &l, err) == -1) {
@@ -324,11 +331,11 @@ cmd_feeds_remove(int argc, char **argv)
 	char err[ERR_LEN];
 	int i, rc, status;
 
-	if ((status = feeds_options(argc, argv, cmd_feeds_remove_usage)) != -1)
+	if ((status = feeds_options(argc, argv, &cmd_feeds_remove_usage)) != -1)
 		return status;
 	status = 0;
 	if (optind == argc)
-		return cmd_bad_usage(cmd_feeds_remove_usage);
+		return cmd_bad_usage(&cmd_feeds_remove_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	for (i = optind; i < argc; i++) {
@@ -401,11 +408,11 @@ cmd_feeds_import(int argc, char **argv)
 	size_t len;
 	int status;
 
-	if ((status = feeds_options(argc, argv, cmd_feeds_import_usage)) != -1)
+	if ((status = feeds_options(argc, argv, &cmd_feeds_import_usage)) != -1)
 		return status;
 	status = 0;
 	if (optind != argc - 1)
-		return cmd_bad_usage(cmd_feeds_import_usage);
+		return cmd_bad_usage(&cmd_feeds_import_usage);
 	file = argv[optind];
 	if (cmd_read_input(file, &data, &len) == -1)
 		return EX_NOINPUT;
@@ -455,11 +462,11 @@ cmd_feeds_export(int argc, char **argv)
 	size_t i;
 	int status;
 
-	if ((status = feeds_options(argc, argv, cmd_feeds_export_usage)) != -1)
+	if ((status = feeds_options(argc, argv, &cmd_feeds_export_usage)) != -1)
 		return status;
 	status = 0;
 	if (optind != argc)
-		return cmd_bad_usage(cmd_feeds_export_usage);
+		return cmd_bad_usage(&cmd_feeds_export_usage);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if ((db = cmd_db_open_existing(&status)) == NULL) {

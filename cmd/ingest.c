@@ -2,6 +2,7 @@
  * digest ingest: sources into the article store.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "db.h"
 #include "fetch.h"
@@ -10,36 +11,45 @@
 
 #include <string.h>
 
-const char cmd_ingest_usage[] =
-    "usage: digest ingest [-fq] [--timeout SECONDS] [--lead-sentences N]\n"
-    "                     [--lead-max-chars N] [--db PATH] [SOURCE...]\n"
-    "\n"
-    "Stores the articles of each SOURCE, a file or an http(s) URL holding\n"
-    "RSS, RDF, Atom, JSON Feed, JSON articles, or one scraped article page\n"
-    "(HTML or plain text); the kind is read from the content. Ingesting a\n"
-    "source again updates its articles and never duplicates them. Without\n"
-    "a SOURCE, fetches every feed `digest feeds add` stored, adding each\n"
-    "feed's tags to its items.\n"
-    "\n"
-    "  -f, --force              fetch URLs even when their remembered ETag or\n"
-    "                           Last-Modified says nothing changed\n"
-    "  -q, --quiet              print nothing for sources that succeed\n"
-    "      --timeout SECONDS    the longest one URL may take (default 60)\n"
-    "      --lead-sentences N   sentences in each article's lead (default 2)\n"
-    "      --lead-max-chars N   the longest lead, in characters (default 400)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Each source is stored whole or not at all; a failed source does not\n"
-    "stop the others. A URL whose address is loopback or private is\n"
-    "refused, redirects included, unless it names that address itself or\n"
-    "fetch_private = yes.\n"
-    "\n"
-    "Exit status: 0 when every source was stored or unchanged, else the\n"
-    "worst failure: 74 the store failed, 65 malformed data, 66 no such\n"
-    "file, HTTP 4xx or a private address refused, 75 a temporary network\n"
-    "failure; 64 no SOURCE and no stored feed; 78 a bad configuration.\n";
+static const struct opt ingest_opts[] = {
+	{ 'f', "-f, --force",
+	    "fetch URLs even when their remembered ETag or Last-Modified "
+	    "says nothing changed" },
+	{ 'q', "-q, --quiet", "print nothing for sources that succeed" },
+	{ 't', "--timeout SECONDS",
+	    "the longest one URL may take (default 60)" },
+	{ 'n', "--lead-sentences N",
+	    "sentences in each article's lead (default 2)" },
+	{ 'm', "--lead-max-chars N",
+	    "the longest lead, in characters (default 400)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_ingest_usage = {
+	.synopsis =
+	    "digest ingest [-fq] [--timeout SECONDS] [--lead-sentences N]\n"
+	    "                     [--lead-max-chars N] [--db PATH] [SOURCE...]",
+	.about =
+	    "Stores the articles of each SOURCE, a file or an http(s) URL holding\n"
+	    "RSS, RDF, Atom, JSON Feed, JSON articles, or one scraped article page\n"
+	    "(HTML or plain text); the kind is read from the content. Ingesting a\n"
+	    "source again updates its articles and never duplicates them. Without\n"
+	    "a SOURCE, fetches every feed `digest feeds add` stored, adding each\n"
+	    "feed's tags to its items.\n",
+	.opts = ingest_opts,
+	.notes =
+	    "Each source is stored whole or not at all; a failed source does not\n"
+	    "stop the others. A URL whose address is loopback or private is\n"
+	    "refused, redirects included, unless it names that address itself or\n"
+	    "fetch_private = yes.\n"
+	    "\n"
+	    "Exit status: 0 when every source was stored or unchanged, else the\n"
+	    "worst failure: 74 the store failed, 65 malformed data, 66 no such\n"
+	    "file, HTTP 4xx or a private address refused, 75 a temporary network\n"
+	    "failure; 64 no SOURCE and no stored feed; 78 a bad configuration.\n",
+};
 
 /* The exit code of a source's status, and its rank when several fail. */
 static int
@@ -155,15 +165,6 @@ cmd_ingest_feeds(struct sqlite3 *db, const struct config *c, int quiet)
 int
 cmd_ingest(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "lead-sentences", required_argument, NULL, 'n' },
-		{ "lead-max-chars", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ingest_opts o;
 	struct ingest_report rep;
 	struct ingest_run run;
@@ -176,10 +177,10 @@ cmd_ingest(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&run, 0, sizeof(run));
-	while ((c = getopt_long(argc, argv, "hfq", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_ingest_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_ingest_usage);
+			return cmd_help(&cmd_ingest_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -207,7 +208,7 @@ cmd_ingest(int argc, char **argv)
 			o.lead_max_chars = (size_t)v;
 			break;
 		default:
-			return cmd_bad_usage(cmd_ingest_usage);
+			return cmd_bad_usage(&cmd_ingest_usage);
 		}
 	}
 	if ((status = cmd_config_load(&cfg)) != 0)

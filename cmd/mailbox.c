@@ -2,6 +2,7 @@
  * digest mailbox fetch: reads the return mailbox once (issue 17).
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "db.h"
 #include "returnmail.h"
@@ -13,31 +14,35 @@
 
 #define MAILBOX_PASSWORD_ENV "DIGEST_MAILBOX_PASSWORD"
 
-const char cmd_mailbox_fetch_usage[] =
-    "usage: digest mailbox fetch [--json] [--db PATH]\n"
-    "\n"
-    "Reads the return mailbox (mailbox_url: imaps://, imap:// with\n"
-    "STARTTLS, pop3s:// or pop3://) and deals with each message: a bounce\n"
-    "(a delivery status notification, or a bounce in another style) is\n"
-    "counted against the reader its signed return address names, who is\n"
-    "marked bounced at bounce_limit (bounce_limit_unknown when the address\n"
-    "does not exist; soft bounces count for bounce_window days); a\n"
-    "complaint (ARF) marks them complained and a mailed unsubscribe\n"
-    "unsubscribes them, at once, each in their consent log; an\n"
-    "auto-reply is ignored. What it dealt with is moved to mailbox_done\n"
-    "(IMAP) or deleted (POP3); anything else is moved to mailbox_other,\n"
-    "or left. A message is never applied twice, even across a crash.\n"
-    "The password is $DIGEST_MAILBOX_PASSWORD, or the first line of\n"
-    "mailbox_password_file or $DIGEST_MAILBOX_PASSWORD_FILE (owner-only).\n"
-    "One line per message on stderr; the counts on stdout.\n"
-    "\n"
-    "      --json               the counts and each message as JSON\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 done; 69 the server refused the login; 75 the server\n"
-    "could not be reached (try again later); 78 a setting is wrong.\n";
+static const struct opt mailbox_fetch_opts[] = {
+	{ 'j', "--json", "the counts and each message as JSON" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_mailbox_fetch_usage = {
+	.synopsis = "digest mailbox fetch [--json] [--db PATH]",
+	.about =
+	    "Reads the return mailbox (mailbox_url: imaps://, imap:// with\n"
+	    "STARTTLS, pop3s:// or pop3://) and deals with each message: a bounce\n"
+	    "(a delivery status notification, or a bounce in another style) is\n"
+	    "counted against the reader its signed return address names, who is\n"
+	    "marked bounced at bounce_limit (bounce_limit_unknown when the address\n"
+	    "does not exist; soft bounces count for bounce_window days); a\n"
+	    "complaint (ARF) marks them complained and a mailed unsubscribe\n"
+	    "unsubscribes them, at once, each in their consent log; an\n"
+	    "auto-reply is ignored. What it dealt with is moved to mailbox_done\n"
+	    "(IMAP) or deleted (POP3); anything else is moved to mailbox_other,\n"
+	    "or left. A message is never applied twice, even across a crash.\n"
+	    "The password is $DIGEST_MAILBOX_PASSWORD, or the first line of\n"
+	    "mailbox_password_file or $DIGEST_MAILBOX_PASSWORD_FILE (owner-only).\n"
+	    "One line per message on stderr; the counts on stdout.\n",
+	.opts = mailbox_fetch_opts,
+	.notes =
+	    "Exit status: 0 done; 69 the server refused the login; 75 the server\n"
+	    "could not be reached (try again later); 78 a setting is wrong.\n",
+};
 
 static void
 mailbox_log_line(const struct returnmail_event *e, void *arg)
@@ -141,16 +146,17 @@ cmd_mailbox_fetch(int argc, char **argv)
 	struct config c;
 	int json, status;
 
-	switch (cmd_json_options(argc, argv, &json)) {
+	switch (cmd_json_options(argc, argv, &cmd_mailbox_fetch_usage,
+	    &json)) {
 	case 1:
-		return cmd_help(cmd_mailbox_fetch_usage);
+		return cmd_help(&cmd_mailbox_fetch_usage);
 	case -1:
-		return cmd_bad_usage(cmd_mailbox_fetch_usage);
+		return cmd_bad_usage(&cmd_mailbox_fetch_usage);
 	default:
 		break;
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_mailbox_fetch_usage);
+		return cmd_bad_usage(&cmd_mailbox_fetch_usage);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if (*c.mailbox_url == '\0') {

@@ -4,11 +4,11 @@
  * web page an editor keeps open while changing templates.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "config.h"
 #include "date.h"
 #include "db.h"
 #include "edition.h"
-#include "journal.h"
 #include "preview.h"
 #include "store.h"
 #include "util.h"
@@ -19,42 +19,51 @@
 
 #define PREVIEW_TAGS_MAX 64
 
-const char cmd_preview_usage[] =
-    "usage: digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
-    "                      [--edition ID] [--format html|text|eml|json]\n"
-    "                      [-o FILE] [--db PATH]\n"
-    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]\n"
-    "\n"
-    "Shows the digest a subscriber would receive, built by the code that\n"
-    "sends it, without sending or changing anything. On stderr: which\n"
-    "articles were picked and why. With --serve, a local web page shows\n"
-    "the digest of each subscriber and tag set, reading the templates\n"
-    "again on every request. It is for the operator only: it listens on\n"
-    "loopback, answers only its own Host, and only at the URL it prints,\n"
-    "which carries a random key.\n"
-    "\n"
-    "  -s, --subscriber EMAIL   the digest of this subscriber\n"
-    "  -t, --tags TAG,...       the digest of a reader with these tags\n"
-    "                           (default: no tags, so every article)\n"
-    "      --since WHEN         the window: 7d, 2w, a date, or all\n"
-    "                           (default: the configuration's since)\n"
-    "      --edition ID         the edition (default: this ISO week's,\n"
-    "                           YYYY-Www); one already made is shown as\n"
-    "                           its readers got it: its articles, its\n"
-    "                           date, each reader's topics as sent\n"
-    "  -f, --format FORMAT      html, text, eml (the whole message) or json\n"
-    "                           (the data the templates get); default html\n"
-    "  -o, --output FILE        write to FILE instead of standard output\n"
-    "      --serve              serve the preview page instead\n"
-    "      --listen ADDR:PORT   where --serve listens, 127.x.x.x only\n"
-    "                           (default 127.0.0.1:8025)\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
-    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
-    "written or the store failed; 78 a bad configuration.\n";
+static const struct opt preview_opts[] = {
+	{ 's', "-s, --subscriber EMAIL", "the digest of this subscriber" },
+	{ 't', "-t, --tags TAG,...",
+	    "the digest of a reader with these tags (default: no tags, so "
+	    "every article)" },
+	{ 'S', "--since WHEN",
+	    "the window: 7d, 2w, a date, or all (default: the "
+	    "configuration's since)" },
+	{ 'E', "--edition ID",
+	    "the edition (default: this ISO week's, YYYY-Www); one already "
+	    "made is shown as its readers got it: its articles, its date, "
+	    "each reader's topics as sent" },
+	{ 'f', "-f, --format FORMAT",
+	    "html, text, eml (the whole message) or json (the data the "
+	    "templates get); default html" },
+	{ 'o', "-o, --output FILE",
+	    "write to FILE instead of standard output" },
+	{ 'V', "--serve", "serve the preview page instead" },
+	{ 'l', "--listen ADDR:PORT",
+	    "where --serve listens, 127.x.x.x only (default 127.0.0.1:8025)" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_preview_usage = {
+	.synopsis =
+	    "digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
+	    "                      [--edition ID] [--format html|text|eml|json]\n"
+	    "                      [-o FILE] [--db PATH]\n"
+	    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]",
+	.about =
+	    "Shows the digest a subscriber would receive, built by the code that\n"
+	    "sends it, without sending or changing anything. On stderr: which\n"
+	    "articles were picked and why. With --serve, a local web page shows\n"
+	    "the digest of each subscriber and tag set, reading the templates\n"
+	    "again on every request. It is for the operator only: it listens on\n"
+	    "loopback, answers only its own Host, and only at the URL it prints,\n"
+	    "which carries a random key.\n",
+	.opts = preview_opts,
+	.notes =
+	    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
+	    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
+	    "written or the store failed; 78 a bad configuration.\n",
+};
 
 /* Splits "a,b , c" into tags (pointers into s, which is modified). */
 static int
@@ -105,18 +114,6 @@ preview_write(const char *path, const char *data, size_t len)
 int
 cmd_preview(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "subscriber", required_argument, NULL, 's' },
-		{ "tags", required_argument, NULL, 't' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "edition", required_argument, NULL, 'E' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "serve", no_argument, NULL, 'V' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct preview_opts o;
 	const char *tags[PREVIEW_TAGS_MAX], *output = NULL;
 	char *tagarg = NULL;
@@ -125,11 +122,11 @@ cmd_preview(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.format = PREVIEW_HTML;
 	o.tags = tags;
-	while ((c = getopt_long(argc, argv, "hs:t:f:o:", longopts, NULL)) !=
+	while ((c = opt_next(argc, argv, &cmd_preview_usage)) !=
 	    -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_preview_usage);
+			return cmd_help(&cmd_preview_usage);
 		case CMD_DB_OPTION_ID:
 			cmd_db_path_set(optarg);
 			break;
@@ -162,11 +159,11 @@ cmd_preview(int argc, char **argv)
 			o.listen = optarg;
 			break;
 		default:
-			return cmd_bad_usage(cmd_preview_usage);
+			return cmd_bad_usage(&cmd_preview_usage);
 		}
 	}
 	if (optind != argc || (o.subscriber && tagarg))
-		return cmd_bad_usage(cmd_preview_usage);
+		return cmd_bad_usage(&cmd_preview_usage);
 	if (tagarg != NULL && preview_split_tags(tagarg, tags, &o.ntags) == -1) {
 		cmd_error("too many tags (at most %d)", PREVIEW_TAGS_MAX);
 		return EX_USAGE;
@@ -183,15 +180,12 @@ cmd_preview(int argc, char **argv)
 int
 preview_format_from_name(const char *s, enum preview_format *f)
 {
-	static const char *const names[] = { "html", "text", "eml", "json" };
-	size_t i;
+	enum edition_part part;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum preview_format)i;
-			return 0;
-		}
-	return -1;
+	if (edition_part_from_name(s, &part) == -1)
+		return -1;
+	*f = (enum preview_format)part;
+	return 0;
 }
 
 /* The tags of r that a (with tags) carries, for the report. */
@@ -238,8 +232,8 @@ preview_report(FILE *report, const struct edition *e,
 		preview_why(report, &l->v[i], r);
 }
 
-/* The reader o names: a stored subscriber, or an anonymous one with
- * o's tags (links in its digest go nowhere). */
+/* The reader o names: a stored subscriber (s, their reader), or one
+ * with o's tags. 0, or an exit code with err. */
 static int
 preview_reader(struct sqlite3 *db, const struct config *c,
     const struct preview_opts *o, struct store_subscriber *s,
@@ -247,12 +241,8 @@ preview_reader(struct sqlite3 *db, const struct config *c,
 {
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	if (o->subscriber == NULL) {
-		r->email = c->from_address;
-		r->name = "Preview";
-		r->tags = o->tags;
-		r->ntags = o->ntags;
+		edition_reader_for_tags(r, c, o->tags, o->ntags);
 		return 0;
 	}
 	rc = store_subscriber_find(db, o->subscriber, s, err);
@@ -260,44 +250,21 @@ preview_reader(struct sqlite3 *db, const struct config *c,
 		util_err(err, "no subscriber '%s'", o->subscriber);
 	if (rc != 1)
 		return rc == 0 ? EX_NOINPUT : EX_IOERR;
-	r->email = s->email;
-	r->name = s->name;
-	r->tags = (const char *const *)s->tags;
-	r->ntags = s->ntags;
-	r->unsubscribe_token = s->unsubscribe_token;
-	r->preferences_token = s->preferences_token;
+	store_subscriber_reader(s, r);
 	return 0;
 }
 
+/* The edition o names: one already made as its readers got it. 0, or
+ * an exit code with err. */
 static int
-preview_output(struct edition *e, json_t *data, struct edition_reader *r,
-    struct preview_opts *o, char *err)
+preview_edition(struct sqlite3 *db, const struct config *c,
+    const struct preview_opts *o, struct edition *e, char *err)
 {
-	struct edition_message m;
-	json_t *all;
-	char *json;
-	int rc = 0;
+	int rc = o->edition == NULL ? edition_open(e, c, NULL, date_now(),
+	    o->since, err) : edition_open_journal(e, db, c, o->edition,
+	    date_now(), o->since, 0, err);
 
-	if (o->format == PREVIEW_JSON) {
-		all = edition_reader_data(e, data, r);
-		json = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
-		json_decref(all);
-		buf_puts(&o->out, json);
-		buf_putc(&o->out, '\n');
-		free(json);
-		return 0;
-	}
-	edition_message_init(&m);
-	if (edition_message_build(e, data, r, &m, err) == -1)
-		rc = EX_DATAERR;
-	else if (o->format == PREVIEW_HTML)
-		buf_append(&o->out, m.html.data, m.html.len);
-	else if (o->format == PREVIEW_TEXT)
-		buf_append(&o->out, m.text.data, m.text.len);
-	else
-		buf_append(&o->out, m.eml.data, m.eml.len);
-	edition_message_release(&m);
-	return rc;
+	return rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 }
 
 int
@@ -305,47 +272,31 @@ preview_build(struct sqlite3 *db, const struct config *c,
     struct preview_opts *o, FILE *report, char *err)
 {
 	struct store_subscriber s;
-	struct journal_edition je;
 	struct edition_reader r;
 	struct article_list l;
 	struct article sent;	/* holds the reader's topics as sent */
 	struct edition e;
-	json_t *data;
-	int rc;
+	int rc, status;
 
 	buf_init(&o->out, 4 * RENDER_MAX_BYTES);
 	store_subscriber_init(&s);
 	article_init(&sent);
 	memset(&l, 0, sizeof(l));
-	if (edition_open(&e, c, o->edition, date_now(), o->since, err) == -1) {
-		store_subscriber_release(&s);
-		return EX_DATAERR;
+	status = preview_edition(db, c, o, &e, err);
+	if (status == 0)
+		status = preview_reader(db, c, o, &s, &r, err);
+	if (status == 0) {
+		rc = edition_preview(db, &e, s.id, &r, &sent,
+		    (enum edition_part)o->format, &o->out, &l, err);
+		status = rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 	}
-	rc = preview_reader(db, c, o, &s, &r, err);
-	/* An edition already made: as its readers got it. */
-	if (rc == 0 && o->edition != NULL) {
-		rc = journal_edition_get(db, e.id, &je, err);
-		if (rc == 1)
-			edition_use_stored(&e, &je);
-		if (rc == 1 && o->subscriber != NULL)
-			rc = edition_reader_as_sent(db, &e, s.id, &r, &sent,
-			    err);
-		rc = rc == -1 ? EX_IOERR : 0;
-	}
-	if (rc == 0 && edition_select(db, &e, r.tags, r.ntags, &l, err) == -1)
-		rc = EX_IOERR;
-	if (rc == 0) {
-		if (report != NULL)
-			preview_report(report, &e, &r, &l);
-		data = render_edition_data(c, e.id, e.now, &l);
-		rc = preview_output(&e, data, &r, o, err);
-		json_decref(data);
-	}
+	if (status == 0 && report != NULL)
+		preview_report(report, &e, &r, &l);
 	article_list_release(&l);
 	article_release(&sent);
 	store_subscriber_release(&s);
 	edition_close(&e);
-	return rc;
+	return status;
 }
 
 int

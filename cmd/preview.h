@@ -8,10 +8,17 @@
 
 #include "buf.h"
 #include "config.h"
+#include "edition.h"
 
 struct sqlite3;
 
-enum preview_format { PREVIEW_HTML, PREVIEW_TEXT, PREVIEW_EML, PREVIEW_JSON };
+/* The parts a preview shows (edition.h's, by the names cmd uses). */
+enum preview_format {
+	PREVIEW_HTML = EDITION_PART_HTML,
+	PREVIEW_TEXT = EDITION_PART_TEXT,
+	PREVIEW_EML = EDITION_PART_EML,
+	PREVIEW_JSON = EDITION_PART_JSON,
+};
 
 struct preview_opts {
 	const char *subscriber;		/* an address, or NULL */
@@ -27,7 +34,8 @@ struct preview_opts {
 int preview_format_from_name(const char *s, enum preview_format *f);
 
 /*
- * Builds the preview o asks for into o->out (initialized here) and, when
+ * Builds the preview o asks for (edition.h, edition_preview, for the
+ * subscriber store.h finds) into o->out (initialized here) and, when
  * report is not NULL, writes there which articles were picked and why.
  * Returns 0, or an exit code with err set: EX_NOINPUT (no such
  * subscriber), EX_DATAERR (a template or message error), EX_IOERR.

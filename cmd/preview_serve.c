@@ -12,6 +12,7 @@
  */
 #include "cmd.h"
 #include "db.h"
+#include "http.h"
 #include "preview.h"
 #include "store.h"
 #include "template.h"
@@ -67,33 +68,17 @@ struct serve {
 };
 
 
-static enum MHD_Result
-serve_reply(struct MHD_Connection *conn, unsigned int code,
-    const char *type, const char *body, size_t len)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	r = MHD_create_response_from_buffer(len, (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
+/* Its index frames its own /view; nothing else frames either, and no
+ * page tells another site the URL, which carries the key. */
+static const struct http_policy serve_policy = {
+	.referrer = "no-referrer",
+	.frames = "SAMEORIGIN",
+};
 
 static enum MHD_Result
 serve_error(struct MHD_Connection *conn, unsigned int code, const char *msg)
 {
-	char body[ERR_LEN + 64];
-	int n = snprintf(body, sizeof(body), "%s\n", msg);
-
-	return serve_reply(conn, code, "text/plain; charset=utf-8", body,
-	    (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
+	return http_send_text(conn, &serve_policy, code, msg);
 }
 
 /* Percent-encodes s into b for a query string. */
@@ -158,10 +143,8 @@ serve_index_data(struct serve *s, const char *sub, const char *tags,
 static enum MHD_Result
 serve_index_page(struct MHD_Connection *conn, struct serve *s)
 {
-	const char *sub = MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "subscriber");
-	const char *tags = MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "tags");
+	const char *sub = http_arg(conn, "subscriber");
+	const char *tags = http_arg(conn, "tags");
 	struct template *t;
 	struct buf out;
 	char err[ERR_LEN];
@@ -176,8 +159,8 @@ serve_index_page(struct MHD_Connection *conn, struct serve *s)
 	if (t == NULL || template_render(t, d, &out, err) == -1)
 		ret = serve_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	else
-		ret = serve_reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-		    buf_cstr(&out), out.len);
+		ret = http_send(conn, &serve_policy, MHD_HTTP_OK,
+		    "text/html; charset=utf-8", buf_cstr(&out), out.len);
 	template_free(t);
 	buf_release(&out);
 	json_decref(d);
@@ -205,10 +188,8 @@ serve_type(enum preview_format f)
 static enum MHD_Result
 serve_view(struct MHD_Connection *conn, struct serve *s)
 {
-	const char *format = MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "format");
-	const char *tags = MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "tags");
+	const char *format = http_arg(conn, "format");
+	const char *tags = http_arg(conn, "tags");
 	const char *tagv[SERVE_TAGS_MAX];
 	struct preview_opts o;
 	struct config c;
@@ -218,10 +199,8 @@ serve_view(struct MHD_Connection *conn, struct serve *s)
 
 	memset(&o, 0, sizeof(o));
 	o.tags = tagv;
-	o.subscriber = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "subscriber");
-	o.since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "since");
+	o.subscriber = http_arg(conn, "subscriber");
+	o.since = http_arg(conn, "since");
 	if (format != NULL && preview_format_from_name(format, &o.format) == -1)
 		return serve_error(conn, MHD_HTTP_BAD_REQUEST, "unknown format");
 	if (tags != NULL && o.subscriber == NULL) {
@@ -244,8 +223,8 @@ serve_view(struct MHD_Connection *conn, struct serve *s)
 		ret = serve_error(conn, rc == EX_NOINPUT ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	else
-		ret = serve_reply(conn, MHD_HTTP_OK, serve_type(o.format),
-		    buf_cstr(&o.out), o.out.len);
+		ret = http_send(conn, &serve_policy, MHD_HTTP_OK,
+		    serve_type(o.format), buf_cstr(&o.out), o.out.len);
 	buf_release(&o.out);
 	config_release(&c);
 	free(copy);
@@ -258,8 +237,7 @@ serve_view(struct MHD_Connection *conn, struct serve *s)
 static int
 serve_host_ok(struct MHD_Connection *conn, const struct serve *s)
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_HOST);
+	const char *h = http_header(conn, MHD_HTTP_HEADER_HOST);
 
 	return h != NULL && (strcmp(h, s->host) == 0 ||
 	    strcasecmp(h, s->localhost) == 0);
@@ -283,8 +261,7 @@ serve_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (!serve_host_ok(conn, s))
 		return serve_error(conn, MHD_HTTP_MISDIRECTED_REQUEST,
 		    "this preview answers only on its own address (Host)");
-	if (!token_equal(MHD_lookup_connection_value(conn,
-	    MHD_GET_ARGUMENT_KIND, "key"), s->key))
+	if (!token_equal(http_arg(conn, "key"), s->key))
 		return serve_error(conn, MHD_HTTP_FORBIDDEN, "open the URL "
 		    "`digest preview --serve` printed: it carries its key");
 	if (strcmp(url, "/") == 0)
@@ -297,7 +274,11 @@ serve_handle(void *cls, struct MHD_Connection *conn, const char *url,
 int
 preview_serve_main(struct preview_opts *o)
 {
+	static const struct http_limits limits = {
+		.timeout = 30, .connections = 64, .header_memory = 32768,
+	};
 	const char *listen = o->listen ? o->listen : SERVE_DEFAULT_LISTEN;
+	struct MHD_OptionItem opts[HTTP_DAEMON_OPTIONS];
 	struct sockaddr_in sin;
 	struct MHD_Daemon *d;
 	struct serve s;
@@ -332,13 +313,10 @@ preview_serve_main(struct preview_opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
+	http_daemon_options(&limits, &sin, opts);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, serve_handle, &s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (d == NULL) {
 		cmd_error("cannot listen on %s", listen);
 		db_close(s.db);

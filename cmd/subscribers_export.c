@@ -2,6 +2,7 @@
  * digest subscribers export: the subscribers as CSV or JSON.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "buf.h"
 #include "db.h"
 #include "store.h"
@@ -11,28 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char cmd_subscribers_export_usage[] =
-    "usage: digest subscribers export [--format csv|json] [--status STATUS]\n"
-    "                                 [--db PATH]\n"
-    "\n"
-    "Writes the subscribers to standard output, in the order they were\n"
-    "added. CSV (RFC 4180, the default): email, name, tags (joined by\n"
-    "\";\"), status, created, confirmed, unsubscribed (RFC 3339, UTC) and\n"
-    "consent (the consent log, as a JSON array), the columns `subscribers\n"
-    "import` reads: an export imported elsewhere gives every subscriber\n"
-    "back with their status (the suppressed ones stay suppressed) and\n"
-    "their consent log. JSON: an array with everything `subscribers show`\n"
-    "gives for each. The secrets of their links are never exported.\n"
-    "\n"
-    "  -f, --format FORMAT      csv or json\n"
-    "  -s, --status STATUS      only those pending, confirmed, unsubscribed,\n"
-    "                           bounced or complained\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 written, 64 bad usage, 66 no database yet, 74 the\n"
-    "store failed.\n";
+static const struct opt subscribers_export_opts[] = {
+	{ 'f', "-f, --format FORMAT", "csv or json" },
+	{ 's', "-s, --status STATUS",
+	    "only those pending, confirmed, unsubscribed, bounced or "
+	    "complained" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_export_usage = {
+	.synopsis =
+	    "digest subscribers export [--format csv|json] [--status STATUS]\n"
+	    "                                 [--db PATH]",
+	.about =
+	    "Writes the subscribers to standard output, in the order they were\n"
+	    "added. CSV (RFC 4180, the default): email, name, tags (joined by\n"
+	    "\";\"), status, created, confirmed, unsubscribed (RFC 3339, UTC) and\n"
+	    "consent (the consent log, as a JSON array), the columns `subscribers\n"
+	    "import` reads: an export imported elsewhere gives every subscriber\n"
+	    "back with their status (the suppressed ones stay suppressed) and\n"
+	    "their consent log. JSON: an array with everything `subscribers show`\n"
+	    "gives for each. The secrets of their links are never exported.\n",
+	.opts = subscribers_export_opts,
+	.notes =
+	    "Exit status: 0 written, 64 bad usage, 66 no database yet, 74 the\n"
+	    "store failed.\n",
+};
 
 /* One CSV field: quoted when it holds a comma, quote or line break. */
 static void
@@ -91,21 +98,15 @@ export_csv(json_t *records)
 int
 cmd_subscribers_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "format", required_argument, NULL, 'f' },
-		{ "status", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[ERR_LEN];
 	struct sqlite3 *db;
 	json_t *records;
 	int c, json = 0, which = -1, status = 0;
 
-	while ((c = getopt_long(argc, argv, "hf:s:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_export_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_subscribers_export_usage);
+			return cmd_help(&cmd_subscribers_export_usage);
 		case 'f':
 			if (strcmp(optarg, "csv") != 0 &&
 			    strcmp(optarg, "json") != 0) {
@@ -123,11 +124,11 @@ cmd_subscribers_export(int argc, char **argv)
 			cmd_db_path_set(optarg);
 			break;
 		default:
-			return cmd_bad_usage(cmd_subscribers_export_usage);
+			return cmd_bad_usage(&cmd_subscribers_export_usage);
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(cmd_subscribers_export_usage);
+		return cmd_bad_usage(&cmd_subscribers_export_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (store_subscriber_records(db, NULL, which, &records, err) == -1) {

@@ -2,6 +2,7 @@
  * digest subscribers remove: unsubscribe someone, or forget them.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "addr.h"
 #include "db.h"
 #include "store.h"
@@ -9,48 +10,47 @@
 
 #include <string.h>
 
-const char cmd_subscribers_remove_usage[] =
-    "usage: digest subscribers remove [--forget] [--db PATH] EMAIL...\n"
-    "\n"
-    "Unsubscribes each EMAIL: they get no more digests, and their record\n"
-    "(when they signed up and left, the consent record) is kept. With\n"
-    "--forget, erases them instead: the subscriber, their deliveries and\n"
-    "their confirmation mails, everything stored about them.\n"
-    "\n"
-    "      --forget             erase every trace of them\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 every EMAIL removed; 65 an invalid address and 66 one\n"
-    "that is not a subscriber (the others are removed); 66 no database\n"
-    "yet; 74 the store failed.\n";
+static const struct opt subscribers_remove_opts[] = {
+	{ 'f', "--forget", "erase every trace of them" },
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_remove_usage = {
+	.synopsis = "digest subscribers remove [--forget] [--db PATH] EMAIL...",
+	.about =
+	    "Unsubscribes each EMAIL: they get no more digests, and their record\n"
+	    "(when they signed up and left, the consent record) is kept. With\n"
+	    "--forget, erases them instead: the subscriber, their deliveries and\n"
+	    "their confirmation mails, everything stored about them.\n",
+	.opts = subscribers_remove_opts,
+	.notes =
+	    "Exit status: 0 every EMAIL removed; 65 an invalid address and 66 one\n"
+	    "that is not a subscriber (the others are removed); 66 no database\n"
+	    "yet; 74 the store failed.\n",
+};
 
 int
 cmd_subscribers_remove(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "forget", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[ERR_LEN], email[ADDR_MAX + 1];
 	struct store_subscriber s;
 	struct sqlite3 *db;
 	int c, i, rc, forget = 0, status = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_remove_usage)) != -1) {
 		if (c == 'h')
-			return cmd_help(cmd_subscribers_remove_usage);
+			return cmd_help(&cmd_subscribers_remove_usage);
 		if (c == 'f')
 			forget = 1;
 		else if (c == CMD_DB_OPTION_ID)
 			cmd_db_path_set(optarg);
 		else
-			return cmd_bad_usage(cmd_subscribers_remove_usage);
+			return cmd_bad_usage(&cmd_subscribers_remove_usage);
 	}
 	if (optind == argc)
-		return cmd_bad_usage(cmd_subscribers_remove_usage);
+		return cmd_bad_usage(&cmd_subscribers_remove_usage);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	for (i = optind; i < argc; i++) {

@@ -2,6 +2,7 @@
  * digest subscribers show: everything stored about one subscriber.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "addr.h"
 #include "db.h"
 #include "store.h"
@@ -10,45 +11,45 @@
 #include <jansson.h>
 #include <string.h>
 
-const char cmd_subscribers_show_usage[] =
-    "usage: digest subscribers show [--db PATH] EMAIL\n"
-    "\n"
-    "Prints, as JSON, what is stored about the subscriber EMAIL (in any\n"
-    "case: addresses are matched case-folded): the address as typed and as\n"
-    "stored, name, tags, status, when they signed up, confirmed or left\n"
-    "(RFC 3339, UTC), hard bounces in a row, and the consent log: every\n"
-    "signup, confirmation, preference change, unsubscription, addition and\n"
-    "import, each with its time, IP address, browser and form. The secrets\n"
-    "of their links are not shown.\n"
-    "\n"
-    "      --db PATH            the database (default $DIGEST_DB, else\n"
-    "                           ./digest.db)\n"
-    "  -h, --help               this help\n"
-    "\n"
-    "Exit status: 0 shown, 65 an invalid address, 66 no such subscriber\n"
-    "or no database yet, 74 the store failed.\n";
+static const struct opt subscribers_show_opts[] = {
+	{ CMD_DB_OPTION_ID, "--db PATH",
+	    "the database (default $DIGEST_DB, else ./digest.db)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_subscribers_show_usage = {
+	.synopsis = "digest subscribers show [--db PATH] EMAIL",
+	.about =
+	    "Prints, as JSON, what is stored about the subscriber EMAIL (in any\n"
+	    "case: addresses are matched case-folded): the address as typed and as\n"
+	    "stored, name, tags, status, when they signed up, confirmed or left\n"
+	    "(RFC 3339, UTC), hard bounces in a row, and the consent log: every\n"
+	    "signup, confirmation, preference change, unsubscription, addition and\n"
+	    "import, each with its time, IP address, browser and form. The secrets\n"
+	    "of their links are not shown.\n",
+	.opts = subscribers_show_opts,
+	.notes =
+	    "Exit status: 0 shown, 65 an invalid address, 66 no such subscriber\n"
+	    "or no database yet, 74 the store failed.\n",
+};
 
 int
 cmd_subscribers_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[ERR_LEN], email[ADDR_MAX + 1];
 	struct sqlite3 *db;
 	json_t *records;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_subscribers_show_usage)) != -1) {
 		if (c == 'h')
-			return cmd_help(cmd_subscribers_show_usage);
+			return cmd_help(&cmd_subscribers_show_usage);
 		if (c != CMD_DB_OPTION_ID)
-			return cmd_bad_usage(cmd_subscribers_show_usage);
+			return cmd_bad_usage(&cmd_subscribers_show_usage);
 		cmd_db_path_set(optarg);
 	}
 	if (optind + 1 != argc)
-		return cmd_bad_usage(cmd_subscribers_show_usage);
+		return cmd_bad_usage(&cmd_subscribers_show_usage);
 	if (addr_from_text(argv[optind], strlen(argv[optind]), email,
 	    err) == -1) {
 		cmd_error("invalid address '%s': %s", argv[optind], err);

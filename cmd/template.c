@@ -3,6 +3,7 @@
  * for writing and checking templates.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "template.h"
 #include "util.h"
 
@@ -15,24 +16,30 @@
 /* The most one rendering may print. */
 #define TEMPLATE_OUTPUT_MAX (256u << 20)
 
-const char cmd_template_render_usage[] =
-    "usage: digest template render --data FILE [--partials DIR] TEMPLATE\n"
-    "\n"
-    "Renders the Mustache template in the file TEMPLATE with the JSON value\n"
-    "in FILE and prints the result. {{name}} is HTML-escaped; {{{name}}}\n"
-    "and {{&name}} are not. Sections, inverted sections, comments, set\n"
-    "delimiters, partials {{> name}} and inheritance ({{< parent}} with\n"
-    "{{$ block}}) follow the Mustache spec. Partials and parents are read\n"
-    "from DIR/NAME.mustache; a missing one renders as nothing.\n"
-    "\n"
-    "  -d, --data FILE      the data, any JSON value (\"-\": standard input)\n"
-    "  -p, --partials DIR   where partials are (default: TEMPLATE's\n"
-    "                       directory)\n"
-    "  -h, --help           this help\n"
-    "\n"
-    "Exit status: 0 rendered; 64 usage; 65 an error in the template or a\n"
-    "partial (reported as FILE:LINE:COLUMN: what), malformed JSON, or more\n"
-    "than 256 MB of output; 66 TEMPLATE, FILE or DIR not found.\n";
+static const struct opt template_render_opts[] = {
+	{ 'd', "-d, --data FILE",
+	    "the data, any JSON value (\"-\": standard input)" },
+	{ 'p', "-p, --partials DIR",
+	    "where partials are (default: TEMPLATE's directory)" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_template_render_usage = {
+	.synopsis =
+	    "digest template render --data FILE [--partials DIR] TEMPLATE",
+	.about =
+	    "Renders the Mustache template in the file TEMPLATE with the JSON value\n"
+	    "in FILE and prints the result. {{name}} is HTML-escaped; {{{name}}}\n"
+	    "and {{&name}} are not. Sections, inverted sections, comments, set\n"
+	    "delimiters, partials {{> name}} and inheritance ({{< parent}} with\n"
+	    "{{$ block}}) follow the Mustache spec. Partials and parents are read\n"
+	    "from DIR/NAME.mustache; a missing one renders as nothing.\n",
+	.opts = template_render_opts,
+	.notes =
+	    "Exit status: 0 rendered; 64 usage; 65 an error in the template or a\n"
+	    "partial (reported as FILE:LINE:COLUMN: what), malformed JSON, or more\n"
+	    "than 256 MB of output; 66 TEMPLATE, FILE or DIR not found.\n",
+};
 
 /* The directory part of path ("." for none); caller frees. */
 static char *
@@ -163,21 +170,15 @@ template_run(const char *path, const char *dir, const json_t *data)
 int
 cmd_template_render(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "partials", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *data_path = NULL, *partials = NULL;
 	char *dir = NULL;
 	json_t *data;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "hd:p:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_template_render_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_template_render_usage);
+			return cmd_help(&cmd_template_render_usage);
 		case 'd':
 			data_path = optarg;
 			break;
@@ -185,13 +186,13 @@ cmd_template_render(int argc, char **argv)
 			partials = optarg;
 			break;
 		default:
-			return cmd_bad_usage(cmd_template_render_usage);
+			return cmd_bad_usage(&cmd_template_render_usage);
 		}
 	}
 	if (data_path == NULL || argc - optind != 1) {
 		cmd_error(data_path == NULL ? "--data FILE is required" :
 		    argc == optind ? "no TEMPLATE given" : "too many arguments");
-		return cmd_bad_usage(cmd_template_render_usage);
+		return cmd_bad_usage(&cmd_template_render_usage);
 	}
 	if (partials != NULL && template_check_dir(partials) == -1)
 		return EX_NOINPUT;

@@ -3,6 +3,7 @@
  * lead on any text, for trying them out and for scripts.
  */
 #include "cmd.h"
+#include "opt.h"
 #include "sentence.h"
 #include "summary.h"
 #include "util.h"
@@ -21,39 +22,52 @@
 #define TEXT_MAX_CHARS 100000000LL
 #define TEXT_MAX_SENTENCES 1000000LL
 
-const char cmd_text_sentences_usage[] =
-    "usage: digest text sentences [FILE]\n"
-    "\n"
-    "Splits English text into sentences and prints one per line, with the\n"
-    "white space inside each collapsed to single spaces. A blank line always\n"
-    "ends a sentence; a single newline is ordinary white space. FILE absent\n"
-    "or \"-\" reads standard input.\n"
-    "\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
-    "standard output cannot be written.\n";
+static const struct opt text_sentences_opts[] = {
+	{ 0, NULL, NULL },
+};
 
-const char cmd_text_lead_usage[] =
-    "usage: digest text lead [-n N] [--max-chars M] [--title TITLE] [FILE]\n"
-    "\n"
-    "Prints the lead of an English text as ingest computes it: its first N\n"
-    "sentences of prose joined by one space, without bylines, datelines,\n"
-    "captions, \"Read more\" links and other furniture at either end, nor\n"
-    "a repeat of the title. A paragraph without final punctuation is a\n"
-    "heading (under 6 words, skipped) or, first, a standfirst (the whole\n"
-    "lead); text the source cut is dropped or ends with \"\xe2\x80\xa6\". The lead stops\n"
-    "before a sentence that would take it past M characters; a first\n"
-    "sentence longer than M is cut at a word boundary and ends with \"\xe2\x80\xa6\".\n"
-    "FILE absent or \"-\" reads standard input.\n"
-    "\n"
-    "  -n N               how many sentences (default 2)\n"
-    "  -m, --max-chars M  at most M characters (default 400; 0: no limit)\n"
-    "  -t, --title TITLE  the article's title, which the lead does not repeat\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
-    "standard output cannot be written.\n";
+const struct opt_usage cmd_text_sentences_usage = {
+	.synopsis = "digest text sentences [FILE]",
+	.about =
+	    "Splits English text into sentences and prints one per line, with the\n"
+	    "white space inside each collapsed to single spaces. A blank line always\n"
+	    "ends a sentence; a single newline is ordinary white space. FILE absent\n"
+	    "or \"-\" reads standard input.\n",
+	.opts = text_sentences_opts,
+	.notes =
+	    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
+	    "standard output cannot be written.\n",
+};
+
+static const struct opt text_lead_opts[] = {
+	{ 'n', "-n N", "how many sentences (default 2)" },
+	{ 'm', "-m, --max-chars M",
+	    "at most M characters (default 400; 0: no limit)" },
+	{ 't', "-t, --title TITLE",
+	    "the article's title, which the lead does not repeat" },
+	{ 0, NULL, NULL },
+};
+
+const struct opt_usage cmd_text_lead_usage = {
+	.synopsis =
+	    "digest text lead [-n N] [--max-chars M] [--title TITLE] [FILE]",
+	.about =
+	    "Prints the lead of an English text as ingest computes it: its first N\n"
+	    "sentences of prose joined by one space, without bylines, datelines,\n"
+	    "captions, \"Read more\" links and other furniture at either end, nor\n"
+	    "a repeat of the title. A paragraph without final punctuation is a\n"
+	    "heading (under 6 words, skipped) or, first, a standfirst (the whole\n"
+	    "lead); text the source cut is dropped or ends with \"\xe2\x80\xa6\". The "
+	    "lead stops\n"
+	    "before a sentence that would take it past M characters; a first\n"
+	    "sentence longer than M is cut at a word boundary and ends with "
+	    "\"\xe2\x80\xa6\".\n"
+	    "FILE absent or \"-\" reads standard input.\n",
+	.opts = text_lead_opts,
+	.notes =
+	    "Exit status: 0 printed, 64 bad usage, 66 FILE cannot be read, 74\n"
+	    "standard output cannot be written.\n",
+};
 
 /* The FILE operand after the options, NULL for stdin: 0, or -1 when
  * there is more than one. */
@@ -150,22 +164,18 @@ text_print_sentences(const char *data, size_t len)
 int
 cmd_text_sentences(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *path;
 	char *data;
 	size_t len;
 	int c, mapped, status = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_text_sentences_usage)) != -1) {
 		if (c == 'h')
-			return cmd_help(cmd_text_sentences_usage);
-		return cmd_bad_usage(cmd_text_sentences_usage);
+			return cmd_help(&cmd_text_sentences_usage);
+		return cmd_bad_usage(&cmd_text_sentences_usage);
 	}
 	if (text_operand(argc, argv, &path) == -1)
-		return cmd_bad_usage(cmd_text_sentences_usage);
+		return cmd_bad_usage(&cmd_text_sentences_usage);
 	if (text_input(path, &data, &len, &mapped) == -1)
 		return EX_NOINPUT;
 	if (text_print_sentences(data, len) == -1) {
@@ -179,12 +189,6 @@ cmd_text_sentences(int argc, char **argv)
 int
 cmd_text_lead(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "max-chars", required_argument, NULL, 'm' },
-		{ "title", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	long long sentences = SUMMARY_LEAD_SENTENCES;
 	long long max_chars = SUMMARY_LEAD_MAX_CHARS;
 	const char *path, *title = NULL;
@@ -192,29 +196,29 @@ cmd_text_lead(int argc, char **argv)
 	size_t len;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hn:m:t:", longopts, NULL)) != -1) {
+	while ((c = opt_next(argc, argv, &cmd_text_lead_usage)) != -1) {
 		switch (c) {
 		case 'h':
-			return cmd_help(cmd_text_lead_usage);
+			return cmd_help(&cmd_text_lead_usage);
 		case 'n':
 			if (cmd_parse_count("-n", optarg, 1, TEXT_MAX_SENTENCES,
 			    &sentences) == -1)
-				return cmd_bad_usage(cmd_text_lead_usage);
+				return cmd_bad_usage(&cmd_text_lead_usage);
 			break;
 		case 'm':
 			if (cmd_parse_count("--max-chars", optarg, 0,
 			    TEXT_MAX_CHARS, &max_chars) == -1)
-				return cmd_bad_usage(cmd_text_lead_usage);
+				return cmd_bad_usage(&cmd_text_lead_usage);
 			break;
 		case 't':
 			title = optarg;
 			break;
 		default:
-			return cmd_bad_usage(cmd_text_lead_usage);
+			return cmd_bad_usage(&cmd_text_lead_usage);
 		}
 	}
 	if (text_operand(argc, argv, &path) == -1)
-		return cmd_bad_usage(cmd_text_lead_usage);
+		return cmd_bad_usage(&cmd_text_lead_usage);
 	if (cmd_read_input(path, &data, &len) == -1)
 		return EX_NOINPUT;
 	lead = summary_lead_titled(title, data, len, (int)sentences,

@@ -339,6 +339,14 @@ static const char *const db_migrations[] = {
 	/* 12 (issue 15): titles by their key, so that a fold finds the copy of a title
 	 * stored first, which it shows rather than a later source's. */
 	"CREATE INDEX IF NOT EXISTS article_title_key ON article (title_key);",
+	/* 13 (issue 16): what a delivery says about its subscriber (sent,
+	 * or a hard bounce) waits in the journal until the subscriber store
+	 * takes it, in the transaction that applies it (journal.h,
+	 * journal_outcomes_take): delivery.untaken is 1 until then, and
+	 * edition.untaken counts them, so that only editions with some are
+	 * read. What came before was applied when it was recorded. */
+	("ALTER TABLE delivery ADD COLUMN untaken INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE edition ADD COLUMN untaken INTEGER NOT NULL DEFAULT 0;"),
 };
 
 #define DB_NMIGRATIONS ((int)(sizeof(db_migrations) / sizeof(db_migrations[0])))

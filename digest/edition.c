@@ -3,6 +3,7 @@
 #include "journal.h"
 #include "select.h"
 #include "util.h"
+#include "verp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,43 @@ edition_use_stored(struct edition *e, const struct journal_edition *je)
 	/* run-due's editions are dated by their slot (until == slot);
 	 * send's until is one second past the moment it was made. */
 	e->now = je->slot != 0 ? je->slot : je->until - 1;
+}
+
+int
+edition_open_journal(struct edition *e, struct sqlite3 *db,
+    const struct config *c, const char *id, int64_t now, const char *since,
+    int freeze, char *err)
+{
+	struct journal_edition je;
+	int rc;
+
+	if (edition_open(e, c, id, now, since, err) == -1)
+		return -1;
+	rc = journal_edition_get(db, e->id, &je, err);
+	/* Made now, or by another run a moment ago: read back either way,
+	 * so that e is what the journal froze. */
+	if (rc == 0 && freeze) {
+		if (journal_edition_create(db, e->id, e->since, e->now + 1, 0,
+		    date_now(), c->max_age, err) == -1)
+			return -2;
+		rc = journal_edition_get(db, e->id, &je, err);
+	}
+	if (rc == -1)
+		return -2;
+	if (rc == 1)
+		edition_use_stored(e, &je);
+	return rc;
+}
+
+void
+edition_reader_for_tags(struct edition_reader *r, const struct config *c,
+    const char *const *tags, size_t ntags)
+{
+	memset(r, 0, sizeof(*r));
+	r->email = c->from_address;
+	r->name = "Preview";
+	r->tags = tags;
+	r->ntags = ntags;
 }
 
 int
@@ -221,4 +259,86 @@ edition_message_build(struct edition *e, json_t *edition_data,
 	mm.html_len = m->html.len;
 	buf_truncate(&m->eml, 0);
 	return mime_message_build(&mm, &m->eml, m->message_id, err);
+}
+
+static const char *const edition_part_names[] = {
+	"html", "text", "eml", "json",
+};
+
+int
+edition_part_from_name(const char *name, enum edition_part *part)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(edition_part_names) /
+	    sizeof(edition_part_names[0]); i++)
+		if (strcmp(name, edition_part_names[i]) == 0) {
+			*part = (enum edition_part)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Appends part of r's message, made from edition_data, to out. 0, or -1
+ * with err. */
+static int
+edition_part_build(struct edition *e, json_t *edition_data,
+    const struct edition_reader *r, enum edition_part part, struct buf *out,
+    char *err)
+{
+	struct edition_message m;
+	const struct buf *b;
+	json_t *all;
+	char *json;	/* owned */
+	int rc;
+
+	if (part == EDITION_PART_JSON) {
+		all = edition_reader_data(e, edition_data, r);
+		json = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(all);
+		buf_puts(out, json);
+		buf_putc(out, '\n');
+		free(json);
+		return 0;
+	}
+	edition_message_init(&m);
+	rc = edition_message_build(e, edition_data, r, &m, err);
+	b = part == EDITION_PART_HTML ? &m.html : part == EDITION_PART_TEXT ?
+	    &m.text : &m.eml;
+	if (rc == 0)
+		buf_append(out, b->data, b->len);
+	edition_message_release(&m);
+	return rc;
+}
+
+int
+edition_preview(struct sqlite3 *db, struct edition *e, int64_t subscriber_id,
+    struct edition_reader *r, struct article *holder, enum edition_part part,
+    struct buf *out, struct article_list *articles, char *err)
+{
+	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1];
+	struct edition_reader as_sent;
+	struct verp v;
+	json_t *data;
+	int rc = 0;
+
+	article_init(holder);
+	if (e->frozen && subscriber_id != 0)
+		rc = edition_reader_as_sent(db, e, subscriber_id, r, holder, err);
+	if (rc == -1 || edition_select(db, e, r->tags, r->ntags, articles,
+	    err) == -1)
+		return -2;
+	/* A sent edition as that reader got it: their topics then (above),
+	 * and the List-Unsubscribe mailto their message carried (verp.h),
+	 * which an edition not numbered yet does not have. */
+	as_sent = *r;
+	if (e->frozen && subscriber_id != 0 &&
+	    verp_open(&v, db, e->cfg, e->id, 0, err) == 0 && v.edition_n != 0 &&
+	    verp_reader(&v, subscriber_id, from, unsubscribe, err) == 0 &&
+	    *unsubscribe != '\0')
+		as_sent.unsubscribe_mailto = unsubscribe;
+	data = render_edition_data(e->cfg, e->id, e->now, articles);
+	rc = edition_part_build(e, data, &as_sent, part, out, err);
+	json_decref(data);
+	return rc;
 }

@@ -39,6 +39,21 @@ int edition_open(struct edition *e, const struct config *c, const char *id,
     int64_t now, const char *since, char *err);
 void edition_close(struct edition *e);
 
+/*
+ * Opens edition id as edition_open does and then as the journal holds
+ * it. Made already: as its readers got it (edition_use_stored). Not
+ * made, with freeze: made now, created in the journal with its article
+ * set frozen (journal_edition_create: its window, and the stories that
+ * came late), so that a repeated or resumed send delivers the same
+ * content. Not made, without freeze: left open, its articles those it
+ * would take now. Returns 1 (stored or frozen: e->frozen), 0 (open),
+ * -1 a bad id, window or template (err), -2 the store failed (err);
+ * edition_close(e) in every case.
+ */
+int edition_open_journal(struct edition *e, struct sqlite3 *db,
+    const struct config *c, const char *id, int64_t now, const char *since,
+    int freeze, char *err);
+
 /* Makes e the edition the journal recorded as je: its frozen article
  * set and its date (its slot, or the moment it was made), so that it
  * reads as it did when it was sent, whenever it is shown. */
@@ -59,6 +74,13 @@ struct edition_reader {
 					 * mailto names (verp.h); NULL: the
 					 * configured one; "": none */
 };
+
+/* The reader of a preview for a tag set (none: every article): a
+ * stranger named "Preview" at the sender's address, whose links go
+ * nowhere. tags borrowed. (A subscriber's reader: store.h,
+ * store_subscriber_reader.) */
+void edition_reader_for_tags(struct edition_reader *r,
+    const struct config *c, const char *const *tags, size_t ntags);
 
 /* For a reader of the stored edition e (edition_use_stored): replaces
  * r's tags with the topics they had when their delivery was made, kept
@@ -95,5 +117,31 @@ json_t *edition_reader_data(const struct edition *e, json_t *edition_data,
 /* Renders and composes r's message into m. 0, or -1 with err. */
 int edition_message_build(struct edition *e, json_t *edition_data,
     const struct edition_reader *r, struct edition_message *m, char *err);
+
+/* The part of a message a preview shows. */
+enum edition_part {
+	EDITION_PART_HTML = 0,
+	EDITION_PART_TEXT,
+	EDITION_PART_EML,	/* the whole message */
+	EDITION_PART_JSON,	/* the data the templates get */
+};
+
+/* 0 and *part for "html", "text", "eml" or "json"; -1 otherwise. */
+int edition_part_from_name(const char *name, enum edition_part *part);
+
+/*
+ * A preview: what reader r gets of e, built by the code that sends it,
+ * changing nothing. When e is stored (edition_open_journal) and r is
+ * subscriber_id's (0: nobody's), r's topics become those of their
+ * delivery, as sent, kept in holder (initialized here; release it with
+ * article_release). Appends that part of the message to out and fills
+ * articles (initialized by the caller, who releases it) with the
+ * articles picked. 0, -1 the message cannot be built (a template, an
+ * address: err), -2 the store failed (err).
+ */
+int edition_preview(struct sqlite3 *db, struct edition *e,
+    int64_t subscriber_id, struct edition_reader *r, struct article *holder,
+    enum edition_part part, struct buf *out, struct article_list *articles,
+    char *err);
 
 #endif

@@ -42,9 +42,9 @@
  *    <feed>. An <item> nested in another item is not an item.
  *  - guid: RSS <guid> (the first), Atom <id>, RDF rdf:about.
  *  - url: RSS <link>, else a permalink <guid>; Atom <link> with
- *    rel="alternate" or no rel; relative URLs are resolved against
- *    xml:base, else the channel link, else the source when it is an
- *    http(s) URL.
+ *    rel="alternate" or no rel; relative URLs are resolved (url.h)
+ *    against xml:base, else the channel link, else the source when it is
+ *    an http(s) URL.
  *  - title: plain text (markup stripped, white space collapsed).
  *  - author: dc:creator, else Atom author/name, else RSS <author>.
  *  - published: the first of pubDate, Atom published, dc:date, Atom
@@ -163,13 +163,5 @@ const char *feed_kind_name(enum feed_kind kind);
 int feed_parse(const char *data, size_t len, const char *charset,
     const char *source, struct feed *out, char *err);
 void feed_release(struct feed *f);
-
-/*
- * Returns ref resolved against base (RFC 3986 5.2; a NULL base leaves ref
- * as it is) as an allocated string; caller frees. Written out rather than
- * left to libxml2's xmlBuildURI(), which unescapes the path ("%26" comes
- * back as "&", "%2F" as "/") and so changes the URL.
- */
-char *feed_url_resolve(const char *ref, const char *base);
 
 #endif

@@ -5,6 +5,7 @@
 #include "extract.h"
 #include "feed.h"
 #include "fetch.h"
+#include "ring.h"
 #include "summary.h"
 #include "util.h"
 
@@ -209,23 +210,15 @@ ingest_parse(const struct ingest_input *in, struct feed *out, char *err)
 #define INGEST_BATCH 64	/* articles the parser queues at a time */
 
 struct ingest_pipe {
-	pthread_mutex_t mu;
-	pthread_cond_t more;		/* an article was queued, or done */
-	pthread_cond_t room;		/* an article was taken, or abandoned */
-	struct article q[INGEST_QUEUE];	/* owned: a ring of moved articles */
-	size_t head;
-	size_t n;
+	struct ring ready;		/* parsed articles, to be stored */
 	/* Stored articles go back to the parser to be freed: memory is
 	 * freed by the thread that allocated it, or malloc's arenas make
 	 * the two threads fight over a lock for every string. */
-	struct article used[INGEST_QUEUE];	/* owned */
-	size_t nused;
-	int done;			/* the parser has finished */
-	int abandoned;			/* the store failed: drop the rest */
+	struct ring spent;
 	/* The parser's side; read by the store only after the join. */
 	struct article local[INGEST_BATCH];	/* owned: not yet queued */
 	size_t nlocal;
-	struct article freeing[INGEST_QUEUE];	/* owned: taken from used */
+	struct article freeing[INGEST_QUEUE];	/* owned: taken from spent */
 	const struct ingest_input *in;
 	const char *feed_tags;		/* a stored feed's, or NULL */
 	int lead_sentences;
@@ -236,30 +229,25 @@ struct ingest_pipe {
 	char err[ERR_LEN];
 };
 
-/* Queues the parser's local batch, waiting for room; the lock is taken
- * once per batch, not once per article. */
+static void
+ingest_article_drop(void *a)
+{
+	article_release(a);
+}
+
+/* Queues the parser's local batch, waiting for room (the lock is taken
+ * once per batch, not once per article), and frees what the store gave
+ * back. What a store that gave up refuses is freed here. */
 static void
 ingest_pipe_flush(struct ingest_pipe *p)
 {
-	size_t i, nfree;
+	size_t i, nfree, queued;
 
-	pthread_mutex_lock(&p->mu);
-	nfree = p->nused;
-	memcpy(p->freeing, p->used, nfree * sizeof(p->used[0]));
-	p->nused = 0;
-	for (i = 0; i < p->nlocal; i++) {
-		while (p->n == INGEST_QUEUE && !p->abandoned)
-			pthread_cond_wait(&p->room, &p->mu);
-		if (p->abandoned) {
-			article_release(&p->local[i]);
-			continue;
-		}
-		p->q[(p->head + p->n) % INGEST_QUEUE] = p->local[i];
-		p->n++;
-	}
+	nfree = ring_take(&p->spent, p->freeing, INGEST_QUEUE, 0);
+	queued = ring_put(&p->ready, p->local, p->nlocal, 1);
+	for (i = queued; i < p->nlocal; i++)
+		article_release(&p->local[i]);
 	p->nlocal = 0;
-	pthread_cond_signal(&p->more);
-	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < nfree; i++)
 		article_release(&p->freeing[i]);
 }
@@ -284,6 +272,8 @@ ingest_pipe_put(struct article *a, void *arg)
 		ingest_pipe_flush(p);
 }
 
+/* The parser thread. Once done, it takes nothing more back: what the
+ * store still has is freed there. */
 static void *
 ingest_pipe_parse(void *arg)
 {
@@ -296,70 +286,21 @@ ingest_pipe_parse(void *arg)
 	for (size_t i = 0; p->rc == 0 && i < p->feed.items.n; i++)
 		ingest_pipe_put(&p->feed.items.v[i], p);
 	ingest_pipe_flush(p);
-	pthread_mutex_lock(&p->mu);
-	p->done = 1;
-	pthread_cond_signal(&p->more);
-	pthread_mutex_unlock(&p->mu);
+	ring_cancel(&p->spent);
+	ring_close(&p->ready);
 	return NULL;
 }
 
-/* Moves every queued article into batch (INGEST_QUEUE long): their
- * count, 0 when the parser is done and nothing is left. Taking them all
- * at once keeps the two threads from waking each other per article. */
-static size_t
-ingest_pipe_take(struct ingest_pipe *p, struct article *batch)
-{
-	size_t n;
-	int was_full;
-
-	pthread_mutex_lock(&p->mu);
-	while (p->n == 0 && !p->done)
-		pthread_cond_wait(&p->more, &p->mu);
-	was_full = p->n == INGEST_QUEUE;
-
-	for (n = 0; p->n > 0; n++) {
-		batch[n] = p->q[p->head];
-		p->head = (p->head + 1) % INGEST_QUEUE;
-		p->n--;
-	}
-	if (was_full)
-		pthread_cond_signal(&p->room);
-	pthread_mutex_unlock(&p->mu);
-	return n;
-}
-
 /* Hands n stored articles back to the parser, which frees them; what
- * does not fit is freed here. */
+ * does not fit, or comes once the parser is done, is freed here. */
 static void
 ingest_pipe_give_back(struct ingest_pipe *p, struct article *batch,
     size_t n)
 {
-	size_t fit;
+	size_t fit = ring_put(&p->spent, batch, n, 0);
 
-	pthread_mutex_lock(&p->mu);
-	fit = p->done ? 0 : INGEST_QUEUE - p->nused;
-	if (fit > n)
-		fit = n;
-	memcpy(p->used + p->nused, batch, fit * sizeof(batch[0]));
-	p->nused += fit;
-	pthread_mutex_unlock(&p->mu);
 	while (fit < n)
 		article_release(&batch[fit++]);
-}
-
-/* After a store error: the parser drops what it still finds. */
-static void
-ingest_pipe_abandon(struct ingest_pipe *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->abandoned = 1;
-	while (p->n > 0) {
-		article_release(&p->q[p->head]);
-		p->head = (p->head + 1) % INGEST_QUEUE;
-		p->n--;
-	}
-	pthread_cond_signal(&p->room);
-	pthread_mutex_unlock(&p->mu);
 }
 
 static void
@@ -367,9 +308,10 @@ ingest_pipe_init(struct ingest_pipe *p, const struct ingest_input *in,
     const struct ingest_opts *o, int64_t now)
 {
 	memset(p, 0, sizeof(*p));
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->more, NULL);
-	pthread_cond_init(&p->room, NULL);
+	ring_init(&p->ready, INGEST_QUEUE, sizeof(struct article),
+	    ingest_article_drop);
+	ring_init(&p->spent, INGEST_QUEUE, sizeof(struct article),
+	    ingest_article_drop);
 	p->in = in;
 	p->now = now;
 	p->lead_sentences = o->lead_sentences > 0 ? o->lead_sentences :
@@ -382,9 +324,8 @@ static void
 ingest_pipe_release(struct ingest_pipe *p)
 {
 	feed_release(&p->feed);
-	pthread_cond_destroy(&p->room);
-	pthread_cond_destroy(&p->more);
-	pthread_mutex_destroy(&p->mu);
+	ring_release(&p->spent);
+	ring_release(&p->ready);
 }
 
 /* Records how many items a stored feed had (nothing for other sources). */
@@ -414,7 +355,8 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 	size_t n, i;
 	int rc = db_begin(db, err);
 
-	while (rc == 0 && (n = ingest_pipe_take(p, batch)) > 0) {
+	while (rc == 0 && (n = ring_take(&p->ready, batch, INGEST_QUEUE,
+	    1)) > 0) {
 		for (i = 0; i < n; i++) {
 			int added = rc == 0 ?
 			    article_store_upsert(db, &batch[i], err) : 0;
@@ -427,12 +369,10 @@ ingest_store(sqlite3 *db, struct ingest_pipe *p, pthread_t parser,
 		ingest_pipe_give_back(p, batch, n);
 	}
 	free(batch);
+	/* After a store error, the parser drops what it still finds. */
 	if (rc == -1)
-		ingest_pipe_abandon(p);
+		ring_cancel(&p->ready);
 	pthread_join(parser, NULL);
-	/* What the parser had no chance to free. */
-	while (p->nused > 0)
-		article_release(&p->used[--p->nused]);
 	if (rc == 0 && p->rc == -1) {
 		db_rollback(db);
 		rep->added = rep->updated = 0;

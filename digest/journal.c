@@ -458,47 +458,61 @@ journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
 	return rc == SQLITE_ROW;
 }
 
+/* The deliveries to make (?1 the edition, ?2 after, ?3 now, ?4 the
+ * limit) and, with ?5, the failed ones; with ?6, the confirmed
+ * subscribers the edition has no delivery for yet, as
+ * journal_deliveries_add would add them. Each part walks a primary key
+ * from `after`; ?6 false, the second is never run. */
+#define JOURNAL_NEXT_SQL "SELECT d.subscriber_id, s.email, s.name, " \
+	"coalesce(d.tags, s.tags), s.unsubscribe_token, " \
+	"s.preferences_token, d.attempts, s.status = 'confirmed' " \
+	"FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id " \
+	"WHERE d.edition_id = ?1 AND d.subscriber_id > ?2 AND " \
+	"(d.status = 'pending' OR (d.status = 'deferred' AND " \
+	"coalesce(d.next_try, 0) <= ?3) OR (?5 AND d.status = 'failed')) " \
+	"UNION ALL SELECT s.id, s.email, s.name, s.tags, " \
+	"s.unsubscribe_token, s.preferences_token, 0, 1 FROM subscriber s " \
+	"WHERE ?6 AND s.id > ?2 AND s.status = 'confirmed' AND NOT EXISTS " \
+	"(SELECT 1 FROM delivery x WHERE x.edition_id = ?1 AND " \
+	"x.subscriber_id = s.id) ORDER BY 1 LIMIT ?4"
+
+static void
+journal_item_from_row(sqlite3_stmt *st, struct journal_item *it)
+{
+	it->subscriber_id = sqlite3_column_int64(st, 0);
+	it->email = journal_dup(st, 1);
+	it->name = journal_dup(st, 2);
+	it->tags = journal_dup(st, 3);
+	it->unsubscribe_token = journal_dup(st, 4);
+	it->preferences_token = journal_dup(st, 5);
+	it->attempts = sqlite3_column_int(st, 6);
+	it->confirmed = sqlite3_column_int(st, 7);
+}
+
 int
 journal_next(sqlite3 *db, const char *edition, int64_t after, int64_t now,
-    struct journal_item *items, size_t max, char *err)
+    int flags, struct journal_item *items, size_t max, char *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = db_prepare(db, JOURNAL_NEXT_SQL, err);
 	size_t n = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
-	st = db_prepare(db, "SELECT d.subscriber_id, s.email, s.name, "
-	    "coalesce(d.tags, s.tags), "
-	    "s.unsubscribe_token, s.preferences_token, d.attempts, "
-	    "s.status = 'confirmed' FROM delivery d JOIN subscriber s "
-	    "ON s.id = d.subscriber_id WHERE d.edition_id = ?1 "
-	    "AND d.subscriber_id > ?2 AND (d.status = 'pending' OR "
-	    "(d.status = 'deferred' AND coalesce(d.next_try, 0) <= ?3)) "
-	    "ORDER BY d.subscriber_id LIMIT ?4", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, (int64_t)max);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct journal_item *it = &items[n++];
-
-		it->subscriber_id = sqlite3_column_int64(st, 0);
-		it->email = journal_dup(st, 1);
-		it->name = journal_dup(st, 2);
-		it->tags = journal_dup(st, 3);
-		it->unsubscribe_token = journal_dup(st, 4);
-		it->preferences_token = journal_dup(st, 5);
-		it->attempts = sqlite3_column_int(st, 6);
-		it->confirmed = sqlite3_column_int(st, 7);
-	}
+	sqlite3_bind_int(st, 5, (flags & JOURNAL_NEXT_FAILED) != 0);
+	sqlite3_bind_int(st, 6, (flags & JOURNAL_NEXT_UNLISTED) != 0);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		journal_item_from_row(st, &items[n++]);
+	sqlite3_reset(st);
 	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
 		while (n > 0)
 			journal_item_release(&items[--n]);
 		return db_err(db, err, "reading the journal");
 	}
-	sqlite3_reset(st);
 	return (int)n;
 }
 
@@ -541,9 +555,18 @@ journal_mark(sqlite3 *db, const char *edition, const struct journal_result *r,
 	return journal_step_done(db, st, "marking a delivery", err);
 }
 
+/* 1 when a result says something about its subscriber (journal.h,
+ * enum journal_outcome_kind). */
+static int
+journal_result_tells(const struct journal_result *r)
+{
+	return r->status == JOURNAL_SENT || (r->status == JOURNAL_FAILED &&
+	    r->code >= 550 && r->code <= 553);
+}
+
 static int
 journal_record_one(sqlite3 *db, const char *edition,
-    const struct journal_result *r, int bounce_limit, int64_t now, char *err)
+    const struct journal_result *r, int64_t now, char *err)
 {
 	sqlite3_stmt *st;
 
@@ -552,7 +575,8 @@ journal_record_one(sqlite3 *db, const char *edition,
 	st = db_prepare(db, "UPDATE delivery SET status = ?3, "
 	    "attempts = attempts + (?3 <> 'skipped'), code = ?4, reply = ?5, "
 	    "queue_id = ?6, message_id = ?7, updated = ?8, next_try = ?9, "
-	    "sending = NULL WHERE edition_id = ?1 AND subscriber_id = ?2", err);
+	    "sending = NULL, untaken = ?10 "
+	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
@@ -570,65 +594,119 @@ journal_record_one(sqlite3 *db, const char *edition,
 	sqlite3_bind_int64(st, 8, now);
 	if (r->status == JOURNAL_DEFERRED)
 		sqlite3_bind_int64(st, 9, r->next_try);
-	if (journal_step_done(db, st, "recording a delivery", err) == -1)
-		return -1;
-	if (r->status == JOURNAL_SENT)
-		st = db_prepare(db, "UPDATE subscriber SET bounces = 0 "
-		    "WHERE id = ?1 AND bounces > 0", err);
-	else if (r->status == JOURNAL_FAILED && r->code >= 550 &&
-	    r->code <= 553)
-		st = db_prepare(db, "UPDATE subscriber SET bounces = bounces + 1, "
-		    "status = CASE WHEN bounces + 1 >= ?2 THEN 'bounced' "
-		    "ELSE status END WHERE id = ?1", err);
-	else
-		return 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, r->subscriber_id);
-	if (r->status == JOURNAL_FAILED)
-		sqlite3_bind_int(st, 2, bounce_limit);
-	return journal_step_done(db, st, "recording a bounce", err);
+	sqlite3_bind_int(st, 10, journal_result_tells(r));
+	return journal_step_done(db, st, "recording a delivery", err);
 }
 
-int
-journal_record(sqlite3 *db, const char *edition, const char *owner, int beat,
-    const struct journal_result *r, size_t n, int bounce_limit, int64_t now,
-    char *err)
+/* Counts the outcomes n results leave for the subscriber store. */
+static int
+journal_count_untaken(sqlite3 *db, const char *edition,
+    const struct journal_result *r, size_t n, char *err)
 {
 	sqlite3_stmt *st;
+	int64_t k = 0;
 	size_t i;
 
-	if (db_begin(db, err) == -1)
-		return -1;
-	if (!beat)
-		goto record;
-	/* The heartbeat, and the proof that this run still holds the lock:
-	 * a run whose lock was taken over must stop, not keep sending. */
-	st = db_prepare(db, "UPDATE edition SET lock_beat = ?3 WHERE id = ?1 "
-	    "AND lock_owner = ?2", err);
+	for (i = 0; i < n; i++)
+		k += !r[i].sending && !r[i].keep && journal_result_tells(&r[i]);
+	if (k == 0)
+		return 0;
+	st = db_prepare(db, "UPDATE edition SET untaken = untaken + ?2 "
+	    "WHERE id = ?1", err);
 	if (st == NULL)
-		goto fail;
+		return -1;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, k);
+	return journal_step_done(db, st, "counting outcomes", err);
+}
+
+/* The heartbeat, and the proof that this run still holds the lock: a
+ * run whose lock was taken over must stop, not keep sending. */
+static int
+journal_beat(sqlite3 *db, const char *edition, const char *owner,
+    int64_t now, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE edition SET lock_beat = ?3 "
+	    "WHERE id = ?1 AND lock_owner = ?2", err);
+
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	if (journal_step_done(db, st, "renewing the lock", err) == -1)
+		return -1;
+	if (sqlite3_changes(db) != 1)
+		return util_err(err, "edition '%s' was taken over by another "
+		    "run", edition);
+	return 0;
+}
+
+int
+journal_record(sqlite3 *db, const char *edition, const char *owner, int beat,
+    const struct journal_result *r, size_t n, int64_t now, char *err)
+{
+	size_t i;
+
+	if (db_begin(db, err) == -1)
+		return -1;
+	if (beat && journal_beat(db, edition, owner, now, err) == -1)
 		goto fail;
-	if (sqlite3_changes(db) != 1) {
-		util_err(err, "edition '%s' was taken over by another run",
-		    edition);
-		goto fail;
-	}
-record:
 	for (i = 0; i < n; i++)
-		if (journal_record_one(db, edition, &r[i], bounce_limit, now,
-		    err) == -1)
+		if (journal_record_one(db, edition, &r[i], now, err) == -1)
 			goto fail;
-	if (db_commit(db, err) == -1)
+	if (journal_count_untaken(db, edition, r, n, err) == -1 ||
+	    db_commit(db, err) == -1)
 		goto fail;
 	return 0;
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+/* The editions with untaken outcomes, read by journal_outcomes_take. */
+#define JOURNAL_UNTAKEN "edition_id IN (SELECT id FROM edition " \
+	"WHERE untaken > 0) AND untaken = 1"
+
+int64_t
+journal_outcomes_take(sqlite3 *db,
+    int (*fn)(const struct journal_outcome *o, void *arg, char *err),
+    void *arg, char *err)
+{
+	struct journal_outcome o;
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	st = db_prepare(db, "SELECT subscriber_id, edition_id, status, code, "
+	    "reply, updated FROM delivery WHERE " JOURNAL_UNTAKEN
+	    " ORDER BY updated, edition_id, subscriber_id", err);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o.subscriber_id = sqlite3_column_int64(st, 0);
+		o.edition = (const char *)sqlite3_column_text(st, 1);
+		o.kind = strcmp((const char *)sqlite3_column_text(st, 2),
+		    "sent") == 0 ? JOURNAL_OUTCOME_DELIVERED :
+		    JOURNAL_OUTCOME_BOUNCED;
+		o.code = sqlite3_column_int(st, 3);
+		o.reply = (const char *)sqlite3_column_text(st, 4);
+		o.updated = sqlite3_column_int64(st, 5);
+		if (fn(&o, arg, err) == -1) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(db, err, "reading outcomes");
+	if (journal_change(db, "UPDATE delivery SET untaken = 0 WHERE "
+	    JOURNAL_UNTAKEN, NULL, 0, "taking outcomes", err) == -1 ||
+	    journal_change(db, "UPDATE edition SET untaken = 0 WHERE "
+	    "untaken > 0", NULL, 0, "taking outcomes", err) == -1)
+		return -1;
+	return n;
 }
 
 int64_t

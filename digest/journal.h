@@ -137,12 +137,19 @@ void journal_item_release(struct journal_item *it);
 int journal_delivery_tags(struct sqlite3 *db, const char *edition,
     int64_t subscriber_id, char **tags, char *err);
 
+/* What journal_next returns besides the deliveries to make now: what a
+ * send would add first, for a dry run, which writes nothing. */
+#define JOURNAL_NEXT_UNLISTED 1	/* confirmed subscribers with no
+				 * delivery yet (journal_deliveries_add) */
+#define JOURNAL_NEXT_FAILED 2	/* failed ones (journal_retry_failed) */
+
 /* Up to max deliveries still to make (pending, or deferred and due at
- * now), with subscriber ids above after, in id order: the send streams
- * through the journal in chunks. Fills items (caller releases each) and
- * returns the count, or -1. */
+ * now, and what flags add), with subscriber ids above after, in id
+ * order: the send streams through the journal in chunks. Fills items
+ * (caller releases each) and returns the count, or -1. */
 int journal_next(struct sqlite3 *db, const char *edition, int64_t after,
-    int64_t now, struct journal_item *items, size_t max, char *err);
+    int64_t now, int flags, struct journal_item *items, size_t max,
+    char *err);
 
 /* The earliest next try of a deferred delivery (wall clock), or 0 when
  * none is deferred. */
@@ -170,17 +177,46 @@ struct journal_result {
 };
 
 /*
- * Records n results in one transaction and keeps the bounce count; with
- * beat, also renews the lock (the run must still own it: -1 with err
- * otherwise). A run beats every few seconds, not for every result:
- * a delivery failed with 550 to 553 (the mailbox refused: a hard
- * bounce) adds one to the subscriber's
- * consecutive bounces (once per edition) and marks them bounced at
- * bounce_limit; a sent one sets it back to 0. Returns 0 or -1.
+ * Records n results in one transaction; with beat, also renews the lock
+ * (the run must still own it: -1 with err otherwise). A run beats every
+ * few seconds, not for every result. A result that says something about
+ * its subscriber (journal_outcomes_take) is kept for the subscriber
+ * store to take. Returns 0 or -1.
  */
 int journal_record(struct sqlite3 *db, const char *edition,
     const char *owner, int beat, const struct journal_result *r, size_t n,
-    int bounce_limit, int64_t now, char *err);
+    int64_t now, char *err);
+
+/*
+ * What deliveries say about their subscribers, which the journal does
+ * not change (store.h does): a message delivered; a hard bounce (the
+ * server refused the mailbox for good: 550 to 553).
+ */
+enum journal_outcome_kind {
+	JOURNAL_OUTCOME_DELIVERED = 0,
+	JOURNAL_OUTCOME_BOUNCED,
+};
+
+/* One outcome; strings borrowed for the call. */
+struct journal_outcome {
+	int64_t subscriber_id;
+	const char *edition;
+	enum journal_outcome_kind kind;
+	int code;
+	const char *reply;	/* may be NULL */
+	int64_t updated;	/* when it was recorded */
+};
+
+/*
+ * Calls fn for each outcome not taken yet, oldest first, then marks them
+ * all taken: each is taken once. The caller holds the transaction
+ * (db_begin), so that what fn changes and the marks commit together; a
+ * run that stops before its commit leaves them to the next. fn returns
+ * 0, or -1 with err, which stops. Returns how many, or -1 with err.
+ */
+int64_t journal_outcomes_take(struct sqlite3 *db,
+    int (*fn)(const struct journal_outcome *o, void *arg, char *err),
+    void *arg, char *err);
 
 /*
  * The messages a stopped run had handed to the server without recording

@@ -21,8 +21,9 @@
  * ("Sat, 28 Nov 2026 12:00:00 +0000"; libetpan's own zone offsets are
  * wrong for half-hour zones); Message-ID is <uuid@domain> from
  * uuid_generate_random (libetpan's leaks the host name). Subject and
- * display names go through mime_header_encode(), and so does the name of
- * the list id ("Name <id>", "<id>" or "id"; the id needs a dot). Lines end in CRLF, as
+ * display names go through mime_header_encode() (mime_header.h), and so
+ * does the name of the list id ("Name <id>", "<id>" or "id"; the id needs
+ * a dot). The bodies are encoded by mime_body.h. Lines end in CRLF, as
  * SMTP wants them; no line is longer than 998 octets.
  *
  * No value can start a header line of its own: control characters in a
@@ -44,6 +45,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "mime_header.h"
 
 struct mime_message {
 	const char *from_name;		/* may be NULL */
@@ -82,32 +84,5 @@ int mime_address_check(const char *field, const char *addr, char *err);
 int mime_domain_check(const char *field, const char *domain, int dotted,
     char *err);
 int mime_url_check(const char *field, const char *url, char *err);
-
-/*
- * RFC 2047: returns an allocated copy of value (UTF-8) as it may stand in
- * a header; caller frees. Pure: the same value gives the same result.
- *
- * First, control characters (C0, DEL, C1), U+2028 and U+2029 become
- * spaces and invalid UTF-8 bytes become U+FFFD, each one. Then the words
- * of the value (split at every space) that survive a header as they are
- * stay as they are: printable ASCII, at most 62 characters, no "=?", and
- * for a phrase (phrase = 1, a display name) atoms only, so the comma of
- * "Smith, John" is encoded rather than quoted. A value of such words
- * alone comes back unchanged. Each run of other words becomes encoded
- * words, the spaces inside the run encoded with it (the empty word of a
- * leading, trailing or doubled space joins a neighbour's run, as libetpan
- * would collapse or drop that space): UTF-8, Q (A-Z a-z 0-9 ! * + - /
- * literal, space as "_", all else =XX, the set RFC 2047 allows in a
- * phrase, used for every header) or B, whichever is shorter for the run.
- * Encoding runs rather than the whole value keeps encoded words apart, as
- * Python does: readers differ on the space between two of them. Words
- * are separated by single spaces and are at most 62 characters, under
- * RFC 2047's 75, so that one fits on a header's first line after a name
- * of up to 9 characters ("Subject: ") and libetpan never folds right
- * after the colon. Encoded words split only between UTF-8 characters.
- * Decoded, the result is the cleaned value exactly, spaces included.
- */
-#define MIME_WORD_MAX 62
-char *mime_header_encode(const char *value, int phrase);
 
 #endif

@@ -1,5 +1,7 @@
 #include "send.h"
+#include "config.h"
 #include "db.h"
+#include "ring.h"
 #include "token.h"
 #include "util.h"
 #include "verp.h"
@@ -63,14 +65,8 @@ struct send_ready {
  */
 struct send_builder {
 	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t more;		/* a message is ready, or done */
-	pthread_cond_t room;		/* one was taken, or stop */
-	struct send_ready q[SEND_AHEAD];	/* owned: a ring */
-	size_t head;
-	size_t n;
-	int done;			/* the pass is built */
-	int stop;			/* the sender gave up */
+	struct ring ready;		/* of struct send_ready, built */
+	/* Written by the builder, read by the sender after the join. */
 	int failed;			/* the store failed the builder */
 	char err[ERR_LEN];
 	/* The builder's own; the sender touches none of these. */
@@ -122,15 +118,6 @@ struct send_run {
 	size_t unanswered;		/* results in a row without a reply */
 	char err[ERR_LEN];
 };
-
-static double
-send_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The journal's times are the wall clock's, not DIGEST_NOW's: they say
  * when something really happened and when to really try again. */
@@ -404,7 +391,7 @@ send_report_results(struct send_run *run)
 		if (run->rep->left > 0 && run->res[i].status != JOURNAL_DEFERRED)
 			run->rep->left--;
 		run->rep->rate = run->rate;
-		run->rep->elapsed = send_clock() - run->start;
+		run->rep->elapsed = util_monotonic() - run->start;
 		if (run->log != NULL)
 			run->log(&run->ev[i], run->rep, run->arg);
 	}
@@ -438,18 +425,18 @@ send_flush_sync(struct send_run *run, int durable)
 	 * inside the time after which another run may take the lock. A
 	 * durable commit always beats: it must write something, or there
 	 * is nothing to sync the commits before it with. */
-	beat = durable || send_clock() - run->last_beat >= SEND_BEAT;
+	beat = durable || util_monotonic() - run->last_beat >= SEND_BEAT;
 	if (beat)
-		run->last_beat = send_clock();
-	t0 = send_clock();
+		run->last_beat = util_monotonic();
+	t0 = util_monotonic();
 	if (journal_record(run->db, run->e->id, run->owner, beat, run->res,
-	    run->nres, run->o->bounce_limit, send_wall(), run->err) == -1) {
+	    run->nres, send_wall(), run->err) == -1) {
 		send_results_clear(run);
 		send_stop(run, SEND_ERROR, "%s", run->err);
 		return -1;
 	}
 	if (run->marks > 0)
-		send_average(&run->mark_ms, (send_clock() - t0) * 1e3);
+		send_average(&run->mark_ms, (util_monotonic() - t0) * 1e3);
 	if (run->t->settle != NULL)
 		run->t->settle(run->t);
 	send_report_results(run);
@@ -480,7 +467,7 @@ send_flush(struct send_run *run)
 static void
 send_slow_down(struct send_run *run)
 {
-	double now = send_clock(), elapsed = now - run->start;
+	double now = util_monotonic(), elapsed = now - run->start;
 	double current = run->rate > 0 ? run->rate :
 	    (double)(run->rep->sent + run->nres + 1) / (elapsed > 1 ? elapsed : 1);
 
@@ -541,7 +528,7 @@ send_done(void *tag, const struct transport_result *r, void *arg)
 	case TRANSPORT_REFUSED:
 		send_result(run, &f->it, st_of[r->fault], r->code, r->reply,
 		    r->queue_id, f->message_id, f->articles,
-		    (send_clock() - f->t0) * 1e3);
+		    (util_monotonic() - f->t0) * 1e3);
 		break;
 	case TRANSPORT_STOP:
 	case TRANSPORT_STOP_SETTING:
@@ -594,7 +581,7 @@ send_pace(struct send_run *run)
 	if (run->rate <= 0)
 		return;
 	for (;;) {
-		now = send_clock();
+		now = util_monotonic();
 		run->tokens += (now - run->last_refill) * run->rate;
 		run->last_refill = now;
 		if (run->tokens > 1)
@@ -649,53 +636,41 @@ send_ready_release(struct send_ready *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Queues r (moved) for the sender; waits while the queue is full. */
+static void
+send_ready_drop(void *r)
+{
+	send_ready_release(r);
+}
+
+/* Queues r (moved) for the sender; waits while the queue is full. What
+ * a sender that gave up refuses is dropped. */
 static void
 send_ahead_put(struct send_builder *b, struct send_ready *r)
 {
-	pthread_mutex_lock(&b->mu);
-	while (b->n == SEND_AHEAD && !b->stop)
-		pthread_cond_wait(&b->room, &b->mu);
-	if (b->stop) {
+	if (ring_put(&b->ready, r, 1, 1) == 0)
 		send_ready_release(r);
-	} else {
-		b->q[(b->head + b->n) % SEND_AHEAD] = *r;
-		if (b->n++ == 0)
-			pthread_cond_signal(&b->more);
-	}
-	pthread_mutex_unlock(&b->mu);
 	memset(r, 0, sizeof(*r));
 }
 
+/* Builds one reader's message into r, or notes why they get none
+ * (skipped, or failed: a message that cannot be built is that reader's
+ * failure, and the others still get theirs). Takes ownership of it.
+ * 0, or -1 when the store fails. */
 static int
-send_ahead_stopped(struct send_builder *b)
-{
-	int stop;
-
-	pthread_mutex_lock(&b->mu);
-	stop = b->stop;
-	pthread_mutex_unlock(&b->mu);
-	return stop;
-}
-
-/* Builds one reader's message, or notes why they get none (skipped, or
- * failed: a message that cannot be built is that reader's failure, and
- * the others still get theirs): 0, or -1 when the store fails. */
-static int
-send_ahead_one(struct send_builder *b, struct journal_item *it)
+send_ready_make(struct send_builder *b, struct journal_item *it,
+    struct send_ready *r)
 {
 	struct edition_message m;
-	struct send_ready r;
 	char err[ERR_LEN];
 	int rc = 1;
 
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
 	edition_message_init(&m);
 	if (!it->confirmed)
-		r.skip = "no longer subscribed";
-	else if ((rc = send_build_cached(b, it, &m, &r.articles, r.from,
+		r->skip = "no longer subscribed";
+	else if ((rc = send_build_cached(b, it, &m, &r->articles, r->from,
 	    err)) == 0)
-		r.skip = "no articles";
+		r->skip = "no articles";
 	if (rc == -2) {
 		util_err(b->err, "%s", err);
 		edition_message_release(&m);
@@ -705,16 +680,28 @@ send_ahead_one(struct send_builder *b, struct journal_item *it)
 	if (rc == -1) {
 		size_t n = strlen("cannot build the message: ") + strlen(err) + 1;
 
-		r.fail = xcalloc(1, n);
-		snprintf(r.fail, n, "cannot build the message: %s", err);
-	} else if (r.skip == NULL) {
-		memcpy(r.message_id, m.message_id, sizeof(r.message_id));
-		r.len = m.eml.len;
-		r.msg = buf_detach(&m.eml, NULL);
+		r->fail = xcalloc(1, n);
+		snprintf(r->fail, n, "cannot build the message: %s", err);
+	} else if (r->skip == NULL) {
+		memcpy(r->message_id, m.message_id, sizeof(r->message_id));
+		r->len = m.eml.len;
+		r->msg = buf_detach(&m.eml, NULL);
 	}
-	r.it = *it;
+	r->it = *it;
 	memset(it, 0, sizeof(*it));
 	edition_message_release(&m);
+	return 0;
+}
+
+/* Builds one reader's message for the sender: 0, or -1 when the store
+ * fails. */
+static int
+send_ahead_one(struct send_builder *b, struct journal_item *it)
+{
+	struct send_ready r;
+
+	if (send_ready_make(b, it, &r) == -1)
+		return -1;
 	send_ahead_put(b, &r);
 	return 0;
 }
@@ -728,8 +715,8 @@ send_ahead_main(void *arg)
 	int64_t after = 0;
 	int n, i, failed = 0;
 
-	while (!failed && !send_ahead_stopped(b)) {
-		n = journal_next(b->db, b->e->id, after, send_wall(), items,
+	while (!failed && !ring_cancelled(&b->ready)) {
+		n = journal_next(b->db, b->e->id, after, send_wall(), 0, items,
 		    SEND_CHUNK, b->err);
 		if (n <= 0) {
 			failed = n == -1;
@@ -743,11 +730,8 @@ send_ahead_main(void *arg)
 			}
 		}
 	}
-	pthread_mutex_lock(&b->mu);
-	b->done = 1;
 	b->failed = failed;
-	pthread_cond_signal(&b->more);
-	pthread_mutex_unlock(&b->mu);
+	ring_close(&b->ready);
 	return NULL;
 }
 
@@ -757,30 +741,14 @@ send_ahead_main(void *arg)
 static int
 send_ahead_take(struct send_builder *b, struct send_ready *r, int nowait)
 {
-	int got = 0;
-
-	pthread_mutex_lock(&b->mu);
-	while (b->n == 0 && !b->done && !nowait)
-		pthread_cond_wait(&b->more, &b->mu);
-	if (b->n > 0) {
-		*r = b->q[b->head];
-		b->head = (b->head + 1) % SEND_AHEAD;
-		got = 1;
-		/* The builder waits only on a full queue: woken when half
-		 * of it is gone, it builds a run of messages rather than one
-		 * message per wake-up. */
-		if (--b->n == SEND_AHEAD / 2)
-			pthread_cond_signal(&b->room);
-	}
-	pthread_mutex_unlock(&b->mu);
-	return got;
+	return ring_take(&b->ready, r, 1, !nowait) == 1;
 }
 
 static int
 send_ahead_start(struct send_builder *b)
 {
-	b->head = b->n = 0;
-	b->done = b->stop = b->failed = 0;
+	ring_reopen(&b->ready);
+	b->failed = 0;
 	return pthread_create(&b->thread, NULL, send_ahead_main, b) == 0 ?
 	    0 : -1;
 }
@@ -790,19 +758,8 @@ send_ahead_start(struct send_builder *b)
 static void
 send_ahead_finish(struct send_builder *b)
 {
-	struct send_ready r;
-
-	pthread_mutex_lock(&b->mu);
-	b->stop = 1;
-	pthread_cond_signal(&b->room);
-	pthread_mutex_unlock(&b->mu);
+	ring_cancel(&b->ready);
 	pthread_join(b->thread, NULL);
-	while (b->n > 0) {
-		r = b->q[b->head];
-		b->head = (b->head + 1) % SEND_AHEAD;
-		b->n--;
-		send_ready_release(&r);
-	}
 }
 
 /* Opens the builder's own connection to the store the sender uses. */
@@ -812,9 +769,8 @@ send_ahead_open(struct send_run *run)
 	struct send_builder *b = &run->b;
 	const char *path = sqlite3_db_filename(run->db, "main");
 
-	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->more, NULL);
-	pthread_cond_init(&b->room, NULL);
+	ring_init(&b->ready, SEND_AHEAD, sizeof(struct send_ready),
+	    send_ready_drop);
 	b->e = run->e;
 	b->o = run->o;
 	b->db = db_open(path ? path : "", run->err);
@@ -834,9 +790,7 @@ send_ahead_close(struct send_builder *b)
 		json_decref(b->cache[i].data);
 	}
 	db_close(b->db);
-	pthread_cond_destroy(&b->room);
-	pthread_cond_destroy(&b->more);
-	pthread_mutex_destroy(&b->mu);
+	ring_release(&b->ready);
 }
 
 /*
@@ -927,7 +881,7 @@ send_one(struct send_run *run, struct send_flight *f, struct send_ready *r)
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;
 	memset(&r->it, 0, sizeof(r->it));
-	now = send_clock();
+	now = util_monotonic();
 	if (run->last_submit > 0)
 		send_average(&run->gap_ms, (now - run->last_submit) * 1e3);
 	run->last_submit = f->t0 = now;
@@ -1032,48 +986,51 @@ send_doubt(const char *email, const char *message_id, void *arg)
  * What the configuration puts in every message (the sender, the list's
  * name and id, the links) is checked once, by building the message of a
  * reader made up for it, before anyone is marked: when that cannot be
- * built, no message can, and that is a setting, not a reader.
+ * built, no message can, and that is a setting, not a reader. The
+ * return path and its key are the edition's: readied here, once (the
+ * edition numbered with number), for the builder. 0, or -1 with err.
  */
 static int
-send_check_edition(struct send_run *run)
+send_check_config(struct send_builder *b, struct sqlite3 *db, int number,
+    char *err)
 {
 	static const char *const no_tags[1] = { NULL };
-	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1];
+	char from[ADDR_MAX + 1], unsubscribe[ADDR_MAX + 1], why[ERR_LEN];
 	struct edition_message m;
 	struct edition_reader r;
 	json_t *data;
 	int rc;
 
-	/* The return path and its key are the edition's: numbered here,
-	 * once, and handed to the builder. */
-	if (verp_open(&run->b.verp, run->db, run->e->cfg, run->e->id, 1,
-	    run->err) == -1 || verp_reader(&run->b.verp, 1, from, unsubscribe,
-	    run->err) == -1) {
-		char why[ERR_LEN];
-
-		memcpy(why, run->err, sizeof(why));
-		send_stop(run, SEND_SETTING, "%s", why);
+	if (verp_open(&b->verp, db, b->e->cfg, b->e->id, number, err) == -1 ||
+	    verp_reader(&b->verp, 1, from, unsubscribe, err) == -1)
 		return -1;
-	}
 	memset(&r, 0, sizeof(r));
 	r.unsubscribe_mailto = unsubscribe;
 	r.email = "reader@example.org";
 	r.name = "Reader";
 	r.tags = no_tags;
 	r.unsubscribe_token = r.preferences_token = "0000000000000000";
-	data = render_edition_data(run->e->cfg, run->e->id, run->e->now,
+	data = render_edition_data(b->e->cfg, b->e->id, b->e->now,
 	    &(struct article_list){ 0 });
 	edition_message_init(&m);
-	rc = edition_message_build(run->e, data, &r, &m, run->err);
+	rc = edition_message_build(b->e, data, &r, &m, why);
 	edition_message_release(&m);
 	json_decref(data);
-	if (rc == -1) {
-		char why[ERR_LEN];
-
-		memcpy(why, run->err, sizeof(why));
-		send_stop(run, SEND_SETTING, "no message can be built: %s", why);
-	}
+	if (rc == -1)
+		util_err(err, "no message can be built: %s", why);
 	return rc;
+}
+
+static int
+send_check_edition(struct send_run *run)
+{
+	char why[ERR_LEN];
+
+	if (send_check_config(&run->b, run->db, 1, why) == -1) {
+		send_stop(run, SEND_SETTING, "%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1122,6 +1079,15 @@ send_finish(struct send_run *run)
 		journal_edition_mark(run->db, run->e->id, "done");
 }
 
+void
+send_opts_from_config(struct send_opts *o, const struct config *c)
+{
+	memset(o, 0, sizeof(*o));
+	o->rate = (double)c->smtp_rate;
+	o->send_empty = (int)c->send_empty;
+	o->retry_window = c->retry_window > 0 ? (int)c->retry_window : -1;
+}
+
 enum send_status
 send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
     const struct send_opts *o, send_log_fn log, void *arg,
@@ -1142,7 +1108,7 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	run.arg = arg;
 	run.rep = rep;
 	run.rate = o->rate;
-	run.start = run.last_refill = send_clock();
+	run.start = run.last_refill = util_monotonic();
 	run.nfl = t->capacity(t);
 	run.fl = xcalloc(run.nfl, sizeof(*run.fl));
 	run.sync_full = 1;
@@ -1172,8 +1138,138 @@ send_edition(struct sqlite3 *db, struct edition *e, struct transport *t,
 	if (run.fatal)
 		util_err(err, "%s", run.err);
 	send_finish(&run);
-	rep->elapsed = send_clock() - run.start;
+	rep->elapsed = util_monotonic() - run.start;
 	journal_unlock(db, e->id, run.owner);
 	send_run_free(&run);
 	return run.fatal ? run.status : SEND_OK;
+}
+
+/*
+ * The dry run: the journal's pass without its writes.
+ */
+
+/* The event of a reader the dry run built (or skipped, or could not
+ * build), counted in rep. */
+static void
+send_dry_event(const struct send_ready *r, struct send_event *ev,
+    struct send_report *rep)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->to = r->it.email;
+	ev->articles = r->articles;
+	ev->bytes = r->len;
+	ev->message_id = r->message_id;
+	if (r->skip != NULL) {
+		ev->status = JOURNAL_SKIPPED;
+		ev->reply = r->skip;
+		rep->skipped++;
+	} else if (r->fail != NULL) {
+		ev->status = JOURNAL_FAILED;
+		ev->reply = r->fail;
+		rep->failed++;
+	} else {
+		ev->status = JOURNAL_SENT;
+		rep->sent++;
+	}
+}
+
+/* One chunk of the dry run's pass: 1 more to read, 0 done, -1 the store
+ * failed (b->err). */
+static int
+send_dry_chunk(struct send_builder *b, int flags, int64_t *after,
+    send_log_fn log, void *arg, struct send_report *rep)
+{
+	struct journal_item items[SEND_CHUNK];
+	struct send_event ev;
+	struct send_ready r;
+	int n, i, failed = 0;
+
+	n = journal_next(b->db, b->e->id, *after, send_wall(), flags, items,
+	    SEND_CHUNK, b->err);
+	for (i = 0; i < n; i++) {
+		*after = items[i].subscriber_id;
+		if (failed || send_ready_make(b, &items[i], &r) == -1) {
+			failed = 1;
+			journal_item_release(&items[i]);
+			continue;
+		}
+		send_dry_event(&r, &ev, rep);
+		if (log != NULL)
+			log(&ev, rep, arg);
+		send_ready_release(&r);
+	}
+	return n == -1 || failed ? -1 : n > 0;
+}
+
+enum send_status
+send_dry_run(struct sqlite3 *db, struct edition *e, const struct send_opts *o,
+    send_log_fn log, void *arg, struct send_report *rep, char *err)
+{
+	struct send_builder b;	/* synchronous: its store is the caller's */
+	int flags = JOURNAL_NEXT_UNLISTED | (o->retry_failed ?
+	    JOURNAL_NEXT_FAILED : 0), rc;
+	int64_t after = 0;
+	double start = util_monotonic();
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&b, 0, sizeof(b));
+	b.db = db;
+	b.e = e;
+	b.o = o;
+	if (send_check_config(&b, db, 0, err) == -1)
+		return SEND_SETTING;
+	while ((rc = send_dry_chunk(&b, flags, &after, log, arg, rep)) == 1)
+		;
+	for (i = 0; i < b.ncache; i++) {
+		free(b.cache[i].tags);
+		json_decref(b.cache[i].data);
+	}
+	rep->elapsed = util_monotonic() - start;
+	if (rc == -1) {
+		util_err(err, "%s", b.err);
+		return SEND_ERROR;
+	}
+	return SEND_OK;
+}
+
+/*
+ * A test copy.
+ */
+
+static void
+send_copy_done(void *tag, const struct transport_result *r, void *arg)
+{
+	(void)arg;
+	*(struct transport_result *)tag = *r;
+}
+
+int
+send_test_copy(struct sqlite3 *db, struct edition *e, struct transport *t,
+    const struct edition_reader *r, const char *to,
+    struct transport_result *res, size_t *articles, char *err)
+{
+	struct edition_message m;
+	size_t len;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	edition_message_init(&m);
+	rc = send_build(db, e, r, 1, &m, articles, err);
+	if (rc < 0) {
+		edition_message_release(&m);
+		return rc;
+	}
+	len = m.eml.len;
+	rc = t->submit(t, e->cfg->from_address, to, buf_detach(&m.eml, NULL),
+	    len, res, err);
+	edition_message_release(&m);
+	if (rc != 0) {
+		res->fault = (enum transport_fault)rc;
+		snprintf(res->reply, sizeof(res->reply), "%s", err);
+		return 0;
+	}
+	while (t->poll(t, 1000, send_copy_done, NULL) > 0)
+		;
+	return 1;
 }

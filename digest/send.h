@@ -21,7 +21,9 @@
  *    carry): failed, with the reason; 4xx and lost connections: deferred,
  *    tried again in this run after a short backoff while the run's retry
  *    window lasts, else by the next run. The run goes on. "Slow down"
- *    replies also halve the sending rate. A 550 to 553 counts as a bounce.
+ *    replies also halve the sending rate. A 550 to 553 is a hard bounce,
+ *    which the journal keeps for the subscriber store to count
+ *    (journal_outcomes_take; store.h, store_deliveries_apply).
  *  - the run's: the store, a setting (TLS, the login, the sender), a
  *    server that refuses connections or gives no reply to message after
  *    message. The run stops: it withdraws what the server has not begun,
@@ -48,7 +50,6 @@ struct send_opts {
 	int retry_failed;	/* failed ones are tried again */
 	int retry_window;	/* seconds; 0 = SEND_RETRY_WINDOW, -1 none */
 	int send_empty;		/* readers with no article get mail too */
-	int bounce_limit;
 };
 
 /* One reader's outcome, for the log line and the progress; or, with
@@ -63,6 +64,7 @@ struct send_event {
 	const char *queue_id;
 	const char *message_id;
 	size_t articles;
+	size_t bytes;		/* the message's, in a dry run */
 	double ms;
 };
 
@@ -93,6 +95,11 @@ enum send_status {
 				 * the run stopped, the rest are left */
 };
 
+/* The options c sets: smtp_rate, send_empty and retry_window; the
+ * rest zero. */
+struct config;
+void send_opts_from_config(struct send_opts *o, const struct config *c);
+
 /*
  * Sends edition e (which must exist in the journal: journal_edition_
  * create) through t; the run takes the edition's lock. log is called for
@@ -110,5 +117,33 @@ enum send_status send_edition(struct sqlite3 *db, struct edition *e,
 int send_build(struct sqlite3 *db, struct edition *e,
     const struct edition_reader *r, int send_empty, struct edition_message *m,
     size_t *articles, char *err);
+
+/*
+ * What send_edition would do now, doing none of it: the same pass over
+ * the journal (journal_next, with the readers send_edition would add
+ * first: confirmed ones without a delivery, and with o->retry_failed
+ * the failed ones), each reader's message built as it would be, or
+ * their skip or failure decided as it would be; nothing delivered,
+ * nothing recorded, no lock taken. log gets one event per reader:
+ * status sent (built: bytes), skipped or failed (reply says why). e
+ * need not be in the journal. Fills rep (sent = built) and returns
+ * SEND_OK, SEND_SETTING (no message can be built: err) or SEND_ERROR.
+ */
+enum send_status send_dry_run(struct sqlite3 *db, struct edition *e,
+    const struct send_opts *o, send_log_fn log, void *arg,
+    struct send_report *rep, char *err);
+
+/*
+ * One copy of r's message (with every article, whatever send_empty says)
+ * to the address to through t, from the configured sender, recorded
+ * nowhere; waits for its end. The caller marks r as a test (its
+ * subject_prefix; no tokens, so that no link in it acts for the
+ * reader). 1 handed over (res says what became of it), 0 t refused it
+ * at once (res->fault and res->reply say why), -1 the message cannot be
+ * built (err), -2 the store failed (err). *articles: how many it has.
+ */
+int send_test_copy(struct sqlite3 *db, struct edition *e, struct transport *t,
+    const struct edition_reader *r, const char *to,
+    struct transport_result *res, size_t *articles, char *err);
 
 #endif

@@ -175,15 +175,6 @@ struct smtp {
 	size_t busy;
 };
 
-static double
-smtp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 /* ---- the password --------------------------------------------------- */
 
 int
@@ -784,7 +775,7 @@ smtp_result_fill(const struct smtp_conn *c, CURLcode rc, long code,
     struct transport_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->ms = smtp_now_ms() - c->cur->t0;
+	r->ms = util_monotonic() * 1e3 - c->cur->t0;
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
 		r->code = (int)code;
 		snprintf(r->reply, sizeof(r->reply), "%s", c->last);
@@ -880,7 +871,7 @@ smtp_deliver(struct smtp_conn *c)
 	long code;
 
 	if (smtp_precheck(c, &c->cur->result)) {
-		c->cur->result.ms = smtp_now_ms() - c->cur->t0;
+		c->cur->result.ms = util_monotonic() * 1e3 - c->cur->t0;
 		return;
 	}
 	c->retried = 0;
@@ -1079,7 +1070,7 @@ smtp_submit(struct transport *t, const char *from, const char *to,
 	sl->msg = msg;
 	sl->len = len;
 	sl->tag = tag;
-	sl->t0 = smtp_now_ms();
+	sl->t0 = util_monotonic() * 1e3;
 	sl->busy = sl->queued = 1;
 	sl->seq = sl->c->next_seq++;
 	sl->c->nbusy++;
@@ -1245,7 +1236,7 @@ smtp_conns_init(struct smtp *s, const struct smtp_opts *o, const char *url,
 }
 
 /* The state for n connections, its mutex and conditions ready. The
- * ended condition waits on the monotonic clock, like smtp_now_ms. */
+ * ended condition waits on the monotonic clock, like util_monotonic. */
 static struct smtp *
 smtp_state_new(size_t n)
 {

@@ -1,4 +1,6 @@
 #include "transport.h"
+#include "config.h"
+#include "secret.h"
 #include "smtp.h"
 #include "utf8.h"
 #include "util.h"
@@ -28,6 +30,50 @@ transport_open(const char *spec, const struct smtp_opts *smtp, char *err)
 	util_err(err, "unknown transport '%s' (expected outbox:DIR or an "
 	    "smtp:// or smtps:// URL)", spec);
 	return NULL;
+}
+
+int
+transport_config_is_smtp(const struct config *c, const char *smtp_url)
+{
+	return *(smtp_url != NULL ? smtp_url : c->smtp_url) != '\0';
+}
+
+/* c's SMTP options for url; the password is the caller's to set. */
+static void
+transport_smtp_opts(const struct config *c, const char *url,
+    long connections, struct smtp_opts *so)
+{
+	memset(so, 0, sizeof(*so));
+	so->url = url;
+	so->tls = strcmp(c->smtp_tls, "off") == 0 ? SMTP_TLS_OFF :
+	    SMTP_TLS_STARTTLS;
+	so->user = *c->smtp_user ? c->smtp_user : NULL;
+	so->cafile = *c->smtp_cafile ? c->smtp_cafile : NULL;
+	so->ehlo = *c->smtp_ehlo ? c->smtp_ehlo : NULL;
+	so->timeout_ms = c->smtp_timeout * 1000;
+	so->connections = (size_t)(connections > 0 ? connections :
+	    c->smtp_connections);
+}
+
+struct transport *
+transport_open_config(const struct config *c, const char *smtp_url,
+    const char *outbox, long connections, char *err)
+{
+	const char *url = smtp_url != NULL ? smtp_url : c->smtp_url;
+	struct smtp_opts so;
+	struct transport *t;
+	char *password = NULL;	/* owned; wiped by secret_free */
+
+	if (!transport_config_is_smtp(c, smtp_url))
+		return outbox_open(outbox, err);
+	transport_smtp_opts(c, url, connections, &so);
+	if (so.user != NULL && smtp_password_load(*c->smtp_password_file ?
+	    c->smtp_password_file : NULL, &password, err) == -1)
+		return NULL;
+	so.password = password;
+	t = transport_open(url, &so, err);
+	secret_free(password);
+	return t;
 }
 
 void

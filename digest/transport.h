@@ -105,6 +105,24 @@ struct transport *transport_open(const char *spec,
     const struct smtp_opts *smtp, char *err);
 void transport_close(struct transport *t);
 
+/*
+ * Opens the transport the configuration c names, as send and serve
+ * deliver through: SMTP when smtp_url (NULL: c's smtp_url) is a URL,
+ * with c's TLS, login, CA file, EHLO name, timeout and connections
+ * (connections <= 0: c's smtp_connections), the password read by
+ * smtp_password_load (the environment or c's smtp_password_file); else
+ * the outbox directory outbox. NULL with err: for SMTP, a setting (the
+ * URL, the password); for the outbox, a directory that cannot be made
+ * (transport_config_is_smtp says which).
+ */
+struct config;
+struct transport *transport_open_config(const struct config *c,
+    const char *smtp_url, const char *outbox, long connections, char *err);
+
+/* 1 when transport_open_config(c, smtp_url, ...) opens SMTP, 0 when it
+ * opens the outbox. */
+int transport_config_is_smtp(const struct config *c, const char *smtp_url);
+
 /* The outbox backend, for transport_open and tests. */
 struct transport *outbox_open(const char *dir, char *err);
 

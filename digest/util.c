@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 (util_err)(char *err, const char *fmt, ...)
@@ -152,6 +153,15 @@ util_read_file(const char *path, size_t max, char **data, size_t *len,
 	return 0;
 }
 
+double
+util_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 const char *
 util_trim(const char *s, size_t *len)
 {
@@ -192,4 +202,25 @@ util_json_string(const char *s)
 	j = json_string(fixed);
 	free(fixed);
 	return j;
+}
+
+void
+util_log_kv(FILE *f, const char *key, const char *v)
+{
+	const char *p;
+
+	if (v == NULL || *v == '\0')
+		return;
+	fprintf(f, " %s=\"", key);
+	for (p = v; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7F)
+			fputc(' ', f);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ERR_LEN 256
 
@@ -57,6 +58,10 @@ int util_parse_long(const char *s, long long min, long long max,
 int util_read_file(const char *path, size_t max, char **data, size_t *len,
     char *err);
 
+/* Seconds on the monotonic clock: for intervals, rates and deadlines,
+ * which the time of day (set back, or stepped by NTP) would falsify. */
+double util_monotonic(void);
+
 /* Trims ASCII and Unicode whitespace from both ends of [s, s+*len):
  * returns the new start and updates *len. */
 const char *util_trim(const char *s, size_t *len);
@@ -67,5 +72,10 @@ const char *util_trim(const char *s, size_t *len);
  * new reference. */
 struct json_t;
 struct json_t *util_json_string(const char *s);
+
+/* Writes ` key="value"` for a key=value log line: a quote or backslash
+ * escaped, a control character as a space, so that a value can neither
+ * end the line nor forge another key. Nothing for NULL or "". */
+void util_log_kv(FILE *f, const char *key, const char *value);
 
 #endif

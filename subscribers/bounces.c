@@ -49,52 +49,27 @@ bounces_step(sqlite3 *db, sqlite3_stmt *st, const char *what, char *err)
 /* What an event makes of a subscriber it suppresses, and how the
  * consent log names it. */
 static const struct {
-	const char *status;
+	enum store_status status;
 	enum store_action action;
 } bounces_effect[BOUNCES_NKINDS] = {
-	[BOUNCES_HARD] = { "bounced", STORE_ACTION_BOUNCE },
-	[BOUNCES_SOFT] = { "bounced", STORE_ACTION_BOUNCE },
-	[BOUNCES_COMPLAINT] = { "complained", STORE_ACTION_COMPLAINT },
-	[BOUNCES_UNSUBSCRIBE] = { "unsubscribed", STORE_ACTION_UNSUBSCRIBE },
+	[BOUNCES_HARD] = { STORE_BOUNCED, STORE_ACTION_BOUNCE },
+	[BOUNCES_SOFT] = { STORE_BOUNCED, STORE_ACTION_BOUNCE },
+	[BOUNCES_COMPLAINT] = { STORE_COMPLAINED, STORE_ACTION_COMPLAINT },
+	[BOUNCES_UNSUBSCRIBE] = { STORE_UNSUBSCRIBED, STORE_ACTION_UNSUBSCRIBE },
 };
 
 int
 bounces_suppress(sqlite3 *db, const struct bounces_event *ev, char *err)
 {
 	struct store_consent c;
-	sqlite3_stmt *st;
-	char *email = NULL;
-	int rc;
 
-	st = db_prepare(db, "UPDATE subscriber SET status = ?2, "
-	    "unsubscribed = ?3, confirm_token = NULL WHERE id = ?1 AND "
-	    "status IN ('confirmed', 'pending') RETURNING email", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, ev->subscriber_id);
-	sqlite3_bind_text(st, 2, bounces_effect[ev->kind].status, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ev->received);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		email = xstrdup((const char *)sqlite3_column_text(st, 0));
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(email);
-		return db_err(db, err, "changing a subscriber's status");
-	}
-	if (email == NULL)
-		return 0;
 	memset(&c, 0, sizeof(c));
 	c.time = ev->received;
 	c.action = bounces_effect[ev->kind].action;
 	c.form = "return mailbox";
 	c.detail = ev->diagnostic != NULL ? ev->diagnostic : ev->message_id;
-	rc = store_consent_add(db, email, &c, err);
-	free(email);
-	return rc == -1 ? -1 : 1;
+	return store_subscriber_suppress(db, ev->subscriber_id,
+	    bounces_effect[ev->kind].status, &c, err);
 }
 
 /* Inserts the event unless its message was recorded before: 1 added,
@@ -174,8 +149,8 @@ bounces_mark_applied(sqlite3 *db, int64_t id, enum bounces_kind kind,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, bounces_effect[kind].status, -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store_status_name(bounces_effect[kind].status),
+	    -1, SQLITE_STATIC);
 	return bounces_step(db, st, "recording a bounce", err);
 }
 

@@ -14,6 +14,27 @@
 #define FORM_BOUNDARY_MAX 70	/* RFC 2046 */
 #define FORM_NAME_MAX 64	/* a field name we could know */
 
+int
+form_from_body(const char *type, const char *body, size_t len,
+    struct form *f, char *err)
+{
+	size_t n;
+
+	if (type == NULL)
+		type = "";
+	n = strcspn(type, "; \t");
+	if (n == 33 && strncasecmp(type, "application/x-www-form-urlencoded",
+	    n) == 0)
+		return form_from_urlencoded(body, len, f, err);
+	if (n == 19 && strncasecmp(type, "multipart/form-data", n) == 0)
+		return form_from_multipart(body, len, type, f, err);
+	if (n == 16 && strncasecmp(type, "application/json", n) == 0)
+		return form_from_json(body, len, f, err);
+	util_err(err, "send the form as application/x-www-form-urlencoded, "
+	    "multipart/form-data or application/json");
+	return -2;
+}
+
 void
 form_release(struct form *f)
 {
@@ -338,7 +359,8 @@ form_from_multipart(const char *body, size_t len, const char *type,
 		p += dn;
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
 			return 0;	/* the close delimiter */
-		p += strspn(p, " \t");	/* transport padding */
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;	/* transport padding */
 		if (p < end && *p == '\r')
 			p++;
 		if (p >= end || *p != '\n')
@@ -349,7 +371,9 @@ form_from_multipart(const char *body, size_t len, const char *type,
 			;
 		if (next == NULL)
 			return util_err(err, "the multipart form is cut short");
-		stop = next - 1;
+		/* The line break before a delimiter is the delimiter's: a
+		 * delimiter right after the one before has an empty part. */
+		stop = next > p ? next - 1 : p;
 		if (stop > p && stop[-1] == '\r')
 			stop--;
 		if (form_part(p, stop, f, err) == -1)

@@ -49,6 +49,13 @@ int form_from_multipart(const char *body, size_t len, const char *type,
  * them); duplicate keys are refused as in a urlencoded form. */
 int form_from_json(const char *body, size_t len, struct form *f, char *err);
 
+/* The fields of a body as its Content-Type header (the whole value;
+ * NULL for none) says: urlencoded, multipart or JSON, as above. 0, -1
+ * with err, or -2 with err for a type that is none of the three (HTTP's
+ * 415). */
+int form_from_body(const char *type, const char *body, size_t len,
+    struct form *f, char *err);
+
 /* Frees the values and zeroes f. */
 void form_release(struct form *f);
 

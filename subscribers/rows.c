@@ -560,6 +560,35 @@ rows_row_name(struct rows_row *r, const char *name, size_t len, char *msg)
 	return 0;
 }
 
+/* The status an import leaves: rows_row_merge's rules. */
+static enum store_status
+rows_status_merged(const struct store_subscriber *old, enum store_status want)
+{
+	if (store_status_suppressed(old->status))
+		return old->status;
+	if (store_status_suppressed(want) || (old->status == STORE_PENDING &&
+	    want == STORE_CONFIRMED))
+		return want;
+	return old->status;
+}
+
+void
+rows_row_merge(struct rows_row *r, struct store_subscriber *old)
+{
+	if (!r->has_name) {
+		r->s.name = old->name;
+		old->name = NULL;
+	}
+	if (!r->has_tags) {
+		r->s.tags = old->tags;
+		r->s.ntags = old->ntags;
+		r->s.tags_cap = old->tags_cap;
+		old->tags = NULL;
+		old->ntags = old->tags_cap = 0;
+	}
+	r->s.status = rows_status_merged(old, r->s.status);
+}
+
 /* The status words of digest and of the tools people move from. */
 static const struct {
 	const char *word;

@@ -103,6 +103,16 @@ int rows_row_email(struct rows_row *r, const char *email, size_t len,
 int rows_row_name(struct rows_row *r, const char *name, size_t len,
     char *msg);
 
+/*
+ * Fills in what r does not give from old, the subscriber stored under
+ * r's key: its name and tags move to r (old no longer owns them), and
+ * the status follows the rules of consent: it moves from pending to
+ * confirmed, and from anything to suppressed (a suppression list carried
+ * over), never from suppressed back (only the person can, by a new
+ * double opt-in) nor from confirmed to pending.
+ */
+void rows_row_merge(struct rows_row *r, struct store_subscriber *old);
+
 /* A file being read. */
 struct rows_state;
 struct rows {

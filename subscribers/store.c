@@ -3,6 +3,8 @@
 #include "article.h"
 #include "date.h"
 #include "db.h"
+#include "edition.h"
+#include "journal.h"
 #include "token.h"
 #include "utf8.h"
 #include "util.h"
@@ -86,6 +88,19 @@ store_subscriber_list_release(struct store_subscriber_list *l)
 		store_subscriber_release(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+void
+store_subscriber_reader(const struct store_subscriber *s,
+    struct edition_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->email = s->email;
+	r->name = s->name;
+	r->tags = (const char *const *)s->tags;
+	r->ntags = s->ntags;
+	r->unsubscribe_token = s->unsubscribe_token;
+	r->preferences_token = s->preferences_token;
 }
 
 const char *
@@ -624,7 +639,7 @@ store_run(sqlite3 *db, const char *sql, int64_t id, const char *key,
 	sqlite3_bind_int64(st, 2, date_now());
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(db, err, "removing a subscriber");
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "changing a subscriber");
 }
 
 /*
@@ -690,6 +705,109 @@ store_subscriber_remove(sqlite3 *db, const char *email, int forget,
 		return -1;
 	}
 	return rc;
+}
+
+/* What store_deliveries_apply carries through the journal's outcomes. */
+struct store_apply {
+	sqlite3 *db;
+	long bounce_limit;
+	int64_t bounced;	/* subscribers bounced now */
+};
+
+int
+store_subscriber_suppress(sqlite3 *db, int64_t id, enum store_status status,
+    const struct store_consent *c, char *err)
+{
+	sqlite3_stmt *st;
+	char *email = NULL;	/* owned */
+	int rc;
+
+	st = db_prepare(db, "UPDATE subscriber SET status = ?2, "
+	    "unsubscribed = ?3, confirm_token = NULL WHERE id = ?1 AND "
+	    "status IN ('confirmed', 'pending') RETURNING email", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, store_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->time);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		email = xstrdup((const char *)sqlite3_column_text(st, 0));
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(email);
+		return db_err(db, err, "changing a subscriber's status");
+	}
+	if (email == NULL)
+		return 0;
+	rc = store_consent_add(db, email, c, err);
+	free(email);
+	return rc == -1 ? -1 : 1;
+}
+
+/* One more hard bounce in a row for the subscriber of o: into *n, how
+ * many now. 0, or -1 with err. */
+static int
+store_bounce_count(sqlite3 *db, int64_t id, int64_t *n, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE subscriber SET bounces = "
+	    "bounces + 1 WHERE id = ?1 RETURNING bounces", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "counting a bounce");
+}
+
+static int
+store_outcome_apply(const struct journal_outcome *o, void *arg, char *err)
+{
+	struct store_apply *a = arg;
+	struct store_consent c;
+	int64_t n;
+	int rc;
+
+	if (o->kind == JOURNAL_OUTCOME_DELIVERED)
+		return store_run(a->db, "UPDATE subscriber SET bounces = 0 "
+		    "WHERE id = ?1 AND bounces > 0", o->subscriber_id, NULL, err);
+	if (store_bounce_count(a->db, o->subscriber_id, &n, err) == -1)
+		return -1;
+	if (n < a->bounce_limit)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.time = o->updated;
+	c.action = STORE_ACTION_BOUNCE;
+	c.form = "smtp";
+	c.detail = o->reply;
+	if ((rc = store_subscriber_suppress(a->db, o->subscriber_id,
+	    STORE_BOUNCED, &c, err)) == -1)
+		return -1;
+	a->bounced += rc;
+	return 0;
+}
+
+int64_t
+store_deliveries_apply(sqlite3 *db, long bounce_limit, char *err)
+{
+	struct store_apply a;
+
+	memset(&a, 0, sizeof(a));
+	a.db = db;
+	a.bounce_limit = bounce_limit;
+	if (db_begin(db, err) == -1)
+		return -1;
+	if (journal_outcomes_take(db, store_outcome_apply, &a, err) == -1 ||
+	    db_commit(db, err) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return a.bounced;
 }
 
 static void

@@ -112,6 +112,13 @@ void store_subscriber_tags_add_joined(struct store_subscriber *s,
     const char *joined);
 void store_subscriber_list_release(struct store_subscriber_list *l);
 
+/* Fills r (edition.h) for a message to s: address, name, topics and
+ * link tokens, borrowed from s, which must outlive r; the rest of r
+ * zeroed. Every subscriber becomes a reader here. */
+struct edition_reader;
+void store_subscriber_reader(const struct store_subscriber *s,
+    struct edition_reader *r);
+
 const char *store_status_name(enum store_status st);
 /* 0 and *st for "pending", "confirmed"...; -1 for anything else. */
 int store_status_from_name(const char *name, enum store_status *st);
@@ -177,6 +184,27 @@ int store_subscriber_records(struct sqlite3 *db, const char *email,
  * done, 0 no such subscriber, -1 error. */
 int store_subscriber_remove(struct sqlite3 *db, const char *email,
     int forget, const char *form, char *err);
+
+/* Suppresses subscriber id (store_status_suppressed: status is
+ * unsubscribed, bounced or complained) if they are confirmed or
+ * pending, as of c->time, and appends c to their consent log: 1
+ * changed, 0 nothing to change (suppressed already, or gone), -1 with
+ * err. The caller holds the transaction. */
+int store_subscriber_suppress(struct sqlite3 *db, int64_t id,
+    enum store_status status, const struct store_consent *c, char *err);
+
+/*
+ * Applies what the journal's deliveries said about subscribers, each
+ * once (journal.h, journal_outcomes_take), in one transaction with
+ * their taking: a message delivered sets their bounces in a row back
+ * to 0; a hard bounce adds one, and at bounce_limit a confirmed (or
+ * pending) subscriber becomes bounced, with a consent entry (form
+ * "smtp", the server's reply). A send calls it before it adds its
+ * readers and after it ends. Returns how many became bounced, or -1
+ * with err.
+ */
+int64_t store_deliveries_apply(struct sqlite3 *db, long bounce_limit,
+    char *err);
 
 /* Appends c to the consent log of that address (any form of it: the
  * key is what is kept). 0, or -1 with err (also for an address that is

@@ -108,8 +108,9 @@ for name in $all; do
 done
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/digest-tests.XXXXXX")
-# The servers some tests start drop to users of their own (smtp-sink to
-# nobody, Dovecot to dovecot), who must reach the tests' folders.
+# mktemp makes it 0700: the servers the tests start that drop to their
+# own users (smtp-sink, Postfix, Dovecot's auth) must reach their
+# folders inside it.
 chmod 755 "$logdir"
 : >"$logdir/results"
 times="$BUILD/test-times"

@@ -4,12 +4,12 @@
  *
  * Cases as data: tests/data/feeds/NAME.expect (an input and what feed_parse
  * gives for it), tests/data/feeds/corpus.txt (every feed of
- * ../shared/testdata/feeds, its kind and item count), tests/data/html.txt
- * and tests/data/urls.txt. Also checked: dates and categories against
- * rss-parser's own expected outputs, the HTML quick path against
- * html_to_text on every HTML fragment of the corpus, and hostile input
- * made here (billion laughs, external entities, deep nesting, truncation,
- * NUL bytes, random damage).
+ * ../shared/testdata/feeds, its kind and item count) and
+ * tests/data/html.txt (resolved URLs are test_url's). Also checked: dates
+ * and categories against rss-parser's own expected outputs, the HTML
+ * quick path against html_to_text on every HTML fragment of the corpus,
+ * and hostile input made here (billion laughs, external entities, deep
+ * nesting, truncation, NUL bytes, random damage).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -921,37 +921,6 @@ test_quick_path_on_corpus(void **state)
 	assert_int_equal(st.failures, 0);
 }
 
-/* A row of urls.txt: base, reference, what they resolve to. */
-static int
-check_url_case(char **f, int nf, int lineno)
-{
-	char *got;
-	int bad;
-
-	if (nf < 3)
-		fail_msg("urls.txt:%d: bad line", lineno);
-	got = feed_url_resolve(f[1], f[0]);
-	bad = strcmp(got, f[2]) != 0;
-	if (bad)
-		print_error("urls.txt:%d: '%s' against '%s' gave '%s', want "
-		    "'%s'\n", lineno, f[1], f[0], got, f[2]);
-	free(got);
-	return bad;
-}
-
-static void
-test_url_table(void **state)
-{
-	char *got;
-
-	(void)state;
-	tu_table_run("urls.txt", 3, check_url_case, 45);
-	/* No base: the reference as it is. */
-	got = feed_url_resolve("a/b", NULL);
-	assert_string_equal(got, "a/b");
-	free(got);
-}
-
 
 /*
  * Hostile input, made here.
@@ -1311,7 +1280,6 @@ main(void)
 		cmocka_unit_test(test_rss_parser_outputs),
 		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_quick_path_on_corpus),
-		cmocka_unit_test(test_url_table),
 		cmocka_unit_test(test_billion_laughs),
 		cmocka_unit_test(test_external_entities),
 		cmocka_unit_test(test_deep_nesting),

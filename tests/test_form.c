@@ -105,6 +105,86 @@ test_form_tags_max(void **state)
 	buf_release(&b);
 }
 
+/* The body's Content-Type picks its parser; a type it does not read
+ * is -2 (415). */
+static void
+test_form_body(void **state)
+{
+	static const struct {
+		const char *type, *body;
+		int rc;
+	} cases[] = {
+		{ "application/x-www-form-urlencoded", "email=a%40b.org", 0 },
+		{ "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+		    "email=a%40b.org", 0 },
+		{ "application/json", "{\"email\":\"a@b.org\"}", 0 },
+		{ "multipart/form-data; boundary=b", "--b\r\nContent-"
+		    "Disposition: form-data; name=\"email\"\r\n\r\na@b.org"
+		    "\r\n--b--\r\n", 0 },
+		{ "multipart/form-data; boundary=b", "--b \t\nContent-"
+		    "Disposition: form-data; name=\"email\"\n\na@b.org"
+		    "\n--b--", 0 },
+		{ "multipart/form-data", "--b--", -1 },
+		{ "multipart/form-data; boundary=b", "--b\r\n--b\r\nContent-"
+		    "Disposition: form-data; name=\"email\"\r\n\r\na@b.org"
+		    "\r\n--b--\r\n", -1 },
+		{ "text/plain", "email=a%40b.org", -2 },
+		{ "application/x-www-form-urlencodedX", "email=a", -2 },
+		{ NULL, "email=a%40b.org", -2 },
+	};
+	struct form f;
+	char err[ERR_LEN], *body;
+	size_t i, n;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		/* Exactly the body's bytes, no NUL after them. */
+		n = strlen(cases[i].body);
+		body = xmalloc(n);
+		memcpy(body, cases[i].body, n);
+		memset(&f, 0, sizeof(f));
+		rc = form_from_body(cases[i].type, body, n, &f, err);
+		if (rc != cases[i].rc)
+			fail_msg("%s: %d, not %d (%s)", cases[i].type ?
+			    cases[i].type : "(none)", rc, cases[i].rc, err);
+		if (rc == 0)
+			assert_string_equal(f.email, "a@b.org");
+		form_release(&f);
+		free(body);
+	}
+}
+
+/* A multipart body that ends right after a delimiter, its padding or
+ * a line break is cut short, and read within its bytes. */
+static void
+test_form_multipart_cut(void **state)
+{
+	static const char *const bodies[] = {
+		"--b", "--b ", "--b\t\t", "--b\r", "--b\r\n",
+		"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv",
+		("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv"
+		    "\r\n--b"),
+	};
+	struct form f;
+	char err[ERR_LEN], *body;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		n = strlen(bodies[i]);
+		body = xmalloc(n);
+		memcpy(body, bodies[i], n);
+		memset(&f, 0, sizeof(f));
+		if (form_from_multipart(body, n, "multipart/form-data; "
+		    "boundary=b", &f, err) != -1 || strstr(err, "cut short") ==
+		    NULL)
+			fail_msg("'%s' is not cut short: %s", bodies[i], err);
+		form_release(&f);
+		free(body);
+	}
+}
+
 int
 main(void)
 {
@@ -112,6 +192,8 @@ main(void)
 		cmocka_unit_test(test_form_cases),
 		cmocka_unit_test(test_form_fields),
 		cmocka_unit_test(test_form_tags_max),
+		cmocka_unit_test(test_form_body),
+		cmocka_unit_test(test_form_multipart_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

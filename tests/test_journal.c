@@ -166,7 +166,7 @@ test_record_and_bounces(void **state)
 	int n, i, k;
 
 	(void)state;
-	n = journal_next(db, "2026-W48", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W48", 0, NOW, 0, items, 8, err);
 	assert_int_equal(n, 3);
 	memset(r, 0, sizeof(r));
 	r[0].subscriber_id = items[0].subscriber_id;
@@ -184,18 +184,18 @@ test_record_and_bounces(void **state)
 	for (i = 0; i < n; i++)
 		journal_item_release(&items[i]);
 	/* Only the lock's owner may record. */
-	assert_int_equal(journal_record(db, "2026-W48", "intruder", 1, r, 3, 2,
+	assert_int_equal(journal_record(db, "2026-W48", "intruder", 1, r, 3,
 	    NOW, err), -1);
 	assert_non_null(strstr(err, "taken over"));
-	assert_int_equal(journal_record(db, "2026-W48", "me", 1, r, 3, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W48", "me", 1, r, 3, NOW,
 	    err), 0);
 	assert_int_equal(journal_edition_get(db, "2026-W48", &e, err), 1);
 	assert_int_equal(e.count[JOURNAL_SENT], 1);
 	assert_int_equal(e.count[JOURNAL_DEFERRED], 1);
 	assert_int_equal(e.count[JOURNAL_FAILED], 1);
 	/* Deferred ones come back when due, not before. */
-	assert_int_equal(journal_next(db, "2026-W48", 0, NOW, items, 8, err), 0);
-	n = journal_next(db, "2026-W48", 0, NOW + 100, items, 8, err);
+	assert_int_equal(journal_next(db, "2026-W48", 0, NOW, 0, items, 8, err), 0);
+	n = journal_next(db, "2026-W48", 0, NOW + 100, 0, items, 8, err);
 	assert_int_equal(n, 1);
 	journal_item_release(&items[0]);
 	assert_int_equal(journal_next_due(db, "2026-W48"), NOW + 100);
@@ -205,17 +205,33 @@ test_record_and_bounces(void **state)
 	assert_int_equal(journal_lock(db, "2026-W49", "me", NOW, NULL, 0, err),
 	    1);
 	assert_int_equal(journal_deliveries_add(db, "2026-W49", err), 3);
-	assert_int_equal(journal_record(db, "2026-W49", "me", 1, &r[2], 1, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W49", "me", 1, &r[2], 1, NOW,
 	    err), 0);
+	/* The journal changes no subscriber: the store takes the two
+	 * bounces (once: a second take finds none) and bounces them. */
+	assert_int_equal(store_deliveries_apply(db, 2, err), 1);
+	assert_int_equal(store_deliveries_apply(db, 2, err), 0);
 	store_subscriber_init(&s);
 	for (k = 0; k < 2; k++) {
 		const char *who = k == 0 ? "late@example.org" : "one@example.org";
 
 		assert_int_equal(store_subscriber_find(db, who, &s, err), 1);
-		if (s.id == r[2].subscriber_id)
+		if (s.id == r[2].subscriber_id) {
+			json_t *log;
+			char *dump;
+
 			assert_int_equal(s.status, STORE_BOUNCED);
-		else
+			/* Said in their consent log, with the reply. */
+			assert_int_equal(store_consent_list(db, who, &log, err),
+			    0);
+			dump = json_dumps(log, JSON_COMPACT);
+			assert_non_null(strstr(dump, "\"action\":\"bounce\""));
+			assert_non_null(strstr(dump, "5.1.1 no such user"));
+			free(dump);
+			json_decref(log);
+		} else {
 			assert_int_equal(s.status, STORE_CONFIRMED);
+		}
 		store_subscriber_release(&s);
 	}
 	/* And a failed one can be tried again. */
@@ -269,7 +285,7 @@ test_in_doubt(void **state)
 	assert_int_equal(journal_lock(db, "2026-W50", "me", NOW, NULL, 0, err),
 	    1);
 	assert_true(journal_deliveries_add(db, "2026-W50", err) >= 2);
-	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W50", 0, NOW, 0, items, 8, err);
 	assert_true(n >= 2);
 	for (i = 0; i < n; i++)
 		if (strcmp(items[i].email, "one@example.org") == 0)
@@ -282,7 +298,7 @@ test_in_doubt(void **state)
 	r[1].subscriber_id = items[one == 0 ? 1 : 0].subscriber_id;
 	r[1].sending = 1;
 	r[1].message_id = "<b1@x>";
-	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 2, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 2, NOW,
 	    err), 0);
 	assert_int_equal(journal_edition_get(db, "2026-W50", &e, err), 1);
 	assert_int_equal(e.sending, 2);
@@ -292,7 +308,7 @@ test_in_doubt(void **state)
 	r[2].status = JOURNAL_SENT;
 	r[2].code = 250;
 	r[2].message_id = "<b1@x>";
-	assert_int_equal(journal_record(db, "2026-W50", "me", 0, &r[2], 1, 2,
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, &r[2], 1,
 	    NOW, err), 0);
 	for (i = 0; i < n; i++)
 		journal_item_release(&items[i]);
@@ -314,14 +330,14 @@ test_in_doubt(void **state)
 	assert_string_equal(row, "-|<a1@x>");
 	/* A second stop with the next copy in flight: both ids are kept. */
 	r[0].message_id = "<a2@x>";
-	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 1, 2, NOW,
+	assert_int_equal(journal_record(db, "2026-W50", "me", 0, r, 1, NOW,
 	    err), 0);
 	assert_int_equal(journal_in_doubt(db, "2026-W50", doubt_cb, &seen,
 	    err), 1);
 	assert_int_equal(journal_delivery_each(db, "2026-W50", doubt_row, row,
 	    err), 0);
 	assert_string_equal(row, "-|<a1@x> <a2@x>");
-	n = journal_next(db, "2026-W50", 0, NOW, items, 8, err);
+	n = journal_next(db, "2026-W50", 0, NOW, 0, items, 8, err);
 	assert_int_equal(n, e.count[JOURNAL_PENDING]);
 	for (i = 0; i < n; i++)
 		journal_item_release(&items[i]);

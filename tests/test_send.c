@@ -343,7 +343,6 @@ run_send(const char *edition, int retry_window, struct outcome *out)
 	memset(out, 0, sizeof(*out));
 	memset(&o, 0, sizeof(o));
 	o.retry_window = retry_window;
-	o.bounce_limit = 3;
 	snprintf(fk.edition, sizeof(fk.edition), "%s", edition);
 	assert_int_equal(edition_open(&e, &cfg, edition, NOW, "30d", err), 0);
 	if (journal_edition_create(db, edition, e.since, NOW + 1, 0, NOW, 0,
@@ -464,6 +463,10 @@ test_5xx_is_one_readers(void **state)
 	assert_int_equal(out.rep.failed, 2);
 	assert_int_equal(out.rep.sent, READERS - 2);
 	assert_string_equal(reply_of("r03@example.org"), "550 fake 550");
+	/* The journal keeps the bounce; the store counts it. */
+	assert_int_equal(count("SELECT bounces FROM subscriber WHERE email = "
+	    "'r03@example.org'"), 0);
+	assert_int_equal(store_deliveries_apply(db, 3, out.err), 0);
 	assert_int_equal(count("SELECT bounces FROM subscriber WHERE email = "
 	    "'r03@example.org'"), 1);
 	assert_int_equal(count("SELECT bounces FROM subscriber WHERE email = "

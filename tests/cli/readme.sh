@@ -20,7 +20,7 @@ while read -r cmd; do
 	# shellcheck disable=SC2086
 	"$DIGEST" $cmd -h >"$T/got" || fail "digest $cmd -h exits non-zero"
 	diff -u "$T/want" "$T/got" >"$T/diff" ||
-		{ cat "$T/diff"; fail "README usage of 'digest $cmd' differs"; }
+		{ cat "$T/diff"; fail "README usage of 'digest $cmd' differs: make readme"; }
 done <"$T/commands"
 
 case_begin "every command says what its exit statuses mean"

@@ -22,6 +22,21 @@ run --config "$T/digest.conf" send --edition V1
 expect_rc 0 "send with return_path"
 "$PY" "$TESTS/py/verp_envelope.py" "$T/smtpd.log" "$DIGEST_DB" "$TESTS/servers" || fail "VERP envelope"
 
+case_begin "a preview of the sent edition shows the reader's own mailto"
+# preview --edition shows a sent edition as its reader got it: the
+# List-Unsubscribe of the message they received, token and all.
+rcpt=$(sql "SELECT email FROM subscriber ORDER BY id LIMIT 1")
+got=$(grep -l "^To:.*$rcpt" "$T"/received/* | head -n 1)
+[ -n "$got" ] || fail "no message received for $rcpt"
+run --config "$T/digest.conf" preview --edition V1 --subscriber "$rcpt" --format eml
+expect_rc 0 "preview of V1"
+unfold='/^List-Unsubscribe:/ { f = 1; printf "%s", $0; next }
+	f && /^[ \t]/ { printf "%s", $0; next } f { print ""; f = 0 }'
+tr -d '\r' <"$got" | awk "$unfold" >"$T/want"
+tr -d '\r' <"$T/out" | awk "$unfold" >"$T/shown"
+grep -q "unsubscribe+" "$T/want" || fail "the sent message has no VERP mailto"
+diff "$T/want" "$T/shown" || fail "the preview's List-Unsubscribe is not the one sent"
+
 case_begin "without return_path"
 # Without return_path: as before.
 write_conf "$port"

@@ -72,7 +72,23 @@ write("form", [("urlencoded-%d" % i, b"\x00" + b.encode())
                for i, b in enumerate(bodies)] +
       [("json-1", b'\x01{"email":"Zoe@example.org","name":"Zo\\u00eb",'
         b'"tags":["science","climate"],"website":""}'),
-       ("json-2", b'\x01{"token":"abc","tags":"politics"}')])
+       ("json-2", b'\x01{"token":"abc","tags":"politics"}'),
+       ("multipart-1", b'\x02--b\r\nContent-Disposition: form-data; '
+        b'name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n'),
+       ("multipart-2", b'\x02--b\r\nContent-Disposition: form-data; '
+        b'name="email"\r\n\r\nzoe@example.org\r\n--b\r\n'
+        b'Content-Disposition: form-data; name="tags"\r\n\r\nscience\r\n'
+        b'--b--\r\n')])
+
+write("client", [(n, bytes([k]) + v.encode()) for n, k, v in [
+    ("xff", 0, "203.0.113.9, 10.1.2.3"),
+    ("xff-port", 0, "1.2.3.4,203.0.113.9:4711"),
+    ("xff-v6", 0, "[2001:db9::1]:80, 2001:db8::2"),
+    ("forwarded", 1,
+     'for=192.0.2.60;proto=http, for="[2001:db8:cafe::17]:4711"'),
+    ("hidden", 1, "for=_hidden;by=10.0.0.9"),
+    ("mapped", 1, "for=::ffff:203.0.113.5"),
+    ("proxies", 0, "192.168.0.0/12 ::1, 10.0.0.0/33")]])
 
 tpls = sorted(glob.glob("templates/*.mustache"))
 write("template", [(os.path.basename(p), b"\x00" + read(p)) for p in tpls] +

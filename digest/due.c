@@ -1,0 +1,70 @@
+#include "due.h"
+#include "config.h"
+#include "journal.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+due_check(struct sqlite3 *db, const struct schedule *s, int64_t now,
+    struct due *d, char *err)
+{
+	struct journal_edition je;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->slot = schedule_last_slot(s, now);
+	if (d->slot == SCHEDULE_NONE)
+		return util_err(err, "the time %lld is out of the schedule's "
+		    "range", (long long)now);
+	schedule_edition_id(d->slot, s, d->id);
+	if ((rc = journal_edition_get(db, d->id, &je, err)) == -1)
+		return -1;
+	if (rc == 0) {
+		d->action = DUE_MAKE;
+		return 0;
+	}
+	snprintf(d->status, sizeof(d->status), "%s", je.status);
+	d->action = strcmp(je.status, "open") == 0 ? DUE_RESUME : DUE_NOTHING;
+	return 0;
+}
+
+int64_t
+due_since(struct sqlite3 *db, int64_t slot)
+{
+	struct journal_edition last;
+	char err[ERR_LEN];
+
+	if (journal_edition_last(db, &last, err) == 1 && last.until < slot &&
+	    last.until > slot - DUE_GAP_MAX * DUE_FIRST_WINDOW)
+		return last.until;
+	return slot - DUE_FIRST_WINDOW;
+}
+
+int
+due_make(struct sqlite3 *db, const struct config *c, struct due *d,
+    int64_t now, char note[DUE_NOTE_MAX], char *err)
+{
+	int64_t since = due_since(db, d->slot), n;
+
+	note[0] = '\0';
+	n = journal_edition_count(db, since, d->slot, c->max_age, err);
+	if (n == -1)
+		return -1;
+	if (n < c->min_articles) {
+		snprintf(note, DUE_NOTE_MAX, "%lld new article%s, fewer than "
+		    "min_articles %ld", (long long)n, n == 1 ? "" : "s",
+		    c->min_articles);
+		if (journal_edition_skip(db, d->id, since, d->slot, d->slot, now,
+		    note, err) == -1)
+			return -1;
+		snprintf(d->status, sizeof(d->status), "skipped");
+		return 0;
+	}
+	if (journal_edition_create(db, d->id, since, d->slot, d->slot, now,
+	    c->max_age, err) == -1)
+		return -1;
+	snprintf(d->status, sizeof(d->status), "open");
+	return 1;
+}

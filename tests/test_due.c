@@ -1,0 +1,276 @@
+/*
+ * test_due: digest/due.c, when an edition is due and the making of it,
+ * on a real SQLite file with real articles: the slot's weekday and time,
+ * the DST change in the schedule's zone, a missed week (caught up once,
+ * from where the last edition ended), an edition already made (done,
+ * skipped or open), min_articles.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "article.h"
+#include "config.h"
+#include "db.h"
+#include "due.h"
+#include "journal.h"
+#include "schedule.h"
+#include "testutil.h"
+#include "teststore.h"
+
+#define HOUR 3600
+#define DAY 86400
+#define WEEK (7 * DAY)
+/* Mondays 08:00Z: 2026-11-23 (2026-W48) and 2026-11-30 (2026-W49). */
+#define MON_W48 1795420800
+#define MON_W49 1796025600
+/* Sundays 02:30 in Europe/Berlin: 2026-03-22 (CET, 01:30Z); 2026-03-29,
+ * the spring-forward day, whose 02:30 does not exist (read with the
+ * offset before the gap: 01:30Z); 2026-10-25, the fall-back day, whose
+ * 02:30 happens twice (the first, CEST: 00:30Z; the repeat 01:30Z). */
+#define SUN_0322 1774143000
+#define SUN_0329 1774747800
+#define SUN_1025 1792888200
+
+static sqlite3 *db;
+static struct config cfg;
+
+static int
+setup(void **state)
+{
+	char path[4200], err[ERR_LEN];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/due.db", tu_tmpdir());
+	db = db_open(path, err);
+	assert_non_null(db);
+	assert_int_equal(config_load(&cfg, "/dev/null", err), 0);
+	cfg.min_articles = 1;
+	cfg.max_age = 0;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	db_close(db);
+	config_release(&cfg);
+	return 0;
+}
+
+static void
+schedule(const char *weekday, const char *hhmm, const char *tz,
+    struct schedule *s)
+{
+	char err[ERR_LEN];
+
+	if (schedule_parse(weekday, hhmm, tz, s, err) == -1)
+		fail_msg("%s", err);
+}
+
+static void
+check(const struct schedule *s, int64_t now, struct due *d)
+{
+	char err[ERR_LEN];
+
+	if (due_check(db, s, now, d, err) == -1)
+		fail_msg("%s", err);
+}
+
+static int64_t
+frozen(const char *id)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+	    "edition_article WHERE edition_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The slot is the weekday and time: a minute before it, the edition due
+ * is last week's; at it, this week's. */
+static void
+test_weekday_and_time(void **state)
+{
+	struct schedule s;
+	struct due d;
+
+	(void)state;
+	schedule("monday", "08:00", "UTC", &s);
+	check(&s, MON_W49 - 60, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_int_equal(d.slot, MON_W48);
+	assert_string_equal(d.id, "2026-W48");
+	check(&s, MON_W49, &d);
+	assert_int_equal(d.slot, MON_W49);
+	assert_string_equal(d.id, "2026-W49");
+	/* Six days later it is still this week's. */
+	check(&s, MON_W49 + 6 * DAY, &d);
+	assert_string_equal(d.id, "2026-W49");
+}
+
+/* The schedule's zone decides: the slot whose 02:30 the clocks skip
+ * still happens, at 01:30Z; the fall-back's repeated 02:30 is no second
+ * slot. */
+static void
+test_dst(void **state)
+{
+	struct schedule s;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+
+	(void)state;
+	schedule("sun", "02:30", "Europe/Berlin", &s);
+	check(&s, SUN_0329 - 60, &d);
+	assert_int_equal(d.slot, SUN_0322);
+	assert_string_equal(d.id, "2026-W12");
+	check(&s, SUN_0329, &d);
+	assert_int_equal(d.slot, SUN_0329);
+	assert_string_equal(d.id, "2026-W13");
+	/* Made at the first 02:30; an hour later (02:30 again on the
+	 * clocks) nothing is due. */
+	ts_article(db, "autumn", NULL, SUN_1025 - DAY);
+	check(&s, SUN_1025, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_int_equal(due_make(db, &cfg, &d, SUN_1025, note, err), 1);
+	journal_edition_mark(db, d.id, "done");
+	check(&s, SUN_1025 + HOUR, &d);
+	assert_int_equal(d.slot, SUN_1025);
+	assert_int_equal(d.action, DUE_NOTHING);
+	assert_string_equal(d.status, "done");
+}
+
+/* An edition already made: done or skipped, nothing is due; open (a run
+ * stopped), it is resumed, never made again. */
+static void
+test_already_made(void **state)
+{
+	struct schedule s;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	ts_article(db, "w48", NULL, MON_W48 - DAY);
+	check(&s, MON_W48 + HOUR, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48 + HOUR, note, err), 1);
+	assert_string_equal(d.status, "open");
+	assert_int_equal(frozen("2026-W48"), 1);
+	/* Stored after it was made: not in it, whatever comes next. */
+	ts_article(db, "late", NULL, MON_W48 - HOUR);
+	check(&s, MON_W48 + 2 * HOUR, &d);
+	assert_int_equal(d.action, DUE_RESUME);
+	assert_string_equal(d.status, "open");
+	assert_int_equal(frozen("2026-W48"), 1);
+	journal_edition_mark(db, "2026-W48", "done");
+	check(&s, MON_W48 + 3 * HOUR, &d);
+	assert_int_equal(d.action, DUE_NOTHING);
+	assert_string_equal(d.status, "done");
+	journal_edition_mark(db, "2026-W48", "skipped");
+	check(&s, MON_W48 + 4 * HOUR, &d);
+	assert_int_equal(d.action, DUE_NOTHING);
+	assert_string_equal(d.status, "skipped");
+}
+
+/* Weeks missed: only the latest slot is made, once, and it takes every
+ * article since the last edition ended, so nothing falls between; after
+ * too long a gap, a first edition's window. */
+static void
+test_missed_weeks(void **state)
+{
+	struct schedule s;
+	struct journal_edition je;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+	int64_t w46 = MON_W48 - 2 * WEEK;
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	assert_int_equal(journal_edition_create(db, "2026-W46", w46 - WEEK, w46,
+	    w46, w46, 0, err), 1);
+	journal_edition_mark(db, "2026-W46", "done");
+	ts_article(db, "w47a", NULL, w46 + DAY);		/* in the missed week */
+	ts_article(db, "w48a", NULL, MON_W48 - DAY);
+	ts_article(db, "w49a", NULL, MON_W49 - DAY);
+	check(&s, MON_W49 + HOUR, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_string_equal(d.id, "2026-W49");
+	assert_int_equal(due_since(db, d.slot), w46);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49 + HOUR, note, err), 1);
+	assert_int_equal(frozen("2026-W49"), 3);
+	/* W47 and W48 were never made: caught up in W49, not one by one. */
+	assert_int_equal(journal_edition_get(db, "2026-W48", &je, err), 0);
+	assert_int_equal(journal_edition_get(db, "2026-W47", &je, err), 0);
+	/* The next slot starts where W49 ended. */
+	assert_int_equal(due_since(db, MON_W49 + WEEK), MON_W49);
+	/* Beyond DUE_GAP_MAX windows, a first edition's week. */
+	assert_int_equal(due_since(db, MON_W49 + (DUE_GAP_MAX + 1) * WEEK),
+	    MON_W49 + (DUE_GAP_MAX + 1) * WEEK - DUE_FIRST_WINDOW);
+}
+
+/* With fewer than min_articles new articles the edition is recorded
+ * skipped, with why; its articles wait for the next one (stored after
+ * the last edition made, published within max_age of the next). */
+static void
+test_min_articles(void **state)
+{
+	struct schedule s;
+	struct journal_edition je;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+	int64_t w47 = MON_W48 - WEEK;
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	cfg.min_articles = 2;
+	cfg.max_age = 14 * DAY;
+	ts_article(db, "w47", NULL, w47 - DAY);
+	assert_int_equal(journal_edition_create(db, "2026-W47", w47 - WEEK,
+	    w47, w47, w47, cfg.max_age, err), 1);
+	journal_edition_mark(db, "2026-W47", "done");
+	ts_article(db, "one", NULL, MON_W48 - DAY);
+	check(&s, MON_W48, &d);
+	assert_int_equal(due_since(db, d.slot), w47);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 0);
+	assert_string_equal(d.status, "skipped");
+	assert_string_equal(note, "1 new article, fewer than min_articles 2");
+	assert_int_equal(journal_edition_get(db, "2026-W48", &je, err), 1);
+	assert_string_equal(je.status, "skipped");
+	assert_int_equal(frozen("2026-W48"), 0);
+	check(&s, MON_W48 + HOUR, &d);
+	assert_int_equal(d.action, DUE_NOTHING);
+	/* The next week has its own and the one that waited. */
+	ts_article(db, "two", NULL, MON_W49 - DAY);
+	check(&s, MON_W49, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49, note, err), 1);
+	assert_int_equal(frozen("2026-W49"), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_weekday_and_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_made, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_missed_weeks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_min_articles, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
