@@ -18,7 +18,10 @@ else
 	: "${DIGEST_REAL:?DIGEST_REAL must name the digest binary}"
 	prog=$DIGEST_REAL
 fi
+# Only the leaks that count as errors are shown: "possibly lost" ones
+# are what a forked child (test_journal's) inherits from its parent.
 exec valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--show-leak-kinds=definite,indirect \
 	--error-exitcode=1 --track-fds=no -q \
 	--suppressions="$here/valgrind.supp" \
 	--log-file="$VALGRIND_LOGS/$(basename "$prog").%p.log" "$prog" "$@"
