@@ -28,31 +28,6 @@ struct httpd_child {
 	char log[4200];		/* dir/requests.log, the server's --log */
 };
 
-/* Reads the server's "port N" line within 10 s: 0, or -1. */
-static inline int
-httpd_child_read_port(struct httpd_child *h, int fd)
-{
-	char line[64] = "";
-	size_t n = 0;
-	long long port;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t k;
-
-	while (n < sizeof(line) - 1 && memchr(line, '\n', n) == NULL) {
-		if (poll(&p, 1, 10000) != 1)
-			return -1;
-		if ((k = read(fd, line + n, sizeof(line) - 1 - n)) <= 0)
-			return -1;
-		n += (size_t)k;
-	}
-	line[n] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	if (strncmp(line, "port ", 5) != 0 ||
-	    util_parse_long(line + 5, 1, 65535, &port) == -1)
-		return -1;
-	h->port = (int)port;
-	return 0;
-}
 
 /* Starts the server in a new scratch directory: 0, or -1 (said on
  * stderr). Proxies from the environment are turned off, or they would
@@ -87,7 +62,7 @@ httpd_child_start(struct httpd_child *h)
 	h->stdin_fd = in[1];
 	if (rc != 0)
 		h->pid = -1;
-	rc = rc == 0 ? httpd_child_read_port(h, out[0]) : -1;
+	rc = rc == 0 && (h->port = tu_read_port(out[0])) > 0 ? 0 : -1;
 	close(out[0]);
 	if (rc == -1)
 		fprintf(stderr, "cannot start %s with %s\n", script,

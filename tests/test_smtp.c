@@ -114,31 +114,6 @@ run_quiet(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Reads the server's "port N" line within 10 s: 0, or -1. */
-static int
-read_port(int fd)
-{
-	char line[64] = "";
-	size_t n = 0;
-	long long port;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t k;
-
-	while (n < sizeof(line) - 1 && memchr(line, '\n', n) == NULL) {
-		if (poll(&p, 1, 10000) != 1)
-			return -1;
-		if ((k = read(fd, line + n, sizeof(line) - 1 - n)) <= 0)
-			return -1;
-		n += (size_t)k;
-	}
-	line[n] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	if (strncmp(line, "port ", 5) != 0 ||
-	    util_parse_long(line + 5, 1, 65535, &port) == -1)
-		return -1;
-	srv.port = (int)port;
-	return 0;
-}
 
 /* Starts smtpd.py with the options in extra (NULL-terminated), logging to
  * srv.log and keeping messages in srv.data; the test fails when it does
@@ -174,7 +149,7 @@ start_smtpd(const char *const *extra)
 	srv.stdin_fd = in[1];
 	if (rc != 0)
 		srv.pid = -1;
-	rc = rc == 0 ? read_port(out[0]) : -1;
+	rc = rc == 0 && (srv.port = tu_read_port(out[0])) > 0 ? 0 : -1;
 	close(out[0]);
 	if (rc == -1)
 		fail_msg("cannot start %s", script);

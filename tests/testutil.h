@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -380,6 +381,32 @@ static inline uint32_t
 tu_rand32(uint64_t *state)
 {
 	return (uint32_t)(tu_rand(state) >> 11);
+}
+
+/* Reads a test server's "port N" line from fd within 10 s: the port, or
+ * -1. */
+static inline int
+tu_read_port(int fd)
+{
+	char line[64] = "";
+	size_t n = 0;
+	long long port;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t k;
+
+	while (n < sizeof(line) - 1 && memchr(line, '\n', n) == NULL) {
+		if (poll(&p, 1, 10000) != 1)
+			return -1;
+		if ((k = read(fd, line + n, sizeof(line) - 1 - n)) <= 0)
+			return -1;
+		n += (size_t)k;
+	}
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "port ", 5) != 0 ||
+	    util_parse_long(line + 5, 1, 65535, &port) == -1)
+		return -1;
+	return (int)port;
 }
 
 #endif
