@@ -31,22 +31,32 @@ due_check(struct sqlite3 *db, const struct schedule *s, int64_t now,
 }
 
 int64_t
-due_since(struct sqlite3 *db, int64_t slot)
+due_since(struct sqlite3 *db, int64_t slot, int64_t max_age)
 {
 	struct journal_edition last;
 	char err[ERR_LEN];
+	int64_t since;
 
-	if (journal_edition_last(db, &last, err) == 1 && last.until < slot &&
-	    last.until > slot - DUE_GAP_MAX * DUE_FIRST_WINDOW)
+	if (journal_edition_last(db, &last, err) != 1 || last.until >= slot ||
+	    last.until <= slot - DUE_GAP_MAX * DUE_FIRST_WINDOW)
+		return slot - DUE_FIRST_WINDOW;
+	if (strcmp(last.status, "skipped") != 0)
 		return last.until;
-	return slot - DUE_FIRST_WINDOW;
+	/* A skipped edition's articles wait for this one, those published
+	 * within max_age of it: its window (which reaches back over the
+	 * skipped ones before it) joins this one's. The mark (journal.h)
+	 * cannot carry them when no edition has been made yet. */
+	since = slot - max_age;
+	if (since < last.since)
+		since = last.since;
+	return since < last.until ? since : last.until;
 }
 
 int
 due_make(struct sqlite3 *db, const struct config *c, struct due *d,
     int64_t now, char note[DUE_NOTE_MAX], char *err)
 {
-	int64_t since = due_since(db, d->slot), n;
+	int64_t since = due_since(db, d->slot, c->max_age), n;
 
 	note[0] = '\0';
 	n = journal_edition_count(db, since, d->slot, c->max_age, err);

@@ -18,7 +18,7 @@
  * first edition, or one after a gap of more than DUE_GAP_MAX windows,
  * takes DUE_FIRST_WINDOW before its slot. With fewer than min_articles
  * articles it is recorded skipped (with the reason), and they wait for
- * the next one.
+ * the next one (within max_age of it), the first edition's too.
  */
 #ifndef DIGEST_DUE_H
 #define DIGEST_DUE_H
@@ -54,8 +54,10 @@ int due_check(struct sqlite3 *db, const struct schedule *s, int64_t now,
 
 /* The start of the window of a new edition at slot: where the last
  * edition's window ended, unless there is none within DUE_GAP_MAX
- * windows (or the store cannot say): then DUE_FIRST_WINDOW before. */
-int64_t due_since(struct sqlite3 *db, int64_t slot);
+ * windows (or the store cannot say): then DUE_FIRST_WINDOW before.
+ * After a skipped edition, where the skipped one's window began, but
+ * no more than max_age before slot: its articles were never sent. */
+int64_t due_since(struct sqlite3 *db, int64_t slot, int64_t max_age);
 
 /*
  * Makes the edition d says is to be made (DUE_MAKE), at now, by c's

@@ -3,7 +3,7 @@
  * on a real SQLite file with real articles: the slot's weekday and time,
  * the DST change in the schedule's zone, a missed week (caught up once,
  * from where the last edition ended), an edition already made (done,
- * skipped or open), min_articles.
+ * skipped or open), min_articles, a skipped first edition.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,16 +206,17 @@ test_missed_weeks(void **state)
 	check(&s, MON_W49 + HOUR, &d);
 	assert_int_equal(d.action, DUE_MAKE);
 	assert_string_equal(d.id, "2026-W49");
-	assert_int_equal(due_since(db, d.slot), w46);
+	assert_int_equal(due_since(db, d.slot, cfg.max_age), w46);
 	assert_int_equal(due_make(db, &cfg, &d, MON_W49 + HOUR, note, err), 1);
 	assert_int_equal(frozen("2026-W49"), 3);
 	/* W47 and W48 were never made: caught up in W49, not one by one. */
 	assert_int_equal(journal_edition_get(db, "2026-W48", &je, err), 0);
 	assert_int_equal(journal_edition_get(db, "2026-W47", &je, err), 0);
 	/* The next slot starts where W49 ended. */
-	assert_int_equal(due_since(db, MON_W49 + WEEK), MON_W49);
+	assert_int_equal(due_since(db, MON_W49 + WEEK, cfg.max_age), MON_W49);
 	/* Beyond DUE_GAP_MAX windows, a first edition's week. */
-	assert_int_equal(due_since(db, MON_W49 + (DUE_GAP_MAX + 1) * WEEK),
+	assert_int_equal(due_since(db, MON_W49 + (DUE_GAP_MAX + 1) * WEEK,
+	    cfg.max_age),
 	    MON_W49 + (DUE_GAP_MAX + 1) * WEEK - DUE_FIRST_WINDOW);
 }
 
@@ -241,7 +242,7 @@ test_min_articles(void **state)
 	journal_edition_mark(db, "2026-W47", "done");
 	ts_article(db, "one", NULL, MON_W48 - DAY);
 	check(&s, MON_W48, &d);
-	assert_int_equal(due_since(db, d.slot), w47);
+	assert_int_equal(due_since(db, d.slot, cfg.max_age), w47);
 	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 0);
 	assert_string_equal(d.status, "skipped");
 	assert_string_equal(note, "1 new article, fewer than min_articles 2");
@@ -257,6 +258,61 @@ test_min_articles(void **state)
 	assert_int_equal(frozen("2026-W49"), 2);
 }
 
+/* The very first edition skipped: no edition was ever made, so no mark
+ * carries its articles; they wait for the next one all the same (the
+ * skipped window joins its own), and after skips in a row only those
+ * within max_age of the edition that is made. */
+static void
+test_first_skipped(void **state)
+{
+	struct schedule s;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+	int64_t w50 = MON_W49 + WEEK, w51 = MON_W49 + 2 * WEEK;
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	cfg.min_articles = 2;
+	cfg.max_age = 14 * DAY;
+	ts_article(db, "first", NULL, MON_W48 - 3 * DAY);
+	check(&s, MON_W48, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 0);
+	assert_string_equal(d.status, "skipped");
+	ts_article(db, "second", NULL, MON_W49 - DAY);
+	check(&s, MON_W49, &d);
+	assert_int_equal(due_since(db, d.slot, cfg.max_age), MON_W48 - WEEK);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49, note, err), 1);
+	assert_int_equal(frozen("2026-W49"), 2);
+	/* Made: the next window starts where W49's ended, as always. */
+	journal_edition_mark(db, "2026-W49", "done");
+	assert_int_equal(due_since(db, w50, cfg.max_age), MON_W49);
+
+	/* W50 and W51 skipped; W52 takes what they had within max_age:
+	 * W51's story, not W50's (published 19 days before W52). */
+	cfg.min_articles = 3;
+	ts_article(db, "w50", NULL, w50 - 5 * DAY);
+	check(&s, w50, &d);
+	assert_int_equal(due_make(db, &cfg, &d, w50, note, err), 0);
+	ts_article(db, "w51", NULL, w51 - DAY);
+	check(&s, w51, &d);
+	assert_int_equal(due_since(db, d.slot, cfg.max_age), MON_W49);
+	assert_int_equal(due_make(db, &cfg, &d, w51, note, err), 0);
+	ts_article(db, "w52a", NULL, w51 + WEEK - DAY);
+	ts_article(db, "w52b", NULL, w51 + WEEK - HOUR);
+	check(&s, w51 + WEEK, &d);
+	assert_int_equal(due_since(db, d.slot, cfg.max_age), w51 + WEEK -
+	    cfg.max_age);
+	assert_int_equal(due_make(db, &cfg, &d, w51 + WEEK, note, err), 1);
+	assert_int_equal(frozen(d.id), 3);
+	/* A max_age shorter than a week never cuts into the edition's own
+	 * window: it starts where the skipped one ended. */
+	journal_edition_mark(db, d.id, "done");
+	check(&s, w51 + 2 * WEEK, &d);
+	assert_int_equal(due_make(db, &cfg, &d, w51 + 2 * WEEK, note, err), 0);
+	assert_int_equal(due_since(db, w51 + 3 * WEEK, 12 * HOUR),
+	    w51 + 2 * WEEK);
+}
+
 int
 main(void)
 {
@@ -269,6 +325,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missed_weeks, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_min_articles, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_first_skipped, setup,
 		    teardown),
 	};
 
