@@ -192,7 +192,7 @@ cmd_articles(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_articles_usage);
+		return cmd_bad_operands(&cmd_articles_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	memset(&list, 0, sizeof(list));

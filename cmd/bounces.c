@@ -79,7 +79,7 @@ cmd_bounces(int argc, char **argv)
 		break;
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_bounces_usage);
+		return cmd_bad_operands(&cmd_bounces_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (json)

@@ -124,10 +124,23 @@ int cmd_mailbox_fetch_run(struct sqlite3 *db, const struct config *c,
 /* "digest: <message>" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints usage to stdout and returns 0 (for -h), or to stderr and returns
- * EX_USAGE (for a wrong option or argument). */
+/* cmd_help prints the whole help to stdout and returns 0 (for -h);
+ * cmd_bad_usage only its synopsis, to stderr, after the line that said
+ * what was wrong (getopt_long's, or the caller's), and returns
+ * EX_USAGE. */
 int cmd_help(const struct opt_usage *usage);
 int cmd_bad_usage(const struct opt_usage *usage);
+
+/* For operands after the options that a command does not take, at most
+ * max of them (-1: any number): cmd_operands_error names the first one
+ * beyond max ("digest feeds list: unexpected argument 'x'"), or else
+ * the one missing, as usage's synopsis ends ("digest editions show:
+ * missing ID"); cmd_bad_operands then prints the synopsis and returns
+ * EX_USAGE. */
+void cmd_operands_error(const struct opt_usage *usage, int argc,
+    char **argv, int max);
+int cmd_bad_operands(const struct opt_usage *usage, int argc, char **argv,
+    int max);
 
 /* --db PATH, which every command that touches the database takes
  * (shown in its help or not). */

@@ -84,8 +84,48 @@ cmd_help(const struct opt_usage *usage)
 int
 cmd_bad_usage(const struct opt_usage *usage)
 {
-	opt_usage_print(stderr, usage);
+	fprintf(stderr, "usage: %s\n", usage->synopsis);
 	return EX_USAGE;
+}
+
+/* The operand a synopsis ends with ("ID" of "... [--db PATH] ID", "URL"
+ * of "URL..."): its length, 0 when it ends with none. */
+static int
+cmd_last_operand(const char *synopsis, const char **name)
+{
+	const char *end = synopsis + strlen(synopsis), *p;
+
+	if (end - synopsis > 3 && strcmp(end - 3, "...") == 0)
+		end -= 3;
+	for (p = end; p > synopsis && ((p[-1] >= 'A' && p[-1] <= 'Z') ||
+	    p[-1] == '_'); p--)
+		;
+	*name = p;
+	return p > synopsis && p[-1] == ' ' ? (int)(end - p) : 0;
+}
+
+void
+cmd_operands_error(const struct opt_usage *usage, int argc, char **argv,
+    int max)
+{
+	const char *name;
+	int n;
+
+	if (max >= 0 && argc - optind > max)
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
+		    argv[optind + max]);
+	else if ((n = cmd_last_operand(usage->synopsis, &name)) > 0)
+		fprintf(stderr, "%s: missing %.*s\n", argv[0], n, name);
+	else
+		fprintf(stderr, "%s: missing argument\n", argv[0]);
+}
+
+int
+cmd_bad_operands(const struct opt_usage *usage, int argc, char **argv,
+    int max)
+{
+	cmd_operands_error(usage, argc, argv, max);
+	return cmd_bad_usage(usage);
 }
 
 void

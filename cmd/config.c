@@ -50,8 +50,12 @@ cmd_config(int argc, char **argv)
 		else
 			return cmd_bad_usage(&cmd_config_usage);
 	}
-	if (defaults + describe > 1 || (describe && optind != argc))
+	if (defaults + describe > 1) {
+		cmd_error("--defaults and --describe do not go together");
 		return cmd_bad_usage(&cmd_config_usage);
+	}
+	if (describe && optind != argc)
+		return cmd_bad_operands(&cmd_config_usage, argc, argv, 0);
 	buf_init(&out, 1u << 20);
 	if (describe) {
 		config_describe(&out);

@@ -146,11 +146,12 @@ cmd_editions(int argc, char **argv)
 	int json = 0, help = 0, status = 0;
 
 	if ((help = cmd_json_options(argc, argv, &cmd_editions_usage,
-	    &json)) == -1 ||
-	    optind != argc)
+	    &json)) == -1)
 		return cmd_bad_usage(&cmd_editions_usage);
 	if (help)
 		return cmd_help(&cmd_editions_usage);
+	if (optind != argc)
+		return cmd_bad_operands(&cmd_editions_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (json)
@@ -253,7 +254,7 @@ cmd_editions_show(int argc, char **argv)
 	if (help)
 		return cmd_help(&cmd_editions_show_usage);
 	if (optind != argc - 1)
-		return cmd_bad_usage(&cmd_editions_show_usage);
+		return cmd_bad_operands(&cmd_editions_show_usage, argc, argv, 1);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	rc = journal_edition_get(db, argv[optind], &e, err);

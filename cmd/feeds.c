@@ -174,7 +174,7 @@ cmd_feeds_add(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return cmd_bad_usage(&cmd_feeds_add_usage);
+		return cmd_bad_operands(&cmd_feeds_add_usage, argc, argv, 1);
 	if (fetch_url_check(argv[optind], err) == -1) {
 		cmd_error("%s", err);
 		return EX_DATAERR;
@@ -299,7 +299,7 @@ cmd_feeds_list(int argc, char **argv)
 			return cmd_bad_usage(&cmd_feeds_list_usage);
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_feeds_list_usage);
+		return cmd_bad_operands(&cmd_feeds_list_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (ingest_feed_list(db, &l, err) == -1) {
@@ -335,7 +335,7 @@ cmd_feeds_remove(int argc, char **argv)
 		return status;
 	status = 0;
 	if (optind == argc)
-		return cmd_bad_usage(&cmd_feeds_remove_usage);
+		return cmd_bad_operands(&cmd_feeds_remove_usage, argc, argv, -1);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	for (i = optind; i < argc; i++) {
@@ -412,7 +412,7 @@ cmd_feeds_import(int argc, char **argv)
 		return status;
 	status = 0;
 	if (optind != argc - 1)
-		return cmd_bad_usage(&cmd_feeds_import_usage);
+		return cmd_bad_operands(&cmd_feeds_import_usage, argc, argv, 1);
 	file = argv[optind];
 	if (cmd_read_input(file, &data, &len) == -1)
 		return EX_NOINPUT;
@@ -466,7 +466,7 @@ cmd_feeds_export(int argc, char **argv)
 		return status;
 	status = 0;
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_feeds_export_usage);
+		return cmd_bad_operands(&cmd_feeds_export_usage, argc, argv, 0);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if ((db = cmd_db_open_existing(&status)) == NULL) {

@@ -156,7 +156,7 @@ cmd_mailbox_fetch(int argc, char **argv)
 		break;
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_mailbox_fetch_usage);
+		return cmd_bad_operands(&cmd_mailbox_fetch_usage, argc, argv, 0);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if (*c.mailbox_url == '\0') {

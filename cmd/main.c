@@ -143,7 +143,8 @@ main_lookup(int argc, char **argv, int *words)
 	return NULL;
 }
 
-/* A command group typed alone ("digest text"): lists its commands. */
+/* A command group typed alone ("digest text"): lists its commands on f
+ * (NULL: only says whether group is one). */
 static int
 main_group_usage(const char *group, FILE *f)
 {
@@ -153,6 +154,8 @@ main_group_usage(const char *group, FILE *f)
 
 	for (c = cmd_table; c->name != NULL; c++) {
 		if (strncmp(c->name, group, n) == 0 && c->name[n] == ' ') {
+			if (f == NULL)
+				return 1;
 			if (!found)
 				fprintf(f, "usage: digest %s COMMAND\n\n", group);
 			fprintf(f, "  %-20s %s\n", c->name + n + 1, c->summary);
@@ -201,9 +204,15 @@ main(int argc, char **argv)
 	}
 	c = main_lookup(argc - i, argv + i, &words);
 	if (c == NULL) {
-		int help = argc - i > 1 && (strcmp(argv[i + 1], "-h") == 0 ||
+		int more = argc - i > 1, help = more &&
+		    (strcmp(argv[i + 1], "-h") == 0 ||
 		    strcmp(argv[i + 1], "--help") == 0);
 
+		if (more && !help && main_group_usage(argv[i], NULL)) {
+			cmd_error("unknown command '%s %s'; see 'digest %s -h'",
+			    argv[i], argv[i + 1], argv[i]);
+			return EX_USAGE;
+		}
 		if (main_group_usage(argv[i], help ? stdout : stderr))
 			return help ? 0 : EX_USAGE;
 		cmd_error("unknown command '%s'; see 'digest --help'", argv[i]);

@@ -162,8 +162,13 @@ cmd_preview(int argc, char **argv)
 			return cmd_bad_usage(&cmd_preview_usage);
 		}
 	}
-	if (optind != argc || (o.subscriber && tagarg))
+	if (optind != argc)
+		return cmd_bad_operands(&cmd_preview_usage, argc, argv, 0);
+	if (o.subscriber && tagarg) {
+		cmd_error("--subscriber and --tags do not go together (a "
+		    "subscriber's topics are their own)");
 		return cmd_bad_usage(&cmd_preview_usage);
+	}
 	if (tagarg != NULL && preview_split_tags(tagarg, tags, &o.ntags) == -1) {
 		cmd_error("too many tags (at most %d)", PREVIEW_TAGS_MAX);
 		return EX_USAGE;

@@ -161,7 +161,7 @@ cmd_run_due(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_run_due_usage);
+		return cmd_bad_operands(&cmd_run_due_usage, argc, argv, 0);
 	if ((status = cmd_config_load(&c)) != 0)
 		return status;
 	if ((db = cmd_db_open_existing(&status)) == NULL) {

@@ -276,10 +276,16 @@ send_parse(int argc, char **argv, struct send_cli *cli)
 			return -1;
 		}
 	}
-	if (optind != argc || (cli->subscriber && !cli->test_to) ||
-	    (cli->dry && cli->test_to))
-		return -1;
-	return 0;
+	if (optind != argc)
+		cmd_operands_error(&cmd_send_usage, argc, argv, 0);
+	else if (cli->subscriber && !cli->test_to)
+		cmd_error("--subscriber goes with --test-to (it picks whose "
+		    "copy that is)");
+	else if (cli->dry && cli->test_to)
+		cmd_error("--dry-run and --test-to do not go together");
+	else
+		return 0;
+	return -1;
 }
 
 /* Opens the edition: made (its articles frozen) on its first real

@@ -67,7 +67,7 @@ serve_parse_args(int argc, char **argv, const char **listen, int *no_limit)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_serve_usage);
+		return cmd_bad_operands(&cmd_serve_usage, argc, argv, 0);
 	return -1;
 }
 

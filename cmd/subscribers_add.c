@@ -124,7 +124,7 @@ cmd_subscribers_add(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(&cmd_subscribers_add_usage);
+		return cmd_bad_operands(&cmd_subscribers_add_usage, argc, argv, 1);
 	/* Checked as an imported row is. */
 	rows_row_init(&r, pending ? STORE_PENDING : STORE_CONFIRMED);
 	if (rows_row_email(&r, argv[optind], strlen(argv[optind]),

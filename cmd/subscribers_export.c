@@ -128,7 +128,7 @@ cmd_subscribers_export(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_subscribers_export_usage);
+		return cmd_bad_operands(&cmd_subscribers_export_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	if (store_subscriber_records(db, NULL, which, &records, err) == -1) {

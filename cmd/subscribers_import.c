@@ -256,7 +256,7 @@ subs_import_args(int argc, char **argv, struct rows_columns *cols,
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_bad_usage(&cmd_subscribers_import_usage);
+		return cmd_bad_operands(&cmd_subscribers_import_usage, argc, argv, 1);
 	return 0;
 }
 

@@ -140,7 +140,7 @@ cmd_subscribers_list(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_usage(&cmd_subscribers_list_usage);
+		return cmd_bad_operands(&cmd_subscribers_list_usage, argc, argv, 0);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	memset(&list, 0, sizeof(list));

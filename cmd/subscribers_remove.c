@@ -50,7 +50,7 @@ cmd_subscribers_remove(int argc, char **argv)
 			return cmd_bad_usage(&cmd_subscribers_remove_usage);
 	}
 	if (optind == argc)
-		return cmd_bad_usage(&cmd_subscribers_remove_usage);
+		return cmd_bad_operands(&cmd_subscribers_remove_usage, argc, argv, -1);
 	if ((db = cmd_db_open_existing(&status)) == NULL)
 		return status;
 	for (i = optind; i < argc; i++) {

@@ -49,7 +49,7 @@ cmd_subscribers_show(int argc, char **argv)
 		cmd_db_path_set(optarg);
 	}
 	if (optind + 1 != argc)
-		return cmd_bad_usage(&cmd_subscribers_show_usage);
+		return cmd_bad_operands(&cmd_subscribers_show_usage, argc, argv, 1);
 	if (addr_from_text(argv[optind], strlen(argv[optind]), email,
 	    err) == -1) {
 		cmd_error("invalid address '%s': %s", argv[optind], err);

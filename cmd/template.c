@@ -189,9 +189,11 @@ cmd_template_render(int argc, char **argv)
 			return cmd_bad_usage(&cmd_template_render_usage);
 		}
 	}
-	if (data_path == NULL || argc - optind != 1) {
-		cmd_error(data_path == NULL ? "--data FILE is required" :
-		    argc == optind ? "no TEMPLATE given" : "too many arguments");
+	if (argc - optind != 1)
+		return cmd_bad_operands(&cmd_template_render_usage, argc, argv,
+		    1);
+	if (data_path == NULL) {
+		cmd_error("--data FILE is required");
 		return cmd_bad_usage(&cmd_template_render_usage);
 	}
 	if (partials != NULL && template_check_dir(partials) == -1)

@@ -69,14 +69,15 @@ const struct opt_usage cmd_text_lead_usage = {
 	    "standard output cannot be written.\n",
 };
 
-/* The FILE operand after the options, NULL for stdin: 0, or -1 when
- * there is more than one. */
+/* The FILE operand after the options, NULL for stdin: 0, or -1 after
+ * naming the one too many (u: the command's). */
 static int
-text_operand(int argc, char **argv, const char **path)
+text_operand(const struct opt_usage *u, int argc, char **argv,
+    const char **path)
 {
 	*path = optind < argc ? argv[optind] : NULL;
 	if (argc - optind > 1) {
-		cmd_error("too many arguments");
+		cmd_operands_error(u, argc, argv, 1);
 		return -1;
 	}
 	return 0;
@@ -174,7 +175,7 @@ cmd_text_sentences(int argc, char **argv)
 			return cmd_help(&cmd_text_sentences_usage);
 		return cmd_bad_usage(&cmd_text_sentences_usage);
 	}
-	if (text_operand(argc, argv, &path) == -1)
+	if (text_operand(&cmd_text_sentences_usage, argc, argv, &path) == -1)
 		return cmd_bad_usage(&cmd_text_sentences_usage);
 	if (text_input(path, &data, &len, &mapped) == -1)
 		return EX_NOINPUT;
@@ -217,7 +218,7 @@ cmd_text_lead(int argc, char **argv)
 			return cmd_bad_usage(&cmd_text_lead_usage);
 		}
 	}
-	if (text_operand(argc, argv, &path) == -1)
+	if (text_operand(&cmd_text_lead_usage, argc, argv, &path) == -1)
 		return cmd_bad_usage(&cmd_text_lead_usage);
 	if (cmd_read_input(path, &data, &len) == -1)
 		return EX_NOINPUT;

@@ -223,5 +223,5 @@ done
 run template render tpl/page.mustache
 expect_err '^digest: --data FILE is required$' "no --data"
 run template render -d data.json
-expect_err '^digest: no TEMPLATE given$' "no TEMPLATE"
+expect_err '^digest template render: missing TEMPLATE$' "no TEMPLATE"
 cases_end
