@@ -181,6 +181,9 @@ setting_stops() {
 		fail "$name: readers were marked: $(sql "SELECT status, count(*) FROM delivery WHERE edition_id = '$name-1' GROUP BY status")"
 	[ "$(sql "SELECT count(*) FROM delivery WHERE edition_id = '$name-1' AND sending IS NOT NULL")" -eq 0 ] ||
 		fail "$name: in-flight marks left behind"
+	run editions show "$name-1"
+	expect_out "^pending .*  (not tried yet)$" "$name: editions show"
+	grep -q 1970 "$T/out" && fail "$name: editions show dates the untried 1970"
 	[ "$(sql "SELECT count(*) FROM subscriber WHERE bounces > 0")" -eq 0 ] || fail "$name: bounces counted"
 	! grep -q '"accepted"' "$T/$name.log" || fail "$name: a message went through"
 	stop_smtpd
