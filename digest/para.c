@@ -892,7 +892,7 @@ dateline_dash(const char *s, size_t len, int *colon)
  * The wire dateline at the start of s: a place, maybe a date, maybe an
  * agency in parentheses, and a dash: "CHICAGO (AP) — ", "LONDON, Dec 3
  * (Reuters) - ", "Nova York, 24 set (EFE).- ", "WASHINGTON — ", "Dubai,
- * May 10: ". A place in ordinary case needs the agency or a date before a
+ * May 10: ", "(CNN) — ". A place in ordinary case needs the agency or a date before a
  * colon, and the text must go on with a capital: "NASA — the agency..."
  * is prose. Returns the length to skip, or 0.
  */
@@ -936,8 +936,14 @@ dateline_len(const char *s, size_t len)
 			break;
 		}
 	}
-	if (places == 0 || places > 4 || (n = dateline_dash(s + i, len - i,
-	    &colon)) == 0)
+	if (places > 4 || (places == 0 && !agency))
+		return 0;
+	n = dateline_dash(s + i, len - i, &colon);
+	/* The agency alone ("(Reuters) - ") before a dash, or glued to
+	 * the text as CNN writes it: "(CNN)The council...". */
+	if (places == 0 && (colon || (n == 0 && (i >= len || s[i] == ' '))))
+		return 0;
+	if (n == 0 && places > 0)
 		return 0;
 	/* Before a colon, a place, a comma and a month ("Dubai, May 10:"):
 	 * "Season 5 Finale:" and "Thanksgiving 2006:" are headings. */
