@@ -608,6 +608,10 @@ static const char *const role_words[] = {
 	"deputy", "associate", "contributing", "freelance", "guest", "news",
 	"wire", "services", "press", "agency", "special", "political",
 	"science", "sports", "business", "technology", "health", "author",
+	/* the wire's credits: "Reporting by X; additional reporting by
+	 * Y; Editing by Z" */
+	"by", "reporting", "additional", "writing", "editing", "compiled",
+	"research",
 };
 
 /* The roles that make names a byline without "By". */
@@ -723,6 +727,11 @@ byline_kind(const char *s, size_t len, size_t words)
 
 	if (words > BYLINE_MAX_WORDS)
 		return PARA_PROSE;
+	/* The wire's credits in parentheses: "(Reporting by Jane Doe;
+	 * Editing by John Roe)". */
+	if (len > 2 && s[0] == '(' && s[len - 1] == ')' &&
+	    memchr(s + 1, ')', len - 2) == NULL)
+		return byline_kind(s + 1, len - 2, words);
 	if ((at = byline_intro(s, len, &forum)) > 0) {
 		if (forum)
 			return words <= 15 ? PARA_BYLINE : PARA_PROSE;
