@@ -26,6 +26,9 @@
 #define LINK_REST_MAX_WORDS 8	/* "Read more at The Site" */
 #define TAIL_SCAN_WORDS 10	/* how far back a glued tail may start */
 #define DATELINE_MAX_WORDS 8	/* "NEWARK, N.J. (AP) —" */
+/* "Published: 10:04 GMT, 3 February 2013 | Updated: 10:21 GMT, 3
+ * February 2013" */
+#define DATE_LINE_MAX_WORDS 16
 
 /*
  * Small text helpers.
@@ -830,7 +833,7 @@ is_date_line(const char *s, size_t len, size_t words)
 	size_t i = 0, tokens = 0, dates = 0;
 	struct tok t;
 
-	if (words > 10)
+	if (words > DATE_LINE_MAX_WORDS)
 		return 0;
 	while (tok_next(s, len, &i, &t)) {
 		if (para_words(t.s, t.len) == 0)
