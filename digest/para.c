@@ -19,6 +19,7 @@
 
 #define FURNITURE_MAX_WORDS 40	/* longer paragraphs are never boxes */
 #define LABEL_MAX_WORDS 3	/* "3 Comments", "Trending now" */
+#define AD_LABEL_MAX_WORDS 6	/* "Article continues below advertisement" */
 #define BYLINE_MAX_WORDS 40	/* names, roles and affiliations */
 #define PROMPT_MAX_WORDS 35	/* "Sign up here to get an email when..." */
 #define CAPTION_MAX_WORDS 60
@@ -1243,6 +1244,22 @@ is_label(const char *s, size_t len)
 	return 0;
 }
 
+/* An ad's label with a few words around it, never a sentence: "Story
+ * continues below advertisement", "Advertisement - Scroll to continue". */
+static int
+is_ad_label(const char *s, size_t len, size_t words)
+{
+	size_t i = 0;
+	struct tok t;
+
+	if (words > AD_LABEL_MAX_WORDS || para_ends_sentence(s, len))
+		return 0;
+	while (tok_next(s, len, &i, &t))
+		if (tok_is(tok_core(t), "advertisement"))
+			return 1;
+	return 0;
+}
+
 /*
  * Notes about the article rather than the article: WordPress's "The
  * post X appeared first on Y.", syndication ("A version of this post
@@ -1396,7 +1413,8 @@ para_furniture_words(const char *s, size_t len, size_t words)
 	if (words <= PROMPT_MAX_WORDS && (more_link_len(s, len) > 0 ||
 	    is_prompt_start(s, len)))
 		return PARA_PROMPT;
-	if (words <= PROMPT_MAX_WORDS && is_label(s, len))
+	if (words <= PROMPT_MAX_WORDS && (is_label(s, len) ||
+	    is_ad_label(s, len, words)))
 		return PARA_LABEL;
 	if ((kind = caption_kind(s, len, words)) != PARA_PROSE)
 		return kind;
