@@ -8,7 +8,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
@@ -461,26 +460,6 @@ addr_domain_idna(const char *s, size_t len, struct addr_work *w,
 	w->domain_unicode_len = strlen(uni);
 	free(uni);
 	return 0;
-}
-
-const char *
-addr_display(const char *stored, char *out, size_t size)
-{
-	const char *at = strrchr(stored, '@');
-	char *uni = NULL;
-
-	/* Most domains have no A-label: no call, no copy of the domain. */
-	if (at != NULL && strcasestr(at + 1, "xn--") != NULL &&
-	    idn2_to_unicode_8z8z(at + 1, &uni, 0) == IDN2_OK &&
-	    (size_t)(at + 1 - stored) + strlen(uni) < size) {
-		snprintf(out, size, "%.*s%s", (int)(at + 1 - stored), stored,
-		    uni);
-		free(uni);
-		return out;
-	}
-	free(uni);
-	snprintf(out, size, "%s", stored);
-	return out;
 }
 
 static int

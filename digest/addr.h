@@ -70,14 +70,6 @@ int addr_from_text(const char *s, size_t len, char out[ADDR_MAX + 1],
 int addr_key(const char *s, size_t len, char key[ADDR_KEY_MAX + 1],
     char *err);
 
-/* The address as a person reads it, for a page or a message's text:
- * stored (a normalized form) with its domain's A-labels ("xn--...") in
- * Unicode, written to out (size bytes; ADDR_DISPLAY_MAX holds any).
- * The stored form itself when it has none, or they cannot be decoded.
- * Returns out. Mail still goes to the stored form. */
-#define ADDR_DISPLAY_MAX (4 * ADDR_MAX + 1)
-const char *addr_display(const char *stored, char *out, size_t size);
-
 /* A guess at what a person meant when the domain of s (valid or not)
  * looks like a typo of a popular mail domain ("gmial.com", "gmail.con",
  * "hotmial.com"): 1 and the whole corrected address in out, else 0. */

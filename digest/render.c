@@ -1,5 +1,4 @@
 #include "render.h"
-#include "addr.h"
 #include "template.h"
 #include "utf8.h"
 #include "util.h"
@@ -255,12 +254,8 @@ render_subscriber_data(const char *email, const char *name,
     const char *const *tags, size_t ntags)
 {
 	json_t *sub = json_object();
-	char shown[ADDR_DISPLAY_MAX];
 
-	/* Read by the reader: the domain as they typed it, not its
-	 * A-labels. */
-	json_object_set_new(sub, "email", str(email ? addr_display(email,
-	    shown, sizeof(shown)) : NULL));
+	json_object_set_new(sub, "email", str(email));
 	json_object_set_new(sub, "name", str(name));
 	json_object_set_new(sub, "has_name", json_boolean(name && *name));
 	json_object_set_new(sub, "tags", render_tags(tags, ntags, sub,

@@ -311,32 +311,6 @@ test_addr_suggest(void **state)
 
 /* A megabyte, of letters or of NULs or with the @ at its end, is
  * refused at once, with one short reason; the same in the domain. */
-/* What a reader is shown: the domain's A-labels (a normalized form's:
- * lower case) in Unicode; anything else as stored. */
-static void
-test_addr_display(void **state)
-{
-	static const char *const cases[][2] = {
-		{ "zo\xc3\xab@xn--exmple-cua.org", "zo\xc3\xab@ex\xc3\xa4mple.org" },
-		{ "a@mail.xn--exmple-cua.org", "a@mail.ex\xc3\xa4mple.org" },
-		{ "ann.lee@example.org", "ann.lee@example.org" },
-		{ "xn--exmple-cua@example.org", "xn--exmple-cua@example.org" },
-		{ "a@xn--zz.example", "a@xn--zz.example" },	/* not decodable */
-		{ "no-at-sign", "no-at-sign" },
-	};
-	char out[ADDR_DISPLAY_MAX], small[12];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_string_equal(addr_display(cases[i][0], out,
-		    sizeof(out)), cases[i][1]);
-	/* Too small for the Unicode form: the stored one, cut as snprintf
-	 * cuts, never a part of each. */
-	assert_string_equal(addr_display("a@xn--exmple-cua.org", small,
-	    sizeof(small)), "a@xn--exmpl");
-}
-
 static void
 test_addr_huge(void **state)
 {
@@ -490,7 +464,6 @@ main(void)
 		cmocka_unit_test(test_addr_parse_fields),
 		cmocka_unit_test(test_addr_reasons),
 		cmocka_unit_test(test_addr_suggest),
-		cmocka_unit_test(test_addr_display),
 		cmocka_unit_test(test_addr_huge),
 		cmocka_unit_test(test_addr_idna_error_slice),
 		cmocka_unit_test(test_addr_nfc_to_ascii),
