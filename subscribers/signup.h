@@ -20,7 +20,9 @@
  *
  * Limits: a confirm link works for SIGNUP_CONFIRM_TTL; an address gets
  * at most one mail (of either kind) per SIGNUP_MAIL_GAP and
- * SIGNUP_MAIL_DAY a day, however often it is entered.
+ * SIGNUP_MAIL_DAY a day, however often it is entered. A request to come
+ * back counts toward the gap only the mails since the unsubscription,
+ * which ended the links of those before it.
  */
 #ifndef DIGEST_SIGNUP_H
 #define DIGEST_SIGNUP_H

@@ -531,6 +531,43 @@ test_resubscribe(void **state)
 	    SIGNUP_LINK_UNKNOWN);
 }
 
+/* Someone who unsubscribes by mistake minutes after their confirmation
+ * mail and comes straight back gets a new mail: the unsubscription
+ * ended the old one's link, so only mails since it count toward the
+ * gap. A second click within the gap sends nothing more. */
+static void
+test_resubscribe_at_once(void **state)
+{
+	struct store_subscriber s;
+	char prefs[128], unsub[128], conf[128], err[ERR_LEN];
+
+	(void)state;
+	signup_ok(HANA, NULL, NULL, NOW);
+	token_of(HANA, "confirm", conf);
+	token_of(HANA, "preferences", prefs);
+	token_of(HANA, "unsubscribe", unsub);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_confirm(db, conf, NOW + 60, &web, &s, err),
+	    SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_unsubscribe(db, unsub, NOW + 120, &web, &s,
+	    err), SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	assert_int_equal(signup_resubscribe(db, prefs, NOW + 180, &web, err),
+	    SIGNUP_LINK_DONE);
+	assert_int_equal(mails(HANA, "confirm"), 2);
+	assert_int_equal(signup_resubscribe(db, prefs, NOW + 240, &web, err),
+	    SIGNUP_LINK_DONE);
+	assert_int_equal(mails(HANA, "confirm"), 2);
+	token_of(HANA, "confirm", conf);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_confirm(db, conf, NOW + 300, &web, &s, err),
+	    SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	assert_string_equal(column(HANA, "status"), "confirmed");
+}
+
 /* Preferences set the name and tags and log the tags chosen; a name
  * that cannot go into a header is refused and changes nothing. */
 static void
@@ -651,6 +688,7 @@ main(void)
 		T(test_expired_link_and_resend),
 		T(test_unsubscribe),
 		T(test_resubscribe),
+		T(test_resubscribe_at_once),
 		T(test_preferences),
 		T(test_group_commit),
 	};
