@@ -170,7 +170,8 @@ links_resubscribe(struct web *w, struct web_request *r)
 	    &who, err);
 	if (st == SIGNUP_LINK_DONE || st == SIGNUP_LINK_AGAIN)
 		weblog_event("resubscribe", sub.email, st == SIGNUP_LINK_DONE ?
-		    "mail=confirm" : "again", NULL, r->ip, r->start);
+		    "done" : "again", st == SIGNUP_LINK_DONE ? "mail=confirm" :
+		    NULL, r->ip, r->start);
 	d = pages_data(w->pages, "Check your inbox", NULL);
 	pages_data_form(d, sub.email, NULL, NULL, 0, NULL);
 	store_subscriber_release(&sub);

@@ -230,6 +230,8 @@ n=$(sql "SELECT count(*) FROM mail_queue WHERE subscriber_id = 1")
 expect_code 200 "resubscribe" POST /resubscribe -d "token=$pt"
 [ "$(sql "SELECT count(*) FROM mail_queue WHERE subscriber_id = 1")" = $((n + 1)) ] ||
 	fail "resubscribe queued no mail: $(sql 'SELECT * FROM mail_queue')"
+grep -q '^event=resubscribe addr=Z\*\*\*@example.org result=done mail=confirm ip=' "$T/serve.log" ||
+	fail "the resubscribe log line: $(grep event=resubscribe "$T/serve.log")"
 body_has "Check your inbox" "resubscribe answer"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "resubscribe without confirming"
 tok2=$(sql "SELECT confirm_token FROM subscriber WHERE id = 1")
