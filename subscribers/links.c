@@ -138,16 +138,23 @@ links_confirm_post(struct web *w, struct web_request *r)
 enum MHD_Result
 links_resend(struct web *w, struct web_request *r)
 {
+	struct store_subscriber sub;
 	char err[ERR_LEN];
-	int rc = signup_resend(w->db, web_token(r), date_now(), err);
+	json_t *d;
+	int rc;
 
-	if (rc == SIGNUP_LINK_ERROR)
-		return web_store_failed(w, r, err, "A new link");
-	if (rc != SIGNUP_LINK_DONE)
-		return web_unknown_link(w, r);
+	store_subscriber_init(&sub);
+	rc = signup_resend(w->db, web_token(r), date_now(), &sub, err);
+	if (rc != SIGNUP_LINK_DONE) {
+		store_subscriber_release(&sub);
+		return rc == SIGNUP_LINK_ERROR ? web_store_failed(w, r, err,
+		    "A new link") : web_unknown_link(w, r);
+	}
 	r->mailed = 1;
-	return pages_reply(w->pages, r->conn, MHD_HTTP_OK, PAGE_CHECK_INBOX,
-	    pages_data(w->pages, "Check your inbox", NULL));
+	d = pages_data(w->pages, "Check your inbox", NULL);
+	pages_data_form(d, sub.email, NULL, NULL, 0, NULL);
+	store_subscriber_release(&sub);
+	return pages_reply(w->pages, r->conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
 }
 
 enum MHD_Result

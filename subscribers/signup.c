@@ -439,16 +439,12 @@ signup_resend_act(struct sqlite3 *db, struct store_subscriber *s,
 }
 
 enum signup_link
-signup_resend(struct sqlite3 *db, const char *token, int64_t now, char *err)
+signup_resend(struct sqlite3 *db, const char *token, int64_t now,
+    struct store_subscriber *s, char *err)
 {
 	struct signup_act a = { signup_resend_act, now, NULL };
-	struct store_subscriber s;
-	enum signup_link r;
 
-	store_subscriber_init(&s);
-	r = signup_with_token(db, STORE_TOKEN_CONFIRM, token, &s, &a, err);
-	store_subscriber_release(&s);
-	return r;
+	return signup_with_token(db, STORE_TOKEN_CONFIRM, token, s, &a, err);
 }
 
 static enum signup_link

@@ -442,21 +442,28 @@ test_expired_link_and_resend(void **state)
 	assert_string_equal(column(HANA, "status"), "pending");
 	assert_int_equal(consents(HANA, "confirm"), 0);
 
-	assert_int_equal(signup_resend(db, tok, end + 2, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, tok, end + 2, &s, err),
 	    SIGNUP_LINK_DONE);
+	assert_string_equal(s.email, HANA);	/* for the page */
+	store_subscriber_release(&s);
 	token_of(HANA, "confirm", fresh);
 	assert_string_not_equal(tok, fresh);
 	assert_int_equal(column_int(HANA, "confirm_created"), end + 2);
 	assert_int_equal(mails(HANA, "confirm"), 2);
-	assert_int_equal(signup_resend(db, tok, end + 3, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, tok, end + 3, &s, err),
 	    SIGNUP_LINK_UNKNOWN);
+	store_subscriber_release(&s);
 	store_subscriber_init(&s);
 	assert_int_equal(signup_confirm(db, fresh, end + 3, &web, &s, err),
 	    SIGNUP_LINK_DONE);
 	store_subscriber_release(&s);
 	/* Confirmed meanwhile: nothing to resend. */
-	assert_int_equal(signup_resend(db, fresh, end + 4, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, fresh, end + 4, &s, err),
 	    SIGNUP_LINK_UNKNOWN);
+	store_subscriber_release(&s);
 	assert_int_equal(mails(HANA, "confirm"), 2);
 }
 

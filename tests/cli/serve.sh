@@ -179,6 +179,7 @@ grep -q "preferences?token=" "$T/body" && fail "an expired link shows a preferen
 expect_code 410 "expired, opened" GET "/confirm?token=$old"
 grep -q "preferences?token=" "$T/body" && fail "an expired link, opened, shows a preferences link"
 expect_code 200 "resend" POST /resend -d "token=$old"
+body_has "<strong>old@example.org</strong>" "the new link's page names the address"
 [ "$(sql "SELECT confirm_token <> '$old' FROM subscriber WHERE email = 'old@example.org'")" = 1 ] ||
 	fail "resend kept the old token"
 
