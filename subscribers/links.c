@@ -3,6 +3,7 @@
  * (links.h).
  */
 #include "links.h"
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "date.h"
@@ -45,7 +46,7 @@ static enum MHD_Result
 links_confirming_page(struct web *w, struct web_request *r,
     const char *token, const struct store_subscriber *sub)
 {
-	char link[PAGES_LINK_MAX];
+	char link[PAGES_LINK_MAX], *shown;
 	struct buf topics;
 	json_t *d;
 	size_t i;
@@ -59,8 +60,10 @@ links_confirming_page(struct web *w, struct web_request *r,
 	for (i = 0; i < sub->ntags; i++)
 		buf_printf(&topics, "%s%s", i == 0 ? "" : i + 1 == sub->ntags ?
 		    " and " : ", ", topics_label(w->topics, sub->tags[i]));
+	shown = addr_display(sub->email);
 	json_object_set_new(d, "subscriber", json_pack("{s:s}", "email",
-	    sub->email));
+	    shown));
+	free(shown);
 	json_object_set_new(d, "has_topics", json_boolean(sub->ntags));
 	json_object_set_new(d, "topics_text", json_string(buf_cstr(&topics)));
 	buf_release(&topics);

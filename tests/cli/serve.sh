@@ -323,6 +323,22 @@ expect_code 404 "web view, no such edition" GET "/view?edition=nope&token=$vt"
 expect_code 404 "web view, no token" GET "/view?edition=web-1"
 expect_code 404 "web view, another kind of token" GET "/view?edition=web-1&token=$ut"
 
+case_begin "an IDN domain reads in Unicode"
+# Stored with its domain in A-labels (mail goes there without
+# SMTPUTF8), an address reads on the pages as its owner typed it.
+expect_code 200 "signup, IDN" POST /subscribe -d 'email=hana%40b%C3%BCcher.example'
+body_has "<strong>hana@bücher.example</strong>" "the answer"
+[ "$(sql "SELECT email FROM subscriber WHERE email_input = 'hana@bücher.example'")" = \
+	hana@xn--bcher-kva.example ] || fail "stored: $(sql 'SELECT email, email_input FROM subscriber')"
+it=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'hana@xn--bcher-kva.example'")
+expect_code 200 "the confirm page, IDN" GET "/confirm?token=$it"
+body_has "<strong>hana@bücher.example</strong>" "the confirm page"
+expect_code 200 "confirmed, IDN" POST /confirm -d "token=$it"
+body_has "<strong>hana@bücher.example</strong>" "the confirmed page"
+ip=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'hana@xn--bcher-kva.example'")
+expect_code 200 "preferences, IDN" GET "/preferences?token=$ip"
+body_has "<strong>hana@bücher.example</strong>" "the preferences page"
+
 case_begin "tokens never reach the log"
 # Tokens never reach the log; the server is still up.
 grep -q "$tok\|$ut\|$pt" "$T/serve.log" && fail "a token in the log"
