@@ -10,6 +10,7 @@
 #include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unictype.h>
 #include <uninorm.h>
 
@@ -524,6 +525,47 @@ addr_from_text(const char *s, size_t len, char out[ADDR_MAX + 1], char *err)
 		return -1;
 	memcpy(out, a.text, strlen(a.text) + 1);
 	return 0;
+}
+
+/* The Unicode form of an ASCII domain with A-labels, or NULL when it
+ * has none that IDNA 2008 takes back to the same A-labels (libidn2
+ * decodes some that are not valid: "xn--a" gives U+0080). Free it. */
+static char *
+addr_domain_unicode(const char *domain)
+{
+	char *uni = NULL, *back = NULL;
+	int ok;
+
+	if (!addr_has_alabel(domain, strlen(domain)) ||
+	    idn2_to_unicode_8z8z(domain, &uni, 0) != IDN2_OK) {
+		free(uni);
+		return NULL;
+	}
+	ok = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	    strcasecmp(back, domain) == 0;
+	free(back);
+	if (!ok) {
+		free(uni);
+		return NULL;
+	}
+	return uni;
+}
+
+char *
+addr_display(const char *email)
+{
+	const char *at = strrchr(email, '@');
+	char *uni, *out;
+	size_t local;
+
+	if (at == NULL || (uni = addr_domain_unicode(at + 1)) == NULL)
+		return xstrdup(email);
+	local = (size_t)(at - email);
+	out = xmalloc(local + 1 + strlen(uni) + 1);
+	memcpy(out, email, local + 1);
+	memcpy(out + local + 1, uni, strlen(uni) + 1);
+	free(uni);
+	return out;
 }
 
 /*

@@ -70,6 +70,13 @@ int addr_from_text(const char *s, size_t len, char out[ADDR_MAX + 1],
 int addr_key(const char *s, size_t len, char key[ADDR_KEY_MAX + 1],
     char *err);
 
+/* The normalized address email as a person reads it: its domain's
+ * A-labels in Unicode ("jürgen@xn--bcher-kva.example" reads
+ * "jürgen@bücher.example"), for pages and the text of mails, never for
+ * an envelope or a header. Anything it cannot convert stays as it is.
+ * Returns a string the caller frees. */
+char *addr_display(const char *email);
+
 /* A guess at what a person meant when the domain of s (valid or not)
  * looks like a typo of a popular mail domain ("gmial.com", "gmail.con",
  * "hotmial.com"): 1 and the whole corrected address in out, else 0. */

@@ -1,4 +1,5 @@
 #include "render.h"
+#include "addr.h"
 #include "template.h"
 #include "utf8.h"
 #include "util.h"
@@ -254,8 +255,10 @@ render_subscriber_data(const char *email, const char *name,
     const char *const *tags, size_t ntags)
 {
 	json_t *sub = json_object();
+	char *shown = email ? addr_display(email) : NULL;	/* owned */
 
-	json_object_set_new(sub, "email", str(email));
+	json_object_set_new(sub, "email", str(shown));
+	free(shown);
 	json_object_set_new(sub, "name", str(name));
 	json_object_set_new(sub, "has_name", json_boolean(name && *name));
 	json_object_set_new(sub, "tags", render_tags(tags, ntags, sub,

@@ -215,6 +215,9 @@ form_from_json(const char *body, size_t len, struct form *f,
 	/* jansson refuses invalid UTF-8, and NUL inside strings unless
 	 * asked; duplicate keys are refused as in a form. */
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL && json_error_code(&je) == json_error_null_character)
+		return util_err(err, "the JSON body holds a NUL character "
+		    "(\\u0000), which no field may hold");
 	if (root == NULL)
 		return util_err(err, "the JSON body cannot be read: %s",
 		    je.text);

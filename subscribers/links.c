@@ -3,6 +3,7 @@
  * (links.h).
  */
 #include "links.h"
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "date.h"
@@ -45,7 +46,7 @@ static enum MHD_Result
 links_confirming_page(struct web *w, struct web_request *r,
     const char *token, const struct store_subscriber *sub)
 {
-	char link[PAGES_LINK_MAX];
+	char link[PAGES_LINK_MAX], *shown;
 	struct buf topics;
 	json_t *d;
 	size_t i;
@@ -59,8 +60,10 @@ links_confirming_page(struct web *w, struct web_request *r,
 	for (i = 0; i < sub->ntags; i++)
 		buf_printf(&topics, "%s%s", i == 0 ? "" : i + 1 == sub->ntags ?
 		    " and " : ", ", topics_label(w->topics, sub->tags[i]));
+	shown = addr_display(sub->email);
 	json_object_set_new(d, "subscriber", json_pack("{s:s}", "email",
-	    sub->email));
+	    shown));
+	free(shown);
 	json_object_set_new(d, "has_topics", json_boolean(sub->ntags));
 	json_object_set_new(d, "topics_text", json_string(buf_cstr(&topics)));
 	buf_release(&topics);
@@ -138,16 +141,23 @@ links_confirm_post(struct web *w, struct web_request *r)
 enum MHD_Result
 links_resend(struct web *w, struct web_request *r)
 {
+	struct store_subscriber sub;
 	char err[ERR_LEN];
-	int rc = signup_resend(w->db, web_token(r), date_now(), err);
+	json_t *d;
+	int rc;
 
-	if (rc == SIGNUP_LINK_ERROR)
-		return web_store_failed(w, r, err, "A new link");
-	if (rc != SIGNUP_LINK_DONE)
-		return web_unknown_link(w, r);
+	store_subscriber_init(&sub);
+	rc = signup_resend(w->db, web_token(r), date_now(), &sub, err);
+	if (rc != SIGNUP_LINK_DONE) {
+		store_subscriber_release(&sub);
+		return rc == SIGNUP_LINK_ERROR ? web_store_failed(w, r, err,
+		    "A new link") : web_unknown_link(w, r);
+	}
 	r->mailed = 1;
-	return pages_reply(w->pages, r->conn, MHD_HTTP_OK, PAGE_CHECK_INBOX,
-	    pages_data(w->pages, "Check your inbox", NULL));
+	d = pages_data(w->pages, "Check your inbox", NULL);
+	pages_data_form(d, sub.email, NULL, NULL, 0, NULL);
+	store_subscriber_release(&sub);
+	return pages_reply(w->pages, r->conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
 }
 
 enum MHD_Result
@@ -170,7 +180,8 @@ links_resubscribe(struct web *w, struct web_request *r)
 	    &who, err);
 	if (st == SIGNUP_LINK_DONE || st == SIGNUP_LINK_AGAIN)
 		weblog_event("resubscribe", sub.email, st == SIGNUP_LINK_DONE ?
-		    "mail=confirm" : "again", NULL, r->ip, r->start);
+		    "done" : "again", st == SIGNUP_LINK_DONE ? "mail=confirm" :
+		    NULL, r->ip, r->start);
 	d = pages_data(w->pages, "Check your inbox", NULL);
 	pages_data_form(d, sub.email, NULL, NULL, 0, NULL);
 	store_subscriber_release(&sub);

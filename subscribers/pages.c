@@ -2,6 +2,7 @@
  * pages: the signup backend's pages and their data (pages.h).
  */
 #include "pages.h"
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "http.h"
@@ -76,9 +77,11 @@ pages_data_form(json_t *d, const char *email, const char *name,
     char *const *tags, size_t ntags, const char *error)
 {
 	json_t *form = json_object_get(d, "form"), *t;
+	char *shown = addr_display(email ? email : "");	/* owned */
 	size_t i, k;
 
-	json_object_set_new(form, "email", json_string(email ? email : ""));
+	json_object_set_new(form, "email", json_string(shown));
+	free(shown);
 	json_object_set_new(form, "name", json_string(name ? name : ""));
 	json_object_set_new(form, "error", json_string(error ? error : ""));
 	json_object_set_new(form, "has_error", json_boolean(error != NULL));

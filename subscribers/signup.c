@@ -98,13 +98,14 @@ signup_bind_opt(sqlite3_stmt *st, int i, const char *v)
 
 /*
  * Queues a mail of kind ("confirm" or "subscribed") for subscriber id
- * unless the limits say enough: one of either kind per SIGNUP_MAIL_GAP,
+ * unless the limits say enough: one of either kind per SIGNUP_MAIL_GAP
+ * (counting those queued after since, now - SIGNUP_MAIL_GAP or later),
  * SIGNUP_MAIL_DAY a day. Counting the queue's own rows makes the limits
  * hold across restarts and processes. 1 queued, 0 not, -1 error.
  */
 static int
 signup_queue(struct sqlite3 *db, const char *kind, int64_t id, int64_t now,
-    char *err)
+    int64_t since, char *err)
 {
 	sqlite3_stmt *st;
 	int64_t recent = 0, today = 0;
@@ -116,7 +117,7 @@ signup_queue(struct sqlite3 *db, const char *kind, int64_t id, int64_t now,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now - SIGNUP_MAIL_GAP);
+	sqlite3_bind_int64(st, 2, since);
 	sqlite3_bind_int64(st, 3, now - 86400);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		recent = sqlite3_column_int64(st, 0);
@@ -207,13 +208,15 @@ signup_known(struct sqlite3 *db, const struct store_subscriber *s,
 {
 	if (s->status == STORE_CONFIRMED) {
 		*outcome = SIGNUP_CONFIRMED;
-		return signup_queue(db, "subscribed", s->id, now, err);
+		return signup_queue(db, "subscribed", s->id, now,
+		    now - SIGNUP_MAIL_GAP, err);
 	}
 	*outcome = store_status_suppressed(s->status) ? SIGNUP_SUPPRESSED :
 	    SIGNUP_PENDING;
 	if (signup_token_fresh(db, s, now, err) == -1)
 		return -1;
-	return signup_queue(db, "confirm", s->id, now, err);
+	return signup_queue(db, "confirm", s->id, now, now - SIGNUP_MAIL_GAP,
+	    err);
 }
 
 /* The part of signup_request inside its transaction: 1 a mail was
@@ -238,7 +241,8 @@ signup_store(struct sqlite3 *db, const struct signup_form *f,
 	} else if (rc == 0) {
 		*outcome = SIGNUP_NEW;
 		id = signup_insert(db, f, email, tags, now, err);
-		rc = id == -1 ? -1 : signup_queue(db, "confirm", id, now, err);
+		rc = id == -1 ? -1 : signup_queue(db, "confirm", id, now,
+		    now - SIGNUP_MAIL_GAP, err);
 	}
 	if (rc != -1 && signup_log(db, email, STORE_ACTION_SIGNUP, now,
 	    &f->client, detail, err) == -1)
@@ -428,22 +432,19 @@ signup_resend_act(struct sqlite3 *db, struct store_subscriber *s,
 	sqlite3_bind_text(st, 2, tok, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, a->now);
 	if (signup_step(db, st, "renewing a confirm link", err) == -1 ||
-	    signup_queue(db, "confirm", s->id, a->now, err) == -1)
+	    signup_queue(db, "confirm", s->id, a->now,
+	    a->now - SIGNUP_MAIL_GAP, err) == -1)
 		return SIGNUP_LINK_ERROR;
 	return SIGNUP_LINK_DONE;
 }
 
 enum signup_link
-signup_resend(struct sqlite3 *db, const char *token, int64_t now, char *err)
+signup_resend(struct sqlite3 *db, const char *token, int64_t now,
+    struct store_subscriber *s, char *err)
 {
 	struct signup_act a = { signup_resend_act, now, NULL };
-	struct store_subscriber s;
-	enum signup_link r;
 
-	store_subscriber_init(&s);
-	r = signup_with_token(db, STORE_TOKEN_CONFIRM, token, &s, &a, err);
-	store_subscriber_release(&s);
-	return r;
+	return signup_with_token(db, STORE_TOKEN_CONFIRM, token, s, &a, err);
 }
 
 static enum signup_link
@@ -476,10 +477,16 @@ static enum signup_link
 signup_resubscribe_act(struct sqlite3 *db, struct store_subscriber *s,
     const struct signup_act *a, char *err)
 {
+	int64_t since = a->now - SIGNUP_MAIL_GAP;
+
 	if (!store_status_suppressed(s->status))
 		return SIGNUP_LINK_AGAIN;
+	/* The mails before their unsubscription carry the link it ended:
+	 * someone who left by mistake and comes straight back gets one. */
+	if (s->unsubscribed > since)
+		since = s->unsubscribed;
 	if (signup_token_fresh(db, s, a->now, err) == -1 ||
-	    signup_queue(db, "confirm", s->id, a->now, err) == -1 ||
+	    signup_queue(db, "confirm", s->id, a->now, since, err) == -1 ||
 	    signup_log(db, s->email, STORE_ACTION_RESUBSCRIBE, a->now, a->who,
 	    NULL, err) == -1)
 		return SIGNUP_LINK_ERROR;

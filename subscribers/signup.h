@@ -20,7 +20,9 @@
  *
  * Limits: a confirm link works for SIGNUP_CONFIRM_TTL; an address gets
  * at most one mail (of either kind) per SIGNUP_MAIL_GAP and
- * SIGNUP_MAIL_DAY a day, however often it is entered.
+ * SIGNUP_MAIL_DAY a day, however often it is entered. A request to come
+ * back counts toward the gap only the mails since the unsubscription,
+ * which ended the links of those before it.
  */
 #ifndef DIGEST_SIGNUP_H
 #define DIGEST_SIGNUP_H
@@ -119,9 +121,9 @@ enum signup_link signup_confirm(struct sqlite3 *db, const char *token,
 
 /* For an expired confirm link: a new token and a new mail (within the
  * limits). DONE, UNKNOWN (also for a subscriber confirmed meanwhile) or
- * ERROR. */
+ * ERROR. s as for signup_confirm_state. */
 enum signup_link signup_resend(struct sqlite3 *db, const char *token,
-    int64_t now, char *err);
+    int64_t now, struct store_subscriber *s, char *err);
 
 /* Unsubscribes the owner of the unsubscribe token; their pending
  * confirm link stops working. DONE, AGAIN (suppressed already),

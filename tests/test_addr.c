@@ -376,6 +376,34 @@ test_addr_nfc_to_ascii(void **state)
 	    err), 0);
 }
 
+/* The address as a person reads it: the domain's A-labels in Unicode,
+ * the local part as it is; what cannot be converted stays. */
+static void
+test_addr_display(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "j\xc3\xbcrgen@xn--bcher-kva.example",
+		    "j\xc3\xbcrgen@b\xc3\xbc" "cher.example" },
+		{ "hana@mail.xn--tda.example", "hana@mail.\xc3\xbc.example" },
+		{ "xn--tda@example.org", "xn--tda@example.org" },
+		{ "zoe@example.org", "zoe@example.org" },
+		{ "bad@xn--a.example", "bad@xn--a.example" },
+		{ "no-at-sign", "no-at-sign" },
+		{ "", "" },
+	};
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = addr_display(cases[i].in);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 /* Appends a random pick of tokens to in (at *n, at most max bytes). */
 static void
 random_tokens(char *in, size_t *n, size_t max, const char *const *tok,
@@ -467,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_addr_huge),
 		cmocka_unit_test(test_addr_idna_error_slice),
 		cmocka_unit_test(test_addr_nfc_to_ascii),
+		cmocka_unit_test(test_addr_display),
 		cmocka_unit_test(test_addr_random),
 	};
 

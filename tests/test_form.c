@@ -31,7 +31,7 @@ static const struct form_case form_cases[] = {
 	{ 0, "tags=a&tags=&tags=b", NULL },
 	{ 1, "{\"email\":\"a@b.org\",\"tags\":[\"x\",\"y\"]}", NULL },
 	{ 1, "{\"email\":\"a@b.org\",\"email\":\"c@d.org\"}", "cannot be read" },
-	{ 1, "{\"email\":\"a\\u0000b\"}", "cannot be read" },
+	{ 1, "{\"email\":\"a\\u0000b\"}", "holds a NUL character" },
 	{ 1, "[]", "must be an object" },
 	{ 1, "{\"name\":3}", "must be a string" },
 	{ 1, "{\"tags\":[1]}", "tags must be strings" },

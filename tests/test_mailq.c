@@ -394,12 +394,15 @@ static void
 test_current_link(void **state)
 {
 	char old[128], fresh[128], err[ERR_LEN];
+	struct store_subscriber s;
 
 	(void)state;
 	signup(HANA, NULL, NOW);
 	token_of(HANA, "confirm", old);
-	assert_int_equal(signup_resend(db, old, NOW + 1, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, old, NOW + 1, &s, err),
 	    SIGNUP_LINK_DONE);	/* within the gap: no second mail */
+	store_subscriber_release(&s);
 	token_of(HANA, "confirm", fresh);
 	assert_string_not_equal(old, fresh);
 	assert_int_equal(run(NOW + 2, 10), 1);

@@ -139,6 +139,12 @@ test_data_contract(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    d, "urls"), "unsubscribe")), "https://x/unsubscribe?token=t");
 	json_decref(d);
+	/* An IDN domain reads in Unicode ("You receive ... at"). */
+	r.email = "zoe@xn--tda.example";
+	d = render_reader_data(ed, &r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    d, "subscriber"), "email")), "zoe@\xc3\xbc.example");
+	json_decref(d);
 	json_decref(ed);
 	article_list_release(&l);
 	config_release(&c);

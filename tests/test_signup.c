@@ -442,21 +442,28 @@ test_expired_link_and_resend(void **state)
 	assert_string_equal(column(HANA, "status"), "pending");
 	assert_int_equal(consents(HANA, "confirm"), 0);
 
-	assert_int_equal(signup_resend(db, tok, end + 2, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, tok, end + 2, &s, err),
 	    SIGNUP_LINK_DONE);
+	assert_string_equal(s.email, HANA);	/* for the page */
+	store_subscriber_release(&s);
 	token_of(HANA, "confirm", fresh);
 	assert_string_not_equal(tok, fresh);
 	assert_int_equal(column_int(HANA, "confirm_created"), end + 2);
 	assert_int_equal(mails(HANA, "confirm"), 2);
-	assert_int_equal(signup_resend(db, tok, end + 3, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, tok, end + 3, &s, err),
 	    SIGNUP_LINK_UNKNOWN);
+	store_subscriber_release(&s);
 	store_subscriber_init(&s);
 	assert_int_equal(signup_confirm(db, fresh, end + 3, &web, &s, err),
 	    SIGNUP_LINK_DONE);
 	store_subscriber_release(&s);
 	/* Confirmed meanwhile: nothing to resend. */
-	assert_int_equal(signup_resend(db, fresh, end + 4, err),
+	store_subscriber_init(&s);
+	assert_int_equal(signup_resend(db, fresh, end + 4, &s, err),
 	    SIGNUP_LINK_UNKNOWN);
+	store_subscriber_release(&s);
 	assert_int_equal(mails(HANA, "confirm"), 2);
 }
 
@@ -529,6 +536,43 @@ test_resubscribe(void **state)
 	assert_string_equal(column(HANA, "status"), "confirmed");
 	assert_int_equal(signup_resubscribe(db, "nope", NOW, &web, err),
 	    SIGNUP_LINK_UNKNOWN);
+}
+
+/* Someone who unsubscribes by mistake minutes after their confirmation
+ * mail and comes straight back gets a new mail: the unsubscription
+ * ended the old one's link, so only mails since it count toward the
+ * gap. A second click within the gap sends nothing more. */
+static void
+test_resubscribe_at_once(void **state)
+{
+	struct store_subscriber s;
+	char prefs[128], unsub[128], conf[128], err[ERR_LEN];
+
+	(void)state;
+	signup_ok(HANA, NULL, NULL, NOW);
+	token_of(HANA, "confirm", conf);
+	token_of(HANA, "preferences", prefs);
+	token_of(HANA, "unsubscribe", unsub);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_confirm(db, conf, NOW + 60, &web, &s, err),
+	    SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_unsubscribe(db, unsub, NOW + 120, &web, &s,
+	    err), SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	assert_int_equal(signup_resubscribe(db, prefs, NOW + 180, &web, err),
+	    SIGNUP_LINK_DONE);
+	assert_int_equal(mails(HANA, "confirm"), 2);
+	assert_int_equal(signup_resubscribe(db, prefs, NOW + 240, &web, err),
+	    SIGNUP_LINK_DONE);
+	assert_int_equal(mails(HANA, "confirm"), 2);
+	token_of(HANA, "confirm", conf);
+	store_subscriber_init(&s);
+	assert_int_equal(signup_confirm(db, conf, NOW + 300, &web, &s, err),
+	    SIGNUP_LINK_DONE);
+	store_subscriber_release(&s);
+	assert_string_equal(column(HANA, "status"), "confirmed");
 }
 
 /* Preferences set the name and tags and log the tags chosen; a name
@@ -651,6 +695,7 @@ main(void)
 		T(test_expired_link_and_resend),
 		T(test_unsubscribe),
 		T(test_resubscribe),
+		T(test_resubscribe_at_once),
 		T(test_preferences),
 		T(test_group_commit),
 	};

@@ -179,6 +179,7 @@ grep -q "preferences?token=" "$T/body" && fail "an expired link shows a preferen
 expect_code 410 "expired, opened" GET "/confirm?token=$old"
 grep -q "preferences?token=" "$T/body" && fail "an expired link, opened, shows a preferences link"
 expect_code 200 "resend" POST /resend -d "token=$old"
+body_has "<strong>old@example.org</strong>" "the new link's page names the address"
 [ "$(sql "SELECT confirm_token <> '$old' FROM subscriber WHERE email = 'old@example.org'")" = 1 ] ||
 	fail "resend kept the old token"
 
@@ -225,8 +226,13 @@ body_has 'You are unsubscribed' "the unsubscribed state"
 body_has '/resubscribe' "a button to subscribe again"
 expect_code 200 "signup of an unsubscribed address" POST /subscribe -d 'email=zoe@EXAMPLE.org'
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "a signup resubscribed"
-sql "UPDATE mail_queue SET created = created - 700"
+# At once: the mails before the unsubscription do not hold this one back.
+n=$(sql "SELECT count(*) FROM mail_queue WHERE subscriber_id = 1")
 expect_code 200 "resubscribe" POST /resubscribe -d "token=$pt"
+[ "$(sql "SELECT count(*) FROM mail_queue WHERE subscriber_id = 1")" = $((n + 1)) ] ||
+	fail "resubscribe queued no mail: $(sql 'SELECT * FROM mail_queue')"
+grep -q '^event=resubscribe addr=Z\*\*\*@example.org result=done mail=confirm ip=' "$T/serve.log" ||
+	fail "the resubscribe log line: $(grep event=resubscribe "$T/serve.log")"
 body_has "Check your inbox" "resubscribe answer"
 [ "$(sql "SELECT status FROM subscriber WHERE id = 1")" = unsubscribed ] || fail "resubscribe without confirming"
 tok2=$(sql "SELECT confirm_token FROM subscriber WHERE id = 1")
@@ -316,6 +322,22 @@ body_has "Storm surge barrier" "the web view shows the subscriber's digest"
 expect_code 404 "web view, no such edition" GET "/view?edition=nope&token=$vt"
 expect_code 404 "web view, no token" GET "/view?edition=web-1"
 expect_code 404 "web view, another kind of token" GET "/view?edition=web-1&token=$ut"
+
+case_begin "an IDN domain reads in Unicode"
+# Stored with its domain in A-labels (mail goes there without
+# SMTPUTF8), an address reads on the pages as its owner typed it.
+expect_code 200 "signup, IDN" POST /subscribe -d 'email=hana%40b%C3%BCcher.example'
+body_has "<strong>hana@bücher.example</strong>" "the answer"
+[ "$(sql "SELECT email FROM subscriber WHERE email_input = 'hana@bücher.example'")" = \
+	hana@xn--bcher-kva.example ] || fail "stored: $(sql 'SELECT email, email_input FROM subscriber')"
+it=$(sql "SELECT confirm_token FROM subscriber WHERE email = 'hana@xn--bcher-kva.example'")
+expect_code 200 "the confirm page, IDN" GET "/confirm?token=$it"
+body_has "<strong>hana@bücher.example</strong>" "the confirm page"
+expect_code 200 "confirmed, IDN" POST /confirm -d "token=$it"
+body_has "<strong>hana@bücher.example</strong>" "the confirmed page"
+ip=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'hana@xn--bcher-kva.example'")
+expect_code 200 "preferences, IDN" GET "/preferences?token=$ip"
+body_has "<strong>hana@bücher.example</strong>" "the preferences page"
 
 case_begin "tokens never reach the log"
 # Tokens never reach the log; the server is still up.

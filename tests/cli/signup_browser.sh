@@ -90,4 +90,15 @@ grep -q "City council approves\|Market hall reopens" "$T/out" &&
 	fail "the digest has stories on other topics"
 expect_err "$addr, edition 2026-W48: 2 articles" "the pick report"
 expect_err "matched science" "the pick report"
+
+case_begin "an internationalized address in the form"
+# A UTF-8 local part and an IDN domain (RFC 6531, 5890), which the
+# backend takes: the browser must send them as typed (an <input
+# type=email> refuses the local part and turns the domain into its
+# A-label), and the "Check your inbox" page shows them as typed.
+browser subscribe "$base/subscribe" --email 'jürgen@bücher.example' \
+	--name 'Jürgen Groß'
+[ "$(sql "SELECT status, email_input FROM subscriber WHERE name = 'Jürgen Groß'")" = \
+	'pending|jürgen@bücher.example' ] ||
+	fail "after the form: $(sql 'SELECT * FROM subscriber')"
 cases_end
