@@ -646,22 +646,26 @@ smtp_queue_id(const char *reply, char *out)
 }
 
 /*
- * Whether a failed attempt is the one libcurl does not retry itself: a
- * reused connection that the server had closed after the previous 250,
- * so the first command got no reply at all. Nothing of this message can
- * have been accepted (libcurl waits for each reply before the next
- * command), so sending it again cannot deliver it twice. A timeout is
- * not that case: the server may still be working on it.
+ * Whether a failed attempt on a reused connection is one to make again
+ * on a new one: the server had closed it after the previous 250, so the
+ * first command got no reply at all (which libcurl does not retry
+ * itself); or it answered MAIL FROM "503" (bad sequence: it kept a
+ * refused transaction, and libcurl sends no RSET), which says nothing
+ * of the sender. Nothing of this message can have been accepted
+ * (libcurl waits for each reply before the next command), so sending it
+ * again cannot deliver it twice. A timeout is not that case: the server
+ * may still be working on it.
  */
 static int
 smtp_retry_wanted(struct smtp_conn *c, CURLcode rc, long code)
 {
 	long connects = -1;
+	int silent = code == 0 && c->replies == 0 &&
+	    (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	    rc == CURLE_GOT_NOTHING);
+	int stale = c->fail_phase == SMTP_PHASE_MAIL && c->fail_code == 503;
 
-	if (c->retried || code != 0 || c->replies != 0)
-		return 0;
-	if (rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR &&
-	    rc != CURLE_GOT_NOTHING)
+	if (c->retried || !(silent || stale))
 		return 0;
 	(void)curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0;
@@ -756,6 +760,10 @@ smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
 		r->fault = TRANSPORT_STOP;
 	else if (code < 500)
 		r->fault = TRANSPORT_DEFER;
+	else if (c->fail_phase == SMTP_PHASE_MAIL && code == 503)
+		smtp_stop_setting(r, "%s refuses to begin a message (%.100s), "
+		    "on a new connection too: its reply says what it wants "
+		    "first", c->s->where, reply);
 	else if (c->fail_phase == SMTP_PHASE_MAIL && code != 552 &&
 	    !c->cur->utf8)
 		smtp_stop_setting(r, "%s refuses the sender '%s' (%.100s): set "

@@ -1051,6 +1051,47 @@ test_data_refused(void **state)
 	json_decref(log);
 }
 
+/* A server that keeps a refused transaction on its connection answers
+ * the next MAIL FROM there "503 nested MAIL command": not a sender to
+ * change (which would stop the run), a connection to leave; the next
+ * message goes through a new one. */
+static void
+test_stale_connection(void **state)
+{
+	const char *extra[] = { "--reject-data", "r001@example.org",
+	    "--stale-after-reject", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[3];
+	json_t *log;
+
+	(void)state;
+	smtpd_run("smtp", extra, &o, 3, out, &log);
+	assert_int_equal(out[0].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(out[1].r.fault, TRANSPORT_REFUSED);
+	assert_int_equal(out[2].r.fault, TRANSPORT_DELIVERED);
+	assert_int_equal(log_count(log, "accepted", 0), 2);
+	json_decref(log);
+}
+
+/* A 503 to MAIL FROM on a new connection too: the server wants a step
+ * first (its reply says which), a setting, but not the sender's. */
+static void
+test_mail_503(void **state)
+{
+	const char *extra[] = { "--mail-503", NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[1];
+	json_t *log;
+
+	(void)state;
+	smtpd_run("smtp", extra, &o, 1, out, &log);
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "refuses to begin a message (503 5.5.1 "
+	    "Error: authentication required)");
+	assert_null(strstr(out[0].r.reply, "from_address"));
+	json_decref(log);
+}
+
 /* cancel() withdraws what no connection has begun: reported not sent,
  * and the server never sees it; the message on the wire goes on. */
 static void
@@ -1837,6 +1878,8 @@ main(void)
 		T(test_sender_refused),
 		T(test_size_refused),
 		T(test_data_refused),
+		T(test_stale_connection),
+		T(test_mail_503),
 		T(test_cancel),
 		T(test_open_refused),
 		T(test_injection_refused),

@@ -53,6 +53,14 @@ Faults:
                            accept RCPT TO for these addresses but answer
                            the end of their data with "554 5.7.1 message
                            content rejected"
+    --stale-after-reject   a server bug some have: after a refused DATA the
+                           connection keeps the old transaction, so every
+                           MAIL FROM on it is answered "503 5.5.1 Error:
+                           nested MAIL command" until RSET or a new
+                           connection
+    --mail-503             answer every MAIL FROM with "503 5.5.1 Error:
+                           authentication required" (a step the server
+                           wants first, whatever the sender)
     --reject-sender        answer every MAIL FROM with "553 5.7.1 sender
                            address rejected: not owned by user"
     --disconnect-after K   on every connection, close it right after the
@@ -197,6 +205,7 @@ class Handler:
             self.rec.event(event='rejected', conn=server.conn,
                            command='DATA', code=554,
                            rcpt=list(envelope.rcpt_tos))
+            server.stale = self.o.stale_after_reject
             return '554 5.7.1 message content rejected'
         if self.chance(self.o.data_4xx_share):
             self.rec.event(event='rejected', conn=server.conn,
@@ -222,6 +231,7 @@ class FaultySMTP(SMTP):
         self.o = opts
         self.accepted_here = 0
         self.close_on_next = False
+        self.stale = False
         handler.rec.event(event='connect', conn=self.conn)
 
     async def push(self, status):
@@ -238,6 +248,16 @@ class FaultySMTP(SMTP):
     async def smtp_MAIL(self, arg):
         if self.close_on_next:
             self.hang_up('MAIL')
+            return
+        if self.stale:
+            self.event_handler.rec.event(event='rejected', conn=self.conn,
+                                         command='MAIL', code=503)
+            await self.push('503 5.5.1 Error: nested MAIL command')
+            return
+        if self.o.mail_503:
+            self.event_handler.rec.event(event='rejected', conn=self.conn,
+                                         command='MAIL', code=503)
+            await self.push('503 5.5.1 Error: authentication required')
             return
         if (self.session.host_name and
                 self.event_handler.chance(self.o.slowdown_share)):
@@ -274,6 +294,7 @@ class FaultySMTP(SMTP):
         if self.close_on_next:
             self.hang_up('RSET')
             return
+        self.stale = False
         await super().smtp_RSET(arg)
 
     async def smtp_NOOP(self, arg):
@@ -303,6 +324,8 @@ def parse_args():
     p.add_argument('--data-4xx-share', type=share, default=0.0)
     p.add_argument('--reject')
     p.add_argument('--reject-data')
+    p.add_argument('--stale-after-reject', action='store_true')
+    p.add_argument('--mail-503', action='store_true')
     p.add_argument('--reject-sender', action='store_true')
     p.add_argument('--smtputf8', action='store_true')
     p.add_argument('--size', type=int, default=0)
