@@ -315,6 +315,7 @@ struct mime_head {
 	const char *list_id;	/* NULL when there is none */
 	const char *unsub;	/* NULL when there is none */
 	int post;		/* List-Unsubscribe-Post: an https URL */
+	int auto_generated;	/* Auto-Submitted: auto-generated */
 	char *owned[MIME_HEAD_OWNED];
 	size_t nowned, used;
 	char store[MIME_HEAD_STORE];
@@ -529,6 +530,7 @@ mime_head_make(const struct mime_message *m, struct mime_head *h, char *err)
 	 * tried out on this machine) is a plain RFC 2369 link. */
 	h->post = m->unsubscribe_url != NULL &&
 	    mime_has_scheme(m->unsubscribe_url, "https://");
+	h->auto_generated = m->auto_generated;
 	return 0;
 }
 
@@ -724,6 +726,9 @@ mime_write(char *o, char *end, const struct mime_head *h, const char *id,
 	if (h->post)
 		mime_write_field(&k, &col, MAILIMF_FIELD_OPTIONAL_FIELD,
 		    "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+	if (h->auto_generated)
+		mime_write_field(&k, &col, MAILIMF_FIELD_OPTIONAL_FIELD,
+		    "Auto-Submitted", "auto-generated");
 	o = MIME_PUT(k.p, "MIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; \r\n boundary=\"=_");
 	o = mime_put(o, uuid, MIME_UUID_LEN);
@@ -752,6 +757,7 @@ mime_message_bound(const struct mime_head *h, const char *id,
 	    mime_field_bound("List-Unsubscribe", h->unsub) +
 	    mime_field_bound("List-Unsubscribe-Post",
 	    "List-Unsubscribe=One-Click") +
+	    mime_field_bound("Auto-Submitted", "auto-generated") +
 	    MIME_FRAME_MAX + mime_part_bound(text) + mime_part_bound(html);
 }
 

@@ -17,7 +17,7 @@
  *
  * Headers, in this order: From, To, Date, Message-ID, Subject, List-Id,
  * List-Unsubscribe, List-Unsubscribe-Post (RFC 8058, only with an https
- * URL), MIME-Version. Date is UTC from m->date with English names
+ * URL), Auto-Submitted (RFC 3834, when asked), MIME-Version. Date is UTC from m->date with English names
  * ("Sat, 28 Nov 2026 12:00:00 +0000"; libetpan's own zone offsets are
  * wrong for half-hour zones); Message-ID is <uuid@domain> from
  * uuid_generate_random (libetpan's leaks the host name). Subject and
@@ -58,6 +58,11 @@ struct mime_message {
 					 * or NULL */
 	const char *unsubscribe_mailto;	/* mailto:..., or NULL */
 	const char *message_id_domain;	/* the part after '@' */
+	int auto_generated;		/* 1: "Auto-Submitted: auto-generated",
+					 * for mail a program sends unasked
+					 * by a person (a confirmation), so
+					 * that vacation responders keep
+					 * quiet */
 	int64_t date;			/* UTC seconds, years 1900 to 9999 */
 	const char *text;		/* the text/plain part, UTF-8, no NUL */
 	size_t text_len;

@@ -215,6 +215,7 @@ mailq_build(const struct config *c, struct mailq_templates *tpl,
 		mm.to_addr = s->email;
 		mm.subject = buf_cstr(&subject);
 		mm.message_id_domain = c->message_id_domain;
+		mm.auto_generated = 1;
 		mm.date = date_now();
 		mm.text = wrapped;
 		mm.text_len = strlen(wrapped);

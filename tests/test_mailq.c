@@ -339,6 +339,8 @@ test_confirm_mail(void **state)
 	assert_contains(fk.msg[0], "Subject: Confirm your subscription to The "
 	    "Harbor Ledger\r\n");
 	assert_contains(fk.msg[0], "\r\nTo: hana@example.org\r\n");
+	/* Sent unasked by a person: vacation responders keep quiet. */
+	assert_contains(fk.msg[0], "\r\nAuto-Submitted: auto-generated\r\n");
 	assert_lacks(fk.msg[0], "evil.example");
 	assert_lacks(fk.msg[0], "Visit");
 	assert_string_equal(mail_column(HANA, "confirm", "status"), "sent");
@@ -385,6 +387,7 @@ test_subscribed_mail(void **state)
 	assert_lacks(fk.msg[0], "/confirm?");
 	assert_contains(fk.msg[0], "Subject: You are subscribed to The Harbor "
 	    "Ledger\r\n");
+	assert_contains(fk.msg[0], "\r\nAuto-Submitted: auto-generated\r\n");
 	assert_string_equal(mail_column(HANA, "subscribed", "status"), "sent");
 }
 

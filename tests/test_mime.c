@@ -1177,6 +1177,15 @@ test_list_headers(void **state)
 	build(&m, &out, NULL);
 	assert_null(header_value(out.data, "List-Unsubscribe"));
 	assert_null(header_value(out.data, "List-Id"));
+	/* A digest a reader asked for is no auto-generated mail... */
+	assert_null(header_value(out.data, "Auto-Submitted"));
+	buf_release(&out);
+
+	/* ...a confirmation is (RFC 3834). */
+	m.auto_generated = 1;
+	build(&m, &out, NULL);
+	assert_string_equal(header_value(out.data, "Auto-Submitted"),
+	    "auto-generated");
 	buf_release(&out);
 }
 
