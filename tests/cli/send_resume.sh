@@ -91,6 +91,30 @@ run editions
 expect_out "2026-W49   skipped" "editions"
 stop_smtpd
 
+case_begin "a killed send's log names everyone it sent"
+# kill -9 with the log in a file (cron's >>FILE, journald's pipe): each
+# reader the journal has as sent has their line in it, written as it
+# happened, not held in a buffer the kill throws away.
+start_smtpd logkill
+write_conf "$port" smtp_rate=5
+"$DIGEST" --config "$T/digest.conf" send --edition log-1 >"$T/log.out" 2>"$T/log.err" &
+pid=$!
+i=0
+until [ "$(journal log-1 sent)" -ge 3 ]; do
+	i=$((i + 1)); [ $i -le 200 ] || break
+	sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+sent=$(sql "SELECT s.email FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+            WHERE d.edition_id = 'log-1' AND d.status = 'sent'")
+[ -n "$sent" ] || fail "nobody was sent before the kill"
+for a in $sent; do
+	grep -q "^edition=log-1 to=$a status=sent" "$T/log.out" ||
+		fail "the journal has $a sent, the log has no line for it"
+done
+stop_smtpd
+
 case_begin "hard bounces on bounce_limit editions in a row"
 # Hard bounces on bounce_limit editions in a row: bounced, and skipped
 # from then on.
