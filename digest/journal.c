@@ -458,6 +458,29 @@ journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
 	return rc == SQLITE_ROW;
 }
 
+int
+journal_delivery_status(sqlite3 *db, const char *edition,
+    int64_t subscriber_id, char status[16], char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT status FROM delivery "
+	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
+	int rc;
+
+	status[0] = '\0';
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, subscriber_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st,
+		    0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading a delivery");
+	return rc == SQLITE_ROW;
+}
+
 /* The deliveries to make (?1 the edition, ?2 after, ?3 now, ?4 the
  * limit) and, with ?5, the failed ones; with ?6, the confirmed
  * subscribers the edition has no delivery for yet, as

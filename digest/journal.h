@@ -137,6 +137,11 @@ void journal_item_release(struct journal_item *it);
 int journal_delivery_tags(struct sqlite3 *db, const char *edition,
     int64_t subscriber_id, char **tags, char *err);
 
+/* The status of subscriber's delivery of edition ("sent", "failed"...)
+ * in status: 1, 0 no such delivery (status ""), -1 error. */
+int journal_delivery_status(struct sqlite3 *db, const char *edition,
+    int64_t subscriber_id, char status[16], char *err);
+
 /* What journal_next returns besides the deliveries to make now: what a
  * send would add first, for a dry run, which writes nothing. */
 #define JOURNAL_NEXT_UNLISTED 1	/* confirmed subscribers with no
