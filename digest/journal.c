@@ -459,6 +459,25 @@ journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
 }
 
 int
+journal_subscriber_confirmed(sqlite3 *db, int64_t subscriber_id, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT status = 'confirmed' FROM "
+	    "subscriber WHERE id = ?1", err);
+	int rc, yes = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading a subscriber");
+	return yes;
+}
+
+int
 journal_delivery_status(sqlite3 *db, const char *edition,
     int64_t subscriber_id, char status[16], char *err)
 {

@@ -137,6 +137,11 @@ void journal_item_release(struct journal_item *it);
 int journal_delivery_tags(struct sqlite3 *db, const char *edition,
     int64_t subscriber_id, char **tags, char *err);
 
+/* Whether subscriber is still confirmed (a run reads its readers ahead
+ * of sending; an unsubscription may come in between): 1, 0, -1 error. */
+int journal_subscriber_confirmed(struct sqlite3 *db, int64_t subscriber_id,
+    char *err);
+
 /* The status of subscriber's delivery of edition ("sent", "failed"...)
  * in status: 1, 0 no such delivery (status ""), -1 error. */
 int journal_delivery_status(struct sqlite3 *db, const char *edition,

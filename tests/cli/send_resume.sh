@@ -122,6 +122,34 @@ grep -q '^pending  reader[0-9]*@example.org  (0 tries)$' "$T/out" ||
 grep -q 1970 "$T/out" && fail "editions show: a reader not tried yet shown at 1970: $(grep 1970 "$T/out" | head -1)"
 stop_smtpd
 
+case_begin "unsubscribed by one-click during the send: not mailed"
+# A reader who unsubscribes (one-click, answered 200) while the edition
+# is being sent, before their turn, is not mailed: the send read them
+# as confirmed seconds before, but asks again as their message goes.
+start_smtpd unsub
+write_conf "$port" smtp_rate=4
+hport=$(free_port)
+start_serve "$hport"
+last=$(sql "SELECT email FROM subscriber ORDER BY id DESC LIMIT 1")
+tok=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = '$last'")
+"$DIGEST" --config "$T/digest.conf" send --edition unsub-1 >"$T/unsub.out" 2>"$T/unsub.err" &
+pid=$!
+i=0
+until [ "$(journal unsub-1 sent)" -ge 2 ]; do
+	i=$((i + 1)); [ $i -le 200 ] || break
+	sleep 0.05
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -F 'List-Unsubscribe=One-Click' \
+    "http://127.0.0.1:$hport/unsubscribe?token=$tok")
+[ "$code" = 200 ] || fail "one-click unsubscribe: HTTP $code"
+[ "$(journal unsub-1 pending)" -gt 0 ] || fail "the send was over before the unsubscription"
+wait "$pid" || fail "send: exit $? $(cat "$T/unsub.err")"
+received "$T/unsub.log" | grep -q "^$last " && fail "$last was mailed after unsubscribing"
+grep -q "^edition=unsub-1 to=$last status=skipped reply=\"no longer subscribed\"" "$T/unsub.out" ||
+	fail "$last: $(grep "to=$last" "$T/unsub.out")"
+stop_serve
+stop_smtpd
+
 case_begin "hard bounces on bounce_limit editions in a row"
 # Hard bounces on bounce_limit editions in a row: bounced, and skipped
 # from then on.
