@@ -80,7 +80,8 @@ due_make(struct sqlite3 *db, const struct config *c, struct due *d,
 		    "one", (long long)((now - d->slot) / 86400));
 		return due_skip(db, d, since, now, note, err);
 	}
-	n = journal_edition_count(db, since, d->slot, c->max_age, err);
+	n = journal_edition_count(db, since, d->slot, d->slot, c->max_age,
+	    err);
 	if (n == -1)
 		return -1;
 	if (n < c->min_articles) {

@@ -59,14 +59,16 @@ struct journal_edition {
  * falls between two editions, those stored after the previous edition
  * was made (skipped ones aside) that were published within max_age
  * seconds before until (0: none such). The first edition takes its
- * window only.
+ * window only. A scheduled edition (slot not 0) takes no article an
+ * earlier scheduled one took: a story its feed dated anew (an update)
+ * is not sent twice.
  */
 int journal_edition_create(struct sqlite3 *db, const char *id, int64_t since,
     int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err);
 
 /* How many articles journal_edition_create would take now, or -1. */
 int64_t journal_edition_count(struct sqlite3 *db, int64_t since,
-    int64_t until, int64_t max_age, char *err);
+    int64_t until, int64_t slot, int64_t max_age, char *err);
 
 /* The highest article id stored when the latest edition that was not
  * skipped was made, into *mark: 1, 0 when there is none, -1 error. An
