@@ -203,12 +203,8 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 			printf("  %s", d->reply);
 		else if (d->code != 0)
 			printf("  %d", d->code);
-		/* A reader not tried yet has no time to show. */
-		if (d->updated != 0)
-			printf("  (%s, %d tr%s)", when, d->attempts,
-			    d->attempts == 1 ? "y" : "ies");
-		else
-			printf("  (%d tries)", d->attempts);
+		printf("  (%s, %d tr%s)", when, d->attempts,
+		    d->attempts == 1 ? "y" : "ies");
 		if (d->sending != NULL)
 			printf("  in flight: %s", d->sending);
 		if (d->in_doubt != NULL)
@@ -234,8 +230,7 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 		json_object_set_new(o, "sending", util_json_string(d->sending));
 	if (d->in_doubt != NULL)
 		editions_json_doubt(o, d->in_doubt);
-	json_object_set_new(o, "updated", d->updated != 0 ?
-	    json_string(when) : json_null());
+	json_object_set_new(o, "updated", json_string(when));
 	if (d->next_try != 0) {
 		date_to_rfc3339(d->next_try, when);
 		json_object_set_new(o, "next_try", json_string(when));

@@ -113,13 +113,6 @@ for a in $sent; do
 	grep -q "^edition=log-1 to=$a status=sent" "$T/log.out" ||
 		fail "the journal has $a sent, the log has no line for it"
 done
-
-case_begin "editions show: a reader not tried yet has no time"
-# The killed edition's readers not tried yet: their tries, no 1970 date.
-run editions show log-1
-grep -q '^pending  reader[0-9]*@example.org  (0 tries)$' "$T/out" ||
-	fail "editions show: no pending reader, or with a time: $(grep pending "$T/out" | head -1)"
-grep -q 1970 "$T/out" && fail "editions show: a reader not tried yet shown at 1970: $(grep 1970 "$T/out" | head -1)"
 stop_smtpd
 
 case_begin "unsubscribed by one-click during the send: not mailed"
