@@ -74,8 +74,13 @@ cmd_config(int argc, char **argv)
 			(void)config_dump(&c, NULL, &out);
 		for (i = optind; i < argc; i++)
 			if (config_dump(&c, argv[i], &out) == -1) {
-				cmd_error("unknown key '%s'; see 'digest config "
-				    "--describe'", argv[i]);
+				const char *near = config_nearest(argv[i],
+				    strlen(argv[i]));
+
+				cmd_error("unknown key '%s'%s%s%s; see 'digest "
+				    "config --describe'", argv[i], near ?
+				    " (did you mean '" : "", near ? near : "",
+				    near ? "'?)" : "");
 				status = EX_USAGE;
 			}
 		config_release(&c);

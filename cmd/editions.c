@@ -203,8 +203,12 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 			printf("  %s", d->reply);
 		else if (d->code != 0)
 			printf("  %d", d->code);
-		printf("  (%s, %d tr%s)", when, d->attempts,
-		    d->attempts == 1 ? "y" : "ies");
+		/* A row no run has reached has no time to show. */
+		if (d->updated == 0 && d->attempts == 0)
+			fputs("  (not tried yet)", stdout);
+		else
+			printf("  (%s, %d tr%s)", when, d->attempts,
+			    d->attempts == 1 ? "y" : "ies");
 		if (d->sending != NULL)
 			printf("  in flight: %s", d->sending);
 		if (d->in_doubt != NULL)
@@ -230,7 +234,8 @@ editions_delivery(const struct journal_delivery *d, void *arg)
 		json_object_set_new(o, "sending", util_json_string(d->sending));
 	if (d->in_doubt != NULL)
 		editions_json_doubt(o, d->in_doubt);
-	json_object_set_new(o, "updated", json_string(when));
+	if (d->updated != 0)
+		json_object_set_new(o, "updated", json_string(when));
 	if (d->next_try != 0) {
 		date_to_rfc3339(d->next_try, when);
 		json_object_set_new(o, "next_try", json_string(when));

@@ -254,6 +254,58 @@ config_find(const char *key, size_t len)
 	return NULL;
 }
 
+/* The edit distance of a and b, an adjacent swap counting one (optimal
+ * string alignment); CONFIG_NEAR_MAX + 1 for any larger, or for a
+ * string too long to be a typo of a key. */
+#define CONFIG_NEAR_MAX 2
+#define CONFIG_NEAR_LEN 40
+
+static size_t
+config_distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t d[CONFIG_NEAR_LEN + 1][CONFIG_NEAR_LEN + 1], i, j, v;
+
+	if (n > CONFIG_NEAR_LEN || m > CONFIG_NEAR_LEN)
+		return CONFIG_NEAR_MAX + 1;
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++)
+		for (j = 1; j <= m; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[n][m];
+}
+
+const char *
+config_nearest(const char *key, size_t len)
+{
+	const char *best = NULL;
+	size_t i, d, low = CONFIG_NEAR_MAX + 1;
+
+	/* Two letters off a short word is another word, not a typo. */
+	if (len < 2 * CONFIG_NEAR_MAX + 1)
+		return NULL;
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		d = config_distance(key, len, config_keys[i].key,
+		    strlen(config_keys[i].key));
+		if (d < low) {
+			low = d;
+			best = config_keys[i].key;
+		}
+	}
+	return best;
+}
+
 /* ---- checks --------------------------------------------------------- */
 
 /* Text for a header or a page: UTF-8, no control character. */
@@ -549,8 +601,13 @@ config_line(struct config *c, char *line, char *err)
 	vlen = strlen(eq + 1);
 	val = (char *)util_trim(eq + 1, &vlen);
 	val[vlen] = '\0';
-	if ((k = config_find(key, klen)) == NULL)
-		return util_err(err, "unknown key '%.*s'", (int)klen, key);
+	if ((k = config_find(key, klen)) == NULL) {
+		const char *near = config_nearest(key, klen);
+
+		return util_err(err, "unknown key '%.*s'%s%s%s", (int)klen, key,
+		    near ? " (did you mean '" : "", near ? near : "",
+		    near ? "'?)" : "");
+	}
 	return config_set(c, k, val, err);
 }
 

@@ -81,6 +81,11 @@ struct config {
 int config_load(struct config *c, const char *path, char *err);
 void config_release(struct config *c);
 
+/* The key whose name is nearest key[0..len) (a typo: at most two
+ * letters off, a swap of two counting one), for "did you mean": NULL
+ * when none is that near. */
+const char *config_nearest(const char *key, size_t len);
+
 /* Writes every key (or only key, when not NULL) with its value as
  * "key = value" lines (for `digest config`), in the table's order.
  * 0, or -1 when there is no such key. */

@@ -1,4 +1,5 @@
 #include "mailbox.h"
+#include "probe.h"
 #include "secret.h"
 #include "util.h"
 
@@ -147,6 +148,46 @@ out:
 }
 
 /* ---- TLS ------------------------------------------------------------- */
+
+#define MAILBOX_PROBE_MS 5000L	/* asking a port what it speaks */
+
+/*
+ * libetpan reports a TLS handshake that failed with GnuTLS's
+ * gnutls_perror: a line of its own on stderr ("GnuTLS error: ..."),
+ * beside the one digest prints, which names the mailbox and the fix.
+ * Defined in the program, this is the gnutls_perror libetpan's calls
+ * bind to (the dynamic linker looks in the executable first); nothing
+ * else in digest calls it.
+ */
+void
+gnutls_perror(int error)
+{
+	(void)error;
+}
+
+int
+mailbox_connect_failed(struct mailbox *m, const struct mailbox_target *t,
+    const char *scheme, const char *greeting, char *err)
+{
+	char where[300];
+
+	/* libcurl's URL parser leaves an IPv6 literal in its brackets. */
+	snprintf(where, sizeof(where), t->host[0] != '[' &&
+	    strchr(t->host, ':') ? "[%s]:%u" : "%s:%u", t->host,
+	    (unsigned)t->port);
+	m->failure = MAILBOX_FAIL_CONFIG;
+	if (t->implicit_tls && probe_greeting(where, greeting,
+	    MAILBOX_PROBE_MS) == PROBE_YES)
+		return util_err(err, "%s answers in plain text, not TLS: use "
+		    "%s://%s (STARTTLS) rather than %ss://", where, scheme,
+		    where, scheme);
+	if (!t->implicit_tls && probe_tls(where, MAILBOX_PROBE_MS) == PROBE_YES)
+		return util_err(err, "%s expects TLS from the first byte: use "
+		    "%ss://%s", where, scheme, where);
+	m->failure = MAILBOX_FAIL_TEMP;
+	return util_err(err, "cannot connect to the mailbox at %s%s", where,
+	    t->implicit_tls ? " (TLS)" : "");
+}
 
 void
 mailbox_tls_sni(struct mailstream_ssl_context *ctx, void *data)

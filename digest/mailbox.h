@@ -112,6 +112,14 @@ struct mailbox_target {
 int mailbox_tls_verify(struct _mailstream *stream, const char *host,
     const char *cafile, char *err);
 
+/* A connection to t that libetpan could not make (scheme: "imap" or
+ * "pop3", whose plain text greeting begins with greeting): a setting
+ * when the port speaks the other way than the URL says (probe.h: TLS
+ * to a plain text port, or plain text to a TLS one), else for later.
+ * Sets m->failure; returns -1 with err. */
+int mailbox_connect_failed(struct mailbox *m, const struct mailbox_target *t,
+    const char *scheme, const char *greeting, char *err);
+
 /* libetpan's callback for a TLS connection: sets SNI to data (a host
  * name; an address is not sent). */
 struct mailstream_ssl_context;

@@ -65,11 +65,8 @@ mailbox_imap_connect(struct mailbox *m, const struct mailbox_target *t,
 	else
 		r = mailimap_socket_connect(st->s, t->host, t->port);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		m->failure = MAILBOX_FAIL_TEMP;
-		return util_err(err, "cannot connect to the mailbox at %s%s",
-		    what, t->implicit_tls ? " (TLS)" : "");
-	}
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+		return mailbox_connect_failed(m, t, "imap", "* ", err);
 	st->connected = 1;
 	if (t->starttls) {
 		r = mailimap_socket_starttls_with_callback(st->s,

@@ -60,10 +60,8 @@ mailbox_pop3_connect(struct mailbox *m, const struct mailbox_target *t,
 	else
 		r = mailpop3_socket_connect(st->p, t->host, t->port);
 	if (r != MAILPOP3_NO_ERROR) {
-		m->failure = MAILBOX_FAIL_TEMP;
 		st->broken = 1;
-		return util_err(err, "cannot connect to the mailbox at %s%s",
-		    what, t->implicit_tls ? " (TLS)" : "");
+		return mailbox_connect_failed(m, t, "pop3", "+OK", err);
 	}
 	if (t->starttls) {
 		r = mailpop3_socket_starttls_with_callback(st->p,

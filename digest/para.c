@@ -19,6 +19,7 @@
 
 #define FURNITURE_MAX_WORDS 40	/* longer paragraphs are never boxes */
 #define LABEL_MAX_WORDS 3	/* "3 Comments", "Trending now" */
+#define AD_LABEL_MAX_WORDS 6	/* "Article continues below advertisement" */
 #define BYLINE_MAX_WORDS 40	/* names, roles and affiliations */
 #define PROMPT_MAX_WORDS 35	/* "Sign up here to get an email when..." */
 #define CAPTION_MAX_WORDS 60
@@ -26,6 +27,9 @@
 #define LINK_REST_MAX_WORDS 8	/* "Read more at The Site" */
 #define TAIL_SCAN_WORDS 10	/* how far back a glued tail may start */
 #define DATELINE_MAX_WORDS 8	/* "NEWARK, N.J. (AP) —" */
+/* "Published: 10:04 GMT, 3 February 2013 | Updated: 10:21 GMT, 3
+ * February 2013" */
+#define DATE_LINE_MAX_WORDS 16
 
 /*
  * Small text helpers.
@@ -608,6 +612,10 @@ static const char *const role_words[] = {
 	"deputy", "associate", "contributing", "freelance", "guest", "news",
 	"wire", "services", "press", "agency", "special", "political",
 	"science", "sports", "business", "technology", "health", "author",
+	/* the wire's credits: "Reporting by X; additional reporting by
+	 * Y; Editing by Z" */
+	"by", "reporting", "additional", "writing", "editing", "compiled",
+	"research",
 };
 
 /* The roles that make names a byline without "By". */
@@ -723,6 +731,11 @@ byline_kind(const char *s, size_t len, size_t words)
 
 	if (words > BYLINE_MAX_WORDS)
 		return PARA_PROSE;
+	/* The wire's credits in parentheses: "(Reporting by Jane Doe;
+	 * Editing by John Roe)". */
+	if (len > 2 && s[0] == '(' && s[len - 1] == ')' &&
+	    memchr(s + 1, ')', len - 2) == NULL)
+		return byline_kind(s + 1, len - 2, words);
 	if ((at = byline_intro(s, len, &forum)) > 0) {
 		if (forum)
 			return words <= 15 ? PARA_BYLINE : PARA_PROSE;
@@ -821,7 +834,7 @@ is_date_line(const char *s, size_t len, size_t words)
 	size_t i = 0, tokens = 0, dates = 0;
 	struct tok t;
 
-	if (words > 10)
+	if (words > DATE_LINE_MAX_WORDS)
 		return 0;
 	while (tok_next(s, len, &i, &t)) {
 		if (para_words(t.s, t.len) == 0)
@@ -892,7 +905,7 @@ dateline_dash(const char *s, size_t len, int *colon)
  * The wire dateline at the start of s: a place, maybe a date, maybe an
  * agency in parentheses, and a dash: "CHICAGO (AP) — ", "LONDON, Dec 3
  * (Reuters) - ", "Nova York, 24 set (EFE).- ", "WASHINGTON — ", "Dubai,
- * May 10: ". A place in ordinary case needs the agency or a date before a
+ * May 10: ", "(CNN) — ". A place in ordinary case needs the agency or a date before a
  * colon, and the text must go on with a capital: "NASA — the agency..."
  * is prose. Returns the length to skip, or 0.
  */
@@ -936,8 +949,14 @@ dateline_len(const char *s, size_t len)
 			break;
 		}
 	}
-	if (places == 0 || places > 4 || (n = dateline_dash(s + i, len - i,
-	    &colon)) == 0)
+	if (places > 4 || (places == 0 && !agency))
+		return 0;
+	n = dateline_dash(s + i, len - i, &colon);
+	/* The agency alone ("(Reuters) - ") before a dash, or glued to
+	 * the text as CNN writes it: "(CNN)The council...". */
+	if (places == 0 && (colon || (n == 0 && (i >= len || s[i] == ' '))))
+		return 0;
+	if (n == 0 && places > 0)
 		return 0;
 	/* Before a colon, a place, a comma and a month ("Dubai, May 10:"):
 	 * "Season 5 Finale:" and "Thanksgiving 2006:" are headings. */
@@ -1225,6 +1244,22 @@ is_label(const char *s, size_t len)
 	return 0;
 }
 
+/* An ad's label with a few words around it, never a sentence: "Story
+ * continues below advertisement", "Advertisement - Scroll to continue". */
+static int
+is_ad_label(const char *s, size_t len, size_t words)
+{
+	size_t i = 0;
+	struct tok t;
+
+	if (words > AD_LABEL_MAX_WORDS || para_ends_sentence(s, len))
+		return 0;
+	while (tok_next(s, len, &i, &t))
+		if (tok_is(tok_core(t), "advertisement"))
+			return 1;
+	return 0;
+}
+
 /*
  * Notes about the article rather than the article: WordPress's "The
  * post X appeared first on Y.", syndication ("A version of this post
@@ -1378,7 +1413,8 @@ para_furniture_words(const char *s, size_t len, size_t words)
 	if (words <= PROMPT_MAX_WORDS && (more_link_len(s, len) > 0 ||
 	    is_prompt_start(s, len)))
 		return PARA_PROMPT;
-	if (words <= PROMPT_MAX_WORDS && is_label(s, len))
+	if (words <= PROMPT_MAX_WORDS && (is_label(s, len) ||
+	    is_ad_label(s, len, words)))
 		return PARA_LABEL;
 	if ((kind = caption_kind(s, len, words)) != PARA_PROSE)
 		return kind;

@@ -22,6 +22,7 @@
  * ever written to stderr.
  */
 #include "smtp.h"
+#include "probe.h"
 #include "secret.h"
 #include "util.h"
 
@@ -40,6 +41,7 @@
 
 #define SMTP_CONNECT_TIMEOUT_MS 10000L
 #define SMTP_TIMEOUT_MS 60000L
+#define SMTP_PROBE_MS 5000L	/* asking a port what it speaks */
 #define SMTP_CONNECTIONS_MAX 64
 #define SMTP_PROTOCOLS "smtp,smtps"
 /* PLAIN or LOGIN, whichever the server offers (libcurl tries LOGIN
@@ -170,6 +172,11 @@ struct smtp {
 	char where[SMTP_WHERE_MAX];	/* "host:port", for messages */
 	char user[SMTP_USER_SHOWN];	/* smtp_user, or "": no login */
 	int plain;			/* smtp:// with smtp_tls = off */
+	int implicit;			/* smtps:// */
+	pthread_mutex_t probe_mu;	/* smtp_wrong_port's: */
+	long probe_ms;			/* its wait */
+	int probed;			/* it has asked the port */
+	char wrong_port[TRANSPORT_REPLY_MAX]; /* what it found, or "" */
 	struct smtp_conn *conns;	/* owned, nconns of them */
 	size_t nconns;
 	size_t busy;
@@ -762,6 +769,44 @@ smtp_refusal(const struct smtp_conn *c, int code, const char *reply,
 }
 
 /*
+ * A connection failure that only the URL mends (probe.h): smtps:// to a
+ * port that greets in plain text fails its TLS handshake on every try;
+ * smtp:// to one that waits for a TLS handshake never hears a greeting.
+ * The port is asked once the failure has happened, and once a run: what
+ * it speaks does not change, and a server that only hangs must not cost
+ * a probe per message; the messages in flight beside the first get its
+ * verdict. 1 when r is filled.
+ */
+static int
+smtp_wrong_port(const struct smtp_conn *c, CURLcode rc,
+    struct transport_result *r)
+{
+	struct smtp *s = c->s;
+	int silent = c->replies == 0 && c->phase == SMTP_PHASE_CONNECT &&
+	    (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||
+	    rc == CURLE_RECV_ERROR || rc == CURLE_WEIRD_SERVER_REPLY);
+
+	if (!(s->implicit ? rc == CURLE_SSL_CONNECT_ERROR : silent))
+		return 0;
+	pthread_mutex_lock(&s->probe_mu);
+	if (!s->probed && s->implicit && probe_greeting(s->where, "220",
+	    s->probe_ms) == PROBE_YES)
+		snprintf(s->wrong_port, sizeof(s->wrong_port), "%.200s answers "
+		    "in plain text, not TLS: use smtp://%.200s (STARTTLS) rather "
+		    "than smtps://", s->where, s->where);
+	else if (!s->probed && !s->implicit && probe_tls(s->where,
+	    s->probe_ms) == PROBE_YES)
+		snprintf(s->wrong_port, sizeof(s->wrong_port), "%.200s expects "
+		    "TLS from the first byte: use smtps://%.200s", s->where,
+		    s->where);
+	s->probed = 1;
+	if (s->wrong_port[0] != '\0')
+		smtp_stop_setting(r, "%s", s->wrong_port);
+	pthread_mutex_unlock(&s->probe_mu);
+	return r->fault == TRANSPORT_STOP_SETTING;
+}
+
+/*
  * What decided a message. CURLE_OK: the final reply (250). A 4xx or 5xx
  * reply: judged by the command it answered (smtp_refusal). A stop of
  * our own (smtp_abort_wanted), a TLS that could not be had: what only a
@@ -801,7 +846,7 @@ smtp_result_fill(const struct smtp_conn *c, CURLcode rc, long code,
 		smtp_tls_failed(c, rc, r);
 	} else if (rc == CURLE_LOGIN_DENIED) {
 		smtp_auth_failed(c, c->last, r);
-	} else {
+	} else if (!smtp_wrong_port(c, rc, r)) {
 		r->fault = TRANSPORT_DEFER;
 		snprintf(r->reply, sizeof(r->reply), "%s (curl %d)",
 		    c->errbuf[0] != '\0' ? c->errbuf :
@@ -1181,6 +1226,7 @@ smtp_close(struct transport *t)
 	}
 	pthread_cond_destroy(&s->ended);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->probe_mu);
 	free(s->conns);
 	free(s);
 	free(t);
@@ -1250,6 +1296,7 @@ smtp_state_new(size_t n)
 	pthread_cond_init(&s->ended, &ca);
 	pthread_condattr_destroy(&ca);
 	atomic_init(&s->closing, 0);
+	pthread_mutex_init(&s->probe_mu, NULL);
 	s->nconns = n;
 	s->conns = xcalloc(n, sizeof(*s->conns));
 	for (i = 0; i < n; i++) {
@@ -1314,7 +1361,10 @@ smtp_open(const struct smtp_opts *o, char *err)
 	smtp_where(o->url, s->where, sizeof(s->where));
 	if (o->user != NULL)
 		snprintf(s->user, sizeof(s->user), "%s", o->user);
-	s->plain = o->tls == SMTP_TLS_OFF && strncasecmp(o->url, "smtps:", 6) != 0;
+	s->implicit = strncasecmp(o->url, "smtps:", 6) == 0;
+	s->probe_ms = o->timeout_ms > 0 && o->timeout_ms < SMTP_PROBE_MS ?
+	    o->timeout_ms : SMTP_PROBE_MS;
+	s->plain = o->tls == SMTP_TLS_OFF && !s->implicit;
 	t = smtp_transport_new(s);
 	rc = smtp_conns_init(s, o, url, err);
 	free(url);

@@ -2,7 +2,8 @@
 """Loads an HTML page in headless Chromium at several widths and fails on
 script errors, horizontal overflow, script that should not be there, and
 (with --mail) what mail clients need: lang, role="presentation" tables,
-alt texts, color-scheme, no external resources.
+alt texts, color-scheme, no external resources, right-to-left text laid
+out right to left.
 
 usage: browser_check.py [--widths 600,375] [--shots DIR] [--dark]
                         [--mail] [--expect-text TEXT]... FILE.html
@@ -107,6 +108,21 @@ PROBE = r"""<script id="__check_script">
     };
     document.querySelectorAll("table").forEach(function (el) {
       if (el.getAttribute("role") !== "presentation") mail.tables.push(describe(el));
+    });
+    // A block of text whose first strong letter is Hebrew or Arabic must
+    // be laid out right to left (dir="auto"), else it is left-aligned and
+    // its end punctuation lands at its start. Blocks that hold no other
+    // block, shown.
+    mail.ltrRtl = [];
+    var inline = function (e) { return /^inline|^none|^contents/.test(getComputedStyle(e).display); };
+    document.querySelectorAll("body *").forEach(function (el) {
+      if (inline(el) || !el.getClientRects().length) return;
+      var inner = el.querySelectorAll("*");
+      for (var k = 0; k < inner.length; k++) if (!inline(inner[k])) return;
+      var m = (el.innerText || "").match(/[A-Za-z\u00C0-\u02AF\u0370-\u058F\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/);
+      if (m && /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/.test(m[0]) &&
+          getComputedStyle(el).direction !== "rtl")
+        mail.ltrRtl.push(describe(el));
     });
     var external = [];
     performance.getEntriesByType("resource").forEach(function (e) {
@@ -233,6 +249,9 @@ def problems_at(r, width, name, args):
     if args.mail:
         for t in r["mail"]["tables"][:5]:
             problems.append('%s: table without role="presentation": %s' % (what, t))
+        for t in r["mail"]["ltrRtl"][:5]:
+            problems.append("%s: right-to-left text laid out left to right: %s"
+                            % (what, t))
         if not r["mail"]["colorScheme"] or not r["mail"]["supported"]:
             problems.append('%s: no <meta name="color-scheme"> and '
                             '"supported-color-schemes"' % what)

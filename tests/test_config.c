@@ -76,6 +76,12 @@ test_errors_name_file_and_line(void **state)
 	assert_non_null(strstr(err, path));
 	config_release(&c);
 
+	/* A typo names the key it was meant to be. */
+	assert_int_equal(config_load(&c, write_conf("smtp_ulr = x\n"), err), -1);
+	assert_non_null(strstr(err, ":1: unknown key 'smtp_ulr' (did you mean "
+	    "'smtp_url'?)"));
+	config_release(&c);
+
 	assert_int_equal(config_load(&c, write_conf("max_articles = lots\n"),
 	    err), -1);
 	assert_non_null(strstr(err, ":1: 'max_articles' wants a number from 1 "
@@ -120,6 +126,35 @@ check_refused_row(char **f, int nf, int lineno)
 		return 1;
 	}
 	return 0;
+}
+
+/* "Did you mean": a key one or two letters off (a swap counting one),
+ * never a guess at a short word or at something else entirely. */
+static void
+test_nearest(void **state)
+{
+	static const struct {
+		const char *typed, *meant;
+	} cases[] = {
+		{ "smtp_ulr", "smtp_url" }, { "max-age", "max_age" },
+		{ "schedule_tiem", "schedule_time" },
+		{ "smtp_timout", "smtp_timeout" },
+		{ "mailbox_passwd_file", "mailbox_password_file" },
+		{ "totally_unknown", NULL }, { "nme", NULL },
+		{ "form_name", "from_name" }, { "", NULL },
+	};
+	size_t i;
+	const char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = config_nearest(cases[i].typed, strlen(cases[i].typed));
+		if (cases[i].meant == NULL ? got != NULL : got == NULL ||
+		    strcmp(got, cases[i].meant) != 0)
+			fail_msg("'%s': '%s', not '%s'", cases[i].typed,
+			    got ? got : "(none)",
+			    cases[i].meant ? cases[i].meant : "(none)");
+	}
 }
 
 static void
@@ -188,6 +223,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_nearest),
 		cmocka_unit_test(test_refused_values),
 		cmocka_unit_test(test_accepted_values),
 		cmocka_unit_test(test_values_and_derived),

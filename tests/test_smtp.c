@@ -1373,7 +1373,9 @@ test_smtps_ok(void **state)
 	json_decref(log);
 }
 
-/* smtps:// against a plain-text server: a TLS failure (curl 35). */
+/* smtps:// against a plain-text server: the TLS handshake fails on
+ * every try, which only the URL mends: the run stops (a setting), with
+ * the URL that works. */
 static void
 test_smtps_plaintext(void **state)
 {
@@ -1385,7 +1387,30 @@ test_smtps_plaintext(void **state)
 	(void)state;
 	smtpd_run("smtps", extra, &o, 1, out, &log);
 	assert_int_equal(out[0].r.code, 0);
-	assert_contains(out[0].r.reply, "(curl 35)");
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "answers in plain text, not TLS: "
+	    "use smtp://127.0.0.1:");
+	assert_int_equal(log_count(log, "accepted", 0), 0);
+	json_decref(log);
+}
+
+/* smtp:// against a port that waits for a TLS handshake: no greeting
+ * comes (here for timeout_ms); a setting too, named the same way. */
+static void
+test_smtp_tls_port(void **state)
+{
+	const char *extra[] = { "--smtps", env.cert, env.key, NULL };
+	struct smtp_opts o = base_opts(1);
+	struct outcome out[1];
+	json_t *log;
+
+	(void)state;
+	NEED_OPENSSL();
+	o.timeout_ms = 1000;
+	smtpd_run("smtp", extra, &o, 1, out, &log);
+	assert_int_equal(out[0].r.fault, TRANSPORT_STOP_SETTING);
+	assert_contains(out[0].r.reply, "expects TLS from the first byte: "
+	    "use smtps://127.0.0.1:");
 	assert_int_equal(log_count(log, "accepted", 0), 0);
 	json_decref(log);
 }
@@ -1802,6 +1827,7 @@ main(void)
 		T(test_tls_off_refused),
 		T(test_smtps_ok),
 		T(test_smtps_plaintext),
+		T(test_smtp_tls_port),
 		T(test_auth_plain),
 		T(test_auth_login),
 		T(test_auth_wrong_password),

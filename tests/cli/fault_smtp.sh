@@ -169,15 +169,21 @@ setting_stops() {
 	opts= ; while [ "$1" != "--" ]; do opts="$opts $1"; shift; done; shift
 	# shellcheck disable=SC2086
 	start_smtpd "$name" $opts
-	write_conf "$port" retry_window=0 "$@"
+	# PORT in a setting is the server's.
+	conf=; for kv in "$@"; do conf="$conf $(echo "$kv" | sed "s/PORT/$port/g")"; done
+	# shellcheck disable=SC2086
+	write_conf "$port" retry_window=0 $conf
 	run --config "$T/digest.conf" send --edition "$name-1"
 	expect_rc 78 "$name"
 	expect_one_line_err "$name"
-	expect_err "$(echo "$text" | sed "s/PORT/$port/")" "$name"
+	expect_err "$(echo "$text" | sed "s/PORT/$port/g")" "$name"
 	[ "$(journal "$name-1" pending)" -eq "$(sql "SELECT count(*) FROM subscriber WHERE status = 'confirmed'")" ] ||
 		fail "$name: readers were marked: $(sql "SELECT status, count(*) FROM delivery WHERE edition_id = '$name-1' GROUP BY status")"
 	[ "$(sql "SELECT count(*) FROM delivery WHERE edition_id = '$name-1' AND sending IS NOT NULL")" -eq 0 ] ||
 		fail "$name: in-flight marks left behind"
+	run editions show "$name-1"
+	expect_out "^pending .*  (not tried yet)$" "$name: editions show"
+	grep -q 1970 "$T/out" && fail "$name: editions show dates the untried 1970"
 	[ "$(sql "SELECT count(*) FROM subscriber WHERE bounces > 0")" -eq 0 ] || fail "$name: bounces counted"
 	! grep -q '"accepted"' "$T/$name.log" || fail "$name: a message went through"
 	stop_smtpd
@@ -190,4 +196,14 @@ setting_stops noauth "does not offer AUTH and smtp_user is set: digest never sen
 unset DIGEST_SMTP_PASSWORD
 setting_stops sender "refuses the sender 'news@ledger.example.org' (553 5.7.1" \
     --reject-sender -- 
+case_begin "the wrong port for the URL's TLS"
+# The wrong port for the URL's TLS: smtps:// to a port that greets in
+# plain text (the handshake fails on every try), smtp:// to one that
+# waits for a TLS handshake (no greeting ever comes, here for
+# smtp_timeout): a setting, named with the URL that works, not a
+# connection failure retried run after run.
+setting_stops plainport "127.0.0.1:PORT answers in plain text, not TLS: use smtp://127.0.0.1:PORT (STARTTLS) rather than smtps://" \
+    -- smtp_url=smtps://127.0.0.1:PORT
+setting_stops tlsport "127.0.0.1:PORT expects TLS from the first byte: use smtps://127.0.0.1:PORT" \
+    --smtps "$T/cert.pem" "$T/cert.key" -- smtp_timeout=2
 cases_end

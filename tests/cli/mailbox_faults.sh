@@ -50,6 +50,25 @@ grep -q "Login: user=<bounces>" "$T/dovecot/dovecot.log" &&
 	fail "logged in although the certificate was not trusted"
 set_conf mailbox_cafile "$T/dovecot/cert.pem"
 
+case_begin "the wrong port for the URL's TLS"
+# imaps:// or pop3s:// to Dovecot's plain text port (the handshake fails
+# on every try), imap:// or pop3:// to its TLS port (no greeting ever
+# comes, here for mailbox_timeout): 78 and one line naming the URL that
+# works, not "cannot connect" (75) run after run; nothing applied.
+set_conf mailbox_timeout 2
+for bad in "imaps://127.0.0.1:$imap_port|127.0.0.1:$imap_port answers in plain text, not TLS: use imap://127.0.0.1:$imap_port (STARTTLS) rather than imaps://" \
+    "pop3s://127.0.0.1:$pop3_port|127.0.0.1:$pop3_port answers in plain text, not TLS: use pop3://127.0.0.1:$pop3_port (STARTTLS) rather than pop3s://" \
+    "imap://127.0.0.1:$imaps_port|127.0.0.1:$imaps_port expects TLS from the first byte: use imaps://127.0.0.1:$imaps_port" \
+    "pop3://127.0.0.1:$pop3s_port|127.0.0.1:$pop3s_port expects TLS from the first byte: use pop3s://127.0.0.1:$pop3s_port"; do
+	set_conf mailbox_url "${bad%%|*}"
+	dg mailbox fetch
+	expect_rc 78 "mailbox_url '${bad%%|*}'"
+	expect_one_line_err "mailbox_url '${bad%%|*}'"
+	expect_err "${bad#*|}" "mailbox_url '${bad%%|*}'"
+done
+set_conf mailbox_url "$url"
+set_conf mailbox_timeout 60
+
 case_begin "a wrong password"
 # 2. A wrong password: 69, one line, the password not printed.
 DIGEST_MAILBOX_PASSWORD=wrong-password run --config "$T/digest.conf" mailbox fetch

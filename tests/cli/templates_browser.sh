@@ -64,6 +64,20 @@ done
 n=$T/out/normal
 h=$T/out/hostile
 
+case_begin "a right-to-left article"
+# A right-to-left article: its title and lead must read right to left in
+# the digest (browser_check --mail checks every block of Arabic text).
+cat >"$T/rtl.json" <<'JSON'
+[{"title": "مرفأ المدينة يعيد فتح أبوابه بعد العاصفة", "guid": "rtl1",
+  "url": "https://news.example/ar/1", "published": "2026-11-27T10:00:00Z",
+  "tags": ["transport"],
+  "body": "أعيد فتح المرفأ يوم الجمعة بعد إغلاق دام ثلاثة أيام. وبدأت السفن بالعودة عند الفجر."}]
+JSON
+DIGEST_NOW=2026-11-28T12:00:00Z DIGEST_DB=$T/rtl.db "$DIGEST" ingest "$T/rtl.json" >/dev/null &&
+DIGEST_NOW=2026-11-28T12:00:00Z DIGEST_DB=$T/rtl.db "$DIGEST" \
+    --config "$TOP/samples/digest.conf" preview --format html \
+    -o "$T/out/rtl-digest.html" 2>/dev/null || fail "cannot build the right-to-left digest"
+
 case_begin "rendered HTML as text"
 # Rendered HTML as text: nothing left unrendered, the pieces each needs.
 for f in "$n"/*.html "$h"/*.html; do
@@ -144,6 +158,8 @@ dark=; hshots=
 check digest "$n/digest.html" --mail --shots "$shots" $dark --expect-text "Read more"
 check sample-digest "$T/out/sample-digest.html" --mail --shots "$shots" $dark \
 	--expect-text "City council approves the 3.5% transit levy"
+check rtl-digest "$T/out/rtl-digest.html" --mail --shots "$shots" \
+	--expect-text "مرفأ المدينة يعيد فتح أبوابه بعد العاصفة"
 check confirm "$n/confirm.html" --mail --shots "$shots" $dark \
 	--expect-text "Confirm my subscription"
 for p in $pages; do
