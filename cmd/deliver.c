@@ -44,6 +44,7 @@ deliver_log_doubt(const struct deliver_log *c, const struct send_event *ev)
 	util_log_kv(c->f, "reply", "an earlier run stopped with this message "
 	    "in flight: the server may have it, a second copy may follow");
 	fputc('\n', c->f);
+	fflush(c->f);
 }
 
 static void
@@ -69,6 +70,9 @@ deliver_log(const struct send_event *ev, const struct send_report *rep,
 	if (ev->articles > 0)
 		fprintf(c->f, " articles=%zu", ev->articles);
 	fprintf(c->f, " ms=%.0f\n", ev->ms);
+	/* Each line out as it happens: a log (cron's >>FILE, journald's
+	 * pipe) keeps every reader's outcome even of a run killed later. */
+	fflush(c->f);
 	if (c->tty && rep->elapsed - c->last_progress > 0.2) {
 		struct send_report shown = *rep;
 

@@ -2,6 +2,8 @@
  * digest: the entry point and the table of subcommands.
  */
 #include "cmd.h"
+#include "date.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +171,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd *c;
-	char prog[64];
+	char prog[64], err[ERR_LEN];
 	int i, ch, words;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -220,6 +222,11 @@ main(int argc, char **argv)
 	}
 	/* The command sees its full name as argv[0], so that getopt's
 	 * messages read "digest text lead: unrecognized option...". */
+	/* A "now" pinned by mistake would be the clock's, silently. */
+	if (date_now_check(err) == -1) {
+		cmd_error("%s", err);
+		return EX_USAGE;
+	}
 	i += words - 1;
 	(void)snprintf(prog, sizeof(prog), "digest %s", c->name);
 	argv[i] = prog;

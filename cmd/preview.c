@@ -9,6 +9,7 @@
 #include "date.h"
 #include "db.h"
 #include "edition.h"
+#include "journal.h"
 #include "preview.h"
 #include "store.h"
 #include "util.h"
@@ -212,17 +213,24 @@ preview_why(FILE *report, const struct article *a,
 	    "any tag: this reader chose none");
 }
 
+/* sent: the status of the reader's delivery of a stored edition ("" for
+ * none), so that the report never says "as sent" to whoever was not. */
 static void
 preview_report(FILE *report, const struct edition *e,
-    const struct edition_reader *r, const struct article_list *l)
+    const struct edition_reader *r, const char *sent,
+    const struct article_list *l)
 {
 	char since[DATE_RFC3339_LEN];
 	size_t i;
 
 	date_to_rfc3339(e->since, since);
-	if (e->frozen)
+	if (e->frozen && (sent == NULL || strcmp(sent, "sent") == 0))
 		fprintf(report, "preview: %s, edition %s as sent: %zu article%s",
 		    r->email, e->id, l->n, l->n == 1 ? "" : "s");
+	else if (e->frozen)
+		fprintf(report, "preview: %s, edition %s as made, not sent to "
+		    "them (%s): %zu article%s", r->email, e->id,
+		    *sent ? sent : "no delivery", l->n, l->n == 1 ? "" : "s");
 	else
 		fprintf(report, "preview: %s, edition %s: %zu article%s "
 		    "published since %s", r->email, e->id, l->n,
@@ -281,6 +289,7 @@ preview_build(struct sqlite3 *db, const struct config *c,
 	struct article_list l;
 	struct article sent;	/* holds the reader's topics as sent */
 	struct edition e;
+	char delivery[16];	/* the subscriber's delivery status */
 	int rc, status;
 
 	buf_init(&o->out, 4 * RENDER_MAX_BYTES);
@@ -295,8 +304,12 @@ preview_build(struct sqlite3 *db, const struct config *c,
 		    (enum edition_part)o->format, &o->out, &l, err);
 		status = rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 	}
+	if (status == 0 && e.frozen && s.id != 0 &&
+	    journal_delivery_status(db, e.id, s.id, delivery, err) == -1)
+		status = EX_IOERR;
 	if (status == 0 && report != NULL)
-		preview_report(report, &e, &r, &l);
+		preview_report(report, &e, &r, e.frozen && s.id != 0 ?
+		    delivery : NULL, &l);
 	article_list_release(&l);
 	article_release(&sent);
 	store_subscriber_release(&s);

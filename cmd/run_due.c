@@ -37,10 +37,12 @@ const struct opt_usage cmd_run_due_usage = {
 	    "the last 7 days) and those stored after it that were published\n"
 	    "within max_age, and sent; with fewer than min_articles of them it is\n"
 	    "recorded as skipped instead, and they wait for the next one. Missed\n"
-	    "slots are caught up once: only the latest is sent. An edition a\n"
-	    "crash left half sent is resumed. With mailbox_url set, the return\n"
-	    "mailbox is read first (as `digest mailbox fetch` does), so that\n"
-	    "nobody who bounced or unsubscribed by mail is sent the edition.\n",
+	    "slots are caught up once: only the latest is sent, and only within\n"
+	    "half a week of its time (later, nearer the next slot, it too is\n"
+	    "recorded as skipped). An edition a crash left half sent is resumed.\n"
+	    "With mailbox_url set, the return mailbox is read first (as `digest\n"
+	    "mailbox fetch` does), so that nobody who bounced or unsubscribed by\n"
+	    "mail is sent the edition.\n",
 	.opts = run_due_opts,
 	.notes =
 	    "Exit status: 0 sent, skipped or nothing due; otherwise as `digest\n"

@@ -663,22 +663,44 @@ date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN])
 	out[20] = '\0';
 }
 
-int64_t
-date_now(void)
+/* DIGEST_NOW's time, when it is set and is epoch seconds or a date: 0,
+ * else -1. */
+static int
+date_now_env(int64_t *t)
 {
 	const char *env = getenv("DIGEST_NOW");
 	long long v;
+
+	if (env == NULL || *env == '\0')
+		return -1;
+	if (util_parse_long(env, 0, DATE_MAX, &v) == 0) {
+		*t = v;
+		return 0;
+	}
+	return date_parse(env, strlen(env), t);
+}
+
+int64_t
+date_now(void)
+{
 	int64_t t;
 
 	/* A value that is neither epoch seconds nor a date is ignored: there
 	 * is no error channel here, and the clock is the safe answer. */
-	if (env != NULL && *env != '\0') {
-		if (util_parse_long(env, 0, DATE_MAX, &v) == 0)
-			return v;
-		if (date_parse(env, strlen(env), &t) == 0)
-			return t;
-	}
-	return (int64_t)time(NULL);
+	return date_now_env(&t) == 0 ? t : (int64_t)time(NULL);
+}
+
+int
+date_now_check(char *err)
+{
+	const char *env = getenv("DIGEST_NOW");
+	int64_t t;
+
+	if (env == NULL || *env == '\0' || date_now_env(&t) == 0)
+		return 0;
+	return util_err(err, "DIGEST_NOW: '%.64s' is neither a date "
+	    "(2026-11-28, 2026-11-28T12:00:00Z) nor seconds since the epoch",
+	    env);
 }
 
 int

@@ -43,8 +43,13 @@ void date_to_rfc3339(int64_t t, char out[DATE_RFC3339_LEN]);
 
 /* Seconds since the epoch: the clock, or DIGEST_NOW (epoch seconds or a
  * date date_parse() accepts) so that tests and previews can pin "now".
- * A DIGEST_NOW that is neither is ignored (there is no error channel). */
+ * A DIGEST_NOW that is neither is ignored here (there is no error
+ * channel): date_now_check, at the program's start, refuses it. */
 int64_t date_now(void);
+
+/* Whether DIGEST_NOW, when set, is a value date_now reads: 0, or -1
+ * with err naming it. */
+int date_now_check(char *err);
 
 /* Parses a duration: "30m" (minutes), "12h", "14d", "2w", up to 100
  * years, into seconds. 0, or -1 for anything else. */

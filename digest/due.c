@@ -52,6 +52,18 @@ due_since(struct sqlite3 *db, int64_t slot, int64_t max_age)
 	return since < last.until ? since : last.until;
 }
 
+/* Records d's edition skipped, with the note: 0, or -1 with err. */
+static int
+due_skip(struct sqlite3 *db, struct due *d, int64_t since, int64_t now,
+    const char *note, char *err)
+{
+	if (journal_edition_skip(db, d->id, since, d->slot, d->slot, now,
+	    note, err) == -1)
+		return -1;
+	snprintf(d->status, sizeof(d->status), "skipped");
+	return 0;
+}
+
 int
 due_make(struct sqlite3 *db, const struct config *c, struct due *d,
     int64_t now, char note[DUE_NOTE_MAX], char *err)
@@ -59,18 +71,24 @@ due_make(struct sqlite3 *db, const struct config *c, struct due *d,
 	int64_t since = due_since(db, d->slot, c->max_age), n;
 
 	note[0] = '\0';
-	n = journal_edition_count(db, since, d->slot, c->max_age, err);
+	/* Sent now, it would reach readers days late and days before the
+	 * next edition (a first run long after the slot, a machine that
+	 * was down): two digests in a day or two. */
+	if (now - d->slot > DUE_LATE_MAX) {
+		snprintf(note, DUE_NOTE_MAX, "due %lld days ago, nearer the "
+		    "next slot than its own: its articles wait for the next "
+		    "one", (long long)((now - d->slot) / 86400));
+		return due_skip(db, d, since, now, note, err);
+	}
+	n = journal_edition_count(db, since, d->slot, d->slot, c->max_age,
+	    err);
 	if (n == -1)
 		return -1;
 	if (n < c->min_articles) {
 		snprintf(note, DUE_NOTE_MAX, "%lld new article%s, fewer than "
 		    "min_articles %ld", (long long)n, n == 1 ? "" : "s",
 		    c->min_articles);
-		if (journal_edition_skip(db, d->id, since, d->slot, d->slot, now,
-		    note, err) == -1)
-			return -1;
-		snprintf(d->status, sizeof(d->status), "skipped");
-		return 0;
+		return due_skip(db, d, since, now, note, err);
 	}
 	if (journal_edition_create(db, d->id, since, d->slot, d->slot, now,
 	    c->max_age, err) == -1)

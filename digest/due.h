@@ -8,7 +8,8 @@
  * journal entry (journal.h) says what to do:
  *  - none: it is to be made (due_make), then sent. After missed slots
  *    only the latest is made: the publisher catches up once, not once
- *    per week missed;
+ *    per week missed; and only while it is nearer its slot than the
+ *    next (DUE_LATE_MAX), else it is recorded skipped;
  *  - open: a run made it and did not finish (a crash, deferred
  *    readers): it is resumed, never made again;
  *  - done or skipped: nothing is due until the next slot.
@@ -32,6 +33,8 @@ struct config;
 
 #define DUE_FIRST_WINDOW (7 * 86400)	/* seconds a first edition takes */
 #define DUE_GAP_MAX 5			/* windows back a new one reaches */
+#define DUE_LATE_MAX (7 * 86400 / 2)	/* half a week: the latest after
+					 * its slot an edition is made */
 #define DUE_NOTE_MAX 128
 
 enum due_action {
@@ -62,8 +65,9 @@ int64_t due_since(struct sqlite3 *db, int64_t slot, int64_t max_age);
 /*
  * Makes the edition d says is to be made (DUE_MAKE), at now, by c's
  * min_articles and max_age: 1 made, its articles frozen (to send); 0
- * recorded skipped, with why in note; -1 with err. Either way d->status
- * becomes the journal's.
+ * recorded skipped (fewer than min_articles, or now more than
+ * DUE_LATE_MAX after its slot), with why in note; -1 with err. Either
+ * way d->status becomes the journal's.
  */
 int due_make(struct sqlite3 *db, const struct config *c, struct due *d,
     int64_t now, char note[DUE_NOTE_MAX], char *err);

@@ -75,15 +75,19 @@ journal_article_mark(sqlite3 *db, int64_t *mark, char *err)
 }
 
 /* The ids of the articles a new edition takes (journal.h): ?2 since,
- * ?3 until, ?4 the previous edition's mark or NULL, ?5 until - max_age.
- * Two selects, so that each walks an index (published; the rowid). */
-#define JOURNAL_ELIGIBLE "SELECT id FROM article WHERE published >= ?2 " \
-	"AND published < ?3 UNION SELECT id FROM article WHERE ?4 IS NOT " \
-	"NULL AND id > ?4 AND published >= ?5 AND published < ?3"
+ * ?3 until, ?4 the previous edition's mark or NULL, ?5 until - max_age,
+ * ?6 not NULL for a scheduled edition: none a scheduled one took. Two
+ * selects, so that each walks an index (published; the rowid). */
+#define JOURNAL_ELIGIBLE "SELECT id FROM (SELECT id FROM article WHERE " \
+	"published >= ?2 AND published < ?3 UNION SELECT id FROM article " \
+	"WHERE ?4 IS NOT NULL AND id > ?4 AND published >= ?5 AND " \
+	"published < ?3) WHERE ?6 IS NULL OR id NOT IN (SELECT " \
+	"ea.article_id FROM edition_article ea JOIN edition e ON e.id = " \
+	"ea.edition_id WHERE e.slot IS NOT NULL)"
 
 static int
 journal_bind_window(sqlite3 *db, sqlite3_stmt *st, int64_t since,
-    int64_t until, int64_t max_age, char *err)
+    int64_t until, int64_t slot, int64_t max_age, char *err)
 {
 	int64_t mark;
 	int rc = journal_article_mark(db, &mark, err);
@@ -95,20 +99,22 @@ journal_bind_window(sqlite3 *db, sqlite3_stmt *st, int64_t since,
 	if (rc == 1 && max_age > 0)
 		sqlite3_bind_int64(st, 4, mark);
 	sqlite3_bind_int64(st, 5, until - max_age);
+	if (slot != 0)
+		sqlite3_bind_int64(st, 6, slot);
 	return 0;
 }
 
 int64_t
 journal_edition_count(sqlite3 *db, int64_t since, int64_t until,
-    int64_t max_age, char *err)
+    int64_t slot, int64_t max_age, char *err)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM ("
 	    JOURNAL_ELIGIBLE ")", err);
 	int64_t n;
 	int rc;
 
-	if (st == NULL || journal_bind_window(db, st, since, until, max_age,
-	    err) == -1)
+	if (st == NULL || journal_bind_window(db, st, since, until, slot,
+	    max_age, err) == -1)
 		return -1;
 	rc = sqlite3_step(st);
 	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -130,8 +136,8 @@ journal_edition_create(sqlite3 *db, const char *id, int64_t since,
 	st = db_prepare(db, "INSERT INTO edition_article (edition_id, "
 	    "article_id) SELECT ?1, id FROM (" JOURNAL_ELIGIBLE ")", err);
 	created = st == NULL || journal_bind_window(db, st, since, until,
-	    max_age, err) == -1 ? -1 : journal_insert_edition(db, id, since,
-	    until, slot, now, "open", NULL, err);
+	    slot, max_age, err) == -1 ? -1 : journal_insert_edition(db, id,
+	    since, until, slot, now, "open", NULL, err);
 	if (created == 1) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		if (journal_step_done(db, st, "freezing the articles", err) == -1)
@@ -452,6 +458,48 @@ journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*tags = journal_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading a delivery");
+	return rc == SQLITE_ROW;
+}
+
+int
+journal_subscriber_confirmed(sqlite3 *db, int64_t subscriber_id, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT status = 'confirmed' FROM "
+	    "subscriber WHERE id = ?1", err);
+	int rc, yes = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(db, err, "reading a subscriber");
+	return yes;
+}
+
+int
+journal_delivery_status(sqlite3 *db, const char *edition,
+    int64_t subscriber_id, char status[16], char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT status FROM delivery "
+	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
+	int rc;
+
+	status[0] = '\0';
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, subscriber_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st,
+		    0));
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(db, err, "reading a delivery");

@@ -59,14 +59,16 @@ struct journal_edition {
  * falls between two editions, those stored after the previous edition
  * was made (skipped ones aside) that were published within max_age
  * seconds before until (0: none such). The first edition takes its
- * window only.
+ * window only. A scheduled edition (slot not 0) takes no article an
+ * earlier scheduled one took: a story its feed dated anew (an update)
+ * is not sent twice.
  */
 int journal_edition_create(struct sqlite3 *db, const char *id, int64_t since,
     int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err);
 
 /* How many articles journal_edition_create would take now, or -1. */
 int64_t journal_edition_count(struct sqlite3 *db, int64_t since,
-    int64_t until, int64_t max_age, char *err);
+    int64_t until, int64_t slot, int64_t max_age, char *err);
 
 /* The highest article id stored when the latest edition that was not
  * skipped was made, into *mark: 1, 0 when there is none, -1 error. An
@@ -136,6 +138,16 @@ void journal_item_release(struct journal_item *it);
  * frees), 0 no such delivery, -1 error. */
 int journal_delivery_tags(struct sqlite3 *db, const char *edition,
     int64_t subscriber_id, char **tags, char *err);
+
+/* Whether subscriber is still confirmed (a run reads its readers ahead
+ * of sending; an unsubscription may come in between): 1, 0, -1 error. */
+int journal_subscriber_confirmed(struct sqlite3 *db, int64_t subscriber_id,
+    char *err);
+
+/* The status of subscriber's delivery of edition ("sent", "failed"...)
+ * in status: 1, 0 no such delivery (status ""), -1 error. */
+int journal_delivery_status(struct sqlite3 *db, const char *edition,
+    int64_t subscriber_id, char status[16], char *err);
 
 /* What journal_next returns besides the deliveries to make now: what a
  * send would add first, for a dry run, which writes nothing. */

@@ -863,6 +863,30 @@ send_unmark_rest(struct send_run *run)
 	}
 }
 
+/* Whether r's reader is still subscribed, asked just before their
+ * message goes: the builder read them long before (SEND_AHEAD messages
+ * ahead, seconds at a low rate), and an unsubscription answered since
+ * must hold. 1 yes; else r is released: 0 recorded skipped, -1 the
+ * store failed (the run stops). */
+static int
+send_still_subscribed(struct send_run *run, struct send_ready *r)
+{
+	int rc = journal_subscriber_confirmed(run->db, r->it.subscriber_id,
+	    run->err);
+
+	if (rc == 1)
+		return 1;
+	if (rc == 0)
+		send_result(run, &r->it, JOURNAL_SKIPPED, 0,
+		    "no longer subscribed", NULL, NULL, r->articles, 0);
+	else {
+		send_stop(run, SEND_ERROR, "%s", run->err);
+		send_mark(run, r->it.subscriber_id, NULL, 1);
+	}
+	send_ready_release(r);
+	return rc;
+}
+
 /* Hands one marked message to the transport in the free flight f;
  * takes ownership of r. */
 static void
@@ -877,6 +901,8 @@ send_one(struct send_run *run, struct send_flight *f, struct send_ready *r)
 		send_ready_release(r);
 		return;
 	}
+	if (send_still_subscribed(run, r) != 1)
+		return;
 	f->it = r->it;
 	memcpy(f->message_id, r->message_id, sizeof(f->message_id));
 	f->articles = r->articles;

@@ -3,7 +3,8 @@
  * on a real SQLite file with real articles: the slot's weekday and time,
  * the DST change in the schedule's zone, a missed week (caught up once,
  * from where the last edition ended), an edition already made (done,
- * skipped or open), min_articles, a skipped first edition.
+ * skipped or open), min_articles, a skipped first edition, a slot long
+ * past, a story dated anew after it was sent.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,6 +314,69 @@ test_first_skipped(void **state)
 	    w51 + 2 * WEEK);
 }
 
+/* A slot long past (the first run six days after it, or a machine down
+ * that long): recorded skipped, not sent days late and again at the
+ * next slot; its articles go into the next one. Up to half a week late
+ * it is still made. */
+static void
+test_late(void **state)
+{
+	struct schedule s;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	cfg.max_age = 14 * DAY;
+	ts_article(db, "w48", NULL, MON_W48 - DAY);
+	check(&s, MON_W48 + 6 * DAY, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_string_equal(d.id, "2026-W48");
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48 + 6 * DAY, note, err),
+	    0);
+	assert_string_equal(d.status, "skipped");
+	assert_string_equal(note, "due 6 days ago, nearer the next slot than "
+	    "its own: its articles wait for the next one");
+	assert_int_equal(frozen("2026-W48"), 0);
+	ts_article(db, "w49", NULL, MON_W49 - DAY);
+	check(&s, MON_W49 + 3 * DAY, &d);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49 + 3 * DAY, note, err),
+	    1);
+	assert_int_equal(frozen("2026-W49"), 2);
+}
+
+/* A story its feed dates anew after it was sent (an update with a new
+ * pubDate) falls in the next window again: a scheduled edition takes
+ * none an earlier one took, and counts only the new ones for
+ * min_articles. */
+static void
+test_redated(void **state)
+{
+	struct schedule s;
+	struct due d;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	cfg.min_articles = 2;
+	cfg.max_age = 14 * DAY;
+	ts_article(db, "story", NULL, MON_W48 - DAY);
+	ts_article(db, "other", NULL, MON_W48 - DAY);
+	check(&s, MON_W48, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 1);
+	journal_edition_mark(db, "2026-W48", "done");
+	ts_article(db, "story", NULL, MON_W49 - DAY);	/* dated anew */
+	ts_article(db, "new", NULL, MON_W49 - DAY);
+	check(&s, MON_W49, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49, note, err), 0);
+	assert_string_equal(note, "1 new article, fewer than min_articles 2");
+	cfg.min_articles = 1;
+	check(&s, MON_W49 + WEEK, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49 + WEEK, note, err), 1);
+	assert_int_equal(frozen(d.id), 1);
+}
+
 int
 main(void)
 {
@@ -328,6 +392,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_first_skipped, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,4 +110,12 @@ dg subscribers add newcomer@example.org >/dev/null
 tok=$(sql "SELECT preferences_token FROM subscriber WHERE email = 'newcomer@example.org'")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/view?edition=2026-W48&token=$tok")
 [ "$code" = 404 ] || fail "web view of an edition not sent to them: HTTP $code"
+
+case_begin "preview --edition of a reader it was not sent to says so"
+# preview --edition for someone the edition never went to: not "as
+# sent", which would tell the publisher they got it.
+run --config "$T/digest.conf" preview --edition 2026-W48 --subscriber newcomer@example.org --format text
+expect_rc 0 "preview --edition, a reader not sent it"
+expect_err "edition 2026-W48 as made, not sent to them (no delivery):" "preview --edition, not sent"
+grep -q "as sent" "$T/err" && fail "preview says 'as sent' to a reader who was not: $(head -1 "$T/err")"
 cases_end

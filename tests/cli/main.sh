@@ -56,6 +56,18 @@ DIGEST_DB="$T/c.db" run ingest "$TOP/samples/feed.xml"
 DIGEST_DB="$T/c.db" run --db "$T/d.db" articles --since all
 [ "$(grep -c '^2026-' "$T/out")" -eq 0 ] || fail "--db did not win over DIGEST_DB"
 
+case_begin "a DIGEST_NOW that is no time"
+# A DIGEST_NOW that is no time: 64 and one line naming it, not the
+# clock's now taken silently (run-due would make this week's edition).
+DIGEST_NOW=yesterday run run-due
+expect_rc 64 "DIGEST_NOW=yesterday"
+expect_one_line_err "DIGEST_NOW=yesterday"
+expect_err "DIGEST_NOW: 'yesterday' is neither a date" "DIGEST_NOW=yesterday"
+[ "$(sql "SELECT count(*) FROM edition" 2>/dev/null || echo 0)" = 0 ] ||
+	fail "an edition was made with a DIGEST_NOW that is no time"
+DIGEST_NOW=2026-11-28T12:00:00Z run articles --since all
+expect_rc 0 "a DIGEST_NOW that is a date"
+
 case_begin "a database that cannot be created"
 # A database that cannot be created: 73, one line.
 run --db /proc/no/such/dir/x.db ingest "$TOP/samples/feed.xml"

@@ -91,6 +91,58 @@ run editions
 expect_out "2026-W49   skipped" "editions"
 stop_smtpd
 
+case_begin "a killed send's log names everyone it sent"
+# kill -9 with the log in a file (cron's >>FILE, journald's pipe): each
+# reader the journal has as sent has their line in it, written as it
+# happened, not held in a buffer the kill throws away.
+start_smtpd logkill
+write_conf "$port" smtp_rate=5
+"$DIGEST" --config "$T/digest.conf" send --edition log-1 >"$T/log.out" 2>"$T/log.err" &
+pid=$!
+i=0
+until [ "$(journal log-1 sent)" -ge 3 ]; do
+	i=$((i + 1)); [ $i -le 200 ] || break
+	sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+sent=$(sql "SELECT s.email FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id
+            WHERE d.edition_id = 'log-1' AND d.status = 'sent'")
+[ -n "$sent" ] || fail "nobody was sent before the kill"
+for a in $sent; do
+	grep -q "^edition=log-1 to=$a status=sent" "$T/log.out" ||
+		fail "the journal has $a sent, the log has no line for it"
+done
+stop_smtpd
+
+case_begin "unsubscribed by one-click during the send: not mailed"
+# A reader who unsubscribes (one-click, answered 200) while the edition
+# is being sent, before their turn, is not mailed: the send read them
+# as confirmed seconds before, but asks again as their message goes.
+start_smtpd unsub
+write_conf "$port" smtp_rate=4
+hport=$(free_port)
+start_serve "$hport"
+last=$(sql "SELECT email FROM subscriber ORDER BY id DESC LIMIT 1")
+tok=$(sql "SELECT unsubscribe_token FROM subscriber WHERE email = '$last'")
+"$DIGEST" --config "$T/digest.conf" send --edition unsub-1 >"$T/unsub.out" 2>"$T/unsub.err" &
+pid=$!
+i=0
+until [ "$(journal unsub-1 sent)" -ge 2 ]; do
+	i=$((i + 1)); [ $i -le 200 ] || break
+	sleep 0.05
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -F 'List-Unsubscribe=One-Click' \
+    "http://127.0.0.1:$hport/unsubscribe?token=$tok")
+[ "$code" = 200 ] || fail "one-click unsubscribe: HTTP $code"
+[ "$(journal unsub-1 pending)" -gt 0 ] || fail "the send was over before the unsubscription"
+wait "$pid" || fail "send: exit $? $(cat "$T/unsub.err")"
+received "$T/unsub.log" | grep -q "^$last " && fail "$last was mailed after unsubscribing"
+grep -q "^edition=unsub-1 to=$last status=skipped reply=\"no longer subscribed\"" "$T/unsub.out" ||
+	fail "$last: $(grep "to=$last" "$T/unsub.out")"
+stop_serve
+stop_smtpd
+
 case_begin "hard bounces on bounce_limit editions in a row"
 # Hard bounces on bounce_limit editions in a row: bounced, and skipped
 # from then on.
