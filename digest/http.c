@@ -3,7 +3,9 @@
  * servers (http.h).
  */
 #include "http.h"
+#include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,24 @@ const struct http_policy http_policy_strict = {
 	.csp = "default-src 'none'; style-src 'unsafe-inline'; form-action "
 	    "'self'; frame-ancestors 'none'",
 };
+
+/* libmicrohttpd's own messages (a connection it closed, a body cut
+ * short), as a line of the server's key=value log rather than its free
+ * text: "event=httpd error=...". Written under stderr's lock, so that
+ * no other thread's line lands inside it. */
+static void
+http_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	flockfile(stderr);
+	fputs("event=httpd", stderr);
+	util_log_kv(stderr, "error", msg);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
 
 void
 http_daemon_options(const struct http_limits *l,
@@ -36,6 +56,8 @@ http_daemon_options(const struct http_limits *l,
 	opts[n++] = (struct MHD_OptionItem){
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)l->header_memory,
 	    NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
+	    (intptr_t)http_log, NULL };
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 }
 

@@ -28,7 +28,7 @@ struct http_limits {
 	size_t header_memory;		/* a request's headers (431 past) */
 };
 
-#define HTTP_DAEMON_OPTIONS 6
+#define HTTP_DAEMON_OPTIONS 7
 
 /* libmicrohttpd's options for listening on sin within l, for
  * MHD_OPTION_ARRAY: opts ends with MHD_OPTION_END and borrows sin. */

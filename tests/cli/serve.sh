@@ -282,6 +282,11 @@ expect_code 413 "1 MB field" POST /subscribe --data-binary @"$T/big"
 expect_code 413 "1 MB chunked" POST /subscribe -H 'Transfer-Encoding: chunked' \
 	--data-binary @"$T/big"
 expect_code 200 "chunked" POST /subscribe -H 'Transfer-Encoding: chunked' -d 'email=c@example.org'
+# What libmicrohttpd says of the cut connection is a line of the log.
+grep -q "Application reported" "$T/serve.log" &&
+	fail "libmicrohttpd's own text in the log: $(grep "Application reported" "$T/serve.log")"
+grep -q '^event=httpd error="' "$T/serve.log" ||
+	fail "no event=httpd line for the cut chunked body"
 [ "$(sql "SELECT count(*) FROM subscriber")" = $((n0 + 1)) ] || fail "bad input stored something"
 
 case_begin "the honeypot"
