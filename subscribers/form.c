@@ -41,6 +41,7 @@ form_release(struct form *f)
 	size_t i;
 
 	free(f->email);
+	free(f->email_choice);
 	free(f->name);
 	free(f->website);
 	free(f->token);
@@ -116,6 +117,8 @@ form_set(struct form *f, const char *key, char *v, size_t len,
 
 	if (strcmp(key, "email") == 0)
 		slot = &f->email;
+	else if (strcmp(key, "email_choice") == 0)
+		slot = &f->email_choice;
 	else if (strcmp(key, "name") == 0)
 		slot = &f->name;
 	else if (strcmp(key, "website") == 0)
@@ -143,6 +146,8 @@ form_set(struct form *f, const char *key, char *v, size_t len,
 	*slot = v;
 	if (slot == &f->email)
 		f->email_len = len;
+	else if (slot == &f->email_choice)
+		f->email_choice_len = len;
 	return 0;
 }
 

@@ -24,6 +24,10 @@
 struct form {
 	char *email;
 	size_t email_len;
+	/* The address the reader chose when offered a correction of a
+	 * likely typo (signup_typo): the one typed or the one offered. */
+	char *email_choice;
+	size_t email_choice_len;
 	char *name;
 	char *website;		/* the honeypot */
 	char *token;

@@ -50,6 +50,27 @@ pages_release(struct pages *p)
 	memset(p->t, 0, sizeof(p->t));
 }
 
+/* An address as the page shows it, at key in form: "" for none. */
+static void
+pages_data_address(json_t *form, const char *key, const char *email)
+{
+	char *shown = addr_display(email ? email : "");	/* owned */
+
+	json_object_set_new(form, key, json_string(shown));
+	free(shown);
+}
+
+void
+pages_data_suggest(json_t *d, const char *fix, const char *keep)
+{
+	json_t *form = json_object_get(d, "form");
+
+	pages_data_address(form, "suggestion", fix);
+	json_object_set_new(form, "has_suggestion", json_boolean(fix != NULL));
+	pages_data_address(form, "keep", keep);
+	json_object_set_new(form, "has_keep", json_boolean(keep != NULL));
+}
+
 json_t *
 pages_data(const struct pages *p, const char *title, const char *message)
 {
@@ -69,6 +90,7 @@ pages_data(const struct pages *p, const char *title, const char *message)
 	json_object_set_new(d, "urls", urls);
 	json_object_set_new(d, "form", form);
 	json_object_set_new(d, "tags", topics_to_json(p->topics));
+	pages_data_suggest(d, NULL, NULL);
 	return d;
 }
 
@@ -77,11 +99,9 @@ pages_data_form(json_t *d, const char *email, const char *name,
     char *const *tags, size_t ntags, const char *error)
 {
 	json_t *form = json_object_get(d, "form"), *t;
-	char *shown = addr_display(email ? email : "");	/* owned */
 	size_t i, k;
 
-	json_object_set_new(form, "email", json_string(shown));
-	free(shown);
+	pages_data_address(form, "email", email);
 	json_object_set_new(form, "name", json_string(name ? name : ""));
 	json_object_set_new(form, "error", json_string(error ? error : ""));
 	json_object_set_new(form, "has_error", json_boolean(error != NULL));

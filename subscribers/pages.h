@@ -6,7 +6,9 @@
  * no page runs script).
  *
  * Every page gets newsletter, page.title, message, urls.subscribe, the
- * form (action, email, name, error, has_error) and the tags on offer;
+ * form (action, email, name, error, has_error, and a correction offered
+ * for the address: suggestion, has_suggestion, keep, has_keep) and the
+ * tags on offer;
  * pages about a subscriber get their links and status too.
  */
 #ifndef DIGEST_PAGES_H
@@ -55,6 +57,11 @@ struct json_t *pages_data(const struct pages *p, const char *title,
 /* The form's fields shown again in d, the tags checked as given. */
 void pages_data_form(struct json_t *d, const char *email, const char *name,
     char *const *tags, size_t ntags, const char *error);
+/* The correction offered for a likely typo of the form's address
+ * (signup_typo): fix, and keep, the address as typed when the reader
+ * may keep it (NULL when it was refused). */
+void pages_data_suggest(struct json_t *d, const char *fix,
+    const char *keep);
 /* The links, form, topics (their own ones not on offer added, checked:
  * a save keeps them unless unticked) and status of sub in d. */
 void pages_data_links(const struct pages *p, struct json_t *d,

@@ -272,6 +272,51 @@ signup_check(const struct signup_form *f, char email[ADDR_MAX + 1],
 	return SIGNUP_OK;
 }
 
+/* Whether a (alen bytes) is a valid address with the key of b (blen). */
+static int
+signup_same_address(const char *a, size_t alen, const char *b, size_t blen)
+{
+	char ka[ADDR_KEY_MAX + 1], kb[ADDR_KEY_MAX + 1], e[ERR_LEN];
+
+	return addr_key(a, alen, ka, e) == 0 && addr_key(b, blen, kb, e) == 0 &&
+	    strcmp(ka, kb) == 0;
+}
+
+/* The normalized correction of the address typed into fix: 1, or 0 when
+ * there is none that is valid. A NUL byte would cut the correction
+ * short into another address: such input gets none. */
+static int
+signup_fix(const struct signup_form *f, char fix[ADDR_MAX + 1])
+{
+	char raw[ADDR_MAX + 1], e[ERR_LEN];
+
+	return memchr(f->email, '\0', f->email_len) == NULL &&
+	    addr_suggest(f->email, f->email_len, raw) &&
+	    addr_from_text(raw, strlen(raw), fix, e) == 0;
+}
+
+enum signup_result
+signup_typo(struct signup_form *f, char fix[ADDR_MAX + 1])
+{
+	int chose = f->choice != NULL;
+
+	if (chose && signup_same_address(f->choice, f->choice_len, f->email,
+	    f->email_len)) {
+		fix[0] = '\0';	/* kept as typed */
+		return SIGNUP_OK;
+	}
+	if (!signup_fix(f, fix)) {
+		fix[0] = '\0';
+		return SIGNUP_OK;
+	}
+	if (!chose || !signup_same_address(f->choice, f->choice_len, fix,
+	    strlen(fix)))
+		return SIGNUP_SUGGEST;
+	f->email = fix;
+	f->email_len = strlen(fix);
+	return SIGNUP_OK;
+}
+
 /* Runs one statement without bindings: 0, or -1 with err. */
 static int
 signup_run(struct sqlite3 *db, const char *sql, char *err)

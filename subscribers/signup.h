@@ -51,6 +51,10 @@ struct signup_client {
 struct signup_form {
 	const char *email;		/* as typed; len bytes (may hold NUL) */
 	size_t email_len;
+	/* The answer to an offered correction (signup_typo), NULL for none;
+	 * choice_len bytes. */
+	const char *choice;
+	size_t choice_len;
 	const char *name;		/* may be NULL */
 	const char *const *tags;
 	size_t ntags;
@@ -61,6 +65,7 @@ enum signup_result {
 	SIGNUP_ERROR = -1,	/* the store failed: err */
 	SIGNUP_OK = 0,		/* done, whatever it was */
 	SIGNUP_BAD = 1,		/* the input is refused: err says why */
+	SIGNUP_SUGGEST = 2,	/* a likely typo: ask first (signup_typo) */
 };
 
 /* What a stored signup found, for the log (never for the answer). */
@@ -85,6 +90,27 @@ enum signup_result signup_request(struct sqlite3 *db,
  * address into email: SIGNUP_OK or SIGNUP_BAD, without the store. */
 enum signup_result signup_check(const struct signup_form *f,
     char email[ADDR_MAX + 1], char *err);
+
+/*
+ * Likely typos, before signup_check. An address whose domain looks like
+ * a typo of a popular mail domain (addr_suggest: "anna@gmial.com") gets
+ * no mail yet: the reader is offered the correction and answers with
+ * the address they choose (f->choice), the one typed or the one
+ * offered, which the next signup_check validates again. The choice only
+ * picks between those two, both made from the form's own email, so no
+ * choice can send the mail to a third address: one that is neither is
+ * ignored, and the signup is asked about afresh. A typed address that
+ * is refused (no dot: "anna@gmail") but has a valid correction is
+ * offered it too, and can only take it.
+ *
+ * SIGNUP_SUGGEST: fix holds the correction to offer (normalized), f is
+ * unchanged. SIGNUP_OK: nothing to ask; when the reader chose the
+ * correction, f->email and f->email_len point to fix (which must live
+ * as long as f), else fix is "". Looks at the address only, never at
+ * the store.
+ */
+enum signup_result signup_typo(struct signup_form *f,
+    char fix[ADDR_MAX + 1]);
 
 /* Stores a signup that signup_check passed, inside the caller's write
  * transaction (BEGIN IMMEDIATE), as signup_request would: 0 with

@@ -19,14 +19,41 @@
 #define SUBSCRIBE_LIMITED "Too many signups from your address: try again " \
 	"in a minute."
 
-/* The answer to a signup: the same for every address it could be. */
+/* The form again, kept as given, with err (NULL for none) and the
+ * correction offered (fix; NULL for none; keep: the address as typed,
+ * when the reader may keep it). */
+static enum MHD_Result
+subscribe_form_again(struct web *w, struct web_request *r, unsigned code,
+    const char *title, const char *err, const char *fix, const char *keep)
+{
+	const struct form *f = &r->form;
+	json_t *d = pages_data(w->pages, title, NULL);
+
+	pages_data_form(d, f->email, f->name, f->tags, f->ntags, err);
+	pages_data_suggest(d, fix, keep);
+	return pages_reply(w->pages, r->conn, code, PAGE_SUBSCRIBE, d);
+}
+
+/* {"ok": false, "message": message, "suggestion": fix} (fix NULL: none). */
+static enum MHD_Result
+subscribe_json_refused(struct web *w, struct web_request *r, unsigned code,
+    const char *message, const char *fix)
+{
+	json_t *body = json_pack("{s:b,s:s}", "ok", 0, "message", message);
+
+	if (body != NULL && fix != NULL)
+		json_object_set_new(body, "suggestion", json_string(fix));
+	return web_json_send(r, code, body, web_cors(w, r));
+}
+
+/* The answer to a signup: the same for every address it could be. fix:
+ * the correction offered with a refused address, or NULL. */
 static enum MHD_Result
 subscribe_answer(struct web *w, struct web_request *r, enum signup_result rc,
-    unsigned bad_code, const char *err)
+    unsigned bad_code, const char *err, const char *fix)
 {
 	const char *origin = web_cors(w, r);
 	int json = http_accepts(r->conn, "application/json");
-	const struct form *f = &r->form;
 	json_t *d;
 
 	if (rc == SIGNUP_ERROR) {
@@ -37,19 +64,37 @@ subscribe_answer(struct web *w, struct web_request *r, enum signup_result rc,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again",
 		    "The signup could not be stored: please try again.");
 	}
-	if (rc == SIGNUP_BAD) {
-		if (json)
-			return web_json(r, bad_code, 0, err, origin);
-		d = pages_data(w->pages, "Subscribe", NULL);
-		pages_data_form(d, f->email, f->name, f->tags, f->ntags, err);
-		return pages_reply(w->pages, r->conn, bad_code, PAGE_SUBSCRIBE,
-		    d);
-	}
+	if (rc == SIGNUP_BAD)
+		return json ? subscribe_json_refused(w, r, bad_code, err, fix) :
+		    subscribe_form_again(w, r, bad_code, "Subscribe", err, fix,
+		    NULL);
 	if (json)
 		return web_json(r, MHD_HTTP_OK, 1, SUBSCRIBE_DONE, origin);
 	d = pages_data(w->pages, "Check your inbox", NULL);
-	pages_data_form(d, f->email, NULL, NULL, 0, NULL);
+	/* The address mailed: a typo's correction, when that was chosen. */
+	pages_data_form(d, r->sf.email ? r->sf.email : r->form.email, NULL,
+	    NULL, 0, NULL);
 	return pages_reply(w->pages, r->conn, MHD_HTTP_OK, PAGE_CHECK_INBOX, d);
+}
+
+/*
+ * A likely typo (signup_typo): nothing is stored or sent; the reader is
+ * asked. A person gets the form again, kept, with a button for each
+ * answer; a script 422 and the suggestion, to send back as email_choice
+ * (or the address typed, to keep it).
+ */
+static enum MHD_Result
+subscribe_ask(struct web *w, struct web_request *r)
+{
+	char message[ADDR_MAX + 32];
+
+	weblog_event("signup", r->email, "typo", "mail=none", r->ip, r->start);
+	snprintf(message, sizeof(message), "Did you mean %s?", r->fix);
+	if (http_accepts(r->conn, "application/json"))
+		return subscribe_json_refused(w, r,
+		    MHD_HTTP_UNPROCESSABLE_CONTENT, message, r->fix);
+	return subscribe_form_again(w, r, MHD_HTTP_OK, "Check your address",
+	    NULL, r->fix, r->email);
 }
 
 /* The stored signup r, logged and answered. */
@@ -62,7 +107,7 @@ subscribe_stored(struct web *w, struct web_request *r)
 	weblog_event("signup", r->email, r->result == SIGNUP_OK ?
 	    signup_outcome_name(r->outcome) : "error", r->result == SIGNUP_OK ?
 	    mail : NULL, r->ip, r->start);
-	return subscribe_answer(w, r, r->result, 0, r->err);
+	return subscribe_answer(w, r, r->result, 0, r->err, NULL);
 }
 
 /* Whether this client may sign up now (signup_rate a minute). */
@@ -93,6 +138,7 @@ subscribe_post(struct web *w, struct web_request *r)
 {
 	const char *origin = web_cors(w, r);
 	int json = http_accepts(r->conn, "application/json"), rc;
+	enum signup_result typo;
 	struct signup_form *sf = &r->sf;
 	struct form *f = &r->form;
 
@@ -117,22 +163,29 @@ subscribe_post(struct web *w, struct web_request *r)
 	if (f->website != NULL && *f->website != '\0')
 		/* The honeypot: a bot. It gets the answer a person gets,
 		 * so it learns nothing, and nothing is stored. */
-		return subscribe_answer(w, r, SIGNUP_OK, 0, NULL);
+		return subscribe_answer(w, r, SIGNUP_OK, 0, NULL, NULL);
 	if (topics_check(w->topics, f->tags, f->ntags, NULL, 0, r->err) == -1)
 		return subscribe_answer(w, r, SIGNUP_BAD, MHD_HTTP_BAD_REQUEST,
-		    r->err);
+		    r->err, NULL);
 	memset(sf, 0, sizeof(*sf));
 	sf->email = f->email;
 	sf->email_len = f->email_len;
+	sf->choice = f->email_choice;
+	sf->choice_len = f->email_choice_len;
 	sf->name = f->name && *f->name ? f->name : NULL;
 	sf->tags = (const char *const *)f->tags;
 	sf->ntags = f->ntags;
 	sf->client.ip = r->ip;
 	sf->client.agent = http_header(r->conn, MHD_HTTP_HEADER_USER_AGENT);
 	sf->client.form = origin ? origin : "web";
+	/* Whatever the choice, the address it leaves is checked again. */
+	typo = signup_typo(sf, r->fix);
 	if (signup_check(sf, r->email, r->err) == SIGNUP_BAD)
 		return subscribe_answer(w, r, SIGNUP_BAD,
-		    MHD_HTTP_UNPROCESSABLE_CONTENT, r->err);
+		    MHD_HTTP_UNPROCESSABLE_CONTENT, r->err,
+		    typo == SIGNUP_SUGGEST ? r->fix : NULL);
+	if (typo == SIGNUP_SUGGEST)
+		return subscribe_ask(w, r);
 	return subscribe_wait(w, r);
 }
 

@@ -1,7 +1,8 @@
 /*
  * subscribe: POST /subscribe, in rounds. A signup is checked at once
- * (the rate limit, the form, the topics, the address: signup_check) and
- * then its connection waits, suspended, for the end of the server
+ * (the rate limit, the form, the topics, a likely typo in the address,
+ * which is asked about before anything is stored: signup_typo, the
+ * address: signup_check) and then its connection waits, suspended, for the end of the server
  * loop's round, when every signup of the round is stored in the one
  * transaction the server commits (subscribe_round_store); after that
  * COMMIT each is answered. So every answer still follows its own

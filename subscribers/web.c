@@ -59,7 +59,14 @@ enum MHD_Result
 web_json(const struct web_request *r, unsigned code, int ok,
     const char *message, const char *origin)
 {
-	json_t *body = json_pack("{s:b,s:s}", "ok", ok, "message", message);
+	return web_json_send(r, code, json_pack("{s:b,s:s}", "ok", ok,
+	    "message", message), origin);
+}
+
+enum MHD_Result
+web_json_send(const struct web_request *r, unsigned code, json_t *body,
+    const char *origin)
+{
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct http_reply rp = { .code = code, .type = "application/json",
 	    .origin = origin };

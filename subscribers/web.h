@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 struct config;
+struct json_t;
 struct pages;
 struct ratelimit;
 struct sqlite3;
@@ -57,7 +58,8 @@ struct web_request {
 	int mailed;			/* a handler queued a mail */
 	/* A signup, waiting for its round's commit: what it needs then. */
 	enum web_signup signup;
-	struct signup_form sf;		/* borrows form, ip */
+	struct signup_form sf;		/* borrows form, ip, fix */
+	char fix[ADDR_MAX + 1];		/* a typo's correction (signup_typo) */
 	char email[ADDR_MAX + 1];
 	char err[ERR_LEN];
 	enum signup_result result;
@@ -81,6 +83,9 @@ const char *web_cors(const struct web *w, const struct web_request *r);
 /* {"ok": ok, "message": message} with code, for a script's form. */
 enum MHD_Result web_json(const struct web_request *r, unsigned code, int ok,
     const char *message, const char *origin);
+/* The JSON body (taken) with code. */
+enum MHD_Result web_json_send(const struct web_request *r, unsigned code,
+    struct json_t *body, const char *origin);
 /* A link whose token is unknown: 404. */
 enum MHD_Result web_unknown_link(const struct web *w,
     const struct web_request *r);

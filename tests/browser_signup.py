@@ -5,6 +5,8 @@ button, opens a confirmation link, waits, and presses its button.
 
 usage: browser_signup.py [--pidfile FILE] [--timeout S] subscribe URL
                          --email ADDR [--name NAME] [--tag TAG]...
+                         [--suggestion ADDR [--screenshot PNG]
+                          [--screenshot-narrow PNG]]
        browser_signup.py [--pidfile FILE] [--timeout S] confirm URL
                          [--wait S] [--pending-cmd CMD] [--screenshot PNG]
                          --expect-text TEXT
@@ -12,7 +14,15 @@ usage: browser_signup.py [--pidfile FILE] [--timeout S] subscribe URL
 subscribe opens the form at URL, types the address and the name
 (Input.insertText into the focused field), ticks each --tag's checkbox
 and presses Subscribe with real mouse events, then waits for the "Check
-your inbox" page. confirm opens a confirmation link and waits --wait
+your inbox" page. With --suggestion, the address typed is a likely
+typo: the form must come back asking "Did you mean ADDR?" with the
+address, name and topics kept, the question announced (role=alert), Tab
+going from the address to the correction's button, then to the one
+that keeps the address typed, then to the name, the page no wider than
+a 375 px phone; Enter in the name field must bring the question back
+(no choice made by a key press); then a click on "Use ADDR" must end on
+"Check your inbox" for ADDR. --screenshot and --screenshot-narrow save
+the question at 800 and 375 px wide. confirm opens a confirmation link and waits --wait
 seconds (default 3) without touching the page, as a link scanner that
 runs scripts would; then runs --pending-cmd, a shell command that must
 succeed (the test's check that nothing was confirmed); then presses the
@@ -381,6 +391,89 @@ def js_str(s):
     return json.dumps(s)
 
 
+def screenshot(c, path, width=None):
+    """The page at width CSS pixels (None: the window's), into path."""
+    if width:
+        c.call("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        shot = c.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+    finally:
+        if width:
+            c.call("Emulation.clearDeviceMetricsOverride")
+
+
+def press(c, key, code, keycode):
+    for kind in ("rawKeyDown", "keyUp"):
+        c.call("Input.dispatchKeyEvent", {
+            "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": keycode,
+            "nativeVirtualKeyCode": keycode})
+    if key == "Enter":
+        c.call("Input.dispatchKeyEvent", {"type": "char", "text": "\r", "key": "Enter"})
+
+
+def focused(c):
+    """What has the focus: the id, else the button's text."""
+    return c.evaluate("(function () { var e = document.activeElement;"
+                      " return e.id || e.textContent.trim(); })()")
+
+
+def suggestion(c, args):
+    """The question a likely typo gets, checked as a person meets it;
+    then the correction, clicked."""
+    want, typed = args.suggestion, args.email
+    c.wait_for("document.readyState === 'complete'"
+               " && document.title.indexOf('Check your address') === 0",
+               "the question about the address")
+    q = c.evaluate("(function () { var e = document.querySelector('[role=alert]');"
+                   " return e ? e.textContent.trim() : ''; })()")
+    if not q.startswith("Did you mean %s?" % want):
+        raise Failure("the question: %r, not \"Did you mean %s?\"" % (q, want))
+    kept = c.evaluate("[document.querySelector('#email').value, document.querySelector('#name').value,"
+                      " Array.from(document.querySelectorAll('input[name=tags]:checked'),"
+                      " function (e) { return e.value; })]")
+    if kept[:2] + [sorted(kept[2])] != [typed, args.name or "", sorted(args.tag)]:
+        raise Failure("the form came back without what was typed: %r" % kept)
+    if c.evaluate("document.querySelector('#email').getAttribute('aria-describedby')") != "email-suggestion":
+        raise Failure("the address field is not described by the question")
+    if args.screenshot:
+        screenshot(c, args.screenshot)
+    if args.screenshot_narrow:
+        screenshot(c, args.screenshot_narrow, 375)
+    use, keep = "Use %s" % want, "No, send it to %s" % typed
+    c.click("#email")
+    order = []
+    for _ in range(3):
+        press(c, "Tab", "Tab", 9)
+        order.append(focused(c))
+    if order != [use, keep, "name"]:
+        raise Failure("Tab from the address goes to %r, not %r" % (order, [use, keep, "name"]))
+    wide = c.evaluate("document.documentElement.scrollWidth")
+    c.call("Emulation.setDeviceMetricsOverride", {
+        "width": 375, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    narrow = c.evaluate("document.documentElement.scrollWidth")
+    c.call("Emulation.clearDeviceMetricsOverride")
+    if narrow > 375:
+        raise Failure("at 375 px the page is %s px wide (at 800: %s)" % (narrow, wide))
+    # Enter in a field chooses nothing: the question again.
+    c.evaluate("window.questionAsked = 1")
+    c.click("#name")
+    press(c, "Enter", "Enter", 13)
+    c.wait_for("document.readyState === 'complete' && !window.questionAsked"
+               " && document.title.indexOf('Check your address') === 0",
+               "the question again after Enter")
+    button = c.evaluate(
+        "(function () { var b = Array.from(document.querySelectorAll('button'))"
+        ".filter(function (e) { return e.textContent.trim() === %s; });"
+        " if (b.length !== 1) return null; b[0].id = 'use-suggestion'; return b[0].value; })()"
+        % js_str(use))
+    if button is None:
+        raise Failure("no button %r" % use)
+    c.click("#use-suggestion")
+
+
 def subscribe(c, args):
     c.navigate(args.url)
     c.wait_for("document.readyState === 'complete' && !!document.querySelector('form #email')",
@@ -400,12 +493,15 @@ def subscribe(c, args):
     if sorted(checked) != sorted(args.tag):
         raise Failure("ticked %r, expected %r" % (checked, args.tag))
     c.click("form button[type=submit]")
+    if args.suggestion:
+        suggestion(c, args)
     c.wait_for("document.readyState === 'complete' && !!document.querySelector('h1')"
                " && document.querySelector('h1').textContent.trim() === 'Check your inbox'",
                "the \"Check your inbox\" page")
     text = c.page_text()
-    if args.email.lower() not in text.lower():
-        raise Failure("the \"Check your inbox\" page does not show %s:\n%s" % (args.email, text))
+    mailed = args.suggestion or args.email
+    if mailed.lower() not in text.lower():
+        raise Failure("the \"Check your inbox\" page does not show %s:\n%s" % (mailed, text))
     return text
 
 
@@ -445,6 +541,9 @@ def main():
     s.add_argument("--email", required=True)
     s.add_argument("--name")
     s.add_argument("--tag", action="append", default=[])
+    s.add_argument("--suggestion")
+    s.add_argument("--screenshot")
+    s.add_argument("--screenshot-narrow")
     k = sub.add_parser("confirm")
     k.add_argument("url")
     k.add_argument("--expect-text", action="append", default=[])

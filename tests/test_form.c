@@ -28,6 +28,8 @@ static const struct form_case form_cases[] = {
 	{ 0, "email=a%zz@example.org", "%-escape" },
 	{ 0, "email=a%4", "%-escape" },
 	{ 0, "email=a@b.org&email=c@d.org", "given twice" },
+	{ 0, "email_choice=a@b.org&email_choice=c@d.org", "given twice" },
+	{ 1, "{\"email_choice\":[\"a@b.org\"]}", "must be a string" },
 	{ 0, "tags=a&tags=&tags=b", NULL },
 	{ 1, "{\"email\":\"a@b.org\",\"tags\":[\"x\",\"y\"]}", NULL },
 	{ 1, "{\"email\":\"a@b.org\",\"email\":\"c@d.org\"}", "cannot be read" },
@@ -66,7 +68,10 @@ static void
 test_form_fields(void **state)
 {
 	static const char body[] = "email=+Zoe%40Example.ORG+&name=Zo%C3%AB"
-	    "&tags=science&tags=&tags=climate&website=&other=1";
+	    "&tags=science&tags=&tags=climate&website=&other=1"
+	    "&email_choice=Zoe%40example.org";
+	static const char json[] = "{\"email\":\"zoe@gmial.com\","
+	    "\"email_choice\":\"zoe@gmail.com\"}";
 	struct form f;
 	char err[ERR_LEN];
 
@@ -81,8 +86,16 @@ test_form_fields(void **state)
 	assert_int_equal(f.ntags, 2);
 	assert_string_equal(f.tags[1], "climate");
 	assert_true(f.has_tags);
+	/* The answer to a likely typo's question (signup_typo). */
+	assert_string_equal(f.email_choice, "Zoe@example.org");
+	assert_int_equal(f.email_choice_len, 15);
 	form_release(&f);
 	assert_null(f.email);
+	assert_null(f.email_choice);
+	assert_int_equal(form_from_json(json, strlen(json), &f, err), 0);
+	assert_string_equal(f.email_choice, "zoe@gmail.com");
+	assert_int_equal(f.email_choice_len, 13);
+	form_release(&f);
 }
 
 /* Tags past FORM_TAGS_MAX are dropped, not an error. */

@@ -3,7 +3,9 @@
  * backend, as signup.h states it, on a real SQLite file per case: double
  * opt-in, a known address that a stranger enters changes nothing, the
  * mail limits, the confirm link's life, unsubscribe, resubscribe,
- * preferences, the consent log, and the group commit's parts (a failing
+ * preferences, the consent log, the question a likely typo in the
+ * address gets (and that a forged answer cannot send the mail to a
+ * third address), and the group commit's parts (a failing
  * signup undoes only itself; nothing is visible before the caller's
  * COMMIT). The clock is the `now` each call is given.
  */
@@ -174,6 +176,118 @@ test_check(void **state)
 	    "suppressed");
 	assert_string_equal(signup_outcome_name((enum signup_outcome)9),
 	    "unknown");
+}
+
+/* ---- likely typos --------------------------------------------------- */
+
+/* An address typed, the reader's choice (NULL: none yet) and what
+ * signup_typo makes of them: ask with fix, or go on with the address
+ * in the form then (fix "" when it is the one typed). */
+struct typo_case {
+	const char *email, *choice;
+	enum signup_result want;
+	const char *fix;	/* offered (SUGGEST) or chosen (OK) */
+};
+
+static const struct typo_case typo_cases[] = {
+	/* A likely typo: asked, nothing else. */
+	{ "anna@gmial.com", NULL, SIGNUP_SUGGEST, "anna@gmail.com" },
+	{ " Anna.K@GMIAL.com ", NULL, SIGNUP_SUGGEST, "Anna.K@gmail.com" },
+	{ "anna@hotmial.com", NULL, SIGNUP_SUGGEST, "anna@hotmail.com" },
+	/* The correction, chosen: the form's address is now it. */
+	{ "anna@gmial.com", "anna@gmail.com", SIGNUP_OK, "anna@gmail.com" },
+	{ "anna@gmial.com", " ANNA@Gmail.COM", SIGNUP_OK, "anna@gmail.com" },
+	/* The address typed, kept: it is the reader's. */
+	{ "anna@gmial.com", "anna@gmial.com", SIGNUP_OK, "" },
+	{ "anna@gmial.com", "Anna@GMIAL.com ", SIGNUP_OK, "" },
+	/* A third address as the choice is no choice: asked afresh. */
+	{ "anna@gmial.com", "mallory@evil.example", SIGNUP_SUGGEST,
+	    "anna@gmail.com" },
+	{ "anna@gmial.com", "eve@gmail.com", SIGNUP_SUGGEST, "anna@gmail.com" },
+	{ "anna@gmial.com", "", SIGNUP_SUGGEST, "anna@gmail.com" },
+	{ "anna@gmial.com", "anna@gmail.com, mallory@evil.example",
+	    SIGNUP_SUGGEST, "anna@gmail.com" },
+	/* ... and for an address with nothing to correct, it changes
+	 * nothing: the form's own address goes on to its checks. */
+	{ "anna@example.org", "mallory@evil.example", SIGNUP_OK, "" },
+	{ "anna@gmail.com", NULL, SIGNUP_OK, "" },
+	{ "anna@gmail.com", "anna@gmial.com", SIGNUP_OK, "" },
+	/* Refused as typed, a valid correction offered: only it can be
+	 * chosen. */
+	{ "anna@gmail", NULL, SIGNUP_SUGGEST, "anna@gmail.com" },
+	{ "anna@gmail", "anna@gmail", SIGNUP_SUGGEST, "anna@gmail.com" },
+	{ "anna@gmail", "anna@gmail.com", SIGNUP_OK, "anna@gmail.com" },
+	/* No valid correction: nothing to ask (signup_check refuses). */
+	{ "an na@gmial.com", NULL, SIGNUP_OK, "" },
+	{ "anna", NULL, SIGNUP_OK, "" },
+};
+
+static void
+test_typo(void **state)
+{
+	static const char nul_inside[] = "mallory@evil.example\0@gmial.com";
+	struct signup_form f;
+	char fix[ADDR_MAX + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(typo_cases) / sizeof(typo_cases[0]); i++) {
+		const struct typo_case *c = &typo_cases[i];
+		enum signup_result got;
+
+		memset(&f, 0, sizeof(f));
+		f.email = c->email;
+		f.email_len = strlen(c->email);
+		f.choice = c->choice;
+		f.choice_len = c->choice ? strlen(c->choice) : 0;
+		got = signup_typo(&f, fix);
+		if (got != c->want || strcmp(fix, c->fix) != 0)
+			fail_msg("'%s', choice '%s': %d '%s', want %d '%s'",
+			    c->email, c->choice ? c->choice : "(none)", got,
+			    fix, c->want, c->fix);
+		/* The form goes on with the correction only when chosen. */
+		if (got == SIGNUP_OK && *c->fix != '\0')
+			assert_ptr_equal(f.email, fix);
+		else
+			assert_ptr_equal(f.email, c->email);
+		assert_int_equal(f.email_len, strlen(f.email));
+	}
+
+	/* A NUL byte would cut a correction into another address. */
+	memset(&f, 0, sizeof(f));
+	f.email = nul_inside;
+	f.email_len = sizeof(nul_inside) - 1;
+	f.choice = "mallory@evil.example";
+	f.choice_len = strlen(f.choice);
+	assert_int_equal(signup_typo(&f, fix), SIGNUP_OK);
+	assert_string_equal(fix, "");
+	assert_ptr_equal(f.email, nul_inside);
+}
+
+/* The correction chosen is what is stored, as given, and mailed; the
+ * address typed is nowhere. */
+static void
+test_typo_chosen_is_stored(void **state)
+{
+	struct signup_form f;
+	char fix[ADDR_MAX + 1], email[ADDR_MAX + 1], err[ERR_LEN];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.email = "anna@gmial.com";
+	f.email_len = strlen(f.email);
+	f.choice = "anna@gmail.com";
+	f.choice_len = strlen(f.choice);
+	f.client = web;
+	assert_int_equal(signup_typo(&f, fix), SIGNUP_OK);
+	if (signup_request(db, &f, NOW, email, err) != SIGNUP_OK)
+		fail_msg("%s", err);
+	assert_string_equal(email, "anna@gmail.com");
+	assert_string_equal(column("anna@gmail.com", "email_input"),
+	    "anna@gmail.com");
+	assert_int_equal(mails("anna@gmail.com", "confirm"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM subscriber "
+	    "WHERE email LIKE '%%gmial%%'"), 0);
 }
 
 /* ---- signing up ----------------------------------------------------- */
@@ -685,6 +799,8 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_check),
+		T(test_typo),
+		T(test_typo_chosen_is_stored),
 		T(test_new_address_is_pending),
 		T(test_known_address_changes_nothing),
 		T(test_link_renewed_near_its_end),

@@ -289,6 +289,99 @@ grep -q '^event=httpd error="' "$T/serve.log" ||
 	fail "no event=httpd line for the cut chunked body"
 [ "$(sql "SELECT count(*) FROM subscriber")" = $((n0 + 1)) ] || fail "bad input stored something"
 
+case_begin "a likely typo in the address: asked first, the reader's choice wins"
+# A likely typo of a popular mail domain (anna@gmial.com): no mail yet,
+# the form again, kept, asking; the reader's answer picks the address:
+# the correction or the one typed, both made from their own email
+# field. A choice that is neither sends nothing to it. Another client
+# address (127.0.0.2), so that the per-IP limit below is untouched.
+typo() { code POST /subscribe --interface 127.0.0.2 "$@"; }
+expect_typo() { # expected, what, [curl args]
+	want=$1 what=$2; shift 2
+	got=$(typo "$@")
+	[ "$got" = "$want" ] || { head -c 600 "$T/body"; fail "$what: $got, expected $want"; }
+}
+mails_to() { sql "SELECT count(*) FROM mail_queue q JOIN subscriber s ON s.id = q.subscriber_id
+	WHERE s.email = '$1'"; }
+wait_mail_to() { # address
+	i=0
+	until [ -n "$(ls "$T/outbox/confirm/"*"-$1.eml" 2>/dev/null)" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && { fail "no confirmation mail to $1"; break; }
+		sleep 0.1
+	done
+	grep -q "^To: $1" "$T/outbox/confirm/"*"-$1.eml" || fail "the mail to $1: its To:"
+}
+nq=$(sql "SELECT count(*) FROM mail_queue")
+expect_typo 200 "a typo (form)" -d 'email=anna%40gmial.com&name=Anna&tags=science'
+body_has 'Did you mean <strong>anna@gmail.com</strong>?' "the hint"
+body_has 'role="alert"' "the hint, announced"
+body_has 'aria-describedby="email-suggestion"' "the field, described by the hint"
+body_has 'name="email_choice" value="anna@gmail.com">Use anna@gmail.com</button>' "the correction's button"
+body_has 'name="email_choice" value="anna@gmial.com" class="secondary">No, send it to anna@gmial.com</button>' \
+	"the button that keeps the address typed"
+body_has 'value="anna@gmial.com" required' "the address typed, kept"
+body_has 'name="name" value="Anna"' "the name, kept"
+body_has 'value="science" checked' "the topic, kept"
+[ "$(sql "SELECT count(*) FROM subscriber WHERE email LIKE 'anna@%'")" = 0 ] || fail "a typo was stored"
+[ "$(sql "SELECT count(*) FROM mail_queue")" = "$nq" ] || fail "a typo queued a mail"
+grep -q '^event=signup addr=a\*\*\*@gmial.com result=typo mail=none ip=127.0.0.2 ' "$T/serve.log" ||
+	fail "the typo's log line: $(grep result=typo "$T/serve.log")"
+# The correction, chosen: it is stored with the form's name and topics,
+# and mailed; the address typed gets nothing.
+expect_typo 200 "the correction (form)" \
+	-d 'email=anna%40gmial.com&name=Anna&tags=science&email_choice=anna%40gmail.com'
+body_has "Check your inbox" "the correction's answer"
+body_has "<strong>anna@gmail.com</strong>" "the answer names the address mailed"
+[ "$(sql "SELECT email_input, name, tags, status FROM subscriber WHERE email LIKE 'anna@%'")" = \
+	"anna@gmail.com|Anna|science|pending" ] || fail "the correction stored: $(sql 'SELECT * FROM subscriber')"
+wait_mail_to anna@gmail.com
+ls "$T/outbox/confirm/"*gmial* >/dev/null 2>&1 && fail "a mail to the typo"
+# The address typed, kept: one more click.
+expect_typo 200 "keep as typed (form)" -d 'email=bob%40gmial.com&email_choice=bob%40gmial.com'
+body_has "<strong>bob@gmial.com</strong>" "kept as typed"
+wait_mail_to bob@gmial.com
+[ "$(mails_to bob@gmail.com)" = 0 ] || fail "keeping the address mailed the correction"
+# A forged choice: neither the address typed nor its correction. It is
+# no answer: the question again, nothing stored or sent to anyone; with
+# an address that needs no correction, it changes nothing.
+expect_typo 200 "a forged choice (form)" -d 'email=carol%40gmial.com&email_choice=mallory%40evil.example'
+body_has 'Did you mean <strong>carol@gmail.com</strong>?' "a forged choice is asked again"
+expect_typo 200 "a forged choice, no typo (form)" -d 'email=mal%40evil.example&email_choice=carol%40gmail.com'
+body_has "<strong>mal@evil.example</strong>" "the form's own address, not the choice"
+[ "$(sql "SELECT count(*) FROM subscriber WHERE email LIKE 'carol@%' OR email LIKE 'mallory@%'")" = 0 ] ||
+	fail "a forged choice stored: $(sql 'SELECT email FROM subscriber')"
+# Refused as typed, with a valid correction: the error and the
+# correction's button, no button to keep what cannot be sent to.
+expect_typo 422 "no dot, a correction (form)" -d 'email=gina%40gmail'
+body_has 'aria-invalid' "the error"
+body_has 'value="gina@gmail.com">Use gina@gmail.com</button>' "the correction of a refused address"
+grep -q 'No, send it' "$T/body" && fail "a button to keep a refused address"
+# JSON: 422 and the suggestion; the client sends email_choice back.
+json() { typo -H 'Content-Type: application/json' -H 'Accept: application/json' "$@"; }
+expect_json() { # expected, what, body
+	got=$(json -d "$3")
+	[ "$got" = "$1" ] || { head -c 600 "$T/body"; fail "$2: $got, expected $1"; }
+}
+expect_json 422 "a typo (json)" '{"email": "dan@gmial.com", "tags": ["climate"]}'
+body_has '"ok":false' "json: not done"
+body_has '"suggestion":"dan@gmail.com"' "json: the suggestion"
+body_has '"message":"Did you mean dan@gmail.com?"' "json: the message"
+[ "$(sql "SELECT count(*) FROM subscriber WHERE email LIKE 'dan@%'")" = 0 ] || fail "a typo was stored (json)"
+expect_json 200 "the correction (json)" '{"email": "dan@gmial.com", "tags": ["climate"], "email_choice": "dan@gmail.com"}'
+body_has '"ok":true' "json: the correction's answer"
+expect_json 200 "keep as typed (json)" '{"email": "erin@gmial.com", "email_choice": "erin@gmial.com"}'
+expect_json 422 "a forged choice (json)" '{"email": "frank@gmial.com", "email_choice": "mallory@evil.example"}'
+body_has '"suggestion":"frank@gmail.com"' "json: a forged choice is asked again"
+expect_json 422 "no dot, a correction (json)" '{"email": "gina@gmail"}'
+body_has '"suggestion":"gina@gmail.com"' "json: the correction of a refused address"
+wait_mail_to dan@gmail.com
+wait_mail_to erin@gmial.com
+[ "$(sql "SELECT tags FROM subscriber WHERE email = 'dan@gmail.com'")" = climate ] || fail "json: the topics"
+[ "$(sql "SELECT group_concat(email, ' ') FROM (SELECT email FROM subscriber WHERE email GLOB '[a-g]*@g*' ORDER BY id)")" = \
+	"anna@gmail.com bob@gmial.com dan@gmail.com erin@gmial.com" ] ||
+	fail "the signups of the typo case: $(sql 'SELECT email FROM subscriber')"
+[ "$(mails_to mallory@evil.example)" = 0 ] || fail "a forged choice was mailed"
+
 case_begin "the honeypot"
 # The honeypot: the same answer, nothing stored.
 expect_code 200 "bot" POST /subscribe -d 'email=bot@example.org&website=http://spam'

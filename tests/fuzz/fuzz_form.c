@@ -24,9 +24,11 @@ fuzz_form_check(const struct form *f)
 
 	FUZZ_CHECK(fuzz_text_ok(f->email) && fuzz_text_ok(f->name));
 	FUZZ_CHECK(fuzz_text_ok(f->website) && fuzz_text_ok(f->token));
-	FUZZ_CHECK(fuzz_text_ok(f->one_click));
+	FUZZ_CHECK(fuzz_text_ok(f->one_click) && fuzz_text_ok(f->email_choice));
 	/* email_len is the whole value: a NUL inside would be cut. */
 	FUZZ_CHECK(f->email == NULL || strlen(f->email) == f->email_len);
+	FUZZ_CHECK(f->email_choice == NULL ||
+	    strlen(f->email_choice) == f->email_choice_len);
 	FUZZ_CHECK(f->ntags <= FORM_TAGS_MAX);
 	for (i = 0; i < f->ntags; i++)
 		FUZZ_CHECK(f->tags[i][0] != '\0' && fuzz_text_ok(f->tags[i]));
@@ -40,7 +42,7 @@ fuzz_form_same(const struct form *a, const struct form *b)
 	FUZZ_CHECK(fuzz_same(a->email, b->email) && fuzz_same(a->name,
 	    b->name) && fuzz_same(a->website, b->website));
 	FUZZ_CHECK(fuzz_same(a->token, b->token) && fuzz_same(a->one_click,
-	    b->one_click));
+	    b->one_click) && fuzz_same(a->email_choice, b->email_choice));
 	FUZZ_CHECK(a->ntags == b->ntags && a->has_tags == b->has_tags);
 	for (i = 0; i < a->ntags; i++)
 		FUZZ_CHECK(strcmp(a->tags[i], b->tags[i]) == 0);
