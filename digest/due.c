@@ -65,34 +65,74 @@ due_skip(struct sqlite3 *db, struct due *d, int64_t since, int64_t now,
 }
 
 int
-due_make(struct sqlite3 *db, const struct config *c, struct due *d,
-    int64_t now, char note[DUE_NOTE_MAX], char *err)
+due_plan(struct sqlite3 *db, const struct config *c, const struct due *d,
+    int64_t now, struct due_plan *p, char *err)
 {
-	int64_t since = due_since(db, d->slot, c->max_age), n;
+	size_t n;
 
-	note[0] = '\0';
+	memset(p, 0, sizeof(*p));
+	p->since = due_since(db, d->slot, c->max_age);
+	if (journal_edition_eligible(db, p->since, d->slot, d->slot,
+	    c->max_age, &p->articles, err) == -1)
+		return -1;
+	n = p->articles.n;
 	/* Sent now, it would reach readers days late and days before the
 	 * next edition (a first run long after the slot, a machine that
 	 * was down): two digests in a day or two. */
-	if (now - d->slot > DUE_LATE_MAX) {
-		snprintf(note, DUE_NOTE_MAX, "due %lld days ago, nearer the "
+	if (now - d->slot > DUE_LATE_MAX)
+		snprintf(p->note, DUE_NOTE_MAX, "due %lld days ago, nearer the "
 		    "next slot than its own: its articles wait for the next "
 		    "one", (long long)((now - d->slot) / 86400));
-		return due_skip(db, d, since, now, note, err);
-	}
-	n = journal_edition_count(db, since, d->slot, d->slot, c->max_age,
-	    err);
-	if (n == -1)
+	else if ((int64_t)n < c->min_articles)
+		snprintf(p->note, DUE_NOTE_MAX, "%zu new article%s, fewer than "
+		    "min_articles %ld", n, n == 1 ? "" : "s", c->min_articles);
+	return 0;
+}
+
+void
+due_plan_release(struct due_plan *p)
+{
+	journal_ids_release(&p->articles);
+}
+
+int
+due_next(struct sqlite3 *db, const struct config *c,
+    const struct schedule *s, int64_t now, struct due *d, struct due_plan *p,
+    char *err)
+{
+	int64_t next;
+
+	memset(p, 0, sizeof(*p));
+	if (due_check(db, s, now, d, err) == -1)
 		return -1;
-	if (n < c->min_articles) {
-		snprintf(note, DUE_NOTE_MAX, "%lld new article%s, fewer than "
-		    "min_articles %ld", (long long)n, n == 1 ? "" : "s",
-		    c->min_articles);
-		return due_skip(db, d, since, now, note, err);
-	}
-	if (journal_edition_create(db, d->id, since, d->slot, d->slot, now,
-	    c->max_age, err) == -1)
+	if (d->action == DUE_MAKE)
+		return due_plan(db, c, d, now, p, err);
+	next = schedule_next_slot(s, now);
+	if (next == SCHEDULE_NONE)
+		return util_err(err, "the time %lld is out of the schedule's "
+		    "range", (long long)now);
+	if (due_check(db, s, next, d, err) == -1)
 		return -1;
-	snprintf(d->status, sizeof(d->status), "open");
-	return 1;
+	return d->action == DUE_MAKE ? due_plan(db, c, d, next, p, err) : 0;
+}
+
+int
+due_make(struct sqlite3 *db, const struct config *c, struct due *d,
+    int64_t now, char note[DUE_NOTE_MAX], char *err)
+{
+	struct due_plan p;
+	int rc;
+
+	if (due_plan(db, c, d, now, &p, err) == -1)
+		return -1;
+	snprintf(note, DUE_NOTE_MAX, "%s", p.note);
+	if (*note != '\0')
+		rc = due_skip(db, d, p.since, now, note, err);
+	else if ((rc = journal_edition_create(db, d->id, p.since, d->slot,
+	    d->slot, now, c->max_age, err)) != -1) {
+		snprintf(d->status, sizeof(d->status), "open");
+		rc = 1;
+	}
+	due_plan_release(&p);
+	return rc;
 }
