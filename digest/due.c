@@ -30,26 +30,36 @@ due_check(struct sqlite3 *db, const struct schedule *s, int64_t now,
 	return 0;
 }
 
-int64_t
-due_since(struct sqlite3 *db, int64_t slot, int64_t max_age)
+/* due_since, after the edition last (NULL: none). */
+static int64_t
+due_since_after(const struct journal_edition *last, int64_t slot,
+    int64_t max_age)
 {
-	struct journal_edition last;
-	char err[ERR_LEN];
 	int64_t since;
 
-	if (journal_edition_last(db, &last, err) != 1 || last.until >= slot ||
-	    last.until <= slot - DUE_GAP_MAX * DUE_FIRST_WINDOW)
+	if (last == NULL || last->until >= slot ||
+	    last->until <= slot - DUE_GAP_MAX * DUE_FIRST_WINDOW)
 		return slot - DUE_FIRST_WINDOW;
-	if (strcmp(last.status, "skipped") != 0)
-		return last.until;
+	if (strcmp(last->status, "skipped") != 0)
+		return last->until;
 	/* A skipped edition's articles wait for this one, those published
 	 * within max_age of it: its window (which reaches back over the
 	 * skipped ones before it) joins this one's. The mark (journal.h)
 	 * cannot carry them when no edition has been made yet. */
 	since = slot - max_age;
-	if (since < last.since)
-		since = last.since;
-	return since < last.until ? since : last.until;
+	if (since < last->since)
+		since = last->since;
+	return since < last->until ? since : last->until;
+}
+
+int64_t
+due_since(struct sqlite3 *db, int64_t slot, int64_t max_age)
+{
+	struct journal_edition last;
+	char err[ERR_LEN];
+
+	return due_since_after(journal_edition_last(db, &last, err) == 1 ?
+	    &last : NULL, slot, max_age);
 }
 
 /* Records d's edition skipped, with the note: 0, or -1 with err. */
@@ -64,14 +74,16 @@ due_skip(struct sqlite3 *db, struct due *d, int64_t since, int64_t now,
 	return 0;
 }
 
-int
-due_plan(struct sqlite3 *db, const struct config *c, const struct due *d,
-    int64_t now, struct due_plan *p, char *err)
+/* due_plan, for the window from since. */
+static int
+due_plan_from(struct sqlite3 *db, const struct config *c,
+    const struct due *d, int64_t now, int64_t since, struct due_plan *p,
+    char *err)
 {
 	size_t n;
 
 	memset(p, 0, sizeof(*p));
-	p->since = due_since(db, d->slot, c->max_age);
+	p->since = since;
 	if (journal_edition_eligible(db, p->since, d->slot, d->slot,
 	    c->max_age, &p->articles, err) == -1)
 		return -1;
@@ -89,6 +101,14 @@ due_plan(struct sqlite3 *db, const struct config *c, const struct due *d,
 	return 0;
 }
 
+int
+due_plan(struct sqlite3 *db, const struct config *c, const struct due *d,
+    int64_t now, struct due_plan *p, char *err)
+{
+	return due_plan_from(db, c, d, now, due_since(db, d->slot,
+	    c->max_age), p, err);
+}
+
 void
 due_plan_release(struct due_plan *p)
 {
@@ -100,20 +120,38 @@ due_next(struct sqlite3 *db, const struct config *c,
     const struct schedule *s, int64_t now, struct due *d, struct due_plan *p,
     char *err)
 {
+	struct journal_edition skipped, *last = NULL;
 	int64_t next;
 
 	memset(p, 0, sizeof(*p));
 	if (due_check(db, s, now, d, err) == -1)
 		return -1;
-	if (d->action == DUE_MAKE)
-		return due_plan(db, c, d, now, p, err);
+	if (d->action == DUE_MAKE) {
+		if (due_plan(db, c, d, now, p, err) == -1)
+			return -1;
+		if (now - d->slot <= DUE_LATE_MAX)
+			return 0;
+		/* Too late to make: run-due records it skipped on its next
+		 * call, and the edition it makes is the next slot's, whose
+		 * window reaches back over this one's (due_since). */
+		memset(&skipped, 0, sizeof(skipped));
+		skipped.since = p->since;
+		skipped.until = d->slot;
+		snprintf(skipped.status, sizeof(skipped.status), "skipped");
+		last = &skipped;
+		due_plan_release(p);
+	}
 	next = schedule_next_slot(s, now);
 	if (next == SCHEDULE_NONE)
 		return util_err(err, "the time %lld is out of the schedule's "
 		    "range", (long long)now);
 	if (due_check(db, s, next, d, err) == -1)
 		return -1;
-	return d->action == DUE_MAKE ? due_plan(db, c, d, next, p, err) : 0;
+	if (d->action != DUE_MAKE)
+		return 0;
+	return due_plan_from(db, c, d, next, last != NULL ?
+	    due_since_after(last, next, c->max_age) : due_since(db, next,
+	    c->max_age), p, err);
 }
 
 int

@@ -94,7 +94,9 @@ void due_plan_release(struct due_plan *p);
  * The edition run-due will make next, for a preview: the one due at now
  * when it is not made yet (made now), else the one of the schedule's
  * next slot (made at its slot), with the store as it is now (the feeds
- * are not fetched). Fills d and, when d->action is DUE_MAKE, p; any
+ * are not fetched); after a slot too long past to be made (DUE_LATE_MAX),
+ * which run-due records skipped, the next slot's, its window reaching
+ * back over the skipped one's. Fills d and, when d->action is DUE_MAKE, p; any
  * other action says that the next slot's edition exists already (a
  * `digest send` gave it that id), and run-due will not make it. 0, or
  * -1 with err. Writes nothing.
