@@ -97,6 +97,15 @@ DIGEST_NOW=2026-12-12T09:10:00Z run --config "$T/min3.conf" run-due --no-fetch
 expect_out 'edition=2026-W50 status=skipped reason="1 new article, fewer than min_articles 3"' \
     "run-due skipped it, as previewed"
 
+case_begin "a send took the next slot's edition"
+# `digest send` on Monday names its edition by the week, the one the
+# Saturday slot's edition would have: run-due will not make it.
+DIGEST_NOW=2026-12-14T12:00:00Z dg send >/dev/null 2>&1 || fail "send"
+DIGEST_NOW=2026-12-15T12:00:00Z run --config "$T/digest.conf" preview --next
+expect_rc 65 "preview --next, the next slot's edition made"
+expect_err "the next slot's edition 2026-W51 is made already (done)" \
+    "preview --next says so"
+
 case_begin "--next with --edition or --since"
 run --config "$T/digest.conf" preview --next --edition 2026-W50
 expect_rc 64 "--next --edition"
