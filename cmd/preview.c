@@ -8,9 +8,11 @@
 #include "config.h"
 #include "date.h"
 #include "db.h"
+#include "due.h"
 #include "edition.h"
 #include "journal.h"
 #include "preview.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -32,6 +34,12 @@ static const struct opt preview_opts[] = {
 	    "the edition (default: this ISO week's, YYYY-Www); one already "
 	    "made is shown as its readers got it: its articles, its date, "
 	    "each reader's topics as sent" },
+	{ 'N', "--next",
+	    "the edition run-due makes next (the one due now when it is not "
+	    "made yet, else the next slot's), with exactly the articles it "
+	    "would take at its slot from the store as it is now (the feeds "
+	    "are not fetched); the report says when min_articles would make "
+	    "run-due skip it" },
 	{ 'f', "-f, --format FORMAT",
 	    "html, text, eml (the whole message) or json (the data the "
 	    "templates get); default html" },
@@ -48,20 +56,23 @@ static const struct opt preview_opts[] = {
 const struct opt_usage cmd_preview_usage = {
 	.synopsis =
 	    "digest preview [--subscriber EMAIL | --tags TAG,...] [--since WHEN]\n"
-	    "                      [--edition ID] [--format html|text|eml|json]\n"
+	    "                      [--edition ID | --next] [--format html|text|eml|json]\n"
 	    "                      [-o FILE] [--db PATH]\n"
 	    "       digest preview --serve [--listen ADDR:PORT] [--db PATH]",
 	.about =
 	    "Shows the digest a subscriber would receive, built by the code that\n"
 	    "sends it, without sending or changing anything. On stderr: which\n"
-	    "articles were picked and why. With --serve, a local web page shows\n"
+	    "articles were picked and why. With --next, the edition `digest\n"
+	    "run-due` makes next, as it would make it at its slot from the\n"
+	    "articles stored now. With --serve, a local web page shows\n"
 	    "the digest of each subscriber and tag set, reading the templates\n"
 	    "again on every request. It is for the operator only: it listens on\n"
 	    "loopback, answers only its own Host, and only at the URL it prints,\n"
 	    "which carries a random key.\n",
 	.opts = preview_opts,
 	.notes =
-	    "Exit status: 0 shown; 64 bad usage; 65 a template or message error;\n"
+	    "Exit status: 0 shown; 64 bad usage; 65 a template or message error,\n"
+	    "or --next when the next slot's edition is made already;\n"
 	    "66 no database yet or no such subscriber; 73 or 74 FILE cannot be\n"
 	    "written or the store failed; 78 a bad configuration.\n",
 };
@@ -143,6 +154,9 @@ cmd_preview(int argc, char **argv)
 		case 'E':
 			o.edition = optarg;
 			break;
+		case 'N':
+			o.next = 1;
+			break;
 		case 'f':
 			if (preview_format_from_name(optarg, &o.format) == -1) {
 				cmd_error("invalid format '%s': expected html, "
@@ -168,6 +182,11 @@ cmd_preview(int argc, char **argv)
 	if (o.subscriber && tagarg) {
 		cmd_error("--subscriber and --tags do not go together (a "
 		    "subscriber's topics are their own)");
+		return cmd_bad_usage(&cmd_preview_usage);
+	}
+	if (o.next && (o.edition || o.since || serve)) {
+		cmd_error("--next does not go with --edition, --since or "
+		    "--serve (its edition and window are the schedule's)");
 		return cmd_bad_usage(&cmd_preview_usage);
 	}
 	if (tagarg != NULL && preview_split_tags(tagarg, tags, &o.ntags) == -1) {
@@ -213,18 +232,31 @@ preview_why(FILE *report, const struct article *a,
 	    "any tag: this reader chose none");
 }
 
+/* The edition run-due makes next (--next): its slot and plan. */
+struct preview_next {
+	struct due due;
+	struct due_plan plan;
+};
+
 /* sent: the status of the reader's delivery of a stored edition ("" for
- * none), so that the report never says "as sent" to whoever was not. */
+ * none), so that the report never says "as sent" to whoever was not;
+ * next: the plan of the edition run-due makes next, or NULL. */
 static void
 preview_report(FILE *report, const struct edition *e,
     const struct edition_reader *r, const char *sent,
-    const struct article_list *l)
+    const struct preview_next *next, const struct article_list *l)
 {
-	char since[DATE_RFC3339_LEN];
+	char since[DATE_RFC3339_LEN], slot[DATE_RFC3339_LEN];
 	size_t i;
 
 	date_to_rfc3339(e->since, since);
-	if (e->frozen && (sent == NULL || strcmp(sent, "sent") == 0))
+	if (next != NULL) {
+		date_to_rfc3339(next->due.slot, slot);
+		fprintf(report, "preview: %s, next edition %s (slot %s, window "
+		    "from %s, late stories included): %zu of its %zu article%s",
+		    r->email, e->id, slot, since, l->n, next->plan.articles.n,
+		    next->plan.articles.n == 1 ? "" : "s");
+	} else if (e->frozen && (sent == NULL || strcmp(sent, "sent") == 0))
 		fprintf(report, "preview: %s, edition %s as sent: %zu article%s",
 		    r->email, e->id, l->n, l->n == 1 ? "" : "s");
 	else if (e->frozen)
@@ -243,6 +275,9 @@ preview_report(FILE *report, const struct edition *e,
 	fprintf(report, " (at most %ld)\n", e->cfg->max_articles);
 	for (i = 0; i < l->n; i++)
 		preview_why(report, &l->v[i], r);
+	if (next != NULL && *next->plan.note != '\0')
+		fprintf(report, "preview: edition %s would be skipped: %s\n",
+		    e->id, next->plan.note);
 }
 
 /* The reader o names: a stored subscriber (s, their reader), or one
@@ -267,16 +302,46 @@ preview_reader(struct sqlite3 *db, const struct config *c,
 	return 0;
 }
 
-/* The edition o names: one already made as its readers got it. 0, or
- * an exit code with err. */
+/* The edition run-due makes next (due.h), dated by its slot, its
+ * articles those n plans: 0, or an exit code with err. */
+static int
+preview_next(struct sqlite3 *db, const struct config *c, struct edition *e,
+    struct preview_next *n, char *err)
+{
+	struct schedule sc;
+
+	if (schedule_parse(c->schedule_weekday, c->schedule_time,
+	    c->schedule_timezone, &sc, err) == -1)
+		return EX_CONFIG;
+	if (due_next(db, c, &sc, date_now(), &n->due, &n->plan, err) == -1)
+		return EX_IOERR;
+	if (n->due.action != DUE_MAKE) {
+		util_err(err, "the next slot's edition %s is made already (%s): "
+		    "run-due will not make it again; see --edition %s",
+		    n->due.id, n->due.status, n->due.id);
+		return EX_DATAERR;
+	}
+	if (edition_open(e, c, n->due.id, n->due.slot, NULL, err) == -1)
+		return EX_DATAERR;
+	e->since = n->plan.since;
+	e->planned = &n->plan.articles;
+	return 0;
+}
+
+/* The edition o names: one already made as its readers got it, or the
+ * one run-due makes next (n). 0, or an exit code with err. */
 static int
 preview_edition(struct sqlite3 *db, const struct config *c,
-    const struct preview_opts *o, struct edition *e, char *err)
+    const struct preview_opts *o, struct edition *e, struct preview_next *n,
+    char *err)
 {
-	int rc = o->edition == NULL ? edition_open(e, c, NULL, date_now(),
+	int rc;
+
+	if (o->next)
+		return preview_next(db, c, e, n, err);
+	rc = o->edition == NULL ? edition_open(e, c, NULL, date_now(),
 	    o->since, err) : edition_open_journal(e, db, c, o->edition,
 	    date_now(), o->since, 0, err);
-
 	return rc == -1 ? EX_DATAERR : rc == -2 ? EX_IOERR : 0;
 }
 
@@ -288,6 +353,7 @@ preview_build(struct sqlite3 *db, const struct config *c,
 	struct edition_reader r;
 	struct article_list l;
 	struct article sent;	/* holds the reader's topics as sent */
+	struct preview_next next;
 	struct edition e;
 	char delivery[16];	/* the subscriber's delivery status */
 	int rc, status;
@@ -296,7 +362,9 @@ preview_build(struct sqlite3 *db, const struct config *c,
 	store_subscriber_init(&s);
 	article_init(&sent);
 	memset(&l, 0, sizeof(l));
-	status = preview_edition(db, c, o, &e, err);
+	memset(&e, 0, sizeof(e));
+	memset(&next, 0, sizeof(next));
+	status = preview_edition(db, c, o, &e, &next, err);
 	if (status == 0)
 		status = preview_reader(db, c, o, &s, &r, err);
 	if (status == 0) {
@@ -309,7 +377,8 @@ preview_build(struct sqlite3 *db, const struct config *c,
 		status = EX_IOERR;
 	if (status == 0 && report != NULL)
 		preview_report(report, &e, &r, e.frozen && s.id != 0 ?
-		    delivery : NULL, &l);
+		    delivery : NULL, o->next ? &next : NULL, &l);
+	due_plan_release(&next.plan);
 	article_list_release(&l);
 	article_release(&sent);
 	store_subscriber_release(&s);

@@ -26,6 +26,7 @@ struct preview_opts {
 	size_t ntags;
 	const char *since;		/* NULL: the configuration's */
 	const char *edition;		/* NULL: this ISO week */
+	int next;			/* 1: the edition run-due makes next */
 	const char *listen;		/* --serve's address */
 	enum preview_format format;
 	struct buf out;			/* the preview, built by preview_build */

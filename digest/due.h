@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "journal.h"
 #include "schedule.h"
 
 struct sqlite3;
@@ -71,5 +72,37 @@ int64_t due_since(struct sqlite3 *db, int64_t slot, int64_t max_age);
  */
 int due_make(struct sqlite3 *db, const struct config *c, struct due *d,
     int64_t now, char note[DUE_NOTE_MAX], char *err);
+
+/*
+ * What due_make would do with the edition d names, made at now, with
+ * the store as it is: where its window starts, the articles it would
+ * freeze (journal_edition_eligible) and, when it would be recorded
+ * skipped instead, why. Writes nothing.
+ */
+struct due_plan {
+	int64_t since;
+	struct journal_ids articles;	/* owned */
+	char note[DUE_NOTE_MAX];	/* why it would be skipped, or "" */
+};
+
+/* Fills p (release it with due_plan_release): 0, or -1 with err. */
+int due_plan(struct sqlite3 *db, const struct config *c,
+    const struct due *d, int64_t now, struct due_plan *p, char *err);
+void due_plan_release(struct due_plan *p);
+
+/*
+ * The edition run-due will make next, for a preview: the one due at now
+ * when it is not made yet (made now), else the one of the schedule's
+ * next slot (made at its slot), with the store as it is now (the feeds
+ * are not fetched); after a slot too long past to be made (DUE_LATE_MAX),
+ * which run-due records skipped, the next slot's, its window reaching
+ * back over the skipped one's. Fills d and, when d->action is DUE_MAKE, p; any
+ * other action says that the next slot's edition exists already (a
+ * `digest send` gave it that id), and run-due will not make it. 0, or
+ * -1 with err. Writes nothing.
+ */
+int due_next(struct sqlite3 *db, const struct config *c,
+    const struct schedule *s, int64_t now, struct due *d,
+    struct due_plan *p, char *err);
 
 #endif

@@ -146,6 +146,10 @@ edition_select(struct sqlite3 *db, const struct edition *e,
 	q.ntags = ntags;
 	if (e->frozen) {
 		q.edition = e->id;
+	} else if (e->planned != NULL) {
+		q.by_ids = 1;
+		q.ids = e->planned->v;
+		q.nids = e->planned->n;
 	} else {
 		q.since = e->since;
 		q.until = e->now + 1;

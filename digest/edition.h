@@ -18,6 +18,7 @@
 #include "render.h"
 
 struct sqlite3;
+struct journal_ids;
 
 #define EDITION_ID_MAX 32
 
@@ -27,6 +28,9 @@ struct edition {
 	int64_t now;
 	int64_t since;			/* articles published from here on */
 	int frozen;			/* 1: the journal holds its article set */
+	const struct journal_ids *planned;	/* borrowed: the set of an
+					 * edition not made yet (due.h,
+					 * due_next), or NULL */
 	struct render_templates tpl;
 };
 
@@ -92,8 +96,9 @@ int edition_reader_as_sent(struct sqlite3 *db, const struct edition *e,
 
 /* The articles a reader gets: their tags (any; none = all), newest
  * first, at most max_articles, from the edition's frozen set when it has
- * one, else those it would freeze now (journal_edition_create: the
- * window, and the stories that came late). 0, or -1 with err. */
+ * one, else from its planned one, else those it would freeze now
+ * (journal_edition_create: the window, and the stories that came late).
+ * 0, or -1 with err. */
 int edition_select(struct sqlite3 *db, const struct edition *e,
     const char *const *tags, size_t ntags, struct article_list *out,
     char *err);

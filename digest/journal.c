@@ -104,45 +104,74 @@ journal_bind_window(sqlite3 *db, sqlite3_stmt *st, int64_t since,
 	return 0;
 }
 
-int64_t
-journal_edition_count(sqlite3 *db, int64_t since, int64_t until,
-    int64_t slot, int64_t max_age, char *err)
+void
+journal_ids_release(struct journal_ids *ids)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM ("
-	    JOURNAL_ELIGIBLE ")", err);
-	int64_t n;
+	free(ids->v);
+	memset(ids, 0, sizeof(*ids));
+}
+
+int
+journal_edition_eligible(sqlite3 *db, int64_t since, int64_t until,
+    int64_t slot, int64_t max_age, struct journal_ids *ids, char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, JOURNAL_ELIGIBLE " ORDER BY id", err);
+	size_t cap = 0;
 	int rc;
 
+	memset(ids, 0, sizeof(*ids));
 	if (st == NULL || journal_bind_window(db, st, since, until, slot,
 	    max_age, err) == -1)
 		return -1;
-	rc = sqlite3_step(st);
-	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&ids->v, &cap, ids->n + 1, sizeof(*ids->v));
+		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+	}
 	sqlite3_reset(st);
-	return n >= 0 ? n : db_err(db, err, "counting articles");
+	if (rc == SQLITE_DONE)
+		return 0;
+	journal_ids_release(ids);
+	return db_err(db, err, "reading the articles of an edition");
+}
+
+/* Records ids as edition id's frozen set. 0, or -1 with err. */
+static int
+journal_freeze(sqlite3 *db, const char *id, const struct journal_ids *ids,
+    char *err)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO edition_article "
+	    "(edition_id, article_id) VALUES (?1, ?2)", err);
+	size_t i;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	for (i = 0; i < ids->n; i++) {
+		sqlite3_bind_int64(st, 2, ids->v[i]);
+		if (journal_step_done(db, st, "freezing the articles", err) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
 journal_edition_create(sqlite3 *db, const char *id, int64_t since,
     int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err)
 {
-	sqlite3_stmt *st;
+	struct journal_ids ids;
 	int created;
 
 	if (db_begin(db, err) == -1)
 		return -1;
-	/* The frozen set: what a resumed send will deliver again. The
+	/* The frozen set: what a resumed send will deliver again, and what
+	 * a preview of the edition showed (journal_edition_eligible). The
 	 * previous edition's mark is read before this one's row exists. */
-	st = db_prepare(db, "INSERT INTO edition_article (edition_id, "
-	    "article_id) SELECT ?1, id FROM (" JOURNAL_ELIGIBLE ")", err);
-	created = st == NULL || journal_bind_window(db, st, since, until,
-	    slot, max_age, err) == -1 ? -1 : journal_insert_edition(db, id,
-	    since, until, slot, now, "open", NULL, err);
-	if (created == 1) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (journal_step_done(db, st, "freezing the articles", err) == -1)
-			created = -1;
-	}
+	created = journal_edition_eligible(db, since, until, slot, max_age,
+	    &ids, err) == -1 ? -1 : journal_insert_edition(db, id, since,
+	    until, slot, now, "open", NULL, err);
+	if (created == 1 && journal_freeze(db, id, &ids, err) == -1)
+		created = -1;
+	journal_ids_release(&ids);
 	if (created == -1 || db_commit(db, err) == -1) {
 		db_rollback(db);
 		return -1;

@@ -66,9 +66,24 @@ struct journal_edition {
 int journal_edition_create(struct sqlite3 *db, const char *id, int64_t since,
     int64_t until, int64_t slot, int64_t now, int64_t max_age, char *err);
 
-/* How many articles journal_edition_create would take now, or -1. */
-int64_t journal_edition_count(struct sqlite3 *db, int64_t since,
-    int64_t until, int64_t slot, int64_t max_age, char *err);
+/* Article ids, ascending; v owned (journal_ids_release). */
+struct journal_ids {
+	int64_t *v;
+	size_t n;
+};
+
+void journal_ids_release(struct journal_ids *ids);
+
+/*
+ * The articles journal_edition_create would take now, with the same
+ * arguments, into ids (initialized here): the one reading of an
+ * edition's eligibility, which creating an edition and previewing one
+ * not made yet (due.h, due_next) share. Writes nothing. 0, or -1 with
+ * err (ids empty).
+ */
+int journal_edition_eligible(struct sqlite3 *db, int64_t since,
+    int64_t until, int64_t slot, int64_t max_age, struct journal_ids *ids,
+    char *err);
 
 /* The highest article id stored when the latest edition that was not
  * skipped was made, into *mark: 1, 0 when there is none, -1 error. An

@@ -142,7 +142,7 @@ sql_tag_filter(struct buf *sql, const struct select_query *q,
  * groups, ?5 excluded ids, ?6 how many groups an article needs
  * (match_all), ?7 late_after, ?8 late_since, ?9 the lower of ?1 and ?8;
  * for the first copy of a title, ?10 its key, ?11 the kept copy's id,
- * ?12 its source.
+ * ?12 its source; ?13 the ids of by_ids, as a JSON array.
  */
 static int
 select_sql(const struct select_query *q, const struct select_ids *want,
@@ -165,6 +165,9 @@ select_sql(const struct select_query *q, const struct select_ids *want,
 	if (q->edition != NULL)
 		rc |= buf_puts(sql, " AND a.id IN (SELECT article_id FROM "
 		    "edition_article WHERE edition_id = ?3)");
+	if (q->by_ids)
+		rc |= buf_puts(sql, " AND a.id IN (SELECT value FROM "
+		    "json_each(?13))");
 	if (skip->n > 0)
 		rc |= buf_puts(sql, " AND NOT EXISTS (SELECT 1 FROM article_tag x "
 		    "WHERE x.article_id = a.id AND x.tag_id IN (SELECT "
@@ -611,6 +614,24 @@ select_replace(sqlite3_stmt *st, struct article *a)
 	article_from_row(st, a);
 }
 
+/* Binds q's ids to st's ?13: a JSON array, made here. */
+static void
+select_bind_ids(sqlite3_stmt *st, const struct select_query *q)
+{
+	struct buf json;
+	size_t i;
+
+	/* 20 digits and a comma an id, and the brackets. */
+	buf_init(&json, 21 * q->nids + 3);
+	(void)buf_putc(&json, '[');
+	for (i = 0; i < q->nids; i++)
+		(void)buf_printf(&json, "%s%lld", i ? "," : "",
+		    (long long)q->ids[i]);
+	(void)buf_putc(&json, ']');
+	sqlite3_bind_text(st, 13, buf_cstr(&json), -1, SQLITE_TRANSIENT);
+	buf_release(&json);
+}
+
 /* The selection's statement (select_sql) with q's window and tags
  * bound, or NULL with err. */
 static sqlite3_stmt *
@@ -630,6 +651,8 @@ select_prepare(sqlite3 *db, const struct select_query *q,
 	st = db_prepare(db, buf_cstr(&sql), err);
 	if (st != NULL)
 		select_bind(st, q, want, skip, &sql);
+	if (st != NULL && q->by_ids)
+		select_bind_ids(st, q);
 	buf_release(&sql);
 	return st;
 }

@@ -27,6 +27,10 @@ struct select_query {
 	size_t limit;			/* 0 = no limit */
 	const char *edition;		/* only this edition's frozen set;
 					 * NULL = every stored article */
+	int by_ids;			/* 1: only the articles ids lists
+					 * (an edition not made yet) */
+	const int64_t *ids;		/* borrowed */
+	size_t nids;
 	/* Also the articles stored after article id late_after and
 	 * published from late_since (before until), as a new edition
 	 * takes the stories that came late (journal.h). */

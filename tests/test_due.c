@@ -377,6 +377,144 @@ test_redated(void **state)
 	assert_int_equal(frozen(d.id), 1);
 }
 
+static int64_t
+article_id(const char *guid)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM article "
+	    "WHERE guid = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static int64_t
+editions(void)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM edition",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The frozen set of edition id is the one p planned, id for id. */
+static void
+assert_frozen_as_planned(const char *id, const struct due_plan *p)
+{
+	sqlite3_stmt *st;
+	size_t i = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT article_id FROM "
+	    "edition_article WHERE edition_id = ?1 ORDER BY article_id", -1,
+	    &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(i < p->articles.n);
+		assert_int_equal(sqlite3_column_int64(st, 0), p->articles.v[i]);
+		i++;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(i, p->articles.n);
+}
+
+static void
+next(const struct schedule *s, int64_t now, struct due *d, struct due_plan *p)
+{
+	char err[ERR_LEN];
+	int64_t before = editions();
+
+	if (due_next(db, &cfg, s, now, d, p, err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(editions(), before);
+}
+
+/* Before its slot, the edition run-due makes next, as it will make it:
+ * the stories since the last one, one stored late, not one the last one
+ * sent that its feed dated anew; the slot due now when it is not made
+ * yet; after a slot too long past, the next one, reaching back over it;
+ * none when a send took the next slot's id. Nothing is written. */
+static void
+test_next(void **state)
+{
+	struct schedule s;
+	struct due d;
+	struct due_plan p;
+	char err[ERR_LEN], note[DUE_NOTE_MAX];
+	int64_t w50 = MON_W49 + WEEK, w51 = MON_W49 + 2 * WEEK;
+
+	(void)state;
+	schedule("mon", "08:00", "UTC", &s);
+	cfg.max_age = 10 * DAY;
+	ts_article(db, "story", NULL, MON_W48 - 2 * DAY);
+	check(&s, MON_W48, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W48, note, err), 1);
+	journal_edition_mark(db, "2026-W48", "done");
+	ts_article(db, "late", NULL, MON_W48 - HOUR);	/* stored late */
+	ts_article(db, "story", NULL, MON_W49 - DAY);	/* dated anew */
+	ts_article(db, "new", NULL, MON_W49 - DAY);
+
+	next(&s, MON_W48 + 2 * DAY, &d, &p);
+	assert_int_equal(d.action, DUE_MAKE);
+	assert_string_equal(d.id, "2026-W49");
+	assert_int_equal(d.slot, MON_W49);
+	assert_int_equal(p.since, MON_W48);
+	assert_int_equal(p.articles.n, 2);
+	assert_int_equal(p.articles.v[0], article_id("late"));
+	assert_int_equal(p.articles.v[1], article_id("new"));
+	assert_string_equal(p.note, "");
+	/* run-due at the slot freezes that very set. */
+	check(&s, MON_W49, &d);
+	assert_int_equal(due_make(db, &cfg, &d, MON_W49, note, err), 1);
+	assert_frozen_as_planned("2026-W49", &p);
+	due_plan_release(&p);
+	journal_edition_mark(db, "2026-W49", "done");
+
+	/* The slot passed, not made yet: that one; with too few articles,
+	 * why run-due will skip it, as due_make says. */
+	cfg.min_articles = 2;
+	ts_article(db, "w50", NULL, w50 - DAY);
+	next(&s, w50 + HOUR, &d, &p);
+	assert_string_equal(d.id, "2026-W50");
+	assert_int_equal(p.articles.n, 1);
+	assert_string_equal(p.note, "1 new article, fewer than min_articles 2");
+	due_plan_release(&p);
+
+	/* Too long past to be made: the next slot's, which takes what
+	 * waited within max_age, from where run-due will say. */
+	cfg.min_articles = 1;
+	next(&s, w50 + 4 * DAY, &d, &p);
+	assert_string_equal(d.id, "2026-W51");
+	assert_int_equal(d.slot, w51);
+	assert_int_equal(p.since, w51 - cfg.max_age);
+	assert_int_equal(p.articles.n, 1);
+	assert_string_equal(p.note, "");
+	check(&s, w50 + 4 * DAY, &d);
+	assert_int_equal(due_make(db, &cfg, &d, w50 + 4 * DAY, note, err), 0);
+	assert_int_equal(due_since(db, w51, cfg.max_age), p.since);
+	check(&s, w51, &d);
+	assert_int_equal(due_make(db, &cfg, &d, w51, note, err), 1);
+	assert_frozen_as_planned("2026-W51", &p);
+	due_plan_release(&p);
+
+	/* A send that took the next slot's id: run-due will not make it. */
+	assert_int_equal(journal_edition_create(db, "2026-W52", w51, w51 + DAY,
+	    0, w51 + DAY, 0, err), 1);
+	journal_edition_mark(db, "2026-W52", "done");
+	next(&s, w51 + 2 * DAY, &d, &p);
+	assert_string_equal(d.id, "2026-W52");
+	assert_int_equal(d.action, DUE_NOTHING);
+	assert_int_equal(p.articles.n, 0);
+}
+
 int
 main(void)
 {
@@ -394,6 +532,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
