@@ -470,27 +470,41 @@ journal_dup(sqlite3_stmt *st, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
+/* Steps sql, a lookup of one delivery by ?1 edition and ?2 subscriber:
+ * 1 with the row in *st (the caller reads it, then resets *st), 0 when
+ * there is none, -1 with err. */
+static int
+journal_delivery_row(sqlite3 *db, const char *sql, const char *edition,
+    int64_t subscriber_id, sqlite3_stmt **st, char *err)
+{
+	int rc;
+
+	if ((*st = db_prepare(db, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(*st, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*st, 2, subscriber_id);
+	if ((rc = sqlite3_step(*st)) == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(*st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, err, "reading a delivery");
+}
+
 int
 journal_delivery_tags(sqlite3 *db, const char *edition, int64_t subscriber_id,
     char **tags, char *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(d.tags, s.tags) "
+	sqlite3_stmt *st;
+	int rc = journal_delivery_row(db, "SELECT coalesce(d.tags, s.tags) "
 	    "FROM delivery d JOIN subscriber s ON s.id = d.subscriber_id "
-	    "WHERE d.edition_id = ?1 AND d.subscriber_id = ?2", err);
-	int rc;
+	    "WHERE d.edition_id = ?1 AND d.subscriber_id = ?2", edition,
+	    subscriber_id, &st, err);
 
 	*tags = NULL;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, subscriber_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == 1) {
 		*tags = journal_dup(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(db, err, "reading a delivery");
-	return rc == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 int
@@ -516,23 +530,18 @@ int
 journal_delivery_status(sqlite3 *db, const char *edition,
     int64_t subscriber_id, char status[16], char *err)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT status FROM delivery "
-	    "WHERE edition_id = ?1 AND subscriber_id = ?2", err);
-	int rc;
+	sqlite3_stmt *st;
+	int rc = journal_delivery_row(db, "SELECT status FROM delivery "
+	    "WHERE edition_id = ?1 AND subscriber_id = ?2", edition,
+	    subscriber_id, &st, err);
 
 	status[0] = '\0';
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, subscriber_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == 1) {
 		snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st,
 		    0));
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(db, err, "reading a delivery");
-	return rc == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	return rc;
 }
 
 /* The deliveries to make (?1 the edition, ?2 after, ?3 now, ?4 the
