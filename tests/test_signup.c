@@ -4,7 +4,7 @@
  * opt-in, a known address that a stranger enters changes nothing, the
  * mail limits, the confirm link's life, unsubscribe, resubscribe,
  * preferences, the consent log, the question a likely typo in the
- * address gets (and that a forged answer cannot send the mail to a
+ * address is met with (and that a forged answer cannot send the mail to a
  * third address), and the group commit's parts (a failing
  * signup undoes only itself; nothing is visible before the caller's
  * COMMIT). The clock is the `now` each call is given.
